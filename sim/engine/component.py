@@ -1,0 +1,53 @@
+"""The contract between the yearly step and the agents that live in it.
+
+A component models one population (project arrivals, firms, stations and vehicles, incubators,
+innovation centres). It is built once per draw with the model, reads its scenario section, keeps
+its state in arrays, files claims with the model's ledger and records its outputs each year.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+from sim.engine.outputs import VariableSpec
+
+if TYPE_CHECKING:
+    from sim.engine.model import PolicyModel
+    from sim.policy.policyset import PolicySet
+    from sim.scenario.schema import Scenario
+
+__all__ = ["Component"]
+
+
+class Component(ABC):
+    """Base of the components stepped by :class:`sim.engine.model.PolicyModel`.
+
+    Subclasses set ``section`` (the scenario table that switches them on) and implement the
+    class methods, which depend only on the scenario, so the shapes of the results are known
+    before any draw runs, and :meth:`step`.
+    """
+
+    section: ClassVar[str]
+
+    def __init__(self, model: "PolicyModel"):
+        self.model = model
+
+    @classmethod
+    def check(cls, scenario: "Scenario", policy: "PolicySet", source: str) -> list[str]:
+        """Cross-checks of the section against the policy; one message per problem."""
+        return []
+
+    @classmethod
+    def coords(cls, scenario: "Scenario", policy: "PolicySet") -> dict[str, list]:
+        """Coordinates of the dimensions this component introduces (e.g. ``sector``, ``station``)."""
+        return {}
+
+    @classmethod
+    @abstractmethod
+    def variables(cls, scenario: "Scenario", policy: "PolicySet") -> list[VariableSpec]:
+        """The output variables this component records."""
+
+    @abstractmethod
+    def step(self, year: int) -> None:
+        """Advance one year: update state, file claims, record outputs."""

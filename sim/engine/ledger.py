@@ -1,0 +1,259 @@
+"""The fiscal ledger of one draw: claims approved, paid, queued and forfeited, by programme and year.
+
+Agents file claims with :meth:`Ledger.claim`. The ledger applies, in this order:
+
+1. the programme's validity: pro-rated by the share of the year inside the window, or exact by
+   the day of the event when the agent knows it;
+2. the scenario's ``share_of_cap_paid``;
+3. the recipient caps (per recipient-year and per recipient in total);
+
+and records what is left as *committed* in the year of approval. The commitment falls due
+``payment_lag_years`` later. At the end of each year :meth:`Ledger.settle` pays what is due from
+each budget line under its ceiling and rationing rule.
+
+Stocks and flows (all CNY, by year and programme)::
+
+    committed   approved in the year                         (flow)
+    outlay      paid in the year                             (flow)
+    forfeited   cut by pro-rata rationing, never paid        (flow)
+    unpaid      due but not paid at year end (queue backlog) (stock)
+    pending     approved, not yet due (payment lag)          (stock)
+
+so that, at the end of every year, ``sum(committed) == sum(outlay) + sum(forfeited) + unpaid +
+pending``: rationing moves money in time or cuts it, never creates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from numba import njit
+
+from sim.policy.policyset import PolicySet
+
+__all__ = ["Ledger", "apply_caps_in_order"]
+
+
+@njit(cache=True)
+def apply_caps_in_order(
+    recipients: np.ndarray,
+    amounts_cny: np.ndarray,
+    paid_this_year_cny: np.ndarray,
+    paid_in_total_cny: np.ndarray,
+    cap_per_recipient_year_cny: float,
+    cap_per_recipient_total_cny: float,
+) -> np.ndarray:
+    """Cut claims, in order, to the room left under each recipient's caps; update the tallies.
+
+    Parameters
+    ----------
+    recipients : ndarray of int64
+        Recipient index of each claim (into the tally arrays).
+    amounts_cny : ndarray of float64
+        Claimed amounts.
+    paid_this_year_cny, paid_in_total_cny : ndarray of float64
+        Tallies by recipient, updated in place.
+    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
+        The caps (``inf`` for none).
+
+    Returns
+    -------
+    ndarray of float64
+        Approved amount of each claim.
+    """
+    approved = np.empty(amounts_cny.shape[0])
+    for k in range(amounts_cny.shape[0]):
+        r = recipients[k]
+        room = min(
+            cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r]
+        )
+        a = amounts_cny[k]
+        if a <= 0.0 or room <= 0.0:
+            approved[k] = 0.0
+            continue
+        if a > room:
+            a = room
+        approved[k] = a
+        paid_this_year_cny[r] += a
+        paid_in_total_cny[r] += a
+    return approved
+
+
+class Ledger:
+    """Claims and payments of one draw.
+
+    Parameters
+    ----------
+    policy : PolicySet
+        Programmes in force, budget lines and years.
+    """
+
+    def __init__(self, policy: PolicySet):
+        self.policy = policy
+        n_years, n_prog = len(policy.years), len(policy.programs)
+        self.committed = np.zeros((n_years, n_prog))
+        self.outlay = np.zeros((n_years, n_prog))
+        self.forfeited = np.zeros((n_years, n_prog))
+        self.unpaid = np.zeros((n_years, n_prog))
+        self.pending = np.zeros((n_years, n_prog))
+        self.budget_overrun = np.zeros((n_years, len(policy.lines)))
+        self._paid_year = [np.zeros(0) for _ in range(n_prog)]
+        self._paid_total = [np.zeros(0) for _ in range(n_prog)]
+        self._tally_year = [policy.years[0]] * n_prog
+        # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
+        self._queue: list[list[float]] = []
+        self._settled_through = -1
+
+    def _year_index(self, year: int) -> int:
+        i = year - self.policy.years[0]
+        if not 0 <= i < len(self.policy.years):
+            raise ValueError(f"year (={year}) is outside the horizon {self.policy.years[0]}..{self.policy.years[-1]}")
+        if i <= self._settled_through:
+            raise ValueError(f"year {year} is already settled; claims must be filed before settle({year})")
+        return i
+
+    def _tallies(self, program: int, year: int, n_recipients: int) -> tuple[np.ndarray, np.ndarray]:
+        paid_year, paid_total = self._paid_year[program], self._paid_total[program]
+        if paid_year.shape[0] < n_recipients:
+            grow = max(n_recipients, 2 * paid_year.shape[0])
+            paid_year = np.concatenate([paid_year, np.zeros(grow - paid_year.shape[0])])
+            paid_total = np.concatenate([paid_total, np.zeros(grow - paid_total.shape[0])])
+            self._paid_year[program], self._paid_total[program] = paid_year, paid_total
+        if self._tally_year[program] != year:
+            paid_year[:] = 0.0
+            self._tally_year[program] = year
+        return paid_year, paid_total
+
+    def claim(
+        self,
+        program_id: str,
+        year: int,
+        recipients: np.ndarray,
+        amounts_cny: np.ndarray,
+        event_dates: list[dt.date] | None = None,
+    ) -> np.ndarray:
+        """File claims under a programme; return what is approved of each.
+
+        Parameters
+        ----------
+        program_id : str
+            Instrument id; it must be in force.
+        year : int
+            Year of approval.
+        recipients : array_like of int
+            Recipient index of each claim (firm, station, project ... index), >= 0.
+        amounts_cny : array_like of float
+            What the payout rule gives for each claim, before validity, share and caps.
+        event_dates : list of datetime.date, optional
+            Day of the event of each claim (e.g. a station's completion). When given, a claim is
+            eligible in full if its day is inside the validity window and not at all otherwise;
+            when omitted, claims are pro-rated by the share of the year inside the window.
+
+        Returns
+        -------
+        ndarray of float64
+            The committed amount of each claim.
+
+        Raises
+        ------
+        KeyError
+            If the programme is not in force.
+        ValueError
+            If amounts are negative or not finite, or the year is outside the horizon or settled.
+        """
+        program = self.policy.get(program_id)
+        if program is None:
+            raise KeyError(f"programme {program_id} is not in force in this scenario")
+        yi = self._year_index(year)
+        recipients = np.asarray(recipients, dtype=np.int64)
+        amounts = np.asarray(amounts_cny, dtype=np.float64).copy()
+        if recipients.shape != amounts.shape:
+            raise ValueError("recipients and amounts_cny must have the same shape")
+        if amounts.size == 0:
+            return amounts
+        if not np.all(np.isfinite(amounts)) or np.any(amounts < 0.0):
+            raise ValueError(f"claims under {program_id} must be finite and >= 0")
+        if recipients.min() < 0:
+            raise ValueError("recipient indices must be >= 0")
+        ins = program.instrument
+        if event_dates is None:
+            amounts *= program.validity_share[yi]
+        else:
+            if len(event_dates) != amounts.size:
+                raise ValueError("event_dates must give one date per claim")
+            inside = np.array([ins.valid_from <= d <= ins.valid_until and d.year == year for d in event_dates])
+            amounts[~inside] = 0.0
+        amounts *= ins.share_of_cap_paid
+        paid_year, paid_total = self._tallies(program.index, year, int(recipients.max()) + 1)
+        approved = apply_caps_in_order(
+            recipients,
+            amounts,
+            paid_year,
+            paid_total,
+            program.cap_per_recipient_year_cny,
+            program.cap_per_recipient_total_cny,
+        )
+        total = float(approved.sum())
+        if total > 0.0:
+            self.committed[yi, program.index] += total
+        return approved
+
+    def paid_in_total(self, program_id: str, recipient: int) -> float:
+        """What a recipient has been approved under a programme so far (CNY)."""
+        program = self.policy.get(program_id)
+        if program is None:
+            return 0.0
+        tally = self._paid_total[program.index]
+        return float(tally[recipient]) if recipient < tally.shape[0] else 0.0
+
+    def settle(self, year: int) -> None:
+        """Pay what falls due in `year` from each budget line, under its ceiling and rationing.
+
+        Claims are paid in order of approval year, then programme order. Under ``queue`` what
+        the ceiling leaves unpaid stays in line for the next year; under ``pro_rata`` every due
+        claim is paid the same share and the rest is forfeited; under ``none`` all is paid and
+        any excess over the ceiling is recorded in ``budget_overrun``.
+        """
+        yi = self._year_index(year)
+        for p in self.policy.programs:
+            lag = p.instrument.payment_lag_years
+            if yi - lag >= 0 and self.committed[yi - lag, p.index] > 0.0:
+                self._queue.append([yi - lag, p.index, self.committed[yi - lag, p.index]])
+        self._queue.sort(key=lambda row: (row[0], row[1]))
+        program_line = [p.line for p in self.policy.programs]
+        for li, line in enumerate(self.policy.lines):
+            rows = [row for row in self._queue if program_line[int(row[1])] == li]
+            due = sum(row[2] for row in rows)
+            if due <= 0.0:
+                continue
+            ceiling = line.ceiling_cny_per_year
+            if line.rationing == "none" or due <= ceiling:
+                for row in rows:
+                    self.outlay[yi, int(row[1])] += row[2]
+                    row[2] = 0.0
+                self.budget_overrun[yi, li] = max(0.0, due - ceiling)
+            elif line.rationing == "pro_rata":
+                factor = ceiling / due
+                for row in rows:
+                    paid = row[2] * factor
+                    self.outlay[yi, int(row[1])] += paid
+                    self.forfeited[yi, int(row[1])] += row[2] - paid
+                    row[2] = 0.0
+            else:  # queue
+                room = ceiling
+                for row in rows:
+                    paid = min(row[2], room)
+                    self.outlay[yi, int(row[1])] += paid
+                    row[2] -= paid
+                    room -= paid
+                    if room <= 0.0:
+                        break
+        self._queue = [row for row in self._queue if row[2] > 0.0]
+        for row in self._queue:
+            self.unpaid[yi, int(row[1])] += row[2]
+        for p in self.policy.programs:
+            lag = p.instrument.payment_lag_years
+            if lag > 0:
+                self.pending[yi, p.index] = self.committed[max(0, yi - lag + 1) : yi + 1, p.index].sum()
+        self._settled_through = yi

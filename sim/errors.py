@@ -1,0 +1,39 @@
+"""Errors raised by `sim`.
+
+Every error a user can cause derives from :class:`SimError`; the command line turns it into one
+line on standard error and exit status 2.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError"]
+
+
+class SimError(Exception):
+    """Root of every error caused by bad input to `sim`."""
+
+
+class ScenarioError(SimError):
+    """A scenario file is malformed or names impossible values.
+
+    Parameters
+    ----------
+    problems : list of str
+        One line per problem, each naming the file, the key path and what is allowed.
+    """
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class PolicyDataError(SimError):
+    """A gazette data file shipped with the package is inconsistent."""
+
+
+class InputDataError(SimError):
+    """A CSV or other input file given by the user is malformed."""
+
+
+class OutputError(SimError):
+    """An output folder cannot be written as asked (exists, not writable)."""

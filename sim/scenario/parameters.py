@@ -1,0 +1,152 @@
+"""Uncertain parameters: a fixed value or a distribution, drawn once per ensemble draw.
+
+In a scenario file a parameter is either a number::
+
+    drift = 0.05
+
+or a table naming a distribution::
+
+    drift = { dist = "normal", mean = 0.05, sd = 0.02 }
+    drift = { dist = "uniform", low = 0.0, high = 0.1 }
+    drift = { dist = "lognormal", median = 0.05, sigma = 0.3 }
+    drift = { dist = "triangular", low = 0.0, mode = 0.05, high = 0.1 }
+
+A normal may be truncated with ``low`` and/or ``high``. Each parameter of each draw gets its own
+random stream keyed by (seed, draw, parameter path), so adding a parameter to a scenario does not
+change the values drawn for the others.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value", "param_rng"]
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Uniform(_Dist):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: Finite
+    high: Finite
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high < self.low:
+            raise ValueError(f"high (={self.high}) must be >= low (={self.low})")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    def bounds(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+class Normal(_Dist):
+    """Normal with mean and standard deviation, optionally truncated to [low, high]."""
+
+    dist: Literal["normal"]
+    mean: Finite
+    sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    low: Finite | None = None
+    high: Finite | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.low is not None and self.high is not None and self.high <= self.low:
+            raise ValueError(f"high (={self.high}) must be > low (={self.low})")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        if self.sd == 0.0:
+            return float(np.clip(self.mean, *self.bounds()))
+        from scipy.stats import truncnorm
+
+        lo, hi = self.bounds()
+        a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
+        return float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
+
+    def bounds(self) -> tuple[float, float]:
+        return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
+
+
+class LogNormal(_Dist):
+    """Lognormal given by its median and the standard deviation of the log (sigma)."""
+
+    dist: Literal["lognormal"]
+    median: Positive
+    sigma: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+
+    def bounds(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+
+class Triangular(_Dist):
+    """Triangular on [low, high] with its mode."""
+
+    dist: Literal["triangular"]
+    low: Finite
+    mode: Finite
+    high: Finite
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError(f"need low <= mode <= high and low < high (got {self.low}, {self.mode}, {self.high})")
+        return self
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+    def bounds(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+Distribution = Annotated[Union[Uniform, Normal, LogNormal, Triangular], Field(discriminator="dist")]
+#: A behavioural parameter: a fixed number or a distribution.
+Param = Union[Finite, Distribution]
+
+
+def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:
+    """The random generator of one parameter in one draw.
+
+    Parameters
+    ----------
+    seed : int
+        The scenario's seed.
+    draw : int
+        Draw index.
+    path : str
+        Dotted path of the parameter in the scenario (e.g. ``firms.behaviour.drift.manufacturing``).
+
+    Returns
+    -------
+    numpy.random.Generator
+        Spawned from ``SeedSequence(seed)`` with spawn key (draw, crc32(path)), so each
+        parameter's stream is independent of the others and of the number of workers.
+    """
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(draw, zlib.crc32(path.encode("utf-8"))))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def draw_value(value: float | _Dist, seed: int, draw: int, path: str) -> float:
+    """Value of a parameter in a draw: the number itself, or a sample of its distribution."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    return value.sample(param_rng(seed, draw, path))

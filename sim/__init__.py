@@ -1,0 +1,50 @@
+"""sim: simulation and forecasting of the impact of industrial policy.
+
+The model is a function: :func:`run` takes a scenario file and returns an ``xarray.Dataset``
+following the results contract (see DESIGN.md); the ``sim`` command, the ensemble runner, the
+notebooks and any experiment driver call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["run", "load_scenario", "__version__"]
+__version__ = "0.1.0"
+
+
+def load_scenario(path: str | Path):
+    """Load and validate a scenario file; see :func:`sim.scenario.loader.load_scenario`."""
+    from sim.scenario.loader import load_scenario as _load
+
+    return _load(path)
+
+
+def run(scenario, draws: int | None = None, seed: int | None = None, workers: int = 1):
+    """Run a scenario's ensemble.
+
+    Parameters
+    ----------
+    scenario : str, Path or LoadedScenario
+        A scenario file, or one already loaded.
+    draws, seed : int, optional
+        Override the scenario's ``[ensemble]`` values.
+    workers : int
+        Local processes.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``draw``, ``year`` and ``program``, ``payer``, ``sector``, ``station`` as the
+        scenario's components need; every variable carries ``units`` and ``long_name``.
+
+    Raises
+    ------
+    sim.errors.SimError
+        If the scenario is invalid.
+    """
+    from sim.analysis.results import run_scenario
+    from sim.scenario.loader import LoadedScenario
+
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    return run_scenario(loaded, draws, seed, workers)

@@ -4,7 +4,7 @@ Each stream of ``[projects.streams."<id>"]`` brings a Poisson number of approved
 with lognormal sizes; the instrument's kind turns each project into a claim:
 
 ``capped_grant``
-    the amount asked for (the size), cut to the cap per project;
+    the amount asked for (the size), cut to the cap per project; without a size, the cap;
 ``cost_share``
     the instrument's share of the size (investment, contract, lease), cut to the cap per project;
 ``category_grant``
@@ -64,8 +64,14 @@ class ProjectArrivals(Component):
                 )
                 continue
             resolved = policy.get(pid)
+            needs_size = ins.kind in ("cost_share", "interest_subsidy")
+            if needs_size and isinstance(stream.size_median_cny, (int, float)) and stream.size_median_cny <= 0:
+                problems.append(
+                    f"{source}: projects.streams.\"{pid}\".size_median_cny: a {ins.kind} needs the project's "
+                    "amount (investment, contract or loan): give a number > 0 or a distribution"
+                )
             if ins.kind == "category_grant":
-                cats = (resolved or ins).category_amounts_cny
+                cats = (resolved.instrument if resolved else ins).category_amounts_cny
                 unknown = set(stream.category_weights) - set(cats)
                 if unknown or not stream.category_weights or sum(stream.category_weights.values()) <= 0:
                     problems.append(
@@ -129,7 +135,9 @@ class ProjectArrivals(Component):
             if n == 0:
                 continue
             if ins.kind == "capped_grant":
-                amounts = np.array([capped_grant(x, ins.cap_per_project_cny) for x in sizes])
+                # Without a size, every project asks for the cap: the maximum exposure.
+                asked = sizes if s["size_median"] > 0 else np.full(n, ins.cap_per_project_cny)
+                amounts = np.array([capped_grant(x, ins.cap_per_project_cny) for x in asked])
             elif ins.kind == "cost_share":
                 cap = math.inf if ins.cap_per_project_cny is None else ins.cap_per_project_cny
                 amounts = np.array([cost_share(x, ins.share, cap, ins.min_base_cny) for x in sizes])

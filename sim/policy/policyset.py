@@ -180,27 +180,27 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
             continue
         override = scenario.instruments.get(ins_id, {})
         allowed = OVERRIDABLE_FIELDS[ins.kind]
-        bad = False
-        for key in override:
+        good = {}
+        for key, value in override.items():
             if key in FIXED_FIELDS:
                 problems.append(f"{source}: instruments.\"{ins_id}\".{key}: cannot be overridden (it says what the instrument is)")
-                bad = True
             elif key not in allowed:
                 problems.append(
                     f"{source}: instruments.\"{ins_id}\".{key}: unknown field for a {ins.kind}{_suggest(key, allowed)}; "
                     f"allowed: {', '.join(sorted(allowed))}"
                 )
-                bad = True
-        if bad:
-            continue
-        merged = ins.model_dump() | dict(override)
+            else:
+                good[key] = value
         try:
-            new = InstrumentAdapter.validate_python(merged)
+            new = InstrumentAdapter.validate_python(ins.model_dump() | good)
         except ValidationError as exc:
             for e in exc.errors():
                 loc = ".".join(str(p) for p in e["loc"][1:])
                 where = f"instruments.\"{ins_id}\"" + (f".{loc}" if loc else "")
-                problems.append(f"{source}: {where}: {e['msg']}")
+                given = "" if not loc or isinstance(e.get("input"), (dict, list)) else f" (got {e.get('input')!r})"
+                problems.append(f"{source}: {where}: {e['msg']}{given}")
+            continue
+        if len(good) != len(override):
             continue
         if new.enabled:
             resolved.append(new)

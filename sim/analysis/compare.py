@@ -1,0 +1,158 @@
+"""Compare scenarios: headline quantities side by side and their differences, with bands.
+
+Scenarios run with the same seed share their random numbers draw by draw (common random numbers),
+so the difference to the first scenario is computed per draw and its bands are those of the
+paired differences: much tighter than the difference of two independent bands.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sim.analysis.summary import band
+from sim.errors import SimError
+
+__all__ = ["METRICS", "metric_table", "compare_datasets", "compare_command", "load_or_run"]
+
+
+def _total(name: str, pv: bool = False, select: str | None = None) -> Callable[[xr.Dataset], np.ndarray | None]:
+    def f(ds: xr.Dataset):
+        if name not in ds:
+            return None
+        da = ds[name]
+        if select is not None:
+            keep = [p for p in ds["program"].values if str(p).startswith(select)]
+            if not keep:
+                return np.zeros(ds.sizes["draw"])
+            da = da.sel(program=keep)
+        if pv:
+            da = da * ds["discount_factor"]
+        return da.sum([d for d in da.dims if d != "draw"]).values
+
+    return f
+
+
+def _last_year(name: str) -> Callable[[xr.Dataset], np.ndarray | None]:
+    def f(ds: xr.Dataset):
+        if name not in ds:
+            return None
+        da = ds[name].isel(year=-1)
+        return da.sum([d for d in da.dims if d != "draw"]).values if da.ndim > 1 else da.values
+
+    return f
+
+
+def _mean_over_years(name: str) -> Callable[[xr.Dataset], np.ndarray | None]:
+    def f(ds: xr.Dataset):
+        return ds[name].mean("year", skipna=True).values if name in ds else None
+
+    return f
+
+
+#: Headline quantities: label, unit, per-draw function of a results dataset.
+METRICS: list[tuple[str, str, Callable]] = [
+    ("fiscal outlay, all programmes", "million CNY", _total("outlay")),
+    ("fiscal outlay, all programmes (PV)", "million CNY", _total("outlay", pv=True)),
+    ("outlay hydrogen.13 (stations)", "million CNY", _total("outlay", select="hydrogen.13.")),
+    ("outlay hydrogen (all D7)", "million CNY", _total("outlay", select="hydrogen.")),
+    ("outlay scaleup (D8)", "million CNY", _total("outlay", select="scaleup.")),
+    ("outlay software (D5)", "million CNY", _total("outlay", select="software.")),
+    ("unpaid at horizon end", "million CNY", _last_year("unpaid")),
+    ("firms above size, last year", "firms", _last_year("firms_above_size")),
+    ("firms upscaled, all years", "firms", _total("upscaled")),
+    ("stations operating, last year", "stations", _last_year("stations_operating")),
+    ("fuel-cell fleet, last year", "vehicles", _last_year("fcv_fleet")),
+    ("hydrogen sold, all years", "t", _total("h2_sold_kg")),
+    ("mean H2 price over years", "CNY/kg", _mean_over_years("h2_price_mean")),
+]
+_SCALE = {"million CNY": 1e-6, "t": 1e-3}
+
+
+def metric_table(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per-draw values of every headline quantity the dataset has, in display units."""
+    out = {}
+    for label, unit, f in METRICS:
+        v = f(ds)
+        if v is not None:
+            out[label] = np.asarray(v, dtype=np.float64) * _SCALE.get(unit, 1.0)
+    return out
+
+
+def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
+    """Bands of each headline quantity per scenario and of its difference to the first scenario."""
+    tables = [metric_table(ds) for ds in datasets]
+    units = {label: unit for label, unit, _ in METRICS}
+    ref = tables[0]
+    rows = []
+    for ds, tab in zip(datasets, tables):
+        paired = ds.attrs.get("seed") == datasets[0].attrs.get("seed") and ds.sizes["draw"] == datasets[0].sizes["draw"]
+        for label, values in tab.items():
+            mean, p5, p50, p95 = band(values)
+            row = {"scenario": ds.attrs.get("scenario", "?"), "quantity": label, "unit": units[label],
+                   "mean": mean, "p5": p5, "p50": p50, "p95": p95}
+            if label in ref:
+                diff = values - ref[label] if paired else np.array([np.nanmedian(values) - np.nanmedian(ref[label])])
+                d_mean, d5, d50, d95 = band(diff)
+                row |= {"diff_mean": d_mean, "diff_p5": d5, "diff_p50": d50, "diff_p95": d95, "paired": paired}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _format(df: pd.DataFrame) -> str:
+    lines = []
+    scenarios = list(dict.fromkeys(df["scenario"]))
+    head = scenarios[0]
+    for quantity in dict.fromkeys(df["quantity"]):
+        sub = df[df["quantity"] == quantity]
+        lines.append(f"{quantity} ({sub['unit'].iloc[0]})")
+        for _, r in sub.iterrows():
+            text = f"  {r['scenario'][:28]:28s} P50 {r['p50']:14,.2f}  [P5 {r['p5']:14,.2f}, P95 {r['p95']:14,.2f}]"
+            if r["scenario"] != head and not np.isnan(r.get("diff_p50", np.nan)):
+                text += f"   vs {head}: {r['diff_p50']:+,.2f} [{r['diff_p5']:+,.2f}, {r['diff_p95']:+,.2f}]"
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -> xr.Dataset:
+    """Results of a scenario: read from a results folder, or run a scenario file in memory."""
+    from sim.analysis.results import run_scenario
+    from sim.scenario.loader import load_scenario
+
+    if path.is_dir():
+        nc = path / "results.nc"
+        if not nc.is_file():
+            raise SimError(f"{path}: folder has no results.nc; give a scenario file or a results folder")
+        return xr.load_dataset(nc, engine="h5netcdf")
+    loaded = load_scenario(path)
+    return run_scenario(loaded, draws, seed, workers)
+
+
+def compare_command(args) -> int:
+    """``sim compare``: print the comparison and write ``comparison.csv`` atomically."""
+    from sim.analysis.results import prepare_out_dir
+
+    if len(args.scenario) < 2:
+        raise SimError("sim compare: give at least two scenario files or result folders")
+    out = args.out or Path("results") / "compare"
+    staging = prepare_out_dir(out, args.force)
+    datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
+    names = [ds.attrs.get("scenario") for ds in datasets]
+    if len(set(names)) != len(names):
+        raise SimError(f"sim compare: scenario names repeat ({', '.join(names)}); give each a distinct `name`")
+    df = compare_datasets(datasets)
+    print(_format(df))
+    staging.mkdir(parents=True, exist_ok=True)
+    df.to_csv(staging / "comparison.csv", index=False)
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    staging.rename(out)
+    print(f"comparison written to {out}/comparison.csv", file=sys.stdout)
+    return 0

@@ -1,0 +1,60 @@
+"""The summary table ``sim run`` prints: fiscal exposure by programme and payer, and indicators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+
+from sim.analysis.summary import band, fiscal_totals
+
+__all__ = ["print_run_summary", "format_money_table", "indicator_rows"]
+
+_MILLION = 1e6
+
+
+def format_money_table(title: str, nominal, pv) -> str:
+    """Rows of label with nominal and present-value P5/P50/P95 in million CNY."""
+    lines = [title, f"  {'':52s} {'nominal, million CNY':>32s}   {'present value, million CNY':>32s}",
+             f"  {'':52s} {'P5':>10s} {'P50':>10s} {'P95':>10s}   {'P5':>10s} {'P50':>10s} {'P95':>10s}"]
+    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows()):
+        if a["label"] != "all" and a["p95"] == 0.0:
+            continue
+        lines.append(
+            f"  {a['label'][:52]:52s} {a['p5'] / _MILLION:10.2f} {a['p50'] / _MILLION:10.2f} {a['p95'] / _MILLION:10.2f}"
+            f"   {b['p5'] / _MILLION:10.2f} {b['p50'] / _MILLION:10.2f} {b['p95'] / _MILLION:10.2f}"
+        )
+    return "\n".join(lines)
+
+
+def indicator_rows(ds: xr.Dataset) -> list[tuple[str, float, float, float]]:
+    """Last-year P5/P50/P95 of the headline indicators the run has."""
+    rows = []
+    last = ds["year"].values[-1]
+    for name, reduce_dim in (("firms_above_size", "sector"), ("upscaled", "sector"), ("stations_operating", None),
+                             ("fcv_fleet", None), ("h2_sold_kg", None), ("h2_price_mean", None)):
+        if name not in ds:
+            continue
+        da = ds[name].sel(year=last)
+        if reduce_dim and reduce_dim in da.dims:
+            da = da.sum(reduce_dim)
+        _, p5, p50, p95 = band(da.values)
+        rows.append((f"{name} ({ds[name].attrs.get('units', '')}), {last}", p5, p50, p95))
+    return rows
+
+
+def print_run_summary(ds: xr.Dataset, out: Path) -> None:
+    """Print the fiscal exposure and indicators of a run, and where its files are."""
+    years = f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
+    print(f"scenario {ds.attrs['scenario']}: {ds.attrs['draws']} draws, seed {ds.attrs['seed']}, {years}; "
+          f"present values to {ds.attrs['base_year']} at {ds.attrs['discount_rate']:.1%}")
+    print(format_money_table(f"Fiscal exposure {years} by programme",
+                             fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True)))
+    print(format_money_table(f"Fiscal exposure {years} by payer",
+                             fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True)))
+    rows = indicator_rows(ds)
+    if rows:
+        print("Indicators")
+        for label, p5, p50, p95 in rows:
+            print(f"  {label:52s} {p5:12,.1f} {p50:12,.1f} {p95:12,.1f}")
+    print(f"results written to {out}/ (results.nc, summary.csv, plots)")

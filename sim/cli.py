@@ -1,0 +1,169 @@
+"""The ``sim`` command.
+
+Every error a user can cause ends with one line per problem on standard error and exit status 2;
+outputs are staged beside the target folder and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from sim.errors import SimError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        raise SimError(f"{self.prog}: {message}")
+
+
+def _positive_int(flag: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 1 (got {text!r})") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 1 (got {text!r})")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number >= 0 (got {text!r})") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"--seed must be a whole number in 0..2**63-1 (got {text!r})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``sim`` and its subcommands."""
+    parser = _Parser(prog="sim", description="Simulate and forecast the impact of the Beijing gazette 2022 No. 44.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("run", help="run a scenario's ensemble and write results")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--out", type=Path, help="output folder (default results/<scenario name>)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
+    p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("validate", help="check scenario files")
+    p.add_argument("scenario", type=Path, nargs="+")
+
+    p = sub.add_parser("compare", help="run or read scenarios and print their differences")
+    p.add_argument("scenario", type=Path, nargs="+", help="scenario files or result folders")
+    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
+    p.add_argument("--force", action="store_true")
+
+    p = sub.add_parser("policies", help="list the encoded instruments with their citations")
+    p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup)")
+    return parser
+
+
+def _cmd_validate(args) -> int:
+    from sim.scenario.loader import load_scenario
+
+    failed = False
+    for path in args.scenario:
+        try:
+            loaded = load_scenario(path)
+        except SimError as exc:
+            print(str(exc), file=sys.stderr)
+            failed = True
+            continue
+        n = len(loaded.policy.programs)
+        print(f"{path}: ok ({loaded.scenario.name}: {n} programmes in force, "
+              f"{loaded.scenario.horizon.first_year}-{loaded.scenario.horizon.last_year}, "
+              f"{loaded.scenario.ensemble.draws} draws)")
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def _cmd_policies(args) -> int:
+    from sim.policy.gazette import load_gazette
+    from sim.policy.instrument import DOCUMENT_KEYS
+    from sim.policy.listing import instrument_line
+
+    gazette = load_gazette()
+    if args.document is not None and args.document not in DOCUMENT_KEYS:
+        raise SimError(f"--document: unknown document '{args.document}'; allowed: {', '.join(DOCUMENT_KEYS)}")
+    for key in DOCUMENT_KEYS:
+        if args.document not in (None, key):
+            continue
+        doc = gazette.documents[key]
+        until = doc.valid_until.isoformat() if doc.valid_until else "no end stated"
+        print(f"{key}  {doc.number}  {doc.title_en}  (issued {doc.issued}, valid {doc.valid_from}..{until})")
+        for ins in gazette.by_document(key):
+            print("  " + instrument_line(ins))
+        for tgt in gazette.targets.values():
+            if tgt.id.startswith(key + "."):
+                print(f"  {tgt.id}  target {tgt.year}: {tgt.quantity} {tgt.comparison} {tgt.value:,.0f} {tgt.unit}"
+                      f"  [{tgt.citation}]")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from sim.analysis.report_text import print_run_summary
+    from sim.analysis.results import prepare_out_dir, run_scenario, write_outputs
+    from sim.scenario.loader import load_scenario
+
+    loaded = load_scenario(args.scenario)
+    out = args.out or Path("results") / loaded.scenario.name
+    staging = prepare_out_dir(out, args.force)
+    if staging.exists() and not args.resume:
+        shutil.rmtree(staging)
+    checkpoint = staging / "chunks"
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        def progress(done: int, total: int) -> None:
+            print(f"\r{done}/{total} draws", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, checkpoint, progress)
+    write_outputs(ds, out, staging, args.force)
+    if not args.quiet:
+        print_run_summary(ds, out)
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from sim.analysis.compare import compare_command
+
+    return compare_command(args)
+
+
+_COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "policies": _cmd_policies, "compare": _cmd_compare}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``sim``; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        return _COMMANDS[args.command](args)
+    except SimError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Ensembles: run the draws of a scenario in chunks, on local processes or a Dask cluster.
+
+Each draw depends only on (scenario, seed, draw index), so chunks can run anywhere in any order
+and the stacked result is bit-identical whatever the number of workers or chunks. A chunk's
+outputs can be saved as it finishes (``checkpoint``), so an interrupted run resumes where it
+stopped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from sim.engine.outputs import VariableSpec
+from sim.engine.registry import active_components, coordinates, ledger_variables
+from sim.errors import SimError
+from sim.scenario.loader import LoadedScenario
+
+__all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws"]
+
+
+@dataclass(frozen=True)
+class EnsembleLayout:
+    """Output variables and coordinates of a scenario's results (known before any draw)."""
+
+    specs: list[VariableSpec]
+    coords: dict[str, list]
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        return {k: len(v) for k, v in self.coords.items()}
+
+
+def layout_of(loaded: LoadedScenario) -> EnsembleLayout:
+    """The variables and coordinates the scenario's components will record."""
+    scenario, policy = loaded.scenario, loaded.policy
+    specs = ledger_variables() + [v for cls in active_components(scenario) for v in cls.variables(scenario, policy)]
+    return EnsembleLayout(specs, coordinates(scenario, policy))
+
+
+def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
+    """Run some draws; return their outputs stacked along a leading draw axis, and their parameters."""
+    from sim.engine.model import PolicyModel
+
+    layout = layout_of(loaded)
+    per_draw, params = [], []
+    for d in draws:
+        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes)
+        per_draw.append(model.run())
+        params.append(dict(model.parameters))
+    stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
+    return stacked, params
+
+
+def _chunks(n_draws: int, chunk_size: int) -> list[list[int]]:
+    return [list(range(i, min(i + chunk_size, n_draws))) for i in range(0, n_draws, chunk_size)]
+
+
+def _save_chunk(folder: Path, draws: list[int], arrays: dict[str, np.ndarray], params: list[dict]) -> None:
+    names = sorted({k for p in params for k in p})
+    table = np.array([[p.get(k, np.nan) for k in names] for p in params], dtype=np.float64).reshape(len(params), -1)
+    tmp = folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.tmp.npz"
+    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)
+    tmp.rename(folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz")
+
+
+def _load_chunk(path: Path) -> tuple[dict[str, np.ndarray], list[dict]]:
+    with np.load(path) as z:
+        arrays = {k[2:]: z[k] for k in z.files if k.startswith("v_")}
+        names = list(z["_param_names"])
+        params = [dict(zip(names, row)) for row in z["_params"]]
+    return arrays, params
+
+
+def run_draws(
+    loaded: LoadedScenario,
+    n_draws: int,
+    workers: int = 1,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    checkpoint: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
+    """Run draws 0..n_draws-1 of a scenario.
+
+    Parameters
+    ----------
+    loaded : LoadedScenario
+    n_draws : int
+        Number of draws (>= 1).
+    workers : int
+        Local processes (1 runs in this process). Ignored with `scheduler`.
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to run the chunks on.
+    chunk_size : int, optional
+        Draws per task (default: enough chunks to keep every worker busy).
+    checkpoint : Path, optional
+        Folder where finished chunks are saved and, if present, read back instead of rerun.
+    progress : callable, optional
+        Called with (draws done, draws in all) as chunks finish.
+
+    Returns
+    -------
+    layout, arrays, parameters
+        The layout, each variable stacked over draws in draw order, and the drawn parameters.
+
+    Raises
+    ------
+    SimError
+        If `workers` < 1, or the Dask scheduler cannot be reached.
+    """
+    if n_draws < 1:
+        raise SimError(f"--draws: must be >= 1 (got {n_draws})")
+    if workers < 1:
+        raise SimError(f"--workers: must be >= 1 (got {workers})")
+    layout = layout_of(loaded)
+    size = chunk_size or max(1, min(64, -(-n_draws // (4 * max(1, workers)))))
+    chunks = _chunks(n_draws, size)
+    results: dict[int, tuple[dict, list]] = {}
+    if checkpoint is not None:
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        for i, draws in enumerate(chunks):
+            path = checkpoint / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz"
+            if path.is_file():
+                results[i] = _load_chunk(path)
+    todo = [i for i in range(len(chunks)) if i not in results]
+    done = sum(len(chunks[i]) for i in results)
+
+    def _finish(i: int, value) -> None:
+        nonlocal done
+        results[i] = value
+        if checkpoint is not None:
+            _save_chunk(checkpoint, chunks[i], *value)
+        done += len(chunks[i])
+        if progress is not None:
+            progress(done, n_draws)
+
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise SimError("--scheduler: needs dask.distributed; install with `pip install 'sim[dist]'`") from None
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise SimError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc})") from None
+        with client:
+            futures = {client.submit(run_chunk, loaded, chunks[i], pure=False): i for i in todo}
+            from dask.distributed import as_completed
+
+            for fut in as_completed(futures):
+                _finish(futures[fut], fut.result())
+    elif workers == 1 or len(todo) <= 1:
+        for i in todo:
+            _finish(i, run_chunk(loaded, chunks[i]))
+    else:
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            futures = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
+            for fut in cf.as_completed(futures):
+                _finish(futures[fut], fut.result())
+    arrays = {
+        s.name: np.concatenate([results[i][0][s.name] for i in range(len(chunks))]) for s in layout.specs
+    }
+    params = [p for i in range(len(chunks)) for p in results[i][1]]
+    return layout, arrays, params

@@ -1,0 +1,304 @@
+"""The one strict loader of scenario files.
+
+:func:`load_scenario` reads a TOML file (UTF-8), follows ``extends`` (a path relative to the file
+that includes another scenario, overridden key by key: tables merge, values and arrays replace),
+validates the merged tables, resolves the instruments in force against the gazette and runs the
+components' own checks. Every problem becomes one line naming the file that set the key, the key
+path and what is allowed; all problems of a file are reported together in a
+:class:`~sim.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import ScenarioError, SimError
+from sim.policy.gazette import load_gazette
+from sim.policy.policyset import PolicySet, resolve_policy
+from sim.scenario.schema import Scenario
+
+__all__ = ["LoadedScenario", "load_scenario", "read_toml", "merge_tables"]
+
+_DIST_TAGS = {"uniform", "normal", "lognormal", "triangular"}
+_BRANCH_TAGS = {"float", "int", "str", "bool", "list[str]", "list[int]", "dict[str,any]"} | _DIST_TAGS
+_DIST_HINT = (
+    "expected a number or a distribution table such as { dist = \"normal\", mean = 0.05, sd = 0.02 } "
+    "(dist: uniform, normal, lognormal, triangular)"
+)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario ready to run.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The validated tables.
+    policy : PolicySet
+        Instruments in force with overrides, validity and budget lines.
+    path : Path
+        The file given.
+    sha256 : str
+        SHA-256 of the file's bytes and of every file it extends, in order.
+    files : tuple of Path
+        The file and the files it extends, outermost first.
+    """
+
+    scenario: Scenario
+    policy: PolicySet
+    path: Path
+    sha256: str
+    files: tuple[Path, ...]
+
+
+def read_toml(path: Path) -> tuple[dict, bytes]:
+    """Read one TOML file strictly.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, not UTF-8, or not valid TOML (with its line and column).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except IsADirectoryError:
+        raise ScenarioError([f"{path}: is a folder, expected a scenario file (.toml)"]) from None
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            [f"{path}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"]
+        ) from None
+    try:
+        return tomllib.loads(text), data
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"{path}: TOML syntax error: {exc}"]) from None
+
+
+def merge_tables(base: dict, over: dict, source: str, prov: dict, prefix: tuple = ()) -> dict:
+    """Override `base` with `over` key by key; tables merge, values and arrays replace.
+
+    `prov` maps each key path to the file that set it last, for error messages.
+    """
+    out = dict(base)
+    for key, value in over.items():
+        path = prefix + (key,)
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge_tables(out[key], value, source, prov, path)
+        else:
+            out[key] = value
+            for p in [p for p in prov if p[: len(path)] == path]:
+                del prov[p]
+            _mark(value, source, prov, path)
+    return out
+
+
+def _mark(value: Any, source: str, prov: dict, path: tuple) -> None:
+    prov[path] = source
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _mark(v, source, prov, path + (k,))
+
+
+def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Path], list[bytes]]:
+    path = path.resolve() if path.exists() else path
+    if path in seen:
+        cycle = " -> ".join(p.name for p in seen + [path])
+        raise ScenarioError([f"{seen[-1]}: extends: cycle of includes {cycle}; a scenario cannot extend itself"])
+    raw, data = read_toml(path)
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        _mark(raw, str(path), prov, ())
+        return raw, [path], [data]
+    if not isinstance(base_name, str) or not base_name:
+        raise ScenarioError([f"{path}: extends: must be a file name (a string), relative to this file"])
+    base_path = (path.parent / base_name)
+    if not base_path.is_file():
+        raise ScenarioError([f"{path}: extends: '{base_name}' not found (looked for {base_path})"])
+    base, files, blobs = _load_chain(base_path, seen + [path], prov)
+    merged = merge_tables(base, raw, str(path), prov)
+    return merged, [path] + files, [data] + blobs
+
+
+def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
+    """Make input-file paths (keys ``csv`` or ``*_csv``) absolute, relative to the file that set them."""
+    for key, value in table.items():
+        path = prefix + (key,)
+        if isinstance(value, dict):
+            _resolve_file_keys(value, prov, path)
+        elif isinstance(value, str) and (key == "csv" or key.endswith("_csv")):
+            source = Path(_source_of(path, prov, "."))
+            table[key] = str((source.parent / value).resolve())
+
+
+def _unwrap(annotation) -> list:
+    """Model classes or dict value types an annotation may hold."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [t for a in typing.get_args(annotation) for t in _unwrap(a)]
+    return [annotation]
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: list = [model]
+    for part in loc:
+        nxt = []
+        for t in current:
+            if isinstance(t, type) and issubclass(t, BaseModel):
+                if part in t.model_fields:
+                    nxt += _unwrap(t.model_fields[part].annotation)
+            elif typing.get_origin(t) is dict:
+                nxt += _unwrap(typing.get_args(t)[1])
+        current = nxt
+    keys: list[str] = []
+    for t in current:
+        if isinstance(t, type) and issubclass(t, BaseModel):
+            keys += [k for k in t.model_fields if k not in keys]
+    return keys
+
+
+def _source_of(loc: tuple, prov: dict, default: str) -> str:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in prov:
+            return prov[loc[:n]]
+    return default
+
+
+def _key_path(loc: tuple) -> str:
+    parts = []
+    for p in loc:
+        s = str(p)
+        parts.append(f'"{s}"' if "." in s else s)
+    return ".".join(parts)
+
+
+def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
+    """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
+    grouped: dict[tuple, list[dict]] = {}
+    for e in exc.errors():
+        loc = e["loc"]
+        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)), None)
+        if cut is None:
+            grouped.setdefault(tuple(loc), []).append(e)
+        else:
+            head = tuple(p for p in loc[:cut] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
+            grouped.setdefault(head + ("<union>",), []).append(e)
+    lines = []
+    for loc, errs in grouped.items():
+        union = loc[-1:] == ("<union>",)
+        loc = loc[:-1] if union else loc
+        source = _source_of(loc, prov, default)
+        where = _key_path(loc) or "(top level)"
+        e = errs[0]
+        if e["type"] == "extra_forbidden" and not union:
+            allowed = _allowed_keys(model, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            lines.append(f"{source}: {where}: unknown key{hint}; allowed: {', '.join(allowed)}")
+            continue
+        if union:
+            given = _input_at(exc, loc)
+            if isinstance(given, dict) and given.get("dist") in _DIST_TAGS:
+                chosen = [err for err in errs if given["dist"] in err["loc"]]
+                msgs = "; ".join(
+                    f"{'.'.join(str(p) for p in err['loc'][err['loc'].index(given['dist']) + 1:]) or 'value'}: "
+                    f"{err['msg']}"
+                    for err in chosen
+                )
+                lines.append(f"{source}: {where}: {msgs}")
+            elif len(errs) == 1:
+                lines.append(f"{source}: {where}: {e['msg']} (got {e.get('input')!r})")
+            else:
+                lines.append(f"{source}: {where}: {_DIST_HINT} (got {given!r})")
+            continue
+        msg = e["msg"]
+        if e["type"] in ("finite_number",):
+            msg = "must be a finite number (NaN and infinity are not allowed)"
+        given = e.get("input")
+        shown = "" if isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
+        lines.append(f"{source}: {where}: {msg}{shown}")
+    return lines
+
+
+def _input_at(exc: ValidationError, loc: tuple):
+    """The value the user gave at a key path (for messages about unions)."""
+    for e in exc.errors():
+        clean = tuple(p for p in e["loc"] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
+        if clean == loc and not isinstance(e.get("input"), type(None)):
+            return e["input"]
+    value = getattr(exc, "_sim_raw", None)
+    return value
+
+
+def load_scenario(path: str | Path) -> LoadedScenario:
+    """Load, merge, validate and resolve a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file (TOML).
+
+    Returns
+    -------
+    LoadedScenario
+
+    Raises
+    ------
+    ScenarioError
+        With one line per problem, each naming the file, the key path and what is allowed.
+    """
+    path = Path(path)
+    prov: dict = {}
+    raw, files, blobs = _load_chain(path, [], prov)
+    if "name" not in raw:
+        raw["name"] = path.stem
+        prov[("name",)] = str(path)
+    _resolve_file_keys(raw, prov, ())
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(format_validation_errors(exc, Scenario, prov, str(path))) from None
+    try:
+        policy = resolve_policy(scenario, load_gazette(), str(path))
+    except ScenarioError as exc:
+        raise ScenarioError([_reattribute(line, prov) for line in exc.problems]) from None
+    from sim.engine.registry import active_components
+
+    problems: list[str] = []
+    for cls in active_components(scenario):
+        try:
+            problems += cls.check(scenario, policy, str(path))
+        except SimError as exc:
+            problems += str(exc).splitlines()
+    if problems:
+        raise ScenarioError([_reattribute(line, prov) for line in problems])
+    digest = hashlib.sha256()
+    for blob in blobs:
+        digest.update(blob)
+    return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files))
+
+
+def _reattribute(line: str, prov: dict) -> str:
+    """Point a message at the file that set the key it names (for keys set by an extended file)."""
+    for p, src in prov.items():
+        if len(p) >= 2 and p[0] == "instruments" and f'instruments."{p[1]}"' in line:
+            head, _, rest = line.partition(": ")
+            return f"{src}: {rest}"
+    return line

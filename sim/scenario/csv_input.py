@@ -1,0 +1,161 @@
+"""Strict reading of the CSV files a scenario names (real firms, real stations).
+
+A :class:`CsvColumn` says what a column holds; :func:`read_csv_table` checks the header, every
+value and the uniqueness of the id column, and reports each problem as one line naming the file,
+the row (as a spreadsheet shows it: the header is row 1) and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import InputDataError
+
+__all__ = ["CsvColumn", "read_csv_table"]
+
+_MAX_PROBLEMS = 20
+
+
+@dataclass(frozen=True)
+class CsvColumn:
+    """A column of an input CSV.
+
+    Attributes
+    ----------
+    name : str
+        Header name.
+    kind : {"id", "float", "int", "bool", "choice"}
+        What the values are (``bool`` accepts 0/1/true/false; ``choice`` one of `choices`).
+    required : bool
+        Whether the column must be present; an absent optional column takes `default`.
+    min_value : float
+        Smallest value allowed for numbers (inclusive).
+    choices : tuple of str
+        Allowed values of a ``choice`` column.
+    default : object
+        Value of an absent optional column.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    min_value: float = -math.inf
+    choices: tuple[str, ...] = ()
+    default: object = None
+    description: str = ""
+
+
+def _parse(col: CsvColumn, text: str):
+    text = text.strip()
+    if col.kind in ("id", "choice"):
+        if not text:
+            raise ValueError("is empty")
+        if col.kind == "choice" and text not in col.choices:
+            raise ValueError(f"is {text!r}; allowed: {', '.join(col.choices)}")
+        return text
+    if col.kind == "bool":
+        low = text.lower()
+        if low in ("1", "true", "yes"):
+            return True
+        if low in ("0", "false", "no", ""):
+            return False
+        raise ValueError(f"is {text!r}; allowed: 0, 1, true, false")
+    try:
+        value = float(text) if col.kind == "float" else int(text)
+    except ValueError:
+        raise ValueError(f"is {text!r}, not a {'number' if col.kind == 'float' else 'whole number'}") from None
+    if col.kind == "float" and not math.isfinite(value):
+        raise ValueError(f"is {text!r}; must be a finite number")
+    if value < col.min_value:
+        raise ValueError(f"is {text}; must be >= {col.min_value:g}")
+    return value
+
+
+def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.ndarray]:
+    """Read and check a CSV file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (UTF-8, comma-separated, header in the first row).
+    columns : list of CsvColumn
+        The expected columns; other columns are an error (a misspelt header is not ignored).
+
+    Returns
+    -------
+    dict of str to ndarray
+        One array per column (object arrays for ids and choices).
+
+    Raises
+    ------
+    InputDataError
+        One line per problem (at most 20 listed), naming file, row and column.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputDataError(f"{path}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputDataError(f"{path}: not UTF-8 (byte at offset {exc.start}); save the file as UTF-8") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise InputDataError(f"{path}: empty file; expected a header row with {', '.join(c.name for c in columns)}")
+    header = [h.strip() for h in rows[0]]
+    known = {c.name for c in columns}
+    problems = []
+    for h in header:
+        if h not in known:
+            problems.append(f"{path}: column '{h}': unknown; allowed: {', '.join(c.name for c in columns)}")
+    if len(set(header)) != len(header):
+        problems.append(f"{path}: header repeats a column name")
+    for c in columns:
+        if c.required and c.name not in header:
+            problems.append(f"{path}: column '{c.name}': missing (required: {', '.join(x.name for x in columns if x.required)})")
+    if problems:
+        raise InputDataError("\n".join(problems))
+    index = {h: i for i, h in enumerate(header)}
+    values: dict[str, list] = {c.name: [] for c in columns}
+    seen: dict[str, int] = {}
+    for r, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(f"{path}: row {r}: has {len(row)} fields, the header has {len(header)}")
+            continue
+        for c in columns:
+            if c.name not in index:
+                values[c.name].append(c.default)
+                continue
+            try:
+                v = _parse(c, row[index[c.name]])
+            except ValueError as exc:
+                problems.append(f"{path}: row {r}, column '{c.name}': {exc}")
+                v = c.default
+            values[c.name].append(v)
+            if c.kind == "id" and v is not None:
+                if v in seen:
+                    problems.append(f"{path}: row {r}, column '{c.name}': duplicate id {v!r} (first at row {seen[v]})")
+                else:
+                    seen[v] = r
+        if len(problems) >= _MAX_PROBLEMS:
+            problems.append(f"{path}: more problems not listed")
+            break
+    if problems:
+        raise InputDataError("\n".join(problems))
+    out = {}
+    for c in columns:
+        if c.kind in ("id", "choice"):
+            out[c.name] = np.array(values[c.name], dtype=object)
+        elif c.kind == "bool":
+            out[c.name] = np.array(values[c.name], dtype=bool)
+        elif c.kind == "int":
+            out[c.name] = np.array(values[c.name], dtype=np.int64)
+        else:
+            out[c.name] = np.array(values[c.name], dtype=np.float64)
+    return out

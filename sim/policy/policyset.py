@@ -209,6 +209,7 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
     years = tuple(scenario.horizon.years)
     line_specs: list[dict] = []
     owner: dict[str, int] = {}
+    gazette_payer = {ins.id: ins.payer for ins in resolved}
     for name, line in scenario.budget.lines.items():
         matched = [ins.id for ins in resolved if any(fnmatch.fnmatchcase(ins.id, p) for p in line.programs)]
         for pattern in line.programs:
@@ -218,7 +219,13 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                     f"{_suggest(pattern, all_ids)}"
                 )
         for pid in matched:
-            if pid in owner:
+            payer_of = gazette_payer[pid]
+            if payer_of != line.payer:
+                problems.append(
+                    f"{source}: budget.lines.{name}.programs: {pid} is paid by {payer_of}, not {line.payer}; "
+                    "a budget line holds programmes of its own payer"
+                )
+            elif pid in owner:
                 problems.append(
                     f"{source}: budget.lines.{name}.programs: {pid} is already in line "
                     f"'{line_specs[owner[pid]]['name']}'; a programme belongs to one budget line"

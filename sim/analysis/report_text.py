@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 from sim.analysis.summary import band, fiscal_totals
+from sim.analysis.targets import format_target_table, target_table
 
 __all__ = ["print_run_summary", "format_money_table", "indicator_rows"]
 
@@ -52,6 +54,13 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
                              fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True)))
     print(format_money_table(f"Fiscal exposure {years} by payer",
                              fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True)))
+    unpaid = ds["unpaid"].isel(year=-1).sum("program").values
+    if np.nanmax(unpaid) > 0:
+        _, p5, p50, p95 = band(unpaid)
+        print(f"Unpaid at the end of {years[-4:]} (queued under budget ceilings), million CNY: "
+              f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
+    print("Targets")
+    print(format_target_table(target_table(ds)))
     rows = indicator_rows(ds)
     if rows:
         print("Indicators")

@@ -119,17 +119,19 @@ def prepare_out_dir(out: Path, force: bool) -> Path:
 
 
 def write_outputs(ds: xr.Dataset, out: Path, staging: Path, force: bool, extra_writers=()) -> None:
-    """Write ``results.nc``, ``summary.csv`` and plots into `staging`, then move it to `out`.
+    """Write ``results.nc``, ``summary.csv``, ``targets.csv`` and plots into `staging`, then move it to `out`.
 
     The move is a rename within one folder, so `out` is either the old folder (or absent) or
     the complete new one, never half-written.
     """
     from sim.analysis.plots import write_plots
     from sim.analysis.summary import summary_table
+    from sim.analysis.targets import target_table
 
     staging.mkdir(parents=True, exist_ok=True)
     ds.to_netcdf(staging / "results.nc", engine="h5netcdf")
     summary_table(ds).to_csv(staging / "summary.csv", index=False)
+    target_table(ds).to_csv(staging / "targets.csv", index=False)
     write_plots(ds, staging)
     for writer in extra_writers:
         writer(ds, staging)

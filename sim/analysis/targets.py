@@ -1,0 +1,92 @@
+"""Targets for 2025: the gazette's (D2, D4, D6) and Beijing's plans', against the forecasts.
+
+A target is *modelled* when the results hold a variable of the same name as its quantity, with a
+``year`` dimension covering the target year; then the table gives the distribution of the
+quantity over draws and the probability of reaching the target (the share of draws meeting the
+comparison). Targets the model does not forecast are listed as "not modelled", never given a
+number.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sim.analysis.summary import band
+from sim.policy.gazette import load_gazette
+
+__all__ = ["TargetSpec", "all_targets", "target_table", "format_target_table"]
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A quantified goal: quantity, comparison, value and year, with where it comes from."""
+
+    id: str
+    name: str
+    year: int
+    quantity: str
+    comparison: str
+    value: float
+    unit: str
+    source: str
+
+
+@functools.lru_cache(maxsize=1)
+def all_targets() -> tuple[TargetSpec, ...]:
+    """Gazette targets (cited by document, item and line) then plan targets (cited by source)."""
+    out = [
+        TargetSpec(t.id, t.name, t.year, t.quantity, t.comparison, t.value, t.unit, str(t.citation))
+        for t in load_gazette().targets.values()
+    ]
+    plans = tomllib.loads((resources.files("sim.policy") / "plans.toml").read_text(encoding="utf-8"))
+    for t in plans["target"]:
+        out.append(TargetSpec(t["id"], t["name"], t["year"], t["quantity"], t["comparison"], t["value"],
+                              t["unit"], t["source"]))
+    return tuple(out)
+
+
+def _reached(values: np.ndarray, comparison: str, target: float) -> np.ndarray:
+    return values > target if comparison == ">" else values >= target
+
+
+def target_table(ds: xr.Dataset) -> pd.DataFrame:
+    """One row per target: status, P5/P50/P95 of the quantity and the probability of reaching it.
+
+    ``status`` is ``modelled``, ``not modelled`` (no such forecast) or ``outside horizon``.
+    """
+    rows = []
+    years = set(int(y) for y in ds["year"].values)
+    for t in all_targets():
+        row = {"id": t.id, "name": t.name, "year": t.year, "target": f"{t.comparison} {t.value:,.0f} {t.unit}",
+               "status": "not modelled", "p5": np.nan, "p50": np.nan, "p95": np.nan, "probability": np.nan}
+        if t.quantity in ds and "year" in ds[t.quantity].dims:
+            if t.year not in years:
+                row["status"] = "outside horizon"
+            else:
+                da = ds[t.quantity].sel(year=t.year)
+                extra = [d for d in da.dims if d != "draw"]
+                values = (da.sum(extra) if extra else da).values.astype(np.float64)
+                _, p5, p50, p95 = band(values)
+                row |= {"status": "modelled", "p5": p5, "p50": p50, "p95": p95,
+                        "probability": float(np.mean(_reached(values, t.comparison, t.value)))}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_target_table(df: pd.DataFrame) -> str:
+    """The target table as text for the terminal."""
+    lines = [f"  {'target':48s} {'year':>4s} {'goal':>26s} {'P5':>12s} {'P50':>12s} {'P95':>12s} {'P(reach)':>8s}"]
+    for _, r in df.iterrows():
+        if r["status"] == "modelled":
+            nums = f"{r['p5']:12,.0f} {r['p50']:12,.0f} {r['p95']:12,.0f} {r['probability']:8.0%}"
+        else:
+            nums = f"{r['status']:>47s}"
+        lines.append(f"  {r['id'][:48]:48s} {r['year']:4d} {r['target'][:26]:>26s} {nums}")
+    return "\n".join(lines)

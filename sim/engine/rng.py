@@ -21,6 +21,7 @@ __all__ = [
     "standard_laplace",
     "poisson",
     "STREAM",
+    "uniform_at",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -115,3 +116,12 @@ def poisson(key: np.uint64, mean: float) -> np.int64:
         p *= mean / k
         cdf += p
     return np.int64(k)
+
+
+@njit(cache=True)
+def uniform_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64, stream: np.int64) -> float:
+    """Uniform on (0, 1) for (seed, draw, entity, year, stream), callable from plain Python.
+
+    The key stays inside compiled code, so no 64-bit unsigned value crosses into Python.
+    """
+    return uniform(draw_key(seed, draw, entity, year, stream))

@@ -30,6 +30,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import YEAR_MAX, YEAR_MIN, StrictModel, Year
+from sim.scenario.centres_section import CentresSection
 from sim.scenario.projects_section import ProjectsSection
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -134,3 +135,4 @@ class Scenario(StrictModel):
     budget: Budget = Field(default_factory=Budget)
     macro: Macro = Field(default_factory=Macro)
     projects: ProjectsSection | None = None
+    centres: CentresSection | None = None

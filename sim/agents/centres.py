@@ -1,0 +1,203 @@
+"""Advanced Innovation Centres (D1, 京教研〔2022〕13号): city money released by milestone.
+
+Each centre is a Mesa agent whose life is a simpy process: it starts on 1 January of its start
+year, receives the first stage of its city funding at launch, and is evaluated at every milestone
+(at most a year apart, Art.14, L192). Passing releases the next stage (Art.29, L246); failing
+pauses the funding and starts a rectification; a paused centre that passes its next evaluation
+resumes, and a centre that fails a second time exits with no further money (Art.32, L266).
+After the last milestone of its cycle the centre completes. Stage amounts and the matching
+requirement come from the instrument ``centers.art25.milestone_funding``; every stage goes
+through :func:`sim.policy.kinds.milestone_stage_payment`, so a stage is paid only with matching
+of at least 1:5.
+
+Time in the simpy environment is in years since 1 January of the first simulated year; the
+component advances it to each year's end in :meth:`Centres.step` and files the stages released
+that year with their exact dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import mesa
+import numpy as np
+import simpy
+
+from sim.engine.component import Component
+from sim.engine.outputs import VariableSpec
+from sim.engine.rng import STREAM, uniform_at
+from sim.policy.kinds import milestone_stage_payment
+
+__all__ = ["Centre", "Centres", "PROGRAM_ID", "CENTRE_STATUS"]
+
+PROGRAM_ID = "centers.art25.milestone_funding"
+#: Status codes of a centre.
+CENTRE_STATUS = {"planned": 0, "active": 1, "paused": 2, "exited": 3, "completed": 4}
+
+
+def _date_of(first_year: int, t_years: float) -> dt.date:
+    """Calendar date of a simpy time (years since 1 January of `first_year`)."""
+    year = first_year + int(math.floor(t_years + 1e-9))
+    frac = t_years - (year - first_year)
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    return start + dt.timedelta(days=min(days - 1, int(round(frac * days))))
+
+
+class Centre(mesa.Agent):
+    """One innovation centre; its state lives in the component's arrays (index `slot`)."""
+
+    def __init__(self, model, component: "Centres", slot: int):
+        super().__init__(model)
+        self.component = component
+        self.slot = slot
+
+    @property
+    def status(self) -> int:
+        return int(self.component.status[self.slot])
+
+    def lifecycle(self, env: simpy.Environment):
+        """The simpy process of the centre: launch, milestones, pause, exit or completion."""
+        c, i = self.component, self.slot
+        yield env.timeout(c.start_time[i])
+        c.status[i] = CENTRE_STATUS["active"]
+        c.release(i, env.now, passed=True)
+        failures = 0
+        for milestone in range(1, c.n_milestones):
+            yield env.timeout(c.interval_years)
+            passed = c.evaluate(i, milestone)
+            if passed:
+                if c.status[i] == CENTRE_STATUS["paused"]:
+                    c.status[i] = CENTRE_STATUS["active"]
+                c.release(i, env.now, passed=True)
+                continue
+            failures += 1
+            if failures >= 2:
+                c.status[i] = CENTRE_STATUS["exited"]
+                return
+            c.status[i] = CENTRE_STATUS["paused"]
+        yield env.timeout(c.interval_years)
+        c.status[i] = CENTRE_STATUS["completed"]
+
+
+class Centres(Component):
+    """The innovation centres of a draw and the milestone funding they receive."""
+
+    section = "centres"
+
+    @classmethod
+    def check(cls, scenario, policy, source):
+        problems = []
+        sec = scenario.centres
+        program = policy.get(PROGRAM_ID)
+        if program is None:
+            return problems
+        ins = program.instrument
+        cite = f"{ins.citation.document_number} Art.25, L238"
+        low = sec.matching_ratio if isinstance(sec.matching_ratio, (int, float)) else sec.matching_ratio.bounds()[0]
+        if low < ins.min_matching_ratio:
+            problems.append(
+                f"{source}: centres.matching_ratio: {low:g} is below the minimum matching of "
+                f"{ins.min_matching_ratio:g} per CNY of city money (1:5, {cite}); allowed: >= {ins.min_matching_ratio:g}"
+            )
+        top = ins.cycle_years_max_extended if sec.extension_approved else ins.cycle_years_max
+        if not ins.cycle_years_min <= sec.cycle_years <= top:
+            problems.append(
+                f"{source}: centres.cycle_years: {sec.cycle_years} is outside {ins.cycle_years_min}..{top} years "
+                f"(Art.14, L192{'; up to ' + str(ins.cycle_years_max_extended) + ' with extension_approved = true' if not sec.extension_approved else ''})"
+            )
+        if sec.milestone_interval_years > ins.milestone_interval_years_max:
+            problems.append(
+                f"{source}: centres.milestone_interval_years: {sec.milestone_interval_years:g} is above the "
+                f"{ins.milestone_interval_years_max:g}-year maximum between milestones (Art.14, L192)"
+            )
+        for name in ("pass_probability", "rectification_pass_probability"):
+            v = getattr(sec, name)
+            lo, hi = (v, v) if isinstance(v, (int, float)) else v.bounds()
+            if lo < 0.0 or hi > 1.0:
+                problems.append(f"{source}: centres.{name}: a probability must lie in [0, 1] (got {lo:g}..{hi:g})")
+        return problems
+
+    @classmethod
+    def variables(cls, scenario, policy):
+        y = ("year",)
+        return [
+            VariableSpec("centres_active", y, "centres", "innovation centres active (funded) at year end"),
+            VariableSpec("centres_paused", y, "centres", "innovation centres paused for rectification at year end"),
+            VariableSpec("centres_exited", y, "centres", "innovation centres exited after failing milestones, cumulative"),
+            VariableSpec("centres_completed", y, "centres", "innovation centres that completed their cycle, cumulative"),
+            VariableSpec("centre_matching_cny", y, "CNY", "participants' matching funds committed with released stages"),
+            VariableSpec("ip_income_research_team_cny", y, "CNY", "IP income of the centres' research teams (Art.28)"),
+            VariableSpec("ip_income_participants_cny", y, "CNY", "IP income of participating units (Art.28)"),
+            VariableSpec("ip_income_host_cny", y, "CNY", "IP income of host universities (Art.28)"),
+        ]
+
+    def __init__(self, model):
+        super().__init__(model)
+        sec = model.scenario.centres
+        self.program = model.policy.get(PROGRAM_ID)
+        first = model.years[0]
+        n = sec.count
+        self.interval_years = float(sec.milestone_interval_years)
+        self.n_milestones = max(1, int(math.ceil(sec.cycle_years / self.interval_years - 1e-9)))
+        self.city_funding_cny = model.param("centres.city_funding_cny", sec.city_funding_cny)
+        self.matching_ratio = model.param("centres.matching_ratio", sec.matching_ratio)
+        self.pass_probability = model.param("centres.pass_probability", sec.pass_probability)
+        self.rectify_probability = model.param(
+            "centres.rectification_pass_probability", sec.rectification_pass_probability
+        )
+        self.ip_income_cny = model.param("centres.ip_income_cny_per_year", sec.ip_income_cny_per_year)
+        self.status = np.zeros(n, dtype=np.int8)
+        self.paid_cny = np.zeros(n)
+        self.start_time = np.array(
+            [sec.first_start_year - first + k // sec.starts_per_year for k in range(n)], dtype=np.float64
+        )
+        self._released: list[tuple[int, float, float]] = []
+        self.env = simpy.Environment()
+        self.agents = [Centre(model, self, i) for i in range(n)]
+        for agent in self.agents:
+            if agent.component.start_time[agent.slot] >= 0:
+                self.env.process(agent.lifecycle(self.env))
+
+    def evaluate(self, slot: int, milestone: int) -> bool:
+        """Draw the result of a milestone evaluation (counter-based, one number per milestone)."""
+        p = self.rectify_probability if self.status[slot] == CENTRE_STATUS["paused"] else self.pass_probability
+        return uniform_at(self.model.seed, self.model.draw, slot, milestone, STREAM["centre"]) < p
+
+    def release(self, slot: int, t_years: float, passed: bool) -> None:
+        """Release the next stage of a centre's city funding, if the rule allows it."""
+        if self.program is None:
+            return
+        ins = self.program.instrument
+        stage = self.city_funding_cny / self.n_milestones
+        amount = milestone_stage_payment(
+            passed, stage, self.matching_ratio * stage, ins.min_matching_ratio, self.paid_cny[slot], self.city_funding_cny
+        )
+        if amount > 0.0:
+            self.paid_cny[slot] += amount
+            self._released.append((slot, t_years, amount))
+
+    def step(self, year: int) -> None:
+        model = self.model
+        yi = year - model.years[0]
+        self.env.run(until=yi + 1.0 - 1e-9)
+        released, self._released = self._released, []
+        if released and self.program is not None:
+            dates = [_date_of(model.years[0], t) for _, t, _ in released]
+            approved = model.ledger.claim(
+                PROGRAM_ID, year, np.array([s for s, _, _ in released]), np.array([a for _, _, a in released]), dates
+            )
+            model.recorder["centre_matching_cny"][yi] = self.matching_ratio * float(approved.sum())
+        rec = model.recorder
+        rec["centres_active"][yi] = np.sum(self.status == CENTRE_STATUS["active"])
+        rec["centres_paused"][yi] = np.sum(self.status == CENTRE_STATUS["paused"])
+        rec["centres_exited"][yi] = np.sum(self.status == CENTRE_STATUS["exited"])
+        rec["centres_completed"][yi] = np.sum(self.status == CENTRE_STATUS["completed"])
+        if self.program is not None:
+            producing = np.sum(np.isin(self.status, (CENTRE_STATUS["active"], CENTRE_STATUS["paused"])))
+            income = producing * self.ip_income_cny
+            split = self.program.instrument.ip_income_split
+            rec["ip_income_research_team_cny"][yi] = income * split.get("research_team", 0.0)
+            rec["ip_income_participants_cny"][yi] = income * split.get("participants", 0.0)
+            rec["ip_income_host_cny"][yi] = income * split.get("host", 0.0)

@@ -1,0 +1,303 @@
+"""The fiscal ledger of one draw (sim/engine/ledger.py): hand-computed cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from sim.engine.ledger import Ledger, apply_caps_in_order
+
+CONSTRUCTION = "hydrogen.13.construction_grant"  # programme 0 of the station line
+OPERATING = "hydrogen.13.operating_subsidy"  # programme 1
+STATIONS = "市城市管理委"
+H2_HORIZON = {"first_year": 2023, "last_year": 2026}  # hydrogen valid to 2025-08-10
+
+
+def station_policy(policy_of, rationing="none", ceiling=None, overrides=None):
+    line = {"payer": STATIONS, "programs": ["hydrogen.13.*"], "rationing": rationing}
+    if ceiling is not None:
+        line["ceiling_cny_per_year"] = ceiling
+    return policy_of(
+        {
+            "horizon": H2_HORIZON,
+            "policy": {"in_force": ["hydrogen.13.*"]},
+            "instruments": overrides or {},
+            "budget": {"lines": {"stations": line}},
+        }
+    )
+
+
+def one(ledger, program, year, amount, recipient=0, **kw):
+    return ledger.claim(program, year, np.array([recipient]), np.array([amount]), **kw)[0]
+
+
+def assert_identity(ledger):
+    """At every year end: cumsum(committed) == cumsum(outlay) + cumsum(forfeited) + unpaid + pending."""
+    lhs = np.cumsum(ledger.committed, axis=0)
+    rhs = np.cumsum(ledger.outlay, axis=0) + np.cumsum(ledger.forfeited, axis=0) + ledger.unpaid + ledger.pending
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-9, atol=1e-6)
+
+
+def test_programme_order_in_policy(policy_of):
+    policy = station_policy(policy_of)
+    assert policy.ids == [CONSTRUCTION, OPERATING]
+
+
+# --- rationing ------------------------------------------------------------------------------
+
+
+def test_rationing_none_pays_all_and_records_the_overrun(policy_of):
+    led = Ledger(station_policy(policy_of, "none", ceiling=100.0))
+    one(led, CONSTRUCTION, 2023, 150.0)
+    one(led, OPERATING, 2023, 50.0)
+    led.settle(2023)
+    np.testing.assert_array_equal(led.outlay[0], [150.0, 50.0])
+    assert led.budget_overrun[0, 0] == 100.0
+    assert led.unpaid.sum() == 0.0 and led.forfeited.sum() == 0.0
+    one(led, CONSTRUCTION, 2024, 80.0)
+    led.settle(2024)
+    assert led.budget_overrun[1, 0] == 0.0 and led.outlay[1, 0] == 80.0
+    assert_identity(led)
+
+
+def test_rationing_none_without_ceiling(policy_of):
+    led = Ledger(station_policy(policy_of))
+    one(led, CONSTRUCTION, 2023, 5e6)
+    led.settle(2023)
+    assert led.outlay[0, 0] == 5e6 and led.budget_overrun[0, 0] == 0.0
+
+
+def test_rationing_pro_rata_pays_the_same_share_and_forfeits_the_rest(policy_of):
+    led = Ledger(station_policy(policy_of, "pro_rata", ceiling=100.0))
+    one(led, CONSTRUCTION, 2023, 150.0)
+    one(led, OPERATING, 2023, 50.0)
+    led.settle(2023)
+    np.testing.assert_allclose(led.outlay[0], [75.0, 25.0])
+    np.testing.assert_allclose(led.forfeited[0], [75.0, 25.0])
+    assert led.unpaid[0].sum() == 0.0
+    # Nothing is carried: next year starts clean.
+    one(led, OPERATING, 2024, 60.0)
+    led.settle(2024)
+    np.testing.assert_allclose(led.outlay[1], [0.0, 60.0])
+    assert led.forfeited[1].sum() == 0.0
+    assert_identity(led)
+
+
+def test_rationing_under_the_ceiling_pays_in_full(policy_of):
+    for rule in ("pro_rata", "queue"):
+        led = Ledger(station_policy(policy_of, rule, ceiling=100.0))
+        one(led, CONSTRUCTION, 2023, 60.0)
+        one(led, OPERATING, 2023, 40.0)  # exactly the ceiling
+        led.settle(2023)
+        np.testing.assert_array_equal(led.outlay[0], [60.0, 40.0])
+        assert led.forfeited.sum() == 0.0 and led.unpaid.sum() == 0.0
+
+
+def test_rationing_queue_carries_in_order_and_pays_the_backlog_first(policy_of):
+    led = Ledger(station_policy(policy_of, "queue", ceiling=100.0))
+    # Filed operating first: payment order is programme order, not filing order.
+    one(led, OPERATING, 2023, 50.0)
+    one(led, CONSTRUCTION, 2023, 150.0)
+    led.settle(2023)
+    np.testing.assert_array_equal(led.outlay[0], [100.0, 0.0])
+    np.testing.assert_array_equal(led.unpaid[0], [50.0, 50.0])
+    # 2024: the 2023 backlog (construction 50, operating 50) is paid before the new claim.
+    one(led, CONSTRUCTION, 2024, 30.0)
+    led.settle(2024)
+    np.testing.assert_array_equal(led.outlay[1], [50.0, 50.0])
+    np.testing.assert_array_equal(led.unpaid[1], [30.0, 0.0])
+    # 2025: the 2024 construction claim, then the new operating claim up to the ceiling.
+    one(led, OPERATING, 2025, 365.0, event_dates=[dt.date(2025, 3, 1)])
+    led.settle(2025)
+    np.testing.assert_array_equal(led.outlay[2], [30.0, 70.0])
+    np.testing.assert_array_equal(led.unpaid[2], [0.0, 295.0])
+    led.settle(2026)
+    np.testing.assert_array_equal(led.outlay[3], [0.0, 100.0])
+    np.testing.assert_array_equal(led.unpaid[3], [0.0, 195.0])
+    assert led.forfeited.sum() == 0.0
+    assert led.budget_overrun.sum() == 0.0
+    assert_identity(led)
+
+
+def test_zero_ceiling_queue_pays_nothing(policy_of):
+    led = Ledger(station_policy(policy_of, "queue", ceiling=0.0))
+    one(led, CONSTRUCTION, 2023, 10.0)
+    for year in led.policy.years:
+        led.settle(year)
+    assert led.outlay.sum() == 0.0
+    np.testing.assert_array_equal(led.unpaid[:, 0], [10.0] * 4)
+    assert_identity(led)
+
+
+def test_lines_are_rationed_separately(policy_of):
+    policy = policy_of(
+        {
+            "horizon": H2_HORIZON,
+            "policy": {"in_force": ["hydrogen.13.*", "hydrogen.5.*"]},
+            "budget": {"lines": {"stations": {"payer": STATIONS, "programs": ["hydrogen.13.*"],
+                                              "ceiling_cny_per_year": 10.0, "rationing": "queue"}}},
+        }
+    )
+    led = Ledger(policy)
+    one(led, CONSTRUCTION, 2023, 30.0)
+    one(led, "hydrogen.5.new_material_first_batch", 2023, 30.0)
+    led.settle(2023)
+    i = policy.get("hydrogen.5.new_material_first_batch").index
+    assert led.outlay[0, policy.get(CONSTRUCTION).index] == 10.0
+    assert led.outlay[0, i] == 30.0  # its payer's open line has no ceiling
+
+
+# --- payment lag ----------------------------------------------------------------------------
+
+
+def test_payment_lag_keeps_commitments_pending(policy_of):
+    policy = station_policy(policy_of, overrides={OPERATING: {"payment_lag_years": 1}})
+    led = Ledger(policy)
+    one(led, OPERATING, 2023, 100.0)
+    one(led, CONSTRUCTION, 2023, 7.0)
+    led.settle(2023)
+    np.testing.assert_array_equal(led.committed[0], [7.0, 100.0])
+    np.testing.assert_array_equal(led.outlay[0], [7.0, 0.0])
+    np.testing.assert_array_equal(led.pending[0], [0.0, 100.0])
+    one(led, OPERATING, 2024, 40.0)
+    led.settle(2024)
+    assert led.outlay[1, 1] == 100.0 and led.pending[1, 1] == 40.0
+    led.settle(2025)
+    assert led.outlay[2, 1] == 40.0 and led.pending[2, 1] == 0.0
+    assert_identity(led)
+
+
+def test_payment_lag_beyond_the_horizon_stays_pending(policy_of):
+    policy = station_policy(policy_of, overrides={CONSTRUCTION: {"payment_lag_years": 2}})
+    led = Ledger(policy)
+    for year in policy.years:
+        if year == 2025:
+            one(led, CONSTRUCTION, year, 9.0, event_dates=[dt.date(2025, 1, 2)])
+        led.settle(year)
+    assert led.outlay.sum() == 0.0
+    np.testing.assert_array_equal(led.pending[:, 0], [0.0, 0.0, 9.0, 9.0])
+    assert_identity(led)
+
+
+# --- validity -------------------------------------------------------------------------------
+
+
+def test_claims_pro_rated_by_validity_share(policy_of):
+    led = Ledger(station_policy(policy_of))
+    assert one(led, OPERATING, 2025, 365.0) == pytest.approx(222.0)
+    assert one(led, OPERATING, 2026, 365.0) == 0.0
+    assert led.committed[3].sum() == 0.0
+
+
+def test_event_dates_give_exact_validity(policy_of):
+    led = Ledger(station_policy(policy_of))
+    approved = led.claim(
+        CONSTRUCTION, 2025, np.array([0, 1, 2, 3]), np.full(4, 5e6),
+        event_dates=[dt.date(2025, 8, 10), dt.date(2025, 8, 11), dt.date(2025, 1, 1), dt.date(2024, 12, 31)],
+    )
+    # Last valid day pays in full (not pro-rated); the day after, nothing; a date in another year, nothing.
+    np.testing.assert_array_equal(approved, [5e6, 0.0, 5e6, 0.0])
+    assert led.committed[2, 0] == 1e7
+    with pytest.raises(ValueError, match="one date per claim"):
+        led.claim(CONSTRUCTION, 2025, np.array([0, 1]), np.ones(2), event_dates=[dt.date(2025, 1, 1)])
+
+
+def test_share_of_cap_paid_applies_before_the_caps(policy_of):
+    policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]},
+                        "instruments": {"hydrogen.5.new_material_first_batch": {"share_of_cap_paid": 0.5}}})
+    led = Ledger(policy)
+    pid = "hydrogen.5.new_material_first_batch"
+    assert one(led, pid, 2023, 12e6) == 6e6
+    assert one(led, pid, 2023, 12e6) == 4e6  # 10,000,000 in total per firm
+    assert led.paid_in_total(pid, 0) == 1e7
+
+
+# --- recipient caps -------------------------------------------------------------------------
+
+
+def test_cap_per_recipient_year_across_calls_and_years(policy_of):
+    pid = "hydrogen.11.equipment_lease_subsidy"  # <= 10,000,000 a firm-year
+    led = Ledger(policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.11.*"]}}))
+    assert one(led, pid, 2023, 6e6) == 6e6
+    assert one(led, pid, 2023, 6e6) == 4e6  # same year, second call: cut to the room
+    assert one(led, pid, 2023, 0.01) == 0.0  # at the cap
+    assert one(led, pid, 2023, 6e6, recipient=1) == 6e6  # another firm has its own cap
+    assert one(led, pid, 2024, 6e6) == 6e6  # a new year, a new cap
+    assert one(led, pid, 2024, 4e6) == 4e6  # exactly at the cap
+    assert one(led, pid, 2024, 0.01) == 0.0
+    np.testing.assert_array_equal(led.committed[:2, led.policy.get(pid).index], [16e6, 10e6])
+    assert led.paid_in_total(pid, 0) == 20e6
+
+
+def test_cap_per_recipient_year_within_one_call(policy_of):
+    pid = "hydrogen.11.equipment_lease_subsidy"
+    led = Ledger(policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.11.*"]}}))
+    approved = led.claim(pid, 2023, np.array([0, 3, 0, 0]), np.array([6e6, 6e6, 6e6, 1.0]))
+    np.testing.assert_array_equal(approved, [6e6, 6e6, 4e6, 0.0])
+
+
+def test_cap_per_recipient_total_across_years(policy_of):
+    pid = "hydrogen.5.new_material_first_batch"  # <= 10,000,000 a firm in all
+    led = Ledger(policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}}))
+    assert one(led, pid, 2023, 5e6) == 5e6
+    led.settle(2023)
+    assert one(led, pid, 2024, 5e6 + 0.01) == 5e6  # exactly at the total
+    assert one(led, pid, 2024, 0.01) == 0.0
+    assert one(led, pid, 2024, 5e6, recipient=7) == 5e6
+    assert led.paid_in_total(pid, 0) == 1e7 and led.paid_in_total(pid, 99) == 0.0
+    assert led.paid_in_total("hydrogen.13.operating_subsidy", 0) == 0.0
+
+
+def test_apply_caps_in_order_updates_the_tallies():
+    paid_year, paid_total = np.zeros(2), np.array([0.0, 8.0])
+    approved = apply_caps_in_order(np.array([1, 1, 0]), np.array([5.0, 5.0, 5.0]), paid_year, paid_total, 4.0, 10.0)
+    np.testing.assert_array_equal(approved, [2.0, 0.0, 4.0])
+    np.testing.assert_array_equal(paid_year, [4.0, 2.0])
+    np.testing.assert_array_equal(paid_total, [4.0, 10.0])
+    approved = apply_caps_in_order(np.array([0]), np.array([1.0]), np.zeros(1), np.zeros(1), math.inf, math.inf)
+    assert approved[0] == 1.0
+
+
+# --- bad claims -----------------------------------------------------------------------------
+
+
+def test_claims_outside_the_horizon_or_after_settle_raise(policy_of):
+    led = Ledger(station_policy(policy_of))
+    with pytest.raises(ValueError, match=r"year \(=2022\) is outside the horizon 2023\.\.2026"):
+        one(led, OPERATING, 2022, 1.0)
+    with pytest.raises(ValueError, match=r"year \(=2027\) is outside the horizon"):
+        one(led, OPERATING, 2027, 1.0)
+    led.settle(2023)
+    with pytest.raises(ValueError, match="year 2023 is already settled"):
+        one(led, OPERATING, 2023, 1.0)
+    with pytest.raises(ValueError, match="already settled"):
+        led.settle(2023)
+    with pytest.raises(ValueError, match="outside the horizon"):
+        led.settle(2027)
+
+
+@pytest.mark.parametrize(
+    "recipients, amounts, fragment",
+    [([0], [-1.0], "finite and >= 0"), ([0], [math.nan], "finite and >= 0"), ([0], [math.inf], "finite and >= 0"),
+     ([-1], [1.0], "recipient indices must be >= 0"), ([0, 1], [1.0], "same shape")],
+)
+def test_bad_claims_raise(policy_of, recipients, amounts, fragment):
+    led = Ledger(station_policy(policy_of))
+    with pytest.raises(ValueError, match=fragment):
+        led.claim(OPERATING, 2023, np.array(recipients), np.array(amounts))
+    assert led.committed.sum() == 0.0
+
+
+def test_programme_not_in_force_raises_key_error(policy_of):
+    led = Ledger(station_policy(policy_of))
+    with pytest.raises(KeyError, match="scaleup.2.first_above_size_last_year is not in force"):
+        one(led, "scaleup.2.first_above_size_last_year", 2023, 1.0)
+
+
+def test_empty_claim_is_a_no_op(policy_of):
+    led = Ledger(station_policy(policy_of))
+    assert led.claim(OPERATING, 2023, np.array([], dtype=int), np.array([])).size == 0
+    assert led.committed.sum() == 0.0

@@ -75,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
     p.add_argument("--force", action="store_true")
 
+    p = sub.add_parser("report", help="write a self-contained HTML report of a results folder")
+    p.add_argument("folder", type=Path)
+
+    p = sub.add_parser("sensitivity", help="global sensitivity of headline outputs to uncertain parameters")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--draws", type=_positive_int("--draws"), default=256)
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--output", action="append", help="headline quantity to analyse (substring; repeatable)")
+    p.add_argument("--parameter", action="append", help="parameter path pattern (glob; repeatable)")
+    p.add_argument("--method", default="delta", help="delta (Borgonovo, with S1) or pawn")
+    p.add_argument("--out", type=Path, help="folder for sensitivity.csv (default results/<name>-sensitivity)")
+    p.add_argument("--force", action="store_true")
+
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
     p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup)")
     return parser
@@ -149,7 +163,54 @@ def _cmd_compare(args) -> int:
     return compare_command(args)
 
 
-_COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "policies": _cmd_policies, "compare": _cmd_compare}
+def _cmd_report(args) -> int:
+    from sim.analysis.report import write_report
+
+    path = write_report(args.folder)
+    print(f"report written to {path}")
+    return 0
+
+
+def _cmd_sensitivity(args) -> int:
+    from sim.analysis.results import prepare_out_dir, run_scenario
+    from sim.analysis.sensitivity import METHODS, sensitivity_table
+    from sim.scenario.loader import load_scenario
+
+    if args.method not in METHODS:
+        raise SimError(f"--method: unknown method '{args.method}'; allowed: {', '.join(METHODS)}")
+    loaded = load_scenario(args.scenario)
+    out = args.out or Path("results") / f"{loaded.scenario.name}-sensitivity"
+    staging = prepare_out_dir(out, args.force)
+    ds = run_scenario(loaded, args.draws, args.seed, args.workers)
+    table = sensitivity_table(ds, args.output, args.parameter, args.method, seed=int(ds.attrs["seed"]) % 2**32)
+    main_index = "delta" if args.method == "delta" else "pawn_median"
+    shown = table[table["index"] == main_index].sort_values(["output", "value"], ascending=[True, False])
+    for output, group in shown.groupby("output", sort=False):
+        print(output)
+        for _, r in group.head(8).iterrows():
+            conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3f}"
+            print(f"  {r['parameter'][:70]:70s} {main_index} {r['value']:.3f}{conf}")
+    import shutil
+
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    table.to_csv(staging / "sensitivity.csv", index=False)
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    print(f"sensitivity indices written to {out}/sensitivity.csv")
+    return 0
+
+
+_COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "policies": _cmd_policies,
+    "compare": _cmd_compare,
+    "report": _cmd_report,
+    "sensitivity": _cmd_sensitivity,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

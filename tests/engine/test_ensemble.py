@@ -1,0 +1,105 @@
+"""Ensembles (sim/engine/ensemble.py): determinism whatever the workers and chunks, checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.engine.ensemble import layout_of, run_chunk, run_draws
+from sim.errors import SimError
+from sim.scenario.loader import load_scenario
+
+N_DRAWS = 6
+
+
+@pytest.fixture(scope="module")
+def reference(minimal):
+    return run_draws(minimal, N_DRAWS, workers=1)
+
+
+def assert_bit_identical(a: dict, b: dict):
+    assert a.keys() == b.keys()
+    for name in a:
+        assert a[name].dtype == b[name].dtype, name
+        np.testing.assert_array_equal(a[name], b[name], err_msg=name, strict=True)
+
+
+def test_results_are_not_trivial(reference):
+    _, arrays, params = reference
+    assert arrays["committed"].shape[0] == N_DRAWS
+    assert arrays["committed"].sum() > 0.0
+    # The uncertain arrival rate is drawn per draw: the draws differ.
+    assert len({p["projects.streams.hydrogen.6.first_of_kind_domestic.arrivals_per_year"] for p in params}) == N_DRAWS
+    assert not np.array_equal(arrays["committed"][0], arrays["committed"][1])
+
+
+def test_same_seed_twice_is_bit_identical(minimal, reference):
+    _, again, params = run_draws(minimal, N_DRAWS, workers=1)
+    assert_bit_identical(reference[1], again)
+    assert params == reference[2]
+
+
+def test_reloaded_scenario_is_bit_identical(minimal_path, reference):
+    _, again, _ = run_draws(load_scenario(minimal_path), N_DRAWS)
+    assert_bit_identical(reference[1], again)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 4, 64])
+def test_chunking_does_not_change_results(minimal, reference, chunk_size):
+    _, arrays, params = run_draws(minimal, N_DRAWS, chunk_size=chunk_size)
+    assert_bit_identical(reference[1], arrays)
+    assert params == reference[2]
+
+
+def test_two_workers_give_the_same_results(minimal, reference):
+    _, arrays, params = run_draws(minimal, N_DRAWS, workers=2, chunk_size=2)
+    assert_bit_identical(reference[1], arrays)
+    assert params == reference[2]
+
+
+def test_a_draw_does_not_depend_on_the_others(minimal, reference):
+    arrays, _ = run_chunk(minimal, [4, 2])
+    for name, value in arrays.items():
+        np.testing.assert_array_equal(value[0], reference[1][name][4])
+        np.testing.assert_array_equal(value[1], reference[1][name][2])
+
+
+def test_different_seed_gives_different_results(minimal, reference):
+    from dataclasses import replace
+
+    scenario = minimal.scenario
+    other = replace(minimal, scenario=scenario.model_copy(update={"ensemble": scenario.ensemble.model_copy(update={"seed": 8})}))
+    _, arrays, _ = run_draws(other, N_DRAWS)
+    assert not np.array_equal(arrays["committed"], reference[1]["committed"])
+
+
+def test_checkpoint_saves_chunks_and_resume_reads_them(minimal, reference, tmp_path, monkeypatch):
+    seen = []
+    _, arrays, params = run_draws(minimal, N_DRAWS, chunk_size=4, checkpoint=tmp_path, progress=lambda d, n: seen.append((d, n)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chunk_000000000_000000003.npz", "chunk_000000004_000000005.npz"]
+    assert seen == [(4, N_DRAWS), (6, N_DRAWS)]
+    assert_bit_identical(reference[1], arrays)
+    # A resumed run reads the saved chunks rather than rerunning them.
+    import sim.engine.ensemble as ensemble
+
+    def boom(*args, **kwargs):
+        raise AssertionError("a saved chunk was rerun")
+
+    monkeypatch.setattr(ensemble, "run_chunk", boom)
+    _, again, params_again = run_draws(minimal, N_DRAWS, chunk_size=4, checkpoint=tmp_path)
+    assert_bit_identical(arrays, again)
+    assert params_again == params
+
+
+def test_layout_knows_the_shapes_before_any_draw(minimal, reference):
+    layout = layout_of(minimal)
+    assert layout.coords["year"] == [2023, 2024, 2025, 2026]
+    assert layout.coords["program"] == minimal.policy.ids
+    for spec in layout.specs:
+        assert reference[1][spec.name].shape == (N_DRAWS,) + tuple(layout.sizes[d] for d in spec.dims)
+
+
+@pytest.mark.parametrize("kwargs, fragment", [({"n_draws": 0}, "--draws: must be >= 1"), ({"n_draws": 2, "workers": 0}, "--workers: must be >= 1")])
+def test_bad_counts_raise(minimal, kwargs, fragment):
+    with pytest.raises(SimError, match=fragment):
+        run_draws(minimal, **kwargs)

@@ -1,0 +1,98 @@
+"""Counter-based random numbers (sim/engine/rng.py) and the draw generators."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from numba import njit
+
+from sim.engine import rng
+from sim.engine.model import draw_generator
+from sim.scenario.parameters import param_rng
+
+U64 = np.uint64
+
+
+def test_splitmix64_reference_value():
+    # First output of the reference splitmix64 seeded with 0 (Steele, Lea & Flood 2014; Vigna's splitmix64.c).
+    assert rng.splitmix64(U64(0)) == U64(0xE220A8397B1DCDAF)
+    assert rng.splitmix64(U64(0x9E3779B97F4A7C15)) == U64(0x6E789E6AA1B965F4)
+
+
+def test_draw_key_is_a_pure_function_of_every_key():
+    base = rng.draw_key(7, 3, 11, 2024, 1)
+    assert rng.draw_key(7, 3, 11, 2024, 1) == base
+    variants = [rng.draw_key(8, 3, 11, 2024, 1), rng.draw_key(7, 4, 11, 2024, 1), rng.draw_key(7, 3, 12, 2024, 1),
+                rng.draw_key(7, 3, 11, 2025, 1), rng.draw_key(7, 3, 11, 2024, 2)]
+    assert len({int(v) for v in variants + [base]}) == 6
+
+
+def test_streams_are_distinct_numbers():
+    values = list(rng.STREAM.values())
+    assert len(values) == len(set(values))
+
+
+@njit
+def _sample(kind, n, mean):
+    out = np.empty(n)
+    for i in range(n):
+        key = rng.draw_key(20221206, 0, i, 2024, 1)
+        if kind == 0:
+            out[i] = rng.uniform(key)
+        elif kind == 1:
+            out[i] = rng.standard_normal(key)
+        elif kind == 2:
+            out[i] = rng.standard_laplace(key)
+        else:
+            out[i] = rng.poisson(key, mean)
+    return out
+
+
+N = 200_000
+
+
+def test_uniform_on_the_open_unit_interval():
+    u = _sample(0, N, 0.0)
+    assert u.min() > 0.0 and u.max() < 1.0
+    assert u.mean() == pytest.approx(0.5, abs=0.005)
+    assert np.histogram(u, bins=10, range=(0, 1))[0].min() > 0.09 * N
+
+
+@pytest.mark.parametrize("kind, var", [(1, 1.0), (2, 1.0)])
+def test_normal_and_laplace_have_unit_variance(kind, var):
+    x = _sample(kind, N, 0.0)
+    assert np.isfinite(x).all()
+    assert x.mean() == pytest.approx(0.0, abs=0.01)
+    assert x.var() == pytest.approx(var, rel=0.02)
+
+
+@pytest.mark.parametrize("mean", [0.3, 4.0, 29.0, 80.0])
+def test_poisson_mean_and_variance(mean):
+    k = _sample(3, N, mean)
+    assert np.all(k >= 0) and np.all(k == np.floor(k))
+    assert k.mean() == pytest.approx(mean, rel=0.01)
+    assert k.var() == pytest.approx(mean, rel=0.05)
+
+
+def test_poisson_of_non_positive_mean_is_zero():
+    key = rng.draw_key(1, 2, 3, 4, 5)
+    assert rng.poisson(key, 0.0) == 0 and rng.poisson(key, -1.0) == 0
+
+
+def test_draw_generator_is_reproducible_and_distinct_per_draw():
+    a = draw_generator(7, 0).random(5)
+    np.testing.assert_array_equal(a, draw_generator(7, 0).random(5))
+    assert not np.array_equal(a, draw_generator(7, 1).random(5))
+    assert not np.array_equal(a, draw_generator(8, 0).random(5))
+
+
+def test_param_rng_depends_on_seed_draw_and_path():
+    a = param_rng(7, 0, "projects.streams.x.arrivals_per_year").random()
+    assert a == param_rng(7, 0, "projects.streams.x.arrivals_per_year").random()
+    others = {param_rng(7, 1, "projects.streams.x.arrivals_per_year").random(),
+              param_rng(7, 0, "projects.streams.y.arrivals_per_year").random(),
+              param_rng(8, 0, "projects.streams.x.arrivals_per_year").random()}
+    assert a not in others and len(others) == 3
+    assert not math.isnan(a)

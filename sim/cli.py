@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for sensitivity.csv (default results/<name>-sensitivity)")
     p.add_argument("--force", action="store_true")
 
+    p = sub.add_parser("calibrate", help="fit behavioural parameters to observed targets")
+    p.add_argument("config", type=Path)
+    p.add_argument("--out", type=Path, help="fitted scenario file (default: the config's `output`)")
+    p.add_argument("--force", action="store_true", help="replace an existing fitted file")
+    p.add_argument("--quiet", action="store_true")
+
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
     p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup)")
     return parser
@@ -163,6 +169,31 @@ def _cmd_compare(args) -> int:
     return compare_command(args)
 
 
+def _cmd_calibrate(args) -> int:
+    from sim.analysis.calibration import calibrate, load_calibration, write_fitted_scenario
+
+    config, scenario_path = load_calibration(args.config)
+    out = args.out or (args.config.parent / config.output)
+    if out.exists() and not args.force:
+        raise SimError(f"--out {out}: file exists; use --force to replace it")
+    if not out.parent.is_dir():
+        raise SimError(f"--out {out}: folder {out.parent} does not exist")
+
+    def progress(n: int, loss: float) -> None:
+        if not args.quiet:
+            print(f"  evaluation {n}: loss {loss:.6g}", file=sys.stderr)
+
+    result = calibrate(config, scenario_path, str(args.config), progress)
+    write_fitted_scenario(out, scenario_path, out.stem, result, config)
+    if not args.quiet:
+        for path, value in result.values.items():
+            print(f"{path} = {value!r}")
+        for t, s in zip(config.target, result.simulated):
+            print(f"  target {t.variable} {t.select or ''} {t.year or ''}: observed {t.value:,.6g}, simulated {s:,.6g}")
+    print(f"fitted scenario written to {out} (loss {result.loss:.6g}, {result.evaluations} evaluations)")
+    return 0
+
+
 def _cmd_report(args) -> int:
     from sim.analysis.report import write_report
 
@@ -209,6 +240,7 @@ _COMMANDS = {
     "policies": _cmd_policies,
     "compare": _cmd_compare,
     "report": _cmd_report,
+    "calibrate": _cmd_calibrate,
     "sensitivity": _cmd_sensitivity,
 }
 

@@ -99,6 +99,9 @@ def merge_tables(base: dict, over: dict, source: str, prov: dict, prefix: tuple 
     for key, value in over.items():
         path = prefix + (key,)
         if isinstance(value, dict) and isinstance(out.get(key), dict):
+            # The merged table is now partly this file's: a problem with the table as a whole
+            # (e.g. last_year < first_year) names the file that touched it last.
+            prov[path] = source
             out[key] = merge_tables(out[key], value, source, prov, path)
         else:
             out[key] = value
@@ -133,6 +136,16 @@ def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Pa
     base, files, blobs = _load_chain(base_path, seen + [path], prov)
     merged = merge_tables(base, raw, str(path), prov)
     return merged, [path] + files, [data] + blobs
+
+
+def _flatten(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
+    out = []
+    for k, v in table.items():
+        if isinstance(v, dict):
+            out += _flatten(v, prefix + (k,))
+        else:
+            out.append((prefix + (k,), v))
+    return out
 
 
 def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
@@ -247,13 +260,18 @@ def _input_at(exc: ValidationError, loc: tuple):
     return value
 
 
-def load_scenario(path: str | Path) -> LoadedScenario:
+def load_scenario(path: str | Path, overrides: dict | None = None, overrides_source: str = "<overrides>") -> LoadedScenario:
     """Load, merge, validate and resolve a scenario file.
 
     Parameters
     ----------
     path : str or Path
         The scenario file (TOML).
+    overrides : dict, optional
+        Tables merged on top of the file, key by key, as if written by a file that extends it
+        (calibration and sensitivity drivers use this to set parameters).
+    overrides_source : str
+        Name given to the overrides in error messages.
 
     Returns
     -------
@@ -267,6 +285,9 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     path = Path(path)
     prov: dict = {}
     raw, files, blobs = _load_chain(path, [], prov)
+    if overrides:
+        raw = merge_tables(raw, overrides, overrides_source, prov)
+        blobs = blobs + [repr(sorted(_flatten(overrides))).encode("utf-8")]
     if "name" not in raw:
         raw["name"] = path.stem
         prov[("name",)] = str(path)
@@ -297,8 +318,14 @@ def load_scenario(path: str | Path) -> LoadedScenario:
 
 def _reattribute(line: str, prov: dict) -> str:
     """Point a message at the file that set the key it names (for keys set by an extended file)."""
-    for p, src in prov.items():
-        if len(p) >= 2 and p[0] == "instruments" and f'instruments."{p[1]}"' in line:
-            head, _, rest = line.partition(": ")
-            return f"{src}: {rest}"
+    best: tuple = ()
+    for p in prov:
+        if len(p) >= 2 and p[0] == "instruments" and len(p) > len(best):
+            # The deepest key the line names: a field set by an extending file beats its table.
+            named = f'instruments."{p[1]}"' + "".join(f".{k}" for k in p[2:])
+            if any(named + end in line for end in (":", ".", " ")):
+                best = p
+    if best:
+        head, _, rest = line.partition(": ")
+        return f"{prov[best]}: {rest}"
     return line

@@ -1,0 +1,82 @@
+"""`sim calibrate` recovers a parameter from a target it generated, and writes a usable scenario."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.cli import main
+from sim.errors import ScenarioError
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _base(tmp_path: Path) -> Path:
+    path = tmp_path / "centres.toml"
+    path.write_text(textwrap.dedent("""
+        name = "centres_base"
+        [horizon]
+        first_year = 2023
+        last_year = 2026
+        [ensemble]
+        draws = 2
+        seed = 3
+        [policy]
+        in_force = ["centers.*"]
+        [centres]
+        count = 2
+        first_start_year = 2023
+        starts_per_year = 2
+        city_funding_cny = 40_000_000
+        matching_ratio = 0.2
+        cycle_years = 4
+        pass_probability = 1.0
+    """))
+    return path
+
+
+def test_calibration_recovers_city_funding_from_observed_outlay(tmp_path):
+    base = _base(tmp_path)
+    # Two centres always passing: 2 x 4 stages of funding/4 over 2023-2026; observed 2023 outlay
+    # of 30,000,000 means funding of 60,000,000 per centre.
+    config = tmp_path / "fit.toml"
+    config.write_text(textwrap.dedent("""
+        scenario = "centres.toml"
+        draws = 2
+        method = "nelder-mead"
+        max_evaluations = 60
+        output = "fitted.toml"
+        [[parameter]]
+        path = "centres.city_funding_cny"
+        low = 10_000_000
+        high = 200_000_000
+        start = 40_000_000
+        [[target]]
+        variable = "outlay"
+        select = { program = "centers.art25.milestone_funding" }
+        year = 2023
+        value = 30_000_000
+        source = "synthetic observation for the test"
+    """))
+    assert main(["calibrate", str(config), "--quiet"]) == 0
+    fitted = tmp_path / "fitted.toml"
+    ds = sim.run(fitted)
+    outlay_2023 = float(ds["outlay"].sel(program="centers.art25.milestone_funding", year=2023).mean())
+    assert outlay_2023 == pytest.approx(30_000_000, rel=1e-3)
+    assert "extends = \"centres.toml\"" in fitted.read_text()
+    # The file is refused the second time unless --force.
+    assert main(["calibrate", str(config), "--quiet"]) == 2
+
+
+def test_bad_calibration_config_names_file_and_key(tmp_path):
+    _base(tmp_path)
+    config = tmp_path / "bad.toml"
+    config.write_text('scenario = "centres.toml"\n[[parameter]]\npath = "centres.city_funding_cny"\nlow = 5\nhigh = 1\n'
+                      '[[target]]\nvariable = "outlay"\nvalue = 1\nsource = "x"\n')
+    from sim.analysis.calibration import load_calibration
+
+    with pytest.raises(ScenarioError, match=r"bad.toml: parameter.0: .*need low < high"):
+        load_calibration(config)

@@ -254,10 +254,9 @@ def _input_at(exc: ValidationError, loc: tuple):
     """The value the user gave at a key path (for messages about unions)."""
     for e in exc.errors():
         clean = tuple(p for p in e["loc"] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
-        if clean == loc and not isinstance(e.get("input"), type(None)):
+        if clean == loc and e.get("input") is not None:
             return e["input"]
-    value = getattr(exc, "_sim_raw", None)
-    return value
+    return None
 
 
 def load_scenario(path: str | Path, overrides: dict | None = None, overrides_source: str = "<overrides>") -> LoadedScenario:

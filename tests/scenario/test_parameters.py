@@ -1,0 +1,80 @@
+"""Uncertain parameters (sim/scenario/parameters.py): validation, sampling, independence."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from sim.scenario.parameters import LogNormal, Normal, Param, Triangular, Uniform, draw_value
+
+PARAM = TypeAdapter(Param)
+
+
+def samples(value, n=400, path="x"):
+    return np.array([draw_value(value, 7, d, path) for d in range(n)])
+
+
+def test_a_number_is_itself():
+    assert PARAM.validate_python(0.05) == 0.05
+    assert draw_value(3, 7, 0, "x") == 3.0 and isinstance(draw_value(3, 7, 0, "x"), float)
+
+
+@pytest.mark.parametrize(
+    "table, cls",
+    [({"dist": "uniform", "low": 0, "high": 1}, Uniform), ({"dist": "normal", "mean": 0, "sd": 1}, Normal),
+     ({"dist": "lognormal", "median": 2, "sigma": 0.5}, LogNormal),
+     ({"dist": "triangular", "low": 0, "mode": 1, "high": 3}, Triangular)],
+)
+def test_tables_parse_to_distributions(table, cls):
+    assert isinstance(PARAM.validate_python(table), cls)
+
+
+@pytest.mark.parametrize(
+    "table, fragment",
+    [
+        ({"dist": "uniform", "low": 2, "high": 1}, r"high \(=1.0\) must be >= low \(=2.0\)"),
+        ({"dist": "normal", "mean": 0}, "sd\n  Field required"),
+        ({"dist": "normal", "mean": 0, "sd": -1}, "greater than or equal to 0"),
+        ({"dist": "normal", "mean": 0, "sd": 1, "low": 1, "high": 1}, r"high \(=1.0\) must be > low \(=1.0\)"),
+        ({"dist": "lognormal", "median": 0, "sigma": 1}, "greater than 0"),
+        ({"dist": "triangular", "low": 0, "mode": 5, "high": 3}, "need low <= mode <= high"),
+        ({"dist": "triangular", "low": 1, "mode": 1, "high": 1}, "low < high"),
+        ({"dist": "uniform", "low": 0, "high": math.inf}, "finite"),
+        ({"dist": "uniform", "low": 0, "high": 1, "mode": 0.5}, "Extra inputs are not permitted"),
+        ({"dist": "beta", "a": 1}, "does not match any of the expected tags"),
+    ],
+)
+def test_bad_distributions_are_rejected(table, fragment):
+    with pytest.raises(ValidationError, match=fragment):
+        PARAM.validate_python(table)
+
+
+def test_uniform_and_triangular_stay_in_bounds():
+    u = samples(Uniform(dist="uniform", low=2.0, high=6.0))
+    assert u.min() >= 2.0 and u.max() <= 6.0 and u.mean() == pytest.approx(4.0, abs=0.2)
+    t = samples(Triangular(dist="triangular", low=0.0, mode=0.0, high=3.0))
+    assert t.min() >= 0.0 and t.max() <= 3.0 and t.mean() == pytest.approx(1.0, abs=0.1)
+
+
+def test_truncated_normal_stays_in_bounds():
+    x = samples(Normal(dist="normal", mean=0.05, sd=0.5, low=0.0, high=0.2))
+    assert x.min() >= 0.0 and x.max() <= 0.2
+    assert Normal(dist="normal", mean=0.05, sd=0.0, low=0.1).sample(np.random.default_rng(0)) == 0.1
+    assert Normal(dist="normal", mean=0.05, sd=0.0).sample(np.random.default_rng(0)) == 0.05
+
+
+def test_lognormal_median():
+    x = samples(LogNormal(dist="lognormal", median=2.0, sigma=0.5), n=2000)
+    assert x.min() > 0.0 and np.median(x) == pytest.approx(2.0, rel=0.05)
+    assert samples(LogNormal(dist="lognormal", median=2.0, sigma=0.0), n=3).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_draws_are_reproducible_and_keyed_by_path():
+    dist = Uniform(dist="uniform", low=0.0, high=1.0)
+    a = samples(dist, n=20, path="firms.growth.drift")
+    np.testing.assert_array_equal(a, samples(dist, n=20, path="firms.growth.drift"))
+    assert not np.array_equal(a, samples(dist, n=20, path="firms.growth.sd"))
+    assert len(set(a)) == 20

@@ -63,11 +63,11 @@ def build_dataset(
         )
     data_vars["program_payer"] = xr.Variable(
         ("program",), np.array([p.payer for p in policy.programs], dtype=object),
-        attrs={"long_name": "payer of the programme (its budget line's payer)"},
+        attrs={"units": "1", "long_name": "payer of the programme (its budget line's payer)"},
     )
     data_vars["program_citation"] = xr.Variable(
         ("program",), np.array([str(p.instrument.citation) for p in policy.programs], dtype=object),
-        attrs={"long_name": "document number, item and seed line of the programme"},
+        attrs={"units": "1", "long_name": "document number, item and seed line of the programme"},
     )
     data_vars["discount_factor"] = xr.Variable(
         ("year",), policy.discount_factors(),

@@ -1,0 +1,143 @@
+"""The results contract (sim/analysis/results.py, DESIGN.md 'Results')."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import sim
+from sim.analysis.results import build_dataset, prepare_out_dir, write_outputs
+from sim.analysis.summary import fiscal_totals
+from sim.engine.ensemble import run_draws
+from sim.errors import OutputError
+
+PROGRAM_ID = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")
+N_DRAWS = 3
+
+
+@pytest.fixture(scope="module")
+def written(minimal, tmp_path_factory):
+    ds = sim.run(minimal, draws=N_DRAWS)
+    out = tmp_path_factory.mktemp("run") / "minimal"
+    staging = prepare_out_dir(out, force=False)
+    write_outputs(ds, out, staging, force=False)
+    return ds, out
+
+
+@pytest.fixture(scope="module")
+def on_disk(written):
+    with xr.open_dataset(written[1] / "results.nc", engine="h5netcdf") as ds:
+        yield ds.load()
+
+
+def test_output_folder_holds_the_results(written):
+    _, out = written
+    names = {p.name for p in out.iterdir()}
+    assert {"results.nc", "summary.csv"} <= names
+    assert any(n.endswith(".png") for n in names)
+    assert not (out.parent / ".minimal.partial").exists()
+
+
+def test_every_variable_has_units_and_long_name(on_disk):
+    for name, var in on_disk.data_vars.items():
+        assert "units" in var.attrs and var.attrs["long_name"], name
+
+
+def test_dims_and_attributes(on_disk, minimal):
+    assert {"draw", "year", "program", "payer"} <= set(on_disk.dims)
+    assert on_disk.sizes["draw"] == N_DRAWS
+    assert on_disk["year"].values.tolist() == [2023, 2024, 2025, 2026]
+    attrs = on_disk.attrs
+    assert attrs["scenario"] == "minimal"
+    assert attrs["scenario_sha256"] == hashlib.sha256(minimal.path.read_bytes()).hexdigest()
+    assert int(attrs["seed"]) == 7
+    assert attrs["sim_version"]
+
+
+@pytest.mark.parametrize("name", ["outlay", "committed", "unpaid", "forfeited", "pending"])
+def test_fiscal_variables_by_draw_year_program(on_disk, name):
+    var = on_disk[name]
+    assert var.dims == ("draw", "year", "program")
+    assert var.attrs["units"] == "CNY"
+    assert np.all(np.isfinite(var.values)) and np.all(var.values >= 0.0)
+
+
+def test_program_ids_follow_the_pattern(on_disk, minimal):
+    ids = [str(p) for p in on_disk["program"].values]
+    assert ids == minimal.policy.ids
+    assert all(PROGRAM_ID.match(i) for i in ids), ids
+    assert "hydrogen.13.operating_subsidy" in ids
+
+
+def test_round_trip_is_exact(written, on_disk):
+    ds, _ = written
+    for name in ("outlay", "committed", "unpaid", "outlay_by_payer", "discount_factor"):
+        np.testing.assert_array_equal(ds[name].values, on_disk[name].values, err_msg=name)
+    assert [str(p) for p in on_disk["program_payer"].values] == [str(p) for p in ds["program_payer"].values]
+
+
+def test_totals_by_payer_equal_totals_by_programme(on_disk):
+    for name in ("outlay", "committed", "unpaid"):
+        by_program = on_disk[name].sum("program")
+        by_payer = on_disk[f"{name}_by_payer"].sum("payer")
+        np.testing.assert_allclose(by_payer.values, by_program.values, rtol=1e-12)
+        for payer in on_disk["payer"].values:
+            members = on_disk["program_payer"].values == payer
+            np.testing.assert_allclose(
+                on_disk[name].values[:, :, members].sum(axis=2), on_disk[f"{name}_by_payer"].sel(payer=payer).values, rtol=1e-12
+            )
+    totals = fiscal_totals(on_disk, by="payer")
+    assert totals["mean"].iloc[-1] == pytest.approx(float(on_disk["outlay"].sum()) / N_DRAWS, rel=1e-12)
+
+
+def test_no_budget_ceilings_means_everything_is_paid(on_disk):
+    np.testing.assert_allclose(on_disk["outlay"].values, on_disk["committed"].values)
+    assert float(on_disk["unpaid"].sum()) == 0.0
+
+
+def test_discount_factors(on_disk):
+    np.testing.assert_allclose(on_disk["discount_factor"].values, 1.03 ** -np.arange(4))
+
+
+def test_parameters_are_recorded_per_draw(on_disk):
+    name = "projects.streams.hydrogen.6.first_of_kind_domestic.arrivals_per_year"
+    values = on_disk["parameter_value"].sel(parameter=name).values
+    assert values.shape == (N_DRAWS,) and np.all((values >= 1.0) & (values <= 4.0))
+
+
+def test_budget_ceiling_scenario_rations(scenarios_dir):
+    loaded = sim.load_scenario(scenarios_dir / "budget_ceiling_binding.toml")
+    ds = sim.run(loaded, draws=2)
+    rationed = [line for line in loaded.policy.lines if line.rationing != "none"]
+    assert {line.name for line in rationed} == {"eitb", "stations"}
+    for line in rationed:
+        paid = ds["outlay"].isel(program=list(line.programs)).sum("program")
+        assert float(paid.max()) <= line.ceiling_cny_per_year * (1 + 1e-12), line.name
+    # Money is conserved: what was approved is paid, cut, queued or not yet due.
+    lhs = ds["committed"].cumsum("year")
+    rhs = ds["outlay"].cumsum("year") + ds["forfeited"].cumsum("year") + ds["unpaid"] + ds["pending"]
+    np.testing.assert_allclose(lhs.values, rhs.values, rtol=1e-9, atol=1e-3)
+
+
+def test_build_dataset_labels_arrays(minimal):
+    layout, arrays, params = run_draws(minimal, 2)
+    ds = build_dataset(minimal, layout, arrays, params)
+    assert ds["outlay"].dims == ("draw", "year", "program")
+    np.testing.assert_array_equal(ds["outlay"].values, arrays["outlay"])
+
+
+def test_prepare_out_dir_refuses_a_non_empty_folder_and_a_file(tmp_path):
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("x")
+    with pytest.raises(OutputError, match=r"full: folder exists and is not empty; use --force to replace it"):
+        prepare_out_dir(tmp_path / "full", force=False)
+    assert prepare_out_dir(tmp_path / "full", force=True) == tmp_path / ".full.partial"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="exists and is a file"):
+        prepare_out_dir(tmp_path / "afile", force=True)
+    (tmp_path / "empty").mkdir()
+    assert prepare_out_dir(tmp_path / "empty", force=False) == tmp_path / ".empty.partial"

@@ -1,0 +1,115 @@
+"""Project arrivals (sim/agents/projects.py): claims by instrument kind, checked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import make_policy
+from sim.agents.projects import ProjectArrivals
+from sim.engine.model import PolicyModel
+from sim.scenario.schema import Scenario
+
+
+def run_model(tables: dict, draw: int = 0) -> PolicyModel:
+    scenario = Scenario.model_validate({"name": "projects_test"} | tables)
+    policy = make_policy(tables)
+    assert ProjectArrivals.check(scenario, policy, "test.toml") == []
+    model = PolicyModel(scenario, policy, draw)
+    model.run()
+    return model
+
+
+def tables(stream_id: str, stream: dict, horizon=(2023, 2024), extra=None) -> dict:
+    return {
+        "horizon": {"first_year": horizon[0], "last_year": horizon[1]},
+        "policy": {"in_force": [stream_id]},
+        "projects": {"streams": {stream_id: stream}},
+    } | (extra or {})
+
+
+def counts(model, pid):
+    return model.recorder["projects_approved"][:, model.policy.get(pid).index]
+
+
+def test_cost_share_fixed_size_is_share_times_size_capped():
+    pid = "software.6.data_centre_green_retrofit"  # 25 %, <= 30,000,000 a project
+    model = run_model(tables(pid, {"arrivals_per_year": 3, "size_median_cny": 200_000_000}))
+    n = counts(model, pid)
+    assert n.sum() > 0
+    i = model.policy.get(pid).index
+    # 25 % of 200,000,000 is 50,000,000: every project is cut to the 30,000,000 cap.
+    np.testing.assert_allclose(model.ledger.committed[:, i], n * 30_000_000.0)
+
+
+def test_capped_grant_without_size_asks_for_the_cap():
+    pid = "hydrogen.17.zgc_standard"  # <= 500,000 a standard
+    model = run_model(tables(pid, {"arrivals_per_year": 4}))
+    i = model.policy.get(pid).index
+    np.testing.assert_allclose(model.ledger.committed[:, i], counts(model, pid) * 500_000.0)
+
+
+def test_category_grant_pays_the_category_ceiling():
+    pid = "hydrogen.17.standards"
+    model = run_model(tables(pid, {"arrivals_per_year": 5, "category_weights": {"national": 1.0}}))
+    i = model.policy.get(pid).index
+    np.testing.assert_allclose(model.ledger.committed[:, i], counts(model, pid) * 300_000.0)
+
+
+def test_no_arrivals_outside_validity_and_pro_rating_inside():
+    pid = "hydrogen.17.zgc_standard"  # valid 2022-08-11 .. 2025-08-10
+    model = run_model(tables(pid, {"arrivals_per_year": 4}, horizon=(2025, 2026)))
+    n = counts(model, pid)
+    assert n[1] == 0
+    i = model.policy.get(pid).index
+    assert model.ledger.committed[0, i] == pytest.approx(n[0] * 500_000.0 * 222 / 365)
+
+
+def test_interest_subsidy_over_the_loan_term():
+    pid = "software.9.major_project_loan_interest"  # up to the 5-year LPR, <= 3 years
+    stream = {"arrivals_per_year": 2, "size_median_cny": 30_000_000, "loan_rate_percent": 4.3, "loan_term_years": 3}
+    extra = {"macro": {"lpr_5y_percent": {"2022": 4.0}}, "instruments": {pid: {"valid_until": "2030-12-31"}}}
+    model = run_model(tables(pid, stream, horizon=(2023, 2026), extra=extra))
+    n = counts(model, pid)
+    i = model.policy.get(pid).index
+    # A loan pays 4 % of its average balance: 30M, 20M, 10M in its years 0, 1, 2; nothing after.
+    per_loan = np.array([1.2e6, 0.8e6, 0.4e6])
+    expected = [sum(n[y - a] * per_loan[a] for a in range(3) if y - a >= 0) for y in range(4)]
+    np.testing.assert_allclose(model.ledger.committed[:, i], expected)
+
+
+def test_lpr_linked_instrument_needs_the_macro_path():
+    pid = "software.9.major_project_loan_interest"
+    with pytest.raises(ValueError, match="needs macro.lpr_5y_percent"):
+        run_model(tables(pid, {"arrivals_per_year": 20, "size_median_cny": 1e7}))
+
+
+def test_arrivals_are_reproducible_per_draw_and_differ_between_draws():
+    pid = "hydrogen.17.zgc_standard"
+    t = tables(pid, {"arrivals_per_year": 6}, horizon=(2023, 2024))
+    a, b = counts(run_model(t, 0), pid), counts(run_model(t, 0), pid)
+    np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, counts(run_model(t, d), pid)) for d in range(1, 6))
+
+
+def test_mean_arrivals():
+    pid = "hydrogen.17.zgc_standard"
+    t = tables(pid, {"arrivals_per_year": 3.0}, horizon=(2023, 2024))
+    total = sum(counts(run_model(t, d), pid).sum() for d in range(100))
+    assert total / 200 == pytest.approx(3.0, rel=0.15)
+
+
+@pytest.mark.parametrize(
+    "stream_id, stream, fragment",
+    [
+        ("hydrogen.13.operating_subsidy", {"arrivals_per_year": 1}, "a unit_subsidy is paid by agents, not project arrivals"),
+        ("hydrogen.6.first_of_kind_domestic", {"arrivals_per_year": 1}, "size_median_cny: a cost_share needs the project's amount"),
+        ("hydrogen.17.standards", {"arrivals_per_year": 1}, "category_weights: give positive weights"),
+        ("hydrogen.99.nothing", {"arrivals_per_year": 1}, "unknown instrument id"),
+    ],
+)
+def test_check_reports_problems(stream_id, stream, fragment):
+    scenario = Scenario.model_validate({"name": "x", "projects": {"streams": {stream_id: stream}}})
+    policy = make_policy({"policy": {"in_force": ["hydrogen.*"]}})
+    problems = ProjectArrivals.check(scenario, policy, "x.toml")
+    assert len(problems) == 1 and problems[0].startswith(f'x.toml: projects.streams."{stream_id}"') and fragment in problems[0]

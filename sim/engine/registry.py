@@ -13,9 +13,10 @@ __all__ = ["component_classes", "active_components", "coordinates", "ledger_vari
 def component_classes() -> list[type[Component]]:
     """Every component, in stepping order (those that create entities before those that use them)."""
     from sim.agents.centres import Centres
+    from sim.agents.firms import Firms
     from sim.agents.projects import ProjectArrivals
 
-    return [ProjectArrivals, Centres]
+    return [ProjectArrivals, Firms, Centres]
 
 
 def active_components(scenario: Scenario) -> list[type[Component]]:

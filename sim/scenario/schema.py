@@ -31,6 +31,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import YEAR_MAX, YEAR_MIN, StrictModel, Year
 from sim.scenario.centres_section import CentresSection
+from sim.scenario.firms_section import FirmsSection
 from sim.scenario.projects_section import ProjectsSection
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -135,4 +136,5 @@ class Scenario(StrictModel):
     budget: Budget = Field(default_factory=Budget)
     macro: Macro = Field(default_factory=Macro)
     projects: ProjectsSection | None = None
+    firms: FirmsSection | None = None
     centres: CentresSection | None = None

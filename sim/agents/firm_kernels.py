@@ -1,0 +1,278 @@
+"""Numba kernels of the firm population: pure functions of arrays and scalars.
+
+The state is a structure of arrays, one element per firm (see :mod:`sim.agents.firms`). Random
+numbers come from the counter-based generator of :mod:`sim.engine.rng`, keyed by (seed, draw, firm
+index, year, stream), so a firm's path does not depend on how many other firms there are or how
+the work is split.
+
+Year markers (``first_size_year``, ``first_100m_year``) hold the calendar year of the first
+crossing, or :data:`NEVER`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.engine.rng import STREAM, draw_key, poisson, standard_laplace, standard_normal, uniform
+from sim.policy.kinds import interest_subsidy, threshold_reward
+
+__all__ = [
+    "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "NEVER", "NO_LOAN",
+    "SHOCK_LAPLACE", "SHOCK_NORMAL",
+    "step_firms", "spawn_entrants", "entry_counts", "tally_firms", "reward_amounts", "loan_step",
+]
+
+# Bits of the ``flags`` byte.
+ALIVE = np.uint8(1)
+SRDI = np.uint8(2)  # certified 专精特新
+LITTLE_GIANT = np.uint8(4)  # national "little giant" funded by central money
+INCUBATED = np.uint8(8)  # graduate of an incubator
+COUNTED_IN_YEAR = np.uint8(16)  # counted above size in the year it crossed ("first counted this year")
+
+NEVER = np.int16(0)
+NO_LOAN = np.uint8(255)
+SHOCK_LAPLACE = 0
+SHOCK_NORMAL = 1
+
+_S_GROWTH = STREAM["firm_growth"]
+_S_EXIT = STREAM["firm_exit"]
+_S_ENTRY = STREAM["firm_entry"]
+_S_ENTRY_SIZE = STREAM["firm_entry_size"]
+_S_SRDI = STREAM["firm_srdi"]
+_S_LOAN = STREAM["firm_loan"]
+_S_LOAN_2 = STREAM["firm_loan_size"]
+# Second number from one key (little-giant draw after certification, programme choice).
+_SECOND = np.uint64(0x2545F4914F6CDD1D)
+
+
+@njit(cache=True, inline="always")
+def _mark_thresholds(i, r, year, age, this_year_max_age, threshold, stay_up, flags, first_size_year, first_100m_year):
+    if r >= threshold and first_size_year[i] == NEVER:
+        first_size_year[i] = year
+        if age <= this_year_max_age:
+            flags[i] |= COUNTED_IN_YEAR
+    if r >= stay_up and first_100m_year[i] == NEVER:
+        first_100m_year[i] = year
+
+
+@njit(cache=True)
+def step_firms(
+    seed, draw, year, n,
+    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+    drift_by_sector, threshold_by_sector, stay_up_cny,
+    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
+    exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
+    srdi_hazard, little_giant_share, this_year_max_age,
+):
+    """Advance firms ``0..n-1`` one year, in place.
+
+    For each living firm: age + 1; exit with probability
+    ``exit_base * (exit_peak_mult if exit_peak_min <= age <= exit_peak_max) * (R / exit_ref)^-exit_size_exp``
+    (R last year's revenue); otherwise log growth
+    ``g = drift[sector] + elasticity * support / R + sigma * z`` with
+    ``sigma = min(sigma_max, sigma_ref * (R / sigma_ref_revenue)^-beta)`` and z a unit-variance
+    Laplace (``shock_kind`` 0) or normal (1) shock; revenue and recorded fixed-asset investment
+    scale by ``exp(g)``; the first crossings of the above-size threshold (``>=``) and of
+    `stay_up_cny` are recorded; an uncertified firm above size is certified 专精特新 with
+    probability `srdi_hazard`, and is then a little giant with probability `little_giant_share`.
+    ``support_cny`` (support received last year, CNY) is used and reset to 0.
+
+    Parameters
+    ----------
+    seed, draw, year, n : int
+        Random keys and number of firms to step.
+    sector : uint8 array; revenue_cny, fai_cny, support_cny : float32 arrays (CNY);
+    age_years, first_size_year, first_100m_year : int16 arrays; flags : uint8 array
+        Firm state (updated in place).
+    drift_by_sector, threshold_by_sector : float64 arrays
+        Mean log growth a year and above-size threshold (CNY) by sector code.
+    Other scalars: see :class:`sim.scenario.firms_section.FirmsSection`.
+    """
+    for i in range(n):
+        f = flags[i]
+        if (f & ALIVE) == 0:
+            continue
+        a = age_years[i] + 1
+        age_years[i] = a
+        r0 = max(float(revenue_cny[i]), 1.0)
+        if exit_base > 0.0:
+            h = exit_base * (r0 / exit_ref_revenue_cny) ** (-exit_size_exp)
+            if exit_peak_min <= a <= exit_peak_max:
+                h *= exit_peak_mult
+            if uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h:
+                flags[i] = f & ~ALIVE
+                support_cny[i] = 0.0
+                continue
+        s = sector[i]
+        g = drift_by_sector[s] + elasticity * support_cny[i] / r0
+        support_cny[i] = 0.0
+        if sigma_ref > 0.0:
+            sig = min(sigma_max, sigma_ref * (r0 / sigma_ref_revenue_cny) ** (-beta))
+            key = draw_key(seed, draw, i, year, _S_GROWTH)
+            z = standard_laplace(key) if shock_kind == SHOCK_LAPLACE else standard_normal(key)
+            g += sig * z
+        growth = math.exp(g)
+        r1 = float(revenue_cny[i]) * growth
+        revenue_cny[i] = r1
+        fai_cny[i] = fai_cny[i] * growth
+        # Thresholds are compared on the stored (float32) revenue, which the outputs also read.
+        r1 = float(revenue_cny[i])
+        _mark_thresholds(i, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny,
+                         flags, first_size_year, first_100m_year)
+        if srdi_hazard > 0.0 and (flags[i] & SRDI) == 0 and r1 >= threshold_by_sector[s]:
+            key = draw_key(seed, draw, i, year, _S_SRDI)
+            if uniform(key) < srdi_hazard:
+                flags[i] |= SRDI
+                if uniform(key ^ _SECOND) < little_giant_share:
+                    flags[i] |= LITTLE_GIANT
+
+
+@njit(cache=True)
+def entry_counts(seed, draw, year, mean_by_sector):
+    """Poisson births of each sector in a year (the sector code is the entity key)."""
+    out = np.zeros(mean_by_sector.shape[0], dtype=np.int64)
+    for s in range(mean_by_sector.shape[0]):
+        out[s] = poisson(draw_key(seed, draw, s, year, _S_ENTRY), mean_by_sector[s])
+    return out
+
+
+@njit(cache=True)
+def spawn_entrants(
+    seed, draw, year, start, new_sector, median_by_sector, sigma_by_sector, extra_flags, investment_to_revenue,
+    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+    loan_program, threshold_by_sector, stay_up_cny, this_year_max_age,
+):
+    """Write entrants at positions ``start, start+1, ...``: age 0, lognormal first-year revenue.
+
+    ``new_sector[k]`` is the sector of entrant k; its revenue is
+    ``median[sector] * exp(sigma[sector] * z)`` with z keyed by its firm index. An entrant that
+    reaches the threshold in its first year is marked as crossing this year.
+    """
+    for k in range(new_sector.shape[0]):
+        i = start + k
+        s = new_sector[k]
+        z = standard_normal(draw_key(seed, draw, i, year, _S_ENTRY_SIZE)) if sigma_by_sector[s] > 0.0 else 0.0
+        sector[i] = s
+        revenue_cny[i] = median_by_sector[s] * math.exp(sigma_by_sector[s] * z)
+        r = float(revenue_cny[i])
+        age_years[i] = 0
+        flags[i] = ALIVE | extra_flags
+        first_size_year[i] = NEVER
+        first_100m_year[i] = NEVER
+        fai_cny[i] = investment_to_revenue * r
+        support_cny[i] = 0.0
+        loan_program[i] = NO_LOAN
+        _mark_thresholds(i, r, year, 0, this_year_max_age, threshold_by_sector[s], stay_up_cny,
+                         flags, first_size_year, first_100m_year)
+
+
+@njit(cache=True)
+def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
+                threshold_by_sector, big_thresholds_cny):
+    """Counts by sector of the living firms after a year's step.
+
+    Returns
+    -------
+    counts : int64 array (5 + len(big_thresholds_cny), n_sectors)
+        Rows: alive, above size (``>=``), first crossing of the threshold this year, first crossing
+        of 100,000,000 this year, certified 专精特新, then at or above each big threshold.
+    revenue : float64 array (n_sectors,)
+        Total revenue of living firms, CNY.
+    """
+    nb = big_thresholds_cny.shape[0]
+    counts = np.zeros((5 + nb, n_sectors), dtype=np.int64)
+    revenue = np.zeros(n_sectors)
+    for i in range(n):
+        if (flags[i] & ALIVE) == 0:
+            continue
+        s = sector[i]
+        r = float(revenue_cny[i])
+        counts[0, s] += 1
+        revenue[s] += r
+        if r >= threshold_by_sector[s]:
+            counts[1, s] += 1
+        if first_size_year[i] == year:
+            counts[2, s] += 1
+        if first_100m_year[i] == year:
+            counts[3, s] += 1
+        if (flags[i] & SRDI) != 0:
+            counts[4, s] += 1
+        for b in range(nb):
+            if r >= big_thresholds_cny[b]:
+                counts[5 + b, s] += 1
+    return counts, revenue
+
+
+@njit(cache=True)
+def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, excluded_flag, extras_excluded_flag):
+    """One-off reward of each firm (before validity, share paid and caps, which the ledger applies).
+
+    ``event`` marks the firms that met the instrument's event; a firm whose flags intersect
+    `excluded_flag` gets nothing; the 专精特新 extra goes to certified firms whose flags do not
+    intersect `extras_excluded_flag`; `other_extras_cny` is the expected discretionary extras.
+    """
+    out = np.zeros(event.shape[0])
+    for k in range(event.shape[0]):
+        f = flags[k]
+        extras = 0.0
+        if (f & extras_excluded_flag) == 0:
+            extras = other_extras_cny
+            if (f & SRDI) != 0:
+                extras += srdi_extra_cny
+        out[k] = threshold_reward(event[k], base_cny, extras, (f & excluded_flag) != 0, 0.0, math.inf)
+    return out
+
+
+@njit(cache=True)
+def loan_step(
+    seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
+    min_fai_cny, borrow_probability, cum_weights, loan_to_investment, term_years, loan_rate_percent,
+    subsidy_rate_percent, max_years, cap_year_cny,
+):
+    """Close matured loans, open new ones, and compute each firm's interest subsidy for the year.
+
+    A living firm without an open loan and with recorded fixed-asset investment ``>= min_fai_cny``
+    borrows with probability `borrow_probability`, under a programme picked by the cumulative
+    weights of its sector (``cum_weights[sector]``, last value 0 = no programme), a principal of
+    ``loan_to_investment * investment``. The average balance under equal instalments is
+    ``principal * (term - age) / term``; the subsidy is
+    :func:`sim.policy.kinds.interest_subsidy` at the programme's rate, duration and cap.
+
+    Returns
+    -------
+    float64 array (n,)
+        Subsidy of each firm in the year, CNY (0 without an open loan).
+    """
+    out = np.zeros(n)
+    n_prog = cum_weights.shape[1]
+    for i in range(n):
+        p = loan_program[i]
+        if (flags[i] & ALIVE) == 0:
+            loan_program[i] = NO_LOAN
+            continue
+        if p != NO_LOAN and year - loan_start_year[i] >= term_years:
+            loan_program[i] = NO_LOAN
+            p = NO_LOAN
+        if p == NO_LOAN:
+            total = cum_weights[sector[i], n_prog - 1]
+            if total <= 0.0 or fai_cny[i] < min_fai_cny or borrow_probability <= 0.0:
+                continue
+            key = draw_key(seed, draw, i, year, _S_LOAN)
+            if uniform(key) >= borrow_probability:
+                continue
+            u = uniform(draw_key(seed, draw, i, year, _S_LOAN_2)) * total
+            q = 0
+            while q < n_prog - 1 and cum_weights[sector[i], q] <= u:
+                q += 1
+            p = np.uint8(q)
+            loan_program[i] = p
+            loan_start_year[i] = year
+            loan_principal_cny[i] = loan_to_investment * fai_cny[i]
+        age = year - loan_start_year[i]
+        balance = float(loan_principal_cny[i]) * (term_years - age) / term_years
+        out[i] = interest_subsidy(balance, loan_rate_percent, subsidy_rate_percent[p], age, max_years[p],
+                                  cap_year_cny[p])
+    return out

@@ -1,0 +1,289 @@
+"""The starting firm population: synthetic from scenario parameters, or read from a CSV of real firms.
+
+Both sources give :class:`FirmArrays`, the structure of arrays the firm component steps. Revenues
+are those of the year *before* the first simulated year.
+
+CSV columns (UTF-8, header row; see :data:`FIRM_COLUMNS`):
+
+=============================  ========  =========================================================
+column                         required  meaning
+=============================  ========  =========================================================
+firm_id                        yes       unique id (text)
+sector                         yes       a sector key of ``sim/agents/sectors.toml``
+revenue_cny                    yes       main-business revenue of the year before the first year, CNY, >= 0
+age_years                      yes       years since establishment at the end of that year, >= 0
+srdi                           no        certified 专精特新 (0/1, default 0)
+little_giant_central_funds     no        national little giant funded by central money (0/1; needs srdi = 1)
+incubated                      no        graduate of an incubator (0/1)
+fixed_asset_investment_cny     no        recorded fixed-asset investment a year, CNY (default: investment_to_revenue x revenue)
+first_above_size_year          no        year revenue first reached the above-size threshold (0 = unknown)
+first_above_100m_year          no        year revenue first reached 100,000,000 (0 = unknown)
+=============================  ========  =========================================================
+
+A firm at or above a threshold whose first year is unknown is taken to have crossed long before
+the horizon (two years before the first year), so it triggers no "last year" reward; give the
+year when it matters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from sim.agents.firm_kernels import ALIVE, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SRDI
+from sim.errors import InputDataError
+from sim.scenario.csv_input import CsvColumn, read_csv_table
+
+__all__ = ["FirmArrays", "FIRM_COLUMNS", "synthetic_population", "read_firms_csv", "pareto_alpha"]
+
+#: Bytes of state per firm (the sum of the item sizes of the arrays of :class:`FirmArrays`).
+STATE_FIELDS = (
+    ("sector", np.uint8), ("revenue_cny", np.float32), ("age_years", np.int16), ("flags", np.uint8),
+    ("first_size_year", np.int16), ("first_100m_year", np.int16), ("fai_cny", np.float32),
+    ("support_cny", np.float32), ("loan_principal_cny", np.float32), ("loan_start_year", np.int16),
+    ("loan_program", np.uint8),
+)
+
+
+@dataclass
+class FirmArrays:
+    """Firm state, one element per firm (structure of arrays); ``n`` are in use, the rest is room.
+
+    Attributes
+    ----------
+    sector : uint8
+        Sector code (position in ``sectors.toml``).
+    revenue_cny : float32
+        Main-business revenue of the last simulated year, CNY.
+    age_years : int16
+    flags : uint8
+        Bits ALIVE, SRDI, LITTLE_GIANT, INCUBATED, COUNTED_IN_YEAR (:mod:`sim.agents.firm_kernels`).
+    first_size_year, first_100m_year : int16
+        Year of the first crossing of the above-size and of the 100,000,000 threshold, or 0.
+    fai_cny : float32
+        Recorded fixed-asset investment a year, CNY.
+    support_cny : float32
+        Support approved for the firm in the last year, CNY (feeds the policy effect on growth).
+    loan_principal_cny : float32; loan_start_year : int16; loan_program : uint8
+        The open subsidised loan (program 255 = none).
+    """
+
+    sector: np.ndarray
+    revenue_cny: np.ndarray
+    age_years: np.ndarray
+    flags: np.ndarray
+    first_size_year: np.ndarray
+    first_100m_year: np.ndarray
+    fai_cny: np.ndarray
+    support_cny: np.ndarray
+    loan_principal_cny: np.ndarray
+    loan_start_year: np.ndarray
+    loan_program: np.ndarray
+    n: int
+
+    @classmethod
+    def empty(cls, capacity: int) -> "FirmArrays":
+        arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in STATE_FIELDS}
+        arrays["loan_program"][:] = NO_LOAN
+        return cls(**arrays, n=0)
+
+    @property
+    def capacity(self) -> int:
+        return self.sector.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Memory of the state arrays, bytes."""
+        return sum(getattr(self, name).nbytes for name, _ in STATE_FIELDS)
+
+    @staticmethod
+    def bytes_per_firm() -> int:
+        return sum(np.dtype(dt).itemsize for _, dt in STATE_FIELDS)
+
+    def reserve(self, capacity: int) -> None:
+        """Grow the arrays (doubling) so that at least `capacity` firms fit."""
+        if capacity <= self.capacity:
+            return
+        new = max(capacity, 2 * self.capacity)
+        for name, _ in STATE_FIELDS:
+            old = getattr(self, name)
+            grown = np.zeros(new, dtype=old.dtype)
+            if name == "loan_program":
+                grown[:] = NO_LOAN
+            grown[: old.shape[0]] = old
+            setattr(self, name, grown)
+
+    def kernel_args(self) -> tuple:
+        """The arrays in the order the kernels take them."""
+        return (self.sector, self.revenue_cny, self.age_years, self.flags, self.first_size_year,
+                self.first_100m_year, self.fai_cny, self.support_cny)
+
+
+def pareto_alpha(above_size_count: int, above_100m_count: int, threshold_cny: float, stay_up_cny: float) -> float:
+    """Pareto exponent with ``P(R >= stay_up | R >= threshold) = above_100m / above_size``."""
+    return math.log(above_size_count / above_100m_count) / math.log(stay_up_cny / threshold_cny)
+
+
+def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndarray, flags: np.ndarray,
+          fai: np.ndarray, first_size: np.ndarray, first_100m: np.ndarray) -> None:
+    n = sector.shape[0]
+    out.reserve(n)
+    out.sector[:n] = sector
+    out.revenue_cny[:n] = revenue
+    out.age_years[:n] = np.minimum(age, np.iinfo(np.int16).max)
+    out.flags[:n] = flags
+    out.fai_cny[:n] = fai
+    out.first_size_year[:n] = first_size
+    out.first_100m_year[:n] = first_100m
+    out.n = n
+
+
+def _before_horizon(revenue32: np.ndarray, threshold: np.ndarray, first_year: int) -> np.ndarray:
+    return np.where(revenue32 >= threshold, first_year - 2, NEVER).astype(np.int16)
+
+
+def synthetic_population(
+    rng: np.random.Generator,
+    first_year: int,
+    counts: np.ndarray,
+    above_size_counts: np.ndarray,
+    above_100m_counts: np.ndarray,
+    body_median_cny: np.ndarray,
+    body_sigma: np.ndarray,
+    threshold_by_sector: np.ndarray,
+    stay_up_cny: float,
+    srdi_share_above_size: float,
+    little_giant_share: float,
+    share_under_5_years: float,
+    investment_to_revenue: float,
+    capacity: int,
+) -> FirmArrays:
+    """Draw a starting population, sector by sector (arrays indexed by sector code).
+
+    Exactly ``above_size_counts[s]`` firms of sector s are drawn at or above its threshold T from a
+    Pareto tail ``T * U^(-1/alpha)`` (alpha from :func:`pareto_alpha`); the rest from a lognormal
+    body (median, sigma) truncated below T. Ages are geometric with ``P(age < 5) =
+    share_under_5_years`` (49.4% of Chinese firms are under 5 years old, SAIC 2013). A share of the
+    above-size firms is certified 专精特新, of which a share are little giants with central funds.
+
+    Returns
+    -------
+    FirmArrays
+    """
+    sectors, revenues = [], []
+    for s in range(counts.shape[0]):
+        n, n_above = int(counts[s]), int(above_size_counts[s])
+        t = float(threshold_by_sector[s])
+        rev = np.empty(n)
+        if n_above > 0:
+            alpha = pareto_alpha(n_above, int(above_100m_counts[s]), t, stay_up_cny)
+            rev[:n_above] = t * (1.0 - rng.random(n_above)) ** (-1.0 / alpha)
+        n_below = n - n_above
+        if n_below > 0:
+            if body_sigma[s] == 0.0:
+                rev[n_above:] = min(body_median_cny[s], np.nextafter(t, 0.0))
+            else:
+                top = ndtr((math.log(t) - math.log(body_median_cny[s])) / body_sigma[s])
+                u = rng.random(n_below) * top
+                rev[n_above:] = body_median_cny[s] * np.exp(body_sigma[s] * ndtri(np.maximum(u, 1e-300)))
+        sectors.append(np.full(n, s, dtype=np.uint8))
+        revenues.append(rev)
+    sector = np.concatenate(sectors) if sectors else np.zeros(0, np.uint8)
+    revenue = np.concatenate(revenues) if revenues else np.zeros(0)
+    # float32 storage must not move a body firm across the threshold.
+    revenue32 = revenue.astype(np.float32)
+    thr = threshold_by_sector[sector]
+    below = np.arange(revenue.size) >= 0
+    for s in range(counts.shape[0]):
+        idx = np.nonzero(sector == s)[0]
+        below[idx[: int(above_size_counts[s])]] = False
+    fix = below & (revenue32 >= thr)
+    revenue32[fix] = np.nextafter(thr[fix].astype(np.float32), np.float32(0))
+    n = revenue.size
+    p_year = 1.0 - (1.0 - share_under_5_years) ** (1.0 / 5.0)
+    age = (rng.geometric(p_year, n) - 1) if n else np.zeros(0, np.int64)
+    above = revenue32 >= thr
+    srdi = above & (rng.random(n) < srdi_share_above_size)
+    giant = srdi & (rng.random(n) < little_giant_share)
+    flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
+    out = FirmArrays.empty(max(capacity, n))
+    _fill(out, sector, revenue32, age, flags, investment_to_revenue * revenue32.astype(np.float64),
+          _before_horizon(revenue32, thr, first_year), _before_horizon(revenue32, stay_up_cny, first_year))
+    return out
+
+
+def firm_columns(sector_keys: list[str]) -> list[CsvColumn]:
+    """The columns of a firms CSV (the sector column takes the given keys)."""
+    return [
+        CsvColumn("firm_id", "id", description="unique id"),
+        CsvColumn("sector", "choice", choices=tuple(sector_keys), description="sector key"),
+        CsvColumn("revenue_cny", "float", min_value=0.0, description="revenue of the year before the first year, CNY"),
+        CsvColumn("age_years", "int", min_value=0, description="age at the end of that year"),
+        CsvColumn("srdi", "bool", required=False, default=False),
+        CsvColumn("little_giant_central_funds", "bool", required=False, default=False),
+        CsvColumn("incubated", "bool", required=False, default=False),
+        CsvColumn("fixed_asset_investment_cny", "float", required=False, min_value=0.0, default=-1.0),
+        CsvColumn("first_above_size_year", "int", required=False, min_value=0, default=0),
+        CsvColumn("first_above_100m_year", "int", required=False, min_value=0, default=0),
+    ]
+
+
+#: Names of the firms CSV columns, in order (see the module docstring).
+FIRM_COLUMNS = tuple(c.name for c in firm_columns([]))
+
+
+def read_firms_csv(
+    path: str | Path,
+    sector_keys: list[str],
+    threshold_by_sector: np.ndarray,
+    stay_up_cny: float,
+    first_year: int,
+    investment_to_revenue: float,
+    capacity: int,
+) -> tuple[FirmArrays, np.ndarray]:
+    """Read a CSV of real firms.
+
+    Returns
+    -------
+    firms : FirmArrays
+    ids : ndarray of object
+        The firm ids, by firm index.
+
+    Raises
+    ------
+    InputDataError
+        One line per problem, naming file, row and column: unknown or missing columns, bad values,
+        duplicate ids, a little giant that is not certified 专精特新, a first-crossing year that is
+        not before the first simulated year or that contradicts the revenue.
+    """
+    table = read_csv_table(path, firm_columns(sector_keys))
+    code = {k: i for i, k in enumerate(sector_keys)}
+    sector = np.array([code[s] for s in table["sector"]], dtype=np.uint8)
+    revenue32 = table["revenue_cny"].astype(np.float32)
+    problems = []
+    for r in np.nonzero(table["little_giant_central_funds"] & ~table["srdi"])[0][:10]:
+        problems.append(f"{path}: row {r + 2}, column 'little_giant_central_funds': is 1 but srdi is 0; "
+                        "a little giant is certified 专精特新")
+    for col in ("first_above_size_year", "first_above_100m_year"):
+        bad = np.nonzero((table[col] != 0) & (table[col] >= first_year))[0]
+        for r in bad[:10]:
+            problems.append(f"{path}: row {r + 2}, column '{col}': is {table[col][r]}; must be before the first "
+                            f"simulated year {first_year} (or 0 for unknown)")
+    thr = threshold_by_sector[sector]
+    if problems:
+        raise InputDataError("\n".join(problems))
+    first_size = np.where(table["first_above_size_year"] > 0, table["first_above_size_year"],
+                          _before_horizon(revenue32, thr, first_year)).astype(np.int16)
+    first_100m = np.where(table["first_above_100m_year"] > 0, table["first_above_100m_year"],
+                          _before_horizon(revenue32, stay_up_cny, first_year)).astype(np.int16)
+    flags = (ALIVE | np.where(table["srdi"], SRDI, 0) | np.where(table["little_giant_central_funds"], LITTLE_GIANT, 0)
+             | np.where(table["incubated"], INCUBATED, 0)).astype(np.uint8)
+    fai = np.where(table["fixed_asset_investment_cny"] >= 0.0, table["fixed_asset_investment_cny"],
+                   investment_to_revenue * revenue32.astype(np.float64))
+    out = FirmArrays.empty(max(capacity, sector.size))
+    _fill(out, sector, revenue32, table["age_years"], flags, fai, first_size, first_100m)
+    return out, table["firm_id"]

@@ -1,0 +1,475 @@
+"""Firms: a Numba-stepped firm population, its scale-up transitions and the rewards and loan
+subsidies they trigger (D8 items 2-4; D5 items 1, 4, 8, 9; D7 item 11).
+
+State is a structure of arrays (:class:`~sim.agents.firm_population.FirmArrays`, 27 bytes per
+firm); each year is one kernel call over all firms (:func:`~sim.agents.firm_kernels.step_firms`),
+then entrants, then claims.
+
+Reading of the rewards (documented choices)
+-------------------------------------------
+* A firm is *counted above size* in the year its revenue first reaches the sector's threshold
+  (``>=``). The gazette pays "first counted last year" events in the year after, once the
+  statistics are out: a firm crossing in year t is paid in t+1, under the instrument's validity in
+  t+1 (so a 2025 crossing is paid in 2026 and D8, valid to 2025-12-31, pays nothing for it).
+* "First counted this year" (D8 item 2, 500,000) is for entrants of at most
+  ``rewards.this_year_max_age_years`` that reach the threshold in their first year; they are paid
+  in that year and not again as "last year" crossers.
+* "Stay-up" (D8 item 3, manufacturing): revenue first reached 100,000,000 last year.
+  Software (D8 item 3 and D5 item 8): first counted above size last year with revenue
+  >= 100,000,000 that year; D5 item 8 also asks the firm to commit >= 100,000,000 this year,
+  read as this year's realised revenue.
+* The 专精特新 extra (``extras_cny.srdi``) goes to certified firms except those in the
+  instrument's ``extras_excluded_for`` (national little giants with central funds); discretionary
+  extras are paid as an expected value (``rewards.discretionary_extras_share``).
+* Instruments with the same event and reward family (D5 item 8 and D8 item 3 for software) are
+  "从优、从高、不重复" (D5 L615): a firm is paid once, under the one that pays it more this year
+  (ties: the first in gazette order), unless ``policy.stack_software_and_scaleup_rewards``.
+* Validity, ``share_of_cap_paid`` and per-recipient caps (1,000,000 per firm under D5 item 8) are
+  applied by the ledger: recipients are firm indices.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from sim.agents import firm_kernels as fk
+from sim.agents.firm_population import FirmArrays, read_firms_csv, synthetic_population
+from sim.agents.sectors import load_sectors
+from sim.engine.component import Component
+from sim.engine.outputs import VariableSpec
+from sim.errors import InputDataError
+from sim.scenario.parameters import param_rng
+
+__all__ = ["Firms", "FLAG_OF_CATEGORY"]
+
+#: Firm categories named in instruments' ``excluded`` / ``extras_excluded_for`` lists, as flag bits.
+FLAG_OF_CATEGORY = {
+    "little_giant_central_funds": int(fk.LITTLE_GIANT),
+    "srdi": int(fk.SRDI),
+    "incubated": int(fk.INCUBATED),
+}
+_SOFTWARE = "software_information_services"
+
+
+def _category(ins) -> str:
+    """Reward family of a threshold reward: its eligibility.sector, or software when it names codes."""
+    sector = ins.eligibility.get("sector")
+    if isinstance(sector, str):
+        return sector
+    return _SOFTWARE if "industry_codes" in ins.eligibility else ""
+
+
+def _thresholds(section, table) -> np.ndarray:
+    return np.array([section.above_size_threshold_cny.get(s.key, s.above_size_threshold_cny) for s in table.sectors])
+
+
+def _firm_rewards(policy) -> list:
+    return [p for p in policy.programs if p.instrument.kind == "threshold_reward" and p.instrument.recipient == "firm"]
+
+
+class Firms(Component):
+    """The firm population of one draw (scenario section ``[firms]``)."""
+
+    section = "firms"
+
+    # ------------------------------------------------------------------ scenario-level
+    @classmethod
+    def check(cls, scenario, policy, source):
+        from sim.policy.gazette import load_gazette
+
+        section, table = scenario.firms, load_sectors()
+        keys = table.keys
+        problems = []
+
+        def bad_sector(where: str, key: str) -> None:
+            problems.append(f"{source}: firms.{where}: unknown sector '{key}'; allowed: {', '.join(keys)}")
+
+        for where, mapping in (("population", section.population), ("behaviour", section.behaviour),
+                               ("above_size_threshold_cny", section.above_size_threshold_cny)):
+            for key in mapping:
+                if key not in keys:
+                    bad_sector(f"{where}.{key}", key)
+        gazette = load_gazette()
+        streams = scenario.projects.streams if scenario.projects is not None and scenario.projects.enabled else {}
+        for pid, prog in section.loans.programs.items():
+            where = f'loans.programs."{pid}"'
+            ins = gazette.instruments.get(pid)
+            if ins is None:
+                problems.append(f"{source}: firms.{where}: unknown instrument id; run `sim policies`")
+                continue
+            if ins.kind != "interest_subsidy" or ins.recipient != "firm":
+                problems.append(f"{source}: firms.{where}: a {ins.kind} to a {ins.recipient}; "
+                                "firms' loans take interest subsidies to firms")
+                continue
+            for key in prog.sectors:
+                if key not in keys:
+                    bad_sector(f"{where}.sectors", key)
+            if section.loans.enabled and pid in streams:
+                problems.append(
+                    f"{source}: firms.{where}: also paid by [projects.streams.\"{pid}\"]; the same instrument "
+                    "would be counted twice: remove one of them"
+                )
+            resolved = policy.get(pid)
+            if resolved is not None and resolved.instrument.rate_basis != "points":
+                name = f"{resolved.instrument.rate_basis}_percent"
+                if not getattr(scenario.macro, name):
+                    problems.append(f"{source}: firms.{where}: LPR-linked; the scenario needs macro.{name}")
+                else:
+                    try:
+                        scenario.macro.path(name, list(policy.years))
+                    except ValueError as exc:
+                        problems.append(f"{source}: macro.{name}: {exc}")
+        for p in _firm_rewards(policy):
+            ins = p.instrument
+            for cat in list(ins.excluded) + list(ins.extras_excluded_for):
+                if cat not in FLAG_OF_CATEGORY:
+                    problems.append(f"{source}: instruments.\"{ins.id}\": firm category '{cat}' is not modelled; "
+                                    f"allowed: {', '.join(FLAG_OF_CATEGORY)}")
+            need = ins.eligibility.get("min_revenue_last_year_cny")
+            if need is not None and float(need) != table.stay_up_threshold_cny:
+                problems.append(
+                    f"{source}: instruments.\"{ins.id}\".eligibility.min_revenue_last_year_cny: the firm model "
+                    f"tracks {table.stay_up_threshold_cny:,.0f} (sim/agents/sectors.toml); got {need}"
+                )
+        if section.source == "csv" and section.csv:
+            try:
+                read_firms_csv(section.csv, keys, _thresholds(section, table), table.stay_up_threshold_cny,
+                               scenario.horizon.first_year, 0.0, 0)
+            except InputDataError as exc:
+                problems += str(exc).splitlines()
+        return problems
+
+    @classmethod
+    def coords(cls, scenario, policy):
+        return {"sector": load_sectors().keys}
+
+    @classmethod
+    def variables(cls, scenario, policy):
+        ys, y, yp = ("year", "sector"), ("year",), ("year", "program")
+        return [
+            VariableSpec("firms_alive", ys, "firms", "living firms at year end", "int64"),
+            VariableSpec("firms_above_size", ys, "firms", "firms at or above the above-size revenue threshold", "int64"),
+            VariableSpec("upscaled", ys, "firms", "firms first crossing the above-size threshold that year", "int64"),
+            VariableSpec("crossed_100m", ys, "firms", "firms first reaching 100,000,000 CNY revenue that year", "int64"),
+            VariableSpec("srdi_firms", ys, "firms", "living firms certified 专精特新 (SRDI)", "int64"),
+            VariableSpec("firm_entries", ys, "firms", "firms born or graduated from incubators that year", "int64"),
+            VariableSpec("firm_exits", ys, "firms", "firms exiting that year", "int64"),
+            VariableSpec("sector_revenue_cny", ys, "CNY", "total revenue of living firms"),
+            VariableSpec("digital_human_revenue_cny", y, "CNY", "total revenue of digital-human firms (D6 target)"),
+            VariableSpec("firms_above_1bn_digital_human", y, "firms",
+                         "digital-human firms with revenue >= 1,000,000,000 CNY (D6 target)", "int64"),
+            VariableSpec("firms_above_5bn_digital_human", y, "firms",
+                         "digital-human firms with revenue >= 5,000,000,000 CNY (D6 target)", "int64"),
+            VariableSpec("firms_rewarded", yp, "firms", "firms with a positive approved claim under the programme",
+                         "int64"),
+            VariableSpec("firm_loans_open", y, "loans", "subsidised firm loans outstanding at year end", "int64"),
+        ]
+
+    # ------------------------------------------------------------------ per draw
+    def __init__(self, model):
+        super().__init__(model)
+        sc = model.scenario
+        cfg = sc.firms
+        self.cfg = cfg
+        table = load_sectors()
+        self.table = table
+        keys = table.keys
+        n_sec = len(keys)
+        self.n_sectors = n_sec
+        self.threshold = _thresholds(cfg, table)
+        self.stay_up = table.stay_up_threshold_cny
+        self.big = np.array([table.key_firm_revenue_cny, table.head_firm_revenue_cny])
+        self.dh = keys.index("digital_human") if "digital_human" in keys else -1
+        p = model.param
+        beh = {k: cfg.behaviour.get(k) for k in keys}
+        self.drift = np.array([p(f"firms.behaviour.{k}.drift", b.drift) if b else 0.0 for k, b in beh.items()])
+        self.entry_mean = np.array(
+            [p(f"firms.behaviour.{k}.entry_per_year", b.entry_per_year) if b else 0.0 for k, b in beh.items()]
+        )
+        self.entrant_median = np.array(
+            [p(f"firms.behaviour.{k}.entrant_revenue_median_cny", b.entrant_revenue_median_cny) if b else 1.0
+             for k, b in beh.items()]
+        )
+        self.entrant_sigma = np.array([b.entrant_revenue_sigma if b else 0.0 for b in beh.values()])
+        g, ex, sr = cfg.growth, cfg.exit, cfg.srdi
+        self.growth = dict(
+            shock_kind=fk.SHOCK_LAPLACE if g.shocks == "laplace" else fk.SHOCK_NORMAL,
+            sigma_ref=p("firms.growth.volatility_at_reference", g.volatility_at_reference),
+            sigma_ref_revenue_cny=g.reference_revenue_cny,
+            beta=p("firms.growth.size_beta", g.size_beta),
+            sigma_max=g.max_volatility,
+            elasticity=p("firms.growth.support_elasticity", g.support_elasticity),
+            exit_base=p("firms.exit.base_hazard", ex.base_hazard) if ex.enabled else 0.0,
+            exit_peak_min=ex.peak_age_min_years,
+            exit_peak_max=ex.peak_age_max_years,
+            exit_peak_mult=ex.peak_multiplier,
+            exit_size_exp=p("firms.exit.size_exponent", ex.size_exponent),
+            exit_ref_revenue_cny=ex.reference_revenue_cny,
+            srdi_hazard=p("firms.srdi.certification_hazard", sr.certification_hazard),
+            little_giant_share=sr.little_giant_share,
+            this_year_max_age=cfg.rewards.this_year_max_age_years,
+        )
+        self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
+        years = len(model.years)
+        room = int(self.entry_mean.sum() * years * 1.5) + 64
+        if cfg.source == "csv":
+            self.state, self.ids = read_firms_csv(cfg.csv, keys, self.threshold, self.stay_up, model.years[0],
+                                                  self.investment_to_revenue, 0)
+            self.state.reserve(self.state.n + room)
+        else:
+            pops = [cfg.population.get(k) for k in keys]
+            self.state = synthetic_population(
+                param_rng(model.seed, model.draw, "firms.population"),
+                model.years[0],
+                np.array([q.count if q else 0 for q in pops]),
+                np.array([q.above_size_count if q else 0 for q in pops]),
+                np.array([q.above_100m_count if q else 0 for q in pops]),
+                np.array([p(f"firms.population.{k}.body_median_cny", q.body_median_cny) if q else 1.0
+                          for k, q in zip(keys, pops)]),
+                np.array([q.body_sigma if q else 0.0 for q in pops]),
+                self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
+                0.494,  # SAIC 2013: 49.4% of Chinese firms are under 5 years old (CALIBRATION_FACTS s.4)
+                self.investment_to_revenue, 0,
+            )
+            self.state.reserve(self.state.n + room)
+            self.ids = None
+        self._graduates: list[tuple[np.ndarray, np.ndarray]] = []
+        self._alive_by_sector = np.bincount(self.state.sector[: self.state.n][
+            (self.state.flags[: self.state.n] & fk.ALIVE) != 0], minlength=n_sec)
+        self._setup_rewards(model)
+        self._setup_loans(model)
+
+    def _setup_rewards(self, model) -> None:
+        cats = [s.scaleup_category for s in self.table.sectors]
+        self.rewards = []
+        for prog in _firm_rewards(model.policy):
+            ins = prog.instrument
+            cat = _category(ins)
+            extras = dict(ins.extras_cny)
+            srdi_extra = extras.pop("srdi", 0.0)
+            self.rewards.append(dict(
+                program=prog,
+                event=ins.event,
+                group=(ins.event, cat),
+                sector_ok=np.array([c == cat and c != "" for c in cats]),
+                base=ins.base_amount_cny,
+                srdi_extra=srdi_extra,
+                other_extras=self.cfg.rewards.discretionary_extras_share * sum(extras.values()),
+                excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.excluded))),
+                extras_excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.extras_excluded_for))),
+                min_revenue_this_year=float(ins.eligibility.get("min_committed_revenue_this_year_cny", 0.0)),
+            ))
+        self.stack = model.scenario.policy.stack_software_and_scaleup_rewards
+
+    def _setup_loans(self, model) -> None:
+        lc = self.cfg.loans
+        self.loan_programs = [] if not lc.enabled else [
+            (model.policy.get(pid), spec) for pid, spec in lc.programs.items() if model.policy.get(pid) is not None
+        ]
+        if not self.loan_programs:
+            return
+        keys = self.table.keys
+        n_prog = len(self.loan_programs)
+        w = np.zeros((self.n_sectors, n_prog))
+        for q, (_, spec) in enumerate(self.loan_programs):
+            for key in spec.sectors:
+                w[keys.index(key), q] = spec.weight
+        self.loan_cum_weights = np.cumsum(w, axis=1)
+        years = list(model.years)
+        rates = np.zeros((len(years), n_prog))
+        for q, (prog, _) in enumerate(self.loan_programs):
+            ins = prog.instrument
+            rates[:, q] = ins.rate_points if ins.rate_basis == "points" else \
+                model.scenario.macro.path(f"{ins.rate_basis}_percent", years)
+        self.loan_rates = rates
+        self.loan_max_years = np.array([-1 if p.instrument.max_years is None else p.instrument.max_years
+                                        for p, _ in self.loan_programs], dtype=np.int64)
+        self.loan_caps = np.array([p.cap_per_recipient_year_cny for p, _ in self.loan_programs])
+        gates = [float(p.instrument.eligibility["min_fixed_asset_investment_recorded_cny"])
+                 for p, _ in self.loan_programs if "min_fixed_asset_investment_recorded_cny" in p.instrument.eligibility]
+        self.loan_gate = lc.min_fixed_asset_investment_cny if lc.min_fixed_asset_investment_cny is not None else \
+            max(gates, default=0.0)
+        p = model.param
+        self.borrow_probability = p("firms.loans.borrow_probability", lc.borrow_probability)
+        self.loan_to_investment = p("firms.loans.loan_to_investment", lc.loan_to_investment)
+        self.loan_rate = p("firms.loans.loan_rate_percent", lc.loan_rate_percent)
+
+    # ------------------------------------------------------------------ hooks
+    def add_graduates(self, sector_codes: np.ndarray, revenue_cny: np.ndarray) -> None:
+        """Queue incubator graduates to enter at the next step (hook for the incubator component).
+
+        Parameters
+        ----------
+        sector_codes : array of int
+            Sector code of each graduate (position in ``sectors.toml``).
+        revenue_cny : array of float
+            First-year revenue of each graduate, CNY.
+        """
+        sector_codes = np.asarray(sector_codes, dtype=np.uint8)
+        revenue_cny = np.asarray(revenue_cny, dtype=np.float64)
+        if sector_codes.shape != revenue_cny.shape or np.any(sector_codes >= self.n_sectors):
+            raise ValueError("graduates need one valid sector code per revenue")
+        self._graduates.append((sector_codes, revenue_cny))
+
+    # ------------------------------------------------------------------ the year
+    def step(self, year: int) -> None:
+        model = self.model
+        yi = year - model.years[0]
+        st = self.state
+        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,
+                      self.stay_up, **self.growth)
+        alive_after_growth = self._count_alive()
+        entries = self._enter(year)
+        self._pay_rewards(year, yi)
+        loans_open = self._pay_loans(year, yi)
+        counts, revenue = fk.tally_firms(year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags,
+                                         st.first_size_year, st.first_100m_year, self.threshold, self.big)
+        rec = model.recorder
+        rec["firms_alive"][yi] = counts[0]
+        rec["firms_above_size"][yi] = counts[1]
+        rec["upscaled"][yi] = counts[2]
+        rec["crossed_100m"][yi] = counts[3]
+        rec["srdi_firms"][yi] = counts[4]
+        rec["firm_entries"][yi] = entries
+        rec["firm_exits"][yi] = self._alive_by_sector - alive_after_growth
+        rec["sector_revenue_cny"][yi] = revenue
+        rec["firm_loans_open"][yi] = loans_open
+        if self.dh >= 0:
+            rec["digital_human_revenue_cny"][yi] = revenue[self.dh]
+            rec["firms_above_1bn_digital_human"][yi] = counts[5, self.dh]
+            rec["firms_above_5bn_digital_human"][yi] = counts[6, self.dh]
+        self._alive_by_sector = counts[0]
+
+    def _count_alive(self) -> np.ndarray:
+        st = self.state
+        alive = (st.flags[: st.n] & fk.ALIVE) != 0
+        return np.bincount(st.sector[: st.n][alive], minlength=self.n_sectors)
+
+    def _enter(self, year: int) -> np.ndarray:
+        """Births (Poisson by sector) and queued incubator graduates; returns entries by sector."""
+        model, st = self.model, self.state
+        births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
+        entries = births.copy()
+        batches = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
+        batches += [(codes, rev, fk.INCUBATED) for codes, rev in self._graduates]
+        self._graduates = []
+        for codes, revenue, extra in batches:
+            if codes.size == 0:
+                continue
+            start = st.n
+            st.reserve(start + codes.size)
+            if revenue is None:
+                median, sigma = self.entrant_median, self.entrant_sigma
+            else:
+                entries += np.bincount(codes, minlength=self.n_sectors)
+                median, sigma = np.ones(self.n_sectors), np.zeros(self.n_sectors)
+            fk.spawn_entrants(model.seed, model.draw, year, start, codes, median, sigma, extra,
+                              self.investment_to_revenue, st.sector, st.revenue_cny, st.age_years, st.flags,
+                              st.first_size_year, st.first_100m_year, st.fai_cny, st.support_cny, st.loan_program,
+                              self.threshold, self.stay_up, self.growth["this_year_max_age"])
+            if revenue is not None:
+                # Graduates bring their own revenue; re-mark thresholds on it.
+                st.revenue_cny[start: start + codes.size] = revenue
+                self._remark(start, codes.size, year)
+            st.n = start + codes.size
+        return entries
+
+    def _remark(self, start: int, count: int, year: int) -> None:
+        st = self.state
+        sl = slice(start, start + count)
+        r = st.revenue_cny[sl].astype(np.float64)
+        st.fai_cny[sl] = self.investment_to_revenue * r
+        above = r >= self.threshold[st.sector[sl]]
+        st.first_size_year[sl] = np.where(above, year, fk.NEVER)
+        st.first_100m_year[sl] = np.where(r >= self.stay_up, year, fk.NEVER)
+        # A graduate is an entrant of age 0: counted in the year it reaches the threshold.
+        st.flags[sl] = np.where(above, st.flags[sl] | fk.COUNTED_IN_YEAR, st.flags[sl] & ~fk.COUNTED_IN_YEAR)
+
+    def _events(self, reward: dict, year: int) -> np.ndarray:
+        """Indices of the living firms that met a reward's event this year."""
+        st = self.state
+        n = st.n
+        flags, fsy, f100 = st.flags[:n], st.first_size_year[:n], st.first_100m_year[:n]
+        ok = ((flags & fk.ALIVE) != 0) & reward["sector_ok"][st.sector[:n]]
+        in_year = (flags & fk.COUNTED_IN_YEAR) != 0
+        ev = reward["event"]
+        if ev == "first_above_size_last_year":
+            ok &= (fsy == year - 1) & ~in_year
+        elif ev == "first_above_size_this_year":
+            ok &= (fsy == year) & in_year
+        elif ev == "first_above_100m_last_year":
+            ok &= (f100 == year - 1) & (fsy != fk.NEVER)
+        else:  # first_above_size_last_year_and_100m
+            ok &= (fsy == year - 1) & (f100 == year - 1)
+            if reward["min_revenue_this_year"] > 0.0:
+                ok &= st.revenue_cny[:n] >= reward["min_revenue_this_year"]
+        return np.nonzero(ok)[0]
+
+    def _pay_rewards(self, year: int, yi: int) -> None:
+        st, ledger = self.state, self.model.ledger
+        claims = []
+        for rw in self.rewards:
+            idx = self._events(rw, year)
+            amounts = fk.reward_amounts(np.ones(idx.size, dtype=np.bool_), st.flags[idx], rw["base"], rw["srdi_extra"],
+                                        rw["other_extras"], rw["excluded"], rw["extras_excluded"])
+            claims.append((rw, idx, amounts))
+        if not self.stack:
+            claims = self._best_of_groups(claims, yi)
+        for rw, idx, amounts in claims:
+            keep = amounts > 0.0
+            if not keep.any():
+                continue
+            prog = rw["program"]
+            approved = ledger.claim(prog.id, year, idx[keep], amounts[keep])
+            st.support_cny[idx[keep]] += approved.astype(np.float32)
+            self.model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
+
+    def _best_of_groups(self, claims: list, yi: int) -> list:
+        """Keep, for each firm, only the best-paying claim among instruments paying the same event."""
+        groups: dict[tuple, list[int]] = {}
+        for k, (rw, _, _) in enumerate(claims):
+            groups.setdefault(rw["group"], []).append(k)
+        n = self.state.n
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            best_value = np.full(n, -1.0)
+            best_claim = np.full(n, -1)
+            for k in members:
+                rw, idx, amounts = claims[k]
+                prog = rw["program"]
+                value = amounts * prog.validity_share[yi] * prog.instrument.share_of_cap_paid
+                better = value > best_value[idx]
+                best_value[idx[better]] = value[better]
+                best_claim[idx[better]] = k
+            for k in members:
+                rw, idx, amounts = claims[k]
+                keep = best_claim[idx] == k
+                claims[k] = (rw, idx[keep], amounts[keep])
+        return claims
+
+    def _pay_loans(self, year: int, yi: int) -> int:
+        if not self.loan_programs:
+            return 0
+        st, model = self.state, self.model
+        subsidy = fk.loan_step(
+            model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
+            st.loan_start_year, st.loan_program, self.loan_gate, self.borrow_probability, self.loan_cum_weights,
+            self.loan_to_investment, self.cfg.loans.term_years, self.loan_rate, self.loan_rates[yi],
+            self.loan_max_years, self.loan_caps,
+        )
+        prog_of = st.loan_program[: st.n]
+        for q, (prog, _) in enumerate(self.loan_programs):
+            idx = np.nonzero((prog_of == q) & (subsidy > 0.0))[0]
+            if idx.size == 0:
+                continue
+            approved = model.ledger.claim(prog.id, year, idx, subsidy[idx])
+            st.support_cny[idx] += approved.astype(np.float32)
+            model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
+        return int(np.count_nonzero(prog_of != fk.NO_LOAN))
+
+    @property
+    def state_bytes_per_firm(self) -> float:
+        """Memory of the firm state per firm in use, bytes."""
+        return self.state.nbytes / max(1, self.state.capacity)

@@ -1,0 +1,298 @@
+"""Scenario section ``[firms]``: the firm population, its behaviour and the loans it borrows.
+
+Every mechanism can be switched off or made deterministic, so results can be checked by hand::
+
+    [firms.growth]
+    volatility_at_reference = 0     # no shocks: log growth = drift (+ policy effect)
+    support_elasticity = 0          # no policy effect on growth
+    [firms.exit]
+    enabled = false                 # no exit
+    [firms.srdi]
+    certification_hazard = 0        # no new 专精特新 certifications
+    [firms.behaviour.software_it]
+    drift = 0.10
+    entry_per_year = 0              # no entry
+
+Defaults cite ``CALIBRATION_FACTS.md`` (source and year) or say *assumption*. Uncertain values are
+:data:`~sim.scenario.parameters.Param` (a number or a distribution drawn once per draw).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.base import NonNegative, Share, StrictModel
+from sim.scenario.parameters import Param
+
+__all__ = [
+    "SectorPopulation",
+    "SectorBehaviour",
+    "GrowthConfig",
+    "ExitConfig",
+    "SrdiConfig",
+    "RewardsConfig",
+    "LoanProgram",
+    "LoansConfig",
+    "FirmsSection",
+]
+
+PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=50_000_000)]
+
+
+class SectorPopulation(StrictModel):
+    """Synthetic starting population of one sector (revenue of the year before the first year).
+
+    Revenues below the sector's above-size threshold T follow a lognormal body truncated at T;
+    revenues at or above T follow a Pareto tail whose exponent is set so that the expected count at
+    or above the stay-up threshold (100,000,000) is `above_100m_count`:
+    ``alpha = ln(above_size_count / above_100m_count) / ln(100,000,000 / T)``.
+
+    Attributes
+    ----------
+    count : int
+        Firms in all (below and above size).
+    above_size_count : int
+        Firms with revenue >= T: matched exactly.
+    above_100m_count : int
+        Expected firms with revenue >= 100,000,000; must be < `above_size_count` when that is > 0.
+    body_median_cny : Param
+        Median revenue of the lognormal body before truncation, CNY.
+    body_sigma : float
+        Standard deviation of log revenue of the body.
+    """
+
+    count: Count
+    above_size_count: Count = 0
+    above_100m_count: Count = 0
+    body_median_cny: Param = 3_000_000.0
+    body_sigma: NonNegative = 1.2
+
+    @model_validator(mode="after")
+    def _counts_ordered(self):
+        if self.above_size_count > self.count:
+            raise ValueError(f"above_size_count (={self.above_size_count}) must be <= count (={self.count})")
+        if self.above_size_count > 0 and not 0 < self.above_100m_count < self.above_size_count:
+            raise ValueError(
+                f"above_100m_count (={self.above_100m_count}) must be > 0 and < above_size_count "
+                f"(={self.above_size_count}): the two counts set the Pareto tail"
+            )
+        if self.above_size_count == 0 and self.above_100m_count != 0:
+            raise ValueError("above_100m_count must be 0 when above_size_count is 0")
+        return self
+
+
+class SectorBehaviour(StrictModel):
+    """Growth and entry of one sector.
+
+    Attributes
+    ----------
+    drift : Param
+        Mean log-revenue growth a year (0.10 is about +10.5%).
+    entry_per_year : Param
+        Mean Poisson births a year; 0 switches entry off.
+    entrant_revenue_median_cny : Param
+        Median revenue of an entrant in its first year, CNY.
+    entrant_revenue_sigma : float
+        Standard deviation of log revenue of entrants.
+    """
+
+    drift: Param = 0.0
+    entry_per_year: Param = 0.0
+    entrant_revenue_median_cny: Param = 2_000_000.0
+    entrant_revenue_sigma: NonNegative = 1.0
+
+
+class GrowthConfig(StrictModel):
+    """Log-revenue growth = sector drift + policy effect + shock.
+
+    Attributes
+    ----------
+    shocks : {"laplace", "normal"}
+        Distribution of the unit-variance shock; Laplace by default (Amaral et al. 1997;
+        Bottazzi & Secchi; Zou 2019 for Chinese firms).
+    volatility_at_reference : Param
+        Standard deviation of log growth of a firm at `reference_revenue_cny`. SME value not found
+        in the sources (CALIBRATION_FACTS.md s.4): 0.25 is an assumption. 0 makes growth deterministic.
+    reference_revenue_cny : float
+        Revenue at which the volatility is `volatility_at_reference` (assumption: the 20,000,000
+        above-size threshold, where the rewards are decided).
+    size_beta : Param
+        sigma proportional to revenue^-beta; 0.20 +- 0.03 for sales (Amaral et al. 1997).
+    max_volatility : float
+        Upper bound of sigma for very small firms (assumption: 1.0).
+    support_elasticity : Param
+        Added log growth per unit of support received last year relative to revenue
+        (``elasticity * support / revenue``). Assumption, no source: 0.5. 0 switches it off.
+    """
+
+    shocks: Literal["laplace", "normal"] = "laplace"
+    volatility_at_reference: Param = 0.25
+    reference_revenue_cny: PositiveFloat = 20_000_000.0
+    size_beta: Param = 0.20
+    max_volatility: NonNegative = 1.0
+    support_elasticity: Param = 0.5
+
+
+class ExitConfig(StrictModel):
+    """Exit hazard by age and size: ``base * (peak_multiplier if peak age) * (revenue / ref)^-size_exponent``.
+
+    Attributes
+    ----------
+    enabled : bool
+        False: no firm exits.
+    base_hazard : Param
+        Yearly exit probability at the reference revenue outside the peak ages. Derived:
+        ln 2 / 10.67 = 0.065 from the median SME lifespan of 10.67 years (China Economic Review 2025).
+    peak_age_min_years, peak_age_max_years : int
+        Ages at which exits peak: 3 to 7 (SAIC 2013).
+    peak_multiplier : float
+        Hazard multiplier at peak ages (assumption: 1.5).
+    size_exponent : Param
+        Larger firms exit less (10-year survival 40 / 65 / 90% by registered capital, SAIC 2013);
+        the exponent 0.2 is an assumption.
+    reference_revenue_cny : float
+        Revenue where the size factor is 1 (assumption: 20,000,000).
+    """
+
+    enabled: bool = True
+    base_hazard: Param = 0.065
+    peak_age_min_years: Annotated[int, Field(ge=0, le=200)] = 3
+    peak_age_max_years: Annotated[int, Field(ge=0, le=200)] = 7
+    peak_multiplier: NonNegative = 1.5
+    size_exponent: Param = 0.2
+    reference_revenue_cny: PositiveFloat = 20_000_000.0
+
+
+class SrdiConfig(StrictModel):
+    """专精特新 (SRDI) certification of firms above size, and national "little giants".
+
+    Attributes
+    ----------
+    certification_hazard : Param
+        Yearly probability that an uncertified above-size firm is certified. Derived: about 960
+        more municipal SRDI firms from Oct 2022 (5,360) to 2023 (6,323) (EITB) over about 42,000
+        above-size firms (People's Daily 2022) is 0.023; 0.025 rounded. 0 switches it off.
+    little_giant_share : float
+        Share of certified firms that are national little giants with central funds. Derived as an
+        upper bound: 588 / 5,360 = 0.11 (EITB Oct 2022).
+    initial_share_above_size : float
+        Share of the starting above-size firms already certified. Derived: 5,360 / ~42,000 = 0.13.
+    """
+
+    certification_hazard: Param = 0.025
+    little_giant_share: Share = 0.11
+    initial_share_above_size: Share = 0.13
+
+
+class RewardsConfig(StrictModel):
+    """How the scale-up rewards read the firm's record.
+
+    Attributes
+    ----------
+    this_year_max_age_years : int
+        An entrant of at most this age (0: established in the year) that reaches the size threshold
+        is "first counted this year" (D8 item 2, 500,000) in the year it crosses; every other firm is
+        counted in the year of its crossing and paid as "first counted last year" the year after.
+        Assumption: NBS adds newly established firms that reach the standard within their first
+        year (新建投产企业); older firms enter the directory through the yearly review.
+    discretionary_extras_share : float
+        Share of each discretionary extra (DCMM, security, innovation; no amount in the gazette,
+        0 unless the scenario sets it) paid to an eligible firm, as an expected value. Assumption: 0.5.
+    """
+
+    this_year_max_age_years: Annotated[int, Field(ge=0, le=10)] = 0
+    discretionary_extras_share: Share = 0.5
+
+
+class LoanProgram(StrictModel):
+    """A loan-interest subsidy paid to firms of some sectors.
+
+    Attributes
+    ----------
+    sectors : list of str
+        Sectors whose firms borrow under it.
+    weight : float
+        Relative frequency among the programmes open to a sector (a loan picks one).
+    """
+
+    sectors: list[str] = Field(min_length=1)
+    weight: PositiveFloat = 1.0
+
+
+class LoansConfig(StrictModel):
+    """Subsidised loans of firms with recorded fixed-asset investment (D5 items 1, 4, 9; D7 item 11).
+
+    Attributes
+    ----------
+    enabled : bool
+        False: no firm borrows.
+    investment_to_revenue : Param
+        Recorded fixed-asset investment a year as a share of revenue (assumption: 0.08).
+    min_fixed_asset_investment_cny : float, optional
+        Smallest recorded investment of a borrower; default: the largest
+        ``eligibility.min_fixed_asset_investment_recorded_cny`` of the programmes (D5 item 9, L603).
+    borrow_probability : Param
+        Yearly probability that an eligible firm without an open loan takes one (assumption: 0.15).
+    loan_to_investment : Param
+        Loan principal as a share of the recorded investment (assumption: 0.6).
+    loan_rate_percent : Param
+        Rate the borrower pays, percent a year (assumption: 4.3, the 5-year LPR at end-2022).
+    term_years : int
+        Loans are repaid in equal instalments over this many years (assumption: 3).
+    programs : dict
+        Instrument id -> :class:`LoanProgram`.
+    """
+
+    enabled: bool = True
+    investment_to_revenue: Param = 0.08
+    min_fixed_asset_investment_cny: NonNegative | None = None
+    borrow_probability: Param = 0.15
+    loan_to_investment: Param = 0.6
+    loan_rate_percent: Param = 4.3
+    term_years: Annotated[int, Field(ge=1, le=30)] = 3
+    programs: dict[str, LoanProgram] = Field(default_factory=dict)
+
+
+class FirmsSection(StrictModel):
+    """The firm population (see :mod:`sim.agents.firms`).
+
+    Attributes
+    ----------
+    enabled : bool
+    source : {"synthetic", "csv"}
+        Starting population from `population` or from the file `csv`.
+    csv : str, optional
+        CSV of real firms (columns: :data:`sim.agents.firm_population.FIRM_COLUMNS`), relative to
+        the scenario file.
+    above_size_threshold_cny : dict
+        Overrides of the sectors' above-size thresholds (``sim/agents/sectors.toml``, NBS), CNY.
+    population : dict
+        Sector -> :class:`SectorPopulation` (synthetic source).
+    behaviour : dict
+        Sector -> :class:`SectorBehaviour`; a sector left out has drift 0 and no entry.
+    """
+
+    enabled: bool = True
+    source: Literal["synthetic", "csv"] = "synthetic"
+    csv: str | None = None
+    above_size_threshold_cny: dict[str, PositiveFloat] = Field(default_factory=dict)
+    population: dict[str, SectorPopulation] = Field(default_factory=dict)
+    behaviour: dict[str, SectorBehaviour] = Field(default_factory=dict)
+    growth: GrowthConfig = Field(default_factory=GrowthConfig)
+    exit: ExitConfig = Field(default_factory=ExitConfig)
+    srdi: SrdiConfig = Field(default_factory=SrdiConfig)
+    rewards: RewardsConfig = Field(default_factory=RewardsConfig)
+    loans: LoansConfig = Field(default_factory=LoansConfig)
+
+    @model_validator(mode="after")
+    def _source_consistent(self):
+        if self.source == "csv" and not self.csv:
+            raise ValueError("source = 'csv' needs csv = \"file.csv\"")
+        if self.source == "synthetic" and self.csv:
+            raise ValueError("csv is given but source = 'synthetic'; set source = 'csv' or remove csv")
+        if self.exit.peak_age_max_years < self.exit.peak_age_min_years:
+            raise ValueError("exit.peak_age_max_years must be >= exit.peak_age_min_years")
+        return self

@@ -1,0 +1,174 @@
+"""Hand-computed cases of the firm model: crossings, rewards, extras, caps, stacking, loans."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.agents.firm_population import FirmArrays
+from sim.errors import ScenarioError
+from _firms_helpers import G12, committed, run_firms
+
+MANUF_12 = """
+[firms.behaviour.advanced_manufacturing]
+drift = {g}
+""".format(g=G12)
+
+
+def test_manufacturing_firm_at_18m_growing_12pct_is_paid_300k_in_2023(tmp_path):
+    # 18,000,000 x 1.12 = 20,160,000 >= 20,000,000 in 2022: counted 2022, paid "last year" in 2023.
+    loaded, _, out = run_firms(tmp_path, ["M1,advanced_manufacturing,18000000,6,0,0,0,0,0,0"], MANUF_12)
+    years = list(loaded.policy.years)
+    paid = committed(loaded, out, "scaleup.2.first_above_size_last_year")
+    assert paid[years.index(2023)] == 300_000.0
+    assert paid.sum() == 300_000.0
+    assert out["committed"].sum() == 300_000.0  # nothing else: no this-year, no 100m, no extras
+    assert out["upscaled"][years.index(2022), 0] == 1
+    assert out["upscaled"].sum() == 1
+    assert out["firms_above_size"][years.index(2021 + 1), 0] == 1
+    assert out["firms_rewarded"][years.index(2023), loaded.policy.ids.index("scaleup.2.first_above_size_last_year")] == 1
+
+
+def test_exactly_20m_counts_as_above_size(tmp_path):
+    # 10,000,000 doubling (drift ln 2) is exactly 20,000,000 in 2022.
+    body = f"[firms.behaviour.advanced_manufacturing]\ndrift = {math.log(2.0)}\n"
+    loaded, model, out = run_firms(tmp_path, ["M1,advanced_manufacturing,10000000,6,0,0,0,0,0,0"], body,
+                                   last_year=2023)
+    firms = next(c for c in model.components if c.section == "firms")
+    assert firms.state.revenue_cny[0] == np.float32(40_000_000.0)
+    assert out["upscaled"][0, 0] == 1
+    assert committed(loaded, out, "scaleup.2.first_above_size_last_year")[1] == 300_000.0
+
+
+def test_srdi_extra_and_little_giant_exclusion(tmp_path):
+    rows = [
+        "PLAIN,advanced_manufacturing,18000000,6,0,0,0,0,0,0",
+        "SRDI,advanced_manufacturing,18000000,6,1,0,0,0,0,0",
+        "GIANT,advanced_manufacturing,18000000,6,1,1,0,0,0,0",
+    ]
+    loaded, _, out = run_firms(tmp_path, rows, MANUF_12)
+    # 300,000 + (300,000 + 200,000) + 300,000: the little giant with central funds gets no extra.
+    assert committed(loaded, out, "scaleup.2.first_above_size_last_year")[1] == 1_100_000.0
+
+
+def test_stay_up_reward_for_first_crossing_of_100m(tmp_path):
+    # 90,000,000 x 1.12 = 100,800,000 >= 100,000,000 in 2022 -> item 3, 500,000 in 2023.
+    loaded, _, out = run_firms(tmp_path, ["M1,advanced_manufacturing,90000000,9,0,0,0,0,2015,0"], MANUF_12)
+    assert committed(loaded, out, "scaleup.3.first_above_100m_last_year").tolist() == [0, 500_000.0, 0, 0, 0, 0]
+    assert out["crossed_100m"][0, 0] == 1
+
+
+def test_nothing_paid_for_a_crossing_in_2025(tmp_path):
+    # 18,000,000 / 1.12^3 crosses in 2025; D8 ends 2025-12-31, so the 2026 payment is nil.
+    start = 18_000_000.0 / 1.12**3
+    loaded, _, out = run_firms(tmp_path, [f"M1,advanced_manufacturing,{start},6,0,0,0,0,0,0"], MANUF_12)
+    assert out["upscaled"][3, 0] == 1
+    assert out["committed"].sum() == 0.0
+
+
+SOFTWARE_JUMP = f"""
+[firms.behaviour.software_it]
+drift = {math.log(6.0)}
+[firms.rewards]
+discretionary_extras_share = 1.0
+"""
+
+
+def test_software_firm_paid_once_under_the_better_instrument(tmp_path):
+    # 19,000,000 x 6 = 114,000,000 in 2022: first above size and >= 100,000,000 -> 2023 event under
+    # D8 item 3 (500,000) and D5 item 8 (500,000, revenue 2023 >= 100,000,000 committed).
+    loaded, _, out = run_firms(tmp_path, ["S1,software_it,19000000,3,0,0,0,0,0,0"], SOFTWARE_JUMP)
+    d8 = committed(loaded, out, "scaleup.3.software_first_above_size_last_year_and_100m")
+    d5 = committed(loaded, out, "software.8.scaleup_reward")
+    assert d8[1] + d5[1] == 500_000.0
+    assert out["committed"].sum() == 500_000.0
+
+
+def test_software_firm_total_stays_within_1m_and_stacking_switch(tmp_path):
+    body = SOFTWARE_JUMP + """
+[policy]
+stack_software_and_scaleup_rewards = true
+[instruments."software.8.scaleup_reward"]
+extras_cny = { dcmm = 400000.0, security = 300000.0, innovation = 0.0 }
+"""
+    loaded, model, out = run_firms(tmp_path, ["S1,software_it,19000000,3,1,0,0,0,0,0"], body)
+    d5 = committed(loaded, out, "software.8.scaleup_reward")
+    d8 = committed(loaded, out, "scaleup.3.software_first_above_size_last_year_and_100m")
+    # 500,000 + 700,000 extras -> capped at 1,000,000 per firm; D8 stacks: 500,000 + 200,000 SRDI.
+    assert d5.sum() == 1_000_000.0
+    assert model.ledger.paid_in_total("software.8.scaleup_reward", 0) <= 1_000_000.0
+    assert d8.sum() == 700_000.0
+
+
+def test_entrant_counted_this_year_gets_500k_once(tmp_path):
+    # An incubator graduate entering in 2023 with 25,000,000 is first counted this year.
+    loaded, _, out = run_firms(tmp_path, [], "", graduates=[(2023, [0], [25_000_000.0])])
+    this_year = committed(loaded, out, "scaleup.2.first_above_size_this_year")
+    last_year = committed(loaded, out, "scaleup.2.first_above_size_last_year")
+    assert this_year.tolist() == [0, 500_000.0, 0, 0, 0, 0]
+    assert last_year.sum() == 0.0
+    assert out["firm_entries"][1, 0] == 1
+
+
+LOANS = """
+[firms.loans]
+borrow_probability = 1.0
+loan_to_investment = 0.5
+loan_rate_percent = 4.3
+term_years = 2
+[firms.loans.programs."software.9.fixed_asset_loan_interest"]
+sectors = ["software_it"]
+"""
+
+
+def test_loan_interest_subsidy_hand_computed(tmp_path):
+    # Recorded investment 20,000,000 -> loan 10,000,000 in 2022, 2 years, 2 points:
+    # 2022: 10,000,000 x 2% = 200,000, pro-rated by the 159 days from 2022-07-26 (ledger);
+    # 2023: balance 5,000,000 x 2% = 100,000; 2024: a new loan of 10,000,000 -> 200,000;
+    # 2025: 100,000 x 206/365 (valid to 2025-07-25).
+    loaded, _, out = run_firms(tmp_path, ["S1,software_it,50000000,5,0,0,0,20000000,2015,0"], LOANS)
+    got = committed(loaded, out, "software.9.fixed_asset_loan_interest")
+    expected = [200_000.0 * 159 / 365, 100_000.0, 200_000.0, 100_000.0 * 206 / 365, 0.0, 0.0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert out["firm_loans_open"].tolist() == [1, 1, 1, 1, 1, 1]
+
+
+def test_no_loan_below_the_recorded_investment_threshold(tmp_path):
+    loaded, _, out = run_firms(tmp_path, ["S1,software_it,50000000,5,0,0,0,9999999,2015,0"], LOANS)
+    assert committed(loaded, out, "software.9.fixed_asset_loan_interest").sum() == 0.0
+
+
+def test_same_instrument_in_projects_and_firms_is_refused(tmp_path):
+    body = LOANS + """
+[projects.streams."software.9.fixed_asset_loan_interest"]
+arrivals_per_year = 2
+size_median_cny = 1000000
+"""
+    with pytest.raises(ScenarioError, match="counted twice"):
+        run_firms(tmp_path, [], body)
+
+
+def test_unknown_sector_in_scenario_is_refused(tmp_path):
+    with pytest.raises(ScenarioError, match="unknown sector 'sofware_it'; allowed"):
+        run_firms(tmp_path, [], "[firms.behaviour.sofware_it]\ndrift = 0.1\n")
+
+
+@pytest.mark.parametrize(
+    "row, fragment",
+    [
+        ("B,softwear,1000,1,0,0,0,0,0,0", "row 2, column 'sector': is 'softwear'; allowed: advanced_manufacturing"),
+        ("A,software_it,1000,1,0,1,0,0,0,0", "row 2, column 'little_giant_central_funds': is 1 but srdi is 0"),
+        ("A,software_it,-5,1,0,0,0,0,0,0", "row 2, column 'revenue_cny': is -5; must be >= 0"),
+        ("A,software_it,1000,1,0,0,0,0,2024,0", "row 2, column 'first_above_size_year': is 2024; must be before"),
+    ],
+)
+def test_csv_errors_name_row_and_column(tmp_path, row, fragment):
+    with pytest.raises(ScenarioError, match="firms.csv: " + fragment.replace("(", r"\(")):
+        run_firms(tmp_path, [row])
+
+
+def test_state_fits_in_64_bytes_per_firm():
+    assert FirmArrays.bytes_per_firm() <= 64
+    assert FirmArrays.empty(1000).nbytes == 1000 * FirmArrays.bytes_per_firm()

@@ -91,6 +91,8 @@ def step_firms(
         Mean log growth a year and above-size threshold (CNY) by sector code.
     Other scalars: see :class:`sim.scenario.firms_section.FirmsSection`.
     """
+    log_exit_ref = math.log(exit_ref_revenue_cny)
+    log_sigma_ref = math.log(sigma_ref_revenue_cny)
     for i in range(n):
         f = flags[i]
         if (f & ALIVE) == 0:
@@ -98,8 +100,10 @@ def step_firms(
         a = age_years[i] + 1
         age_years[i] = a
         r0 = max(float(revenue_cny[i]), 1.0)
+        # One log serves both size laws: (R / ref)^-x = exp(-x * (ln R - ln ref)).
+        log_r0 = math.log(r0)
         if exit_base > 0.0:
-            h = exit_base * (r0 / exit_ref_revenue_cny) ** (-exit_size_exp)
+            h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
             if exit_peak_min <= a <= exit_peak_max:
                 h *= exit_peak_mult
             if uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h:
@@ -110,7 +114,7 @@ def step_firms(
         g = drift_by_sector[s] + elasticity * support_cny[i] / r0
         support_cny[i] = 0.0
         if sigma_ref > 0.0:
-            sig = min(sigma_max, sigma_ref * (r0 / sigma_ref_revenue_cny) ** (-beta))
+            sig = min(sigma_max, sigma_ref * math.exp(-beta * (log_r0 - log_sigma_ref)))
             key = draw_key(seed, draw, i, year, _S_GROWTH)
             z = standard_laplace(key) if shock_kind == SHOCK_LAPLACE else standard_normal(key)
             g += sig * z

@@ -1,0 +1,102 @@
+"""Firm step throughput: firm-years per second of the Numba kernel, against a bare Numba loop that
+only draws the same random numbers (the practical limit) and a Mesa reference in plain Python;
+and the memory of the firm state per firm."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from numba import njit
+
+from benchmarks.measure import Measurement, best_time
+from benchmarks.mesa_firm_reference import FirmModel
+from sim.agents import firm_kernels as fk
+from sim.agents.firm_population import FirmArrays
+from sim.engine.rng import STREAM, draw_key, standard_laplace, uniform
+
+PARAMS = dict(
+    shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.25, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,
+    exit_base=0.065, exit_peak_min=3, exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
+    exit_ref_revenue_cny=2e7, srdi_hazard=0.025, little_giant_share=0.11, this_year_max_age=0,
+)
+DRIFT = np.array([0.05, 0.10, 0.15, 0.20, 0.03])
+THRESHOLD = np.full(5, 2e7)
+STAY_UP = 1e8
+YEARS = 5
+_EXIT, _GROWTH, _SRDI = STREAM["firm_exit"], STREAM["firm_growth"], STREAM["firm_srdi"]
+
+
+@njit(cache=True)
+def bare_draws(seed, draw, year, n):
+    """Only the random numbers of a firm-year (exit uniform, Laplace shock, certification uniform)."""
+    acc = 0.0
+    for i in range(n):
+        acc += uniform(draw_key(seed, draw, i, year, _EXIT))
+        acc += standard_laplace(draw_key(seed, draw, i, year, _GROWTH))
+        acc += uniform(draw_key(seed, draw, i, year, _SRDI))
+    return acc
+
+
+def _population(n: int) -> FirmArrays:
+    rng = np.random.default_rng(1)
+    st = FirmArrays.empty(n)
+    st.sector[:] = rng.integers(0, 4, n)
+    st.revenue_cny[:] = 4e6 * np.exp(1.2 * rng.standard_normal(n))
+    st.age_years[:] = rng.integers(0, 30, n)
+    st.flags[:] = fk.ALIVE
+    st.fai_cny[:] = 0.08 * st.revenue_cny
+    st.n = n
+    return st
+
+
+def kernel_rate(n: int) -> float:
+    """Firm-years per second of :func:`step_firms` over `n` firms (fresh population per repeat)."""
+    def run():
+        st = _population(n)
+        t0 = time.perf_counter()
+        for y in range(YEARS):
+            fk.step_firms(1, 0, 2022 + y, n, *st.kernel_args(), DRIFT, THRESHOLD, STAY_UP, **PARAMS)
+        return time.perf_counter() - t0
+    run()
+    return n * YEARS / min(run() for _ in range(3))
+
+
+def bare_rate(n: int) -> float:
+    seconds = best_time(lambda: [bare_draws(1, 0, 2022 + y, n) for y in range(YEARS)], repeat=3)
+    return n * YEARS / seconds
+
+
+def mesa_rate(n: int) -> float:
+    st = _population(n)
+    p = {k: v for k, v in PARAMS.items() if k not in ("shock_kind", "this_year_max_age")}
+    params = dict(sigma_ref=p["sigma_ref"], ref_cny=p["sigma_ref_revenue_cny"], beta=p["beta"],
+                  sigma_max=p["sigma_max"], elasticity=p["elasticity"], exit_base=p["exit_base"],
+                  peak_min=p["exit_peak_min"], peak_max=p["exit_peak_max"], peak_mult=p["exit_peak_mult"],
+                  exit_size_exp=p["exit_size_exp"], srdi_hazard=p["srdi_hazard"],
+                  little_giant_share=p["little_giant_share"])
+    model = FirmModel(st.sector[:n], st.revenue_cny[:n], st.age_years[:n], DRIFT, THRESHOLD, STAY_UP, **params)
+    years = 2
+    t0 = time.perf_counter()
+    for _ in range(years):
+        model.step()
+    return n * years / (time.perf_counter() - t0)
+
+
+def run(quick: bool) -> list[Measurement]:
+    sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
+    mesa_n = 2_000 if quick else 20_000
+    out = []
+    mesa = mesa_rate(mesa_n)
+    out.append(Measurement(f"Mesa reference ({mesa_n:,} firms)", mesa, "firm-years/s"))
+    for n in sizes:
+        k, b = kernel_rate(n), bare_rate(n)
+        out.append(Measurement(f"bare Numba draws, {n:,} firms", b, "firm-years/s"))
+        out.append(Measurement(f"kernel vs bare-loop limit, {n:,} firms", k, "firm-years/s", "bare loop", k / b,
+                               "kernel / bare loop", ">= 0.333"))
+        out.append(Measurement(f"kernel vs Mesa, {n:,} firms", k, "firm-years/s", "Mesa reference", k / mesa,
+                               "kernel / Mesa", ">= 300"))
+    per_firm = FirmArrays.bytes_per_firm()
+    out.append(Measurement("firm state memory", per_firm, "bytes/firm", "target 64", per_firm / 64,
+                           "bytes / 64", "<= 1"))
+    return out

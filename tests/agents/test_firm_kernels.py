@@ -1,0 +1,124 @@
+"""The firm kernels agree with a plain NumPy implementation of the same rules on random inputs;
+the baseline pays no scale-up reward or firm subsidy after 2025-12-31."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents import firm_kernels as fk
+from sim.engine.rng import STREAM
+
+_G = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z):
+    with np.errstate(over="ignore"):
+        z = z + _G
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _key(seed, draw, entity, year, stream):
+    h = _mix(np.full(entity.shape, seed, dtype=np.uint64))
+    for k in (draw, None, year, stream):
+        h = _mix(h ^ (entity.astype(np.uint64) if k is None else np.uint64(k)))
+    return h
+
+
+def _uniform(key):
+    return ((_mix(key) >> np.uint64(11)).astype(np.float64) + 0.5) / 9007199254740992.0
+
+
+def _laplace(key):
+    u = _uniform(key) - 0.5
+    b = 1.0 / np.sqrt(2.0)
+    return np.where(u < 0.0, b * np.log1p(2.0 * np.minimum(u, 0.0)), -b * np.log1p(-2.0 * np.maximum(u, 0.0)))
+
+
+def reference_step(seed, draw, year, st, p):
+    """NumPy version of step_firms (returns new arrays)."""
+    n = st["revenue"].size
+    i = np.arange(n)
+    alive = (st["flags"] & fk.ALIVE) != 0
+    age = np.where(alive, st["age"] + 1, st["age"])
+    r0 = np.maximum(st["revenue"].astype(np.float64), 1.0)
+    h = p["exit_base"] * (r0 / p["ref"]) ** (-p["exit_exp"])
+    h = np.where((age >= p["peak_min"]) & (age <= p["peak_max"]), h * p["peak_mult"], h)
+    exits = alive & (_uniform(_key(seed, draw, i, year, STREAM["firm_exit"])) < h)
+    grow = alive & ~exits
+    g = p["drift"][st["sector"]] + p["elasticity"] * st["support"] / r0
+    sig = np.minimum(p["sigma_max"], p["sigma_ref"] * (r0 / p["ref"]) ** (-p["beta"]))
+    g = g + sig * _laplace(_key(seed, draw, i, year, STREAM["firm_growth"]))
+    revenue = np.where(grow, (st["revenue"].astype(np.float64) * np.exp(g)).astype(np.float32), st["revenue"])
+    thr = p["threshold"][st["sector"]]
+    fsy = np.where(grow & (revenue >= thr) & (st["fsy"] == 0), year, st["fsy"])
+    f100 = np.where(grow & (revenue >= p["stay_up"]) & (st["f100"] == 0), year, st["f100"])
+    flags = np.where(exits, st["flags"] & ~fk.ALIVE, st["flags"])
+    key = _key(seed, draw, i, year, STREAM["firm_srdi"])
+    cert = grow & ((flags & fk.SRDI) == 0) & (revenue >= thr) & (_uniform(key) < p["srdi"])
+    giant = cert & (_uniform(key ^ np.uint64(0x2545F4914F6CDD1D)) < p["lg"])
+    flags = flags | np.where(cert, fk.SRDI, 0) | np.where(giant, fk.LITTLE_GIANT, 0)
+    return revenue, age, flags.astype(np.uint8), fsy, f100, exits
+
+
+def test_step_kernel_matches_numpy_reference():
+    rng = np.random.default_rng(3)
+    n = 20_000
+    st = dict(
+        sector=rng.integers(0, 5, n).astype(np.uint8),
+        revenue=(1e7 * np.exp(1.5 * rng.standard_normal(n))).astype(np.float32),
+        age=rng.integers(0, 20, n).astype(np.int16),
+        flags=(fk.ALIVE | np.where(rng.random(n) < 0.1, fk.SRDI, 0) * 1).astype(np.uint8),
+        fsy=np.where(rng.random(n) < 0.2, 2019, 0).astype(np.int16),
+        f100=np.zeros(n, np.int16),
+        support=(rng.random(n) * 1e6).astype(np.float32),
+    )
+    st["flags"][rng.random(n) < 0.05] = 0  # some already dead
+    p = dict(drift=rng.normal(0.05, 0.05, 5), threshold=np.full(5, 2e7), stay_up=1e8, sigma_ref=0.3, ref=2e7,
+             beta=0.2, sigma_max=1.0, elasticity=0.7, exit_base=0.08, peak_min=3, peak_max=7, peak_mult=1.5,
+             exit_exp=0.2, srdi=0.1, lg=0.2)
+    want = reference_step(11, 4, 2023, st, p)
+    a = {k: v.copy() for k, v in st.items()}
+    fai = np.ones(n, np.float32)
+    fk.step_firms(11, 4, 2023, n, a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"], fai,
+                  a["support"], p["drift"], p["threshold"], p["stay_up"], fk.SHOCK_LAPLACE, p["sigma_ref"], p["ref"],
+                  p["beta"], p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"],
+                  p["peak_mult"], p["exit_exp"], p["ref"], p["srdi"], p["lg"], 0)
+    np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-6)
+    # Crossings are decided on the stored float32 revenue: identical unless a value sits on a threshold.
+    assert np.array_equal(a["age"], want[1])
+    assert np.array_equal(a["flags"] & ~fk.COUNTED_IN_YEAR, want[2])
+    assert np.array_equal(a["fsy"], want[3]) and np.array_equal(a["f100"], want[4])
+    was_alive = (st["flags"] & fk.ALIVE) != 0
+    assert want[5].sum() > 0 and np.all(a["support"][was_alive] == 0.0)
+
+
+def test_kernel_is_a_pure_function_of_its_keys():
+    rng = np.random.default_rng(1)
+    n = 1000
+    args = lambda: (rng.integers(0, 4, n).astype(np.uint8),)  # noqa: E731
+    sector = args()[0]
+    out = []
+    for _ in range(2):
+        rev = np.full(n, 1.5e7, np.float32)
+        flags = np.full(n, fk.ALIVE, np.uint8)
+        z16 = lambda: np.zeros(n, np.int16)  # noqa: E731
+        fk.step_firms(1, 2, 2024, n, sector, rev, z16(), flags, z16(), z16(), np.zeros(n, np.float32),
+                      np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8, fk.SHOCK_NORMAL, 0.3, 2e7,
+                      0.2, 1.0, 0.0, 0.05, 3, 7, 1.5, 0.2, 2e7, 0.05, 0.1, 0)
+        out.append((rev, flags))
+    assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
+
+
+def test_baseline_pays_no_firm_reward_or_subsidy_after_2025(scenarios_dir):
+    import sim
+
+    ds = sim.run(scenarios_dir / "baseline.toml", draws=2)
+    firm_paid = [p for p in ds["program"].values if p.startswith("scaleup.") or p == "software.8.scaleup_reward"
+                 or "loan_interest" in p]
+    late = ds["committed"].sel(program=firm_paid, year=slice(2026, None))
+    assert float(late.sum()) == 0.0
+    early = ds["committed"].sel(program=firm_paid, year=slice(2023, 2025))
+    assert float(early.sum()) > 0.0
+    assert int(ds["upscaled"].sel(year=2027).sum()) > 0  # firms keep crossing; nothing is paid for it

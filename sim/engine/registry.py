@@ -14,9 +14,10 @@ def component_classes() -> list[type[Component]]:
     """Every component, in stepping order (those that create entities before those that use them)."""
     from sim.agents.centres import Centres
     from sim.agents.firms import Firms
+    from sim.agents.hydrogen import HydrogenStations
     from sim.agents.projects import ProjectArrivals
 
-    return [ProjectArrivals, Firms, Centres]
+    return [ProjectArrivals, HydrogenStations, Firms, Centres]
 
 
 def active_components(scenario: Scenario) -> list[type[Component]]:

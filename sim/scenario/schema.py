@@ -32,6 +32,7 @@ from pydantic import Field, field_validator, model_validator
 from sim.scenario.base import YEAR_MAX, YEAR_MIN, StrictModel, Year
 from sim.scenario.centres_section import CentresSection
 from sim.scenario.firms_section import FirmsSection
+from sim.scenario.hydrogen_section import HydrogenSection
 from sim.scenario.projects_section import ProjectsSection
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -138,3 +139,4 @@ class Scenario(StrictModel):
     projects: ProjectsSection | None = None
     firms: FirmsSection | None = None
     centres: CentresSection | None = None
+    hydrogen: HydrogenSection | None = None

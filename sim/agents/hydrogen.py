@@ -1,0 +1,483 @@
+"""The hydrogen component: refuelling stations, the fuel-cell fleet, their claims and outputs.
+
+Each year, in order:
+
+1. investors start new stations where the expected NPV clears the hurdle (grant by tier if the
+   station is expected to be completed inside the grant's window, operating subsidy while it is
+   valid, expected utilisation), and planned stations due this year start construction;
+2. the construction lead time runs as a simpy process (:mod:`sim.engine.processes`): stations
+   completed this year start operating from their completion day and claim the construction
+   grant with that day as the event date (the ledger checks it against the window exactly);
+3. the fleet adopts by TCO and coverage and demands hydrogen by district;
+4. each station prices (own rule, or at most the cap when enrolling pays better), demand is
+   allocated by district, capacity and price, and sales = min(demand allocated, capacity);
+5. enrolled stations claim ``rate x kg sold`` (the ledger pro-rates by the year's share inside
+   validity: the claim is not pro-rated here, so it is not pro-rated twice);
+6. stations review their losses: mothball after sustained losses, reopen or close.
+
+Policy amounts (tiers, rate, cap, dates) are read from the resolved instruments only; when a
+programme is not in force, the stations see no such money.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from sim.agents.fleet import Fleet, coverage_by_district
+from sim.agents.station_kernels import (
+    allocate_demand,
+    delivered_cost_cny_per_kg,
+    keyed_normal,
+    keyed_uniform,
+    levelised_cost_cny_per_kg,
+    own_price_cny_per_kg,
+    price_and_enrol,
+    station_npv_cny,
+)
+from sim.agents.stations import (
+    CLOSED,
+    EMPTY,
+    MOTHBALLED,
+    OPERATING,
+    ORIGIN_EXISTING,
+    ORIGIN_INVESTOR,
+    ORIGIN_PLAN,
+    PLANNED,
+    UNDER_CONSTRUCTION,
+    Station,
+    StationArrays,
+    read_stations_csv,
+)
+from sim.engine.component import Component
+from sim.engine.outputs import VariableSpec
+from sim.engine.processes import StagedTask, run_staged_tasks
+from sim.engine.rng import STREAM
+from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
+from sim.policy.policyset import validity_share
+
+__all__ = ["HydrogenStations", "GRANT_ID", "SUBSIDY_ID", "VEHICLE_REWARD_ID", "n_station_slots"]
+
+GRANT_ID = "hydrogen.13.construction_grant"
+SUBSIDY_ID = "hydrogen.13.operating_subsidy"
+VEHICLE_REWARD_ID = "hydrogen.15.fcv_demonstration_reward"
+_DAYS_PER_MONTH = 365.25 / 12.0
+# Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
+_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER = 1, 2, 3
+_SUB_START, _SUB_LEAD = 0, 1
+
+
+def _csv_rows(section) -> dict | None:
+    if section.stations.stations_csv is None:
+        return None
+    return read_stations_csv(section.stations.stations_csv, section.district_names)
+
+
+def n_station_slots(section) -> int:
+    """Length of the ``station`` dimension: existing + planned + most investors may build."""
+    rows = _csv_rows(section)
+    existing = section.stations.existing if rows is None else len(rows["station_id"])
+    planned = max(0, section.plan.max_stations - existing) if section.plan.enabled else 0
+    invest = section.investment.max_new_stations if section.investment.enabled else 0
+    return existing + planned + invest
+
+
+def _days_in_year(year: int) -> int:
+    return dt.date(year, 12, 31).timetuple().tm_yday
+
+
+class HydrogenStations(Component):
+    """Refuelling stations and the fuel-cell fleet under the hydrogen.13 programmes."""
+
+    section = "hydrogen"
+
+    # ---- shapes and checks (scenario only) -------------------------------------------------
+    @classmethod
+    def check(cls, scenario, policy, source):
+        from sim.errors import SimError
+
+        problems = []
+        h = scenario.hydrogen
+        try:
+            n_station_slots(h)
+        except SimError as exc:
+            problems += str(exc).splitlines()
+        projects = scenario.projects
+        if projects is not None and VEHICLE_REWARD_ID in projects.streams:
+            problems.append(
+                f"{source}: projects.streams.\"{VEHICLE_REWARD_ID}\": vehicle rewards are paid by the [hydrogen] "
+                "fleet; remove the project stream so they are not paid twice"
+            )
+        if h.fleet.fixed_demand_kg_per_year is None and sum(d.weight for d in h.districts) <= 0:
+            problems.append(f"{source}: hydrogen.districts: weights must have a positive sum")
+        return problems
+
+    @classmethod
+    def coords(cls, scenario, policy):
+        h = scenario.hydrogen
+        return {
+            "station": list(range(n_station_slots(h))),
+            "district": h.district_names,
+            "segment": list(h.fleet.segments),
+        }
+
+    @classmethod
+    def variables(cls, scenario, policy):
+        y, ys, s = ("year",), ("year", "station"), ("station",)
+        nan = float("nan")
+        return [
+            VariableSpec("stations_operating", y, "stations", "stations operating in the year"),
+            VariableSpec("stations_opened", y, "stations", "stations completed (started operating) in the year"),
+            VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
+            VariableSpec("stations_by_district", ("year", "district"), "stations", "stations operating by district"),
+            VariableSpec("station_kg_sold", ys, "kg", "hydrogen sold by the station in the year"),
+            VariableSpec("station_price", ys, "CNY/kg", "station's retail price (NaN if not operating)", fill=nan),
+            VariableSpec("station_enrolled", ys, "1", "1 if the station sold under the price cap that year",
+                         dtype="int64"),
+            VariableSpec("station_profit_cny", ys, "CNY",
+                         "operating profit incl. operating subsidy, before capital cost and grant"),
+            VariableSpec("levelised_cost_cny_per_kg", ys, "CNY/kg",
+                         "levelised cost at the year's throughput (NaN without sales)", fill=nan),
+            VariableSpec("station_capacity_kg", s, "kg per 12 hours", "compressor's 12-hour rated capacity"),
+            VariableSpec("station_opened_year", s, "year", "year it started operating (-1 if never)",
+                         dtype="int64", fill=-1),
+            VariableSpec("station_district", s, "index", "district index (-1 for an unused slot)",
+                         dtype="int64", fill=-1),
+            VariableSpec("h2_sold_kg", y, "kg", "hydrogen sold by all stations"),
+            VariableSpec("h2_demand_kg", y, "kg", "hydrogen demanded by the fuel-cell fleet"),
+            VariableSpec("unmet_demand_kg", y, "kg", "hydrogen demanded that no station could serve"),
+            VariableSpec("h2_price_mean", y, "CNY/kg", "sales-weighted mean retail price (NaN without sales)",
+                         fill=nan),
+            VariableSpec("fcv_fleet", y, "vehicles", "fuel-cell vehicles at year end"),
+            VariableSpec("fcv_fleet_by_segment", ("year", "segment"), "vehicles", "fuel-cell vehicles at year end"),
+        ]
+
+    # ---- set-up of one draw -----------------------------------------------------------------
+    def __init__(self, model):
+        super().__init__(model)
+        h = model.scenario.hydrogen
+        self.cfg = h
+        self.years = model.years
+        p = lambda name, v: model.param(f"hydrogen.economics.{name}", v)  # noqa: E731
+        e = h.economics
+        self.capex_ref_cny = p("capex_ref_cny", e.capex_ref_cny)
+        self.land_cny = p("land_cny", e.land_cny)
+        self.discount_rate = p("discount_rate", e.discount_rate)
+        self.fixed_opex_share = p("fixed_opex_share_of_capex", e.fixed_opex_share_of_capex)
+        self.variable_opex = p("variable_opex_cny_per_kg", e.variable_opex_cny_per_kg)
+        self.production0 = p("production_cost_cny_per_kg", e.production_cost_cny_per_kg)
+        self.production_change = p("production_cost_change_per_year", e.production_cost_change_per_year)
+        self.availability = p("availability", e.availability)
+        self.markup = p("markup_share", e.markup_share)
+        self.elasticity = p("price_elasticity", e.price_elasticity)
+        inv = h.investment
+        self.hurdle_share = model.param("hydrogen.investment.hurdle_share_of_capex", inv.hurdle_share_of_capex)
+        self.lead_months = model.param("hydrogen.investment.lead_time_months", inv.lead_time_months)
+        self.plan_share = model.param("hydrogen.plan.realisation_share", h.plan.realisation_share)
+
+        # Programmes: amounts come only from the resolved instruments; absent = not in force.
+        self.grant = model.policy.get(GRANT_ID)
+        self.subsidy = model.policy.get(SUBSIDY_ID)
+        if self.grant is not None:
+            ins = self.grant.instrument
+            self.tier_thresholds = np.asarray(ins.tier_thresholds, dtype=np.float64)
+            self.tier_amounts = np.asarray(ins.tier_amounts_cny, dtype=np.float64)
+        if self.subsidy is not None:
+            ins = self.subsidy.instrument
+            self.rate = ins.rate_cny_per_kg
+            self.cap = math.inf if ins.price_cap_cny_per_kg is None else ins.price_cap_cny_per_kg
+        else:
+            self.rate, self.cap = 0.0, math.inf
+        reward = model.policy.get(VEHICLE_REWARD_ID)
+        self.reward_program = reward if reward is not None and reward.instrument.cap_per_project_cny > 0 else None
+        reward_cny = self.reward_program.instrument.cap_per_project_cny if self.reward_program else 0.0
+
+        self.names = h.district_names
+        w = np.array([d.weight for d in h.districts], dtype=np.float64)
+        self.district_weight = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
+        self.arrays = StationArrays.empty(n_station_slots(h))
+        self.agents: dict[int, Station] = {}
+        self._place_existing(h)
+        self._place_plan(h)
+        self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
+        self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
+        self.unmet_by_district = np.zeros(len(self.names))
+        self.vehicles_last_year = self.fleet.vehicles
+        self.investor_builds = 0
+
+    def _u(self, entity: int, year: int, stream: str) -> float:
+        m = self.model
+        return float(keyed_uniform(m.seed, m.draw, entity, year, STREAM[stream]))
+
+    def _pick_district(self, slot: int) -> int:
+        u = self._u(slot, _DRAW_DISTRICT, "station")
+        return int(min(np.searchsorted(np.cumsum(self.district_weight), u), len(self.names) - 1))
+
+    def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float) -> Station:
+        a, e = self.arrays, self.cfg.economics
+        a.district[slot] = district
+        a.origin[slot] = origin
+        a.capacity_kg_per_12h[slot] = capacity_kg_per_12h
+        a.daily_capacity_kg[slot] = capacity_kg_per_12h * e.dispensing_days_per_12h_rating
+        a.capex_cny[slot] = self.capex_cny(capacity_kg_per_12h)
+        a.fixed_opex_cny_per_year[slot] = self.fixed_opex_share * a.capex_cny[slot]
+        if trailer_km < 0.0:
+            u = self._u(slot, _DRAW_TRAILER, "station")
+            trailer_km = e.trailer_distance_km_low + u * (e.trailer_distance_km_high - e.trailer_distance_km_low)
+        a.trailer_distance_km[slot] = trailer_km
+        agent = Station(self.model, a, slot)
+        self.agents[slot] = agent
+        return agent
+
+    def capex_cny(self, capacity_kg_per_12h: float) -> float:
+        """Capital cost of a station by capacity: power-law scaling of the reference plus land, CNY."""
+        e = self.cfg.economics
+        kg_per_day = capacity_kg_per_12h * e.dispensing_days_per_12h_rating
+        return self.capex_ref_cny * (kg_per_day / e.capex_ref_kg_per_day) ** e.capex_scale_exponent + self.land_cny
+
+    def _place_existing(self, h) -> None:
+        first = self.years[0]
+        rows = _csv_rows(h)
+        if rows is None:
+            caps = np.asarray(h.stations.existing_capacity_kg_per_12h)
+            cum = np.cumsum(h.stations.existing_capacity_weights) / np.sum(h.stations.existing_capacity_weights)
+            for slot in range(h.stations.existing):
+                k = int(min(np.searchsorted(cum, self._u(slot, _DRAW_CAPACITY, "station")), len(caps) - 1))
+                st = self._set_station(slot, self._pick_district(slot), float(caps[k]), ORIGIN_EXISTING, -1.0)
+                st.status = OPERATING
+                self.arrays.opened_year[slot] = first - 1
+            self.n_existing = h.stations.existing
+            return
+        index = {n: i for i, n in enumerate(self.names)}
+        for slot in range(len(rows["station_id"])):
+            st = self._set_station(slot, index[rows["district"][slot]], float(rows["capacity_kg_per_12h"][slot]),
+                                   ORIGIN_EXISTING, float(rows["trailer_distance_km"][slot]))
+            status = rows["status"][slot]
+            if status == "under_construction":
+                st.status = PLANNED
+                self.arrays.planned_start_year[slot] = first
+            else:
+                st.status = OPERATING if status == "operating" else MOTHBALLED
+                opened = int(rows["opened_year"][slot])
+                self.arrays.opened_year[slot] = opened if opened >= 0 else first - 1
+        self.n_existing = len(rows["station_id"])
+
+    def _place_plan(self, h) -> None:
+        """Planned stations: the gap between the existing count and each target, times the realisation share."""
+        if not h.plan.enabled:
+            return
+        first, last = self.years[0], self.years[-1]
+        slot, placed = self.n_existing, 0
+        for year_text, target in sorted(h.plan.stations_by_year.items(), key=lambda kv: int(kv[0])):
+            target_year = int(year_text)
+            want = int(round(self.plan_share * max(0, target - self.n_existing)))
+            # A station due by the target year starts a year ahead (a typical lead time), not
+            # before the horizon, and never after its end.
+            start = min(max(first, target_year - 1), last)
+            while placed < want and slot < self.n_existing + max(0, h.plan.max_stations - self.n_existing):
+                st = self._set_station(slot, self._pick_district(slot), h.plan.capacity_kg_per_12h, ORIGIN_PLAN, -1.0)
+                st.status = PLANNED
+                self.arrays.planned_start_year[slot] = start
+                slot += 1
+                placed += 1
+
+    # ---- the year ---------------------------------------------------------------------------
+    def step(self, year: int) -> None:
+        model, a = self.model, self.arrays
+        yi = year - self.years[0]
+        rec = model.recorder
+        starting = self._invest(year) + self._due_plan(year)
+        self._construct(year, starting)
+        opened = self._complete(year)
+
+        days = _days_in_year(year)
+        op_share = np.zeros(a.n_slots)
+        live = a.status == OPERATING
+        op_share[live] = 1.0
+        for slot in opened:
+            op_share[slot] = (days - dt.date.fromordinal(int(a.completion_day[slot])).timetuple().tm_yday + 1) / days
+        capacity_kg = a.daily_capacity_kg * days * self.availability * op_share
+
+        n_by_district = np.bincount(a.district[live], weights=op_share[live], minlength=len(self.names))
+        coverage = coverage_by_district(n_by_district, self.cfg.fleet.stations_for_full_coverage,
+                                        self.cfg.fleet.cross_district_coverage)
+        demand, added = self.fleet.step(year, coverage, self.price_expectation)
+        if self.cfg.fleet.fixed_demand_kg_per_year is not None:
+            fixed = self.cfg.fleet.fixed_demand_kg_per_year
+            demand = np.array([fixed.get(n, 0.0) for n in self.names])
+
+        production = self.production0 * (1.0 + self.production_change) ** yi
+        e = self.cfg.economics
+        purchase = delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km,
+                                             a.trailer_distance_km)
+        mc = self.variable_opex + purchase
+        cross = self.fleet.cross_supply_share
+        expected, _ = allocate_demand(demand, a.district, capacity_kg, np.ones(a.n_slots), cross)
+        full_year_kg = a.daily_capacity_kg * days * self.availability
+        annual_kg = np.where(op_share > 0, expected / np.maximum(op_share, 1e-12), 0.0)
+        pricing_kg = np.maximum(annual_kg, e.pricing_utilisation_floor * full_year_kg)
+        lc = np.array([levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex,
+                                                 purchase[i], pricing_kg[i], self.discount_rate, e.life_years)
+                       for i in range(a.n_slots)])
+        willingness = self.fleet.willingness_cny_per_kg()
+        own = np.array([own_price_cny_per_kg(lc[i], self.markup, willingness, mc[i]) for i in range(a.n_slots)])
+        share = self.subsidy.validity_share[yi] if self.subsidy is not None else 0.0
+        price = np.full(a.n_slots, np.nan)
+        enrolled = np.zeros(a.n_slots, dtype=np.int64)
+        price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
+                        self.subsidy is not None, self.cap, self.rate * share, price, enrolled)
+        selling = op_share > 0
+        weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
+        sales, unmet = allocate_demand(demand, a.district, capacity_kg, weight, cross)
+
+        subsidy_paid = np.zeros(a.n_slots)
+        enrolled[~selling] = 0
+        claimants = np.flatnonzero((enrolled == 1) & (sales > 0.0))
+        if claimants.size and self.subsidy is not None:
+            # Not pro-rated here: the ledger applies the year's validity share.
+            amounts = np.array([unit_subsidy_under_price_cap(sales[i], price[i], self.rate, self.cap, 1.0)
+                                for i in claimants])
+            subsidy_paid[claimants] = model.ledger.claim(SUBSIDY_ID, year, claimants, amounts)
+        if self.reward_program is not None and added.sum() > 0:
+            reward = self.reward_program.instrument.cap_per_project_cny
+            model.ledger.claim(VEHICLE_REWARD_ID, year, np.arange(added.size), added * reward)
+
+        profit = np.where(selling, (price - mc) * sales + subsidy_paid - a.fixed_opex_cny_per_year * op_share, 0.0)
+        a.price_cny_per_kg[:] = np.where(selling, price, np.nan)
+        a.kg_sold[:] = sales
+        a.enrolled[:] = enrolled
+        a.profit_cny[:] = profit
+        annual_sales = np.where(selling, sales / np.maximum(op_share, 1e-12), 0.0)
+        actual_lc = np.array([
+            levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex, purchase[i],
+                                      annual_sales[i], self.discount_rate, e.life_years)
+            if annual_sales[i] > 0 else np.nan
+            for i in range(a.n_slots)
+        ])
+
+        sold = float(sales.sum())
+        rec["stations_operating"][yi] = int(selling.sum())
+        rec["stations_opened"][yi] = len(opened)
+        rec["stations_by_district"][yi] = np.bincount(a.district[selling], minlength=len(self.names))
+        rec["station_kg_sold"][yi] = sales
+        rec["station_price"][yi] = a.price_cny_per_kg
+        rec["station_enrolled"][yi] = enrolled
+        rec["station_profit_cny"][yi] = profit
+        rec["levelised_cost_cny_per_kg"][yi] = actual_lc
+        rec["h2_sold_kg"][yi] = sold
+        rec["h2_demand_kg"][yi] = float(demand.sum())
+        rec["unmet_demand_kg"][yi] = float(unmet.sum())
+        rec["h2_price_mean"][yi] = float((price[selling] * sales[selling]).sum() / sold) if sold > 0 else np.nan
+        rec["fcv_fleet"][yi] = self.fleet.vehicles
+        rec["fcv_fleet_by_segment"][yi] = self.fleet.stock.sum(axis=1)
+
+        # Expectations for next year, and the exit review.
+        if sold > 0:
+            self.price_expectation = float((price[selling] * sales[selling]).sum() / sold)
+        self.unmet_by_district = unmet
+        for slot, st in self.agents.items():
+            back = unmet[a.district[slot]] >= e.pricing_utilisation_floor * full_year_kg[slot]
+            st.review(year, e.mothball_after_loss_years, e.close_after_mothball_years, bool(back))
+        rec["stations_mothballed"][yi] = int(np.isin(a.status, (MOTHBALLED, CLOSED)).sum())
+        used = a.status != EMPTY
+        rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
+        rec["station_opened_year"] = a.opened_year
+        rec["station_district"] = np.where(used, a.district, -1)
+
+    def _due_plan(self, year: int) -> list[int]:
+        a = self.arrays
+        return [int(i) for i in np.flatnonzero((a.status == PLANNED) & (a.planned_start_year == year))]
+
+    def _construct(self, year: int, slots: list[int]) -> None:
+        """Start construction of `slots` on a day of `year`; the simpy process dates the completion."""
+        if not slots:
+            return
+        days = _days_in_year(year)
+        sigma = self.cfg.investment.lead_time_sigma
+        tasks = []
+        for slot in slots:
+            start = dt.date(year, 1, 1) + dt.timedelta(days=int(self._u(slot * 2 + _SUB_START, year, "station_2") * days))
+            z = float(keyed_normal(self.model.seed, self.model.draw, slot * 2 + _SUB_LEAD, year, STREAM["station_2"]))
+            lead_days = self.lead_months * _DAYS_PER_MONTH * math.exp(sigma * z)
+            self.agents[slot].begin_construction(start)
+            tasks.append(StagedTask(slot, start, (lead_days,)))
+        for slot, ends in run_staged_tasks(tasks).items():
+            self.agents[slot].schedule_completion(ends[0])
+
+    def _complete(self, year: int) -> list[int]:
+        """Stations whose construction ends this year start operating and claim the grant."""
+        opened = [slot for slot, st in self.agents.items() if st.complete_if_due(year)]
+        if opened and self.grant is not None:
+            a = self.arrays
+            slots = np.array(opened, dtype=np.int64)
+            amounts = np.array([tiered_grant(a.capacity_kg_per_12h[s], self.tier_thresholds, self.tier_amounts)
+                                for s in slots])
+            dates = [dt.date.fromordinal(int(a.completion_day[s])) for s in slots]
+            self.model.ledger.claim(GRANT_ID, year, slots, amounts, event_dates=dates)
+        return opened
+
+    def _invest(self, year: int) -> list[int]:
+        """Investors' new stations this year, greedy by NPV over districts and capacity options."""
+        inv, e = self.cfg.investment, self.cfg.economics
+        a = self.arrays
+        if not inv.enabled:
+            return []
+        room = min(inv.max_new_per_year, inv.max_new_stations - self.investor_builds)
+        if room <= 0:
+            return []
+        days = _days_in_year(year)
+        # Expected demand two years out: today's fleet use grown at last year's fleet growth.
+        growth = min(max(self.fleet.vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
+        self.vehicles_last_year = self.fleet.vehicles
+        base = (self.fleet.stock * self.fleet.kg_per_vehicle_year[:, None]).sum(axis=0)
+        if self.cfg.fleet.fixed_demand_kg_per_year is not None:
+            base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])
+            growth = 1.0
+        forecast = base * growth**2
+        pipeline = np.isin(a.status, (PLANNED, UNDER_CONSTRUCTION, OPERATING))
+        cap_by_district = np.bincount(a.district[pipeline], weights=a.daily_capacity_kg[pipeline] * days
+                                      * self.availability, minlength=len(self.names))
+        lead_years = max(1, int(round(self.lead_months / 12.0)))
+        life = e.life_years
+        rates = np.zeros(life)
+        if self.subsidy is not None:
+            ins = self.subsidy.instrument
+            rates = np.array([self.rate * validity_share(year + lead_years + t, ins.valid_from, ins.valid_until)
+                              for t in range(life)])
+        expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
+        grant_on = (self.grant is not None
+                    and self.grant.instrument.valid_from <= expected_completion <= self.grant.instrument.valid_until)
+        production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
+        mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
+        mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
+                                                            e.trailer_cny_per_kg_km, mid_km)
+        willingness = self.fleet.willingness_cny_per_kg()
+        built = []
+        for _ in range(room):
+            best, best_npv = None, -math.inf
+            for d in range(len(self.names)):
+                for c in inv.capacity_options_kg_per_12h:
+                    cap_kg = c * e.dispensing_days_per_12h_rating * days * self.availability
+                    kg = min(cap_kg, forecast[d] * cap_kg / (cap_by_district[d] + cap_kg))
+                    capex = self.capex_cny(c)
+                    fixed = self.fixed_opex_share * capex
+                    lc = levelised_cost_cny_per_kg(capex, fixed, self.variable_opex, mc - self.variable_opex,
+                                                   max(kg, e.pricing_utilisation_floor * cap_kg),
+                                                   self.discount_rate, life)
+                    own = own_price_cny_per_kg(lc, self.markup, willingness, mc)
+                    grant = tiered_grant(c, self.tier_thresholds, self.tier_amounts) if grant_on else 0.0
+                    npv = station_npv_cny(capex, grant, fixed, mc, own, kg, self.cap, rates, lead_years,
+                                          self.discount_rate)
+                    if npv - self.hurdle_share * capex > best_npv:
+                        best, best_npv = (d, c, cap_kg), npv - self.hurdle_share * capex
+            slot = a.free_slot()
+            if best is None or best_npv <= 0.0 or slot < 0:
+                break
+            d, c, cap_kg = best
+            self._set_station(slot, d, c, ORIGIN_INVESTOR, -1.0).status = PLANNED
+            cap_by_district[d] += cap_kg
+            self.investor_builds += 1
+            built.append(slot)
+        return built

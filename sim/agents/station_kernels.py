@@ -1,0 +1,326 @@
+"""Kernels of the hydrogen refuelling stations: costs, prices, enrolment, demand and sales.
+
+Pure ``@njit(cache=True)`` functions of arrays and scalars (no agents, no config objects). The
+cost conventions follow Argonne's HRSAM with H2A financial inputs: a levelised cost per kg is the
+capital recovered over the station's life at the discount rate, plus fixed operating cost, both
+spread over the kg dispensed, plus the variable cost per kg (compression, dispensing) and the
+delivered cost of the hydrogen bought.
+
+Units: CNY, kg, years. Station arrays are aligned by station index.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from sim.engine.rng import draw_key, standard_normal, uniform
+from sim.policy.kinds import price_within_cap
+
+__all__ = [
+    "capital_recovery_factor",
+    "levelised_cost_cny_per_kg",
+    "delivered_cost_cny_per_kg",
+    "own_price_cny_per_kg",
+    "price_and_enrol",
+    "allocate_demand",
+    "station_npv_cny",
+    "keyed_uniform",
+    "keyed_normal",
+]
+
+
+@njit(cache=True)
+def capital_recovery_factor(rate: float, life_years: float) -> float:
+    """Annuity factor that turns a capital cost into equal yearly payments (H2A convention).
+
+    ``r (1 + r)^n / ((1 + r)^n - 1)``, and ``1 / n`` when ``r == 0``.
+    """
+    if life_years <= 0.0:
+        return math.inf
+    if rate == 0.0:
+        return 1.0 / life_years
+    g = (1.0 + rate) ** life_years
+    return rate * g / (g - 1.0)
+
+
+@njit(cache=True)
+def levelised_cost_cny_per_kg(
+    capex_cny: float,
+    fixed_opex_cny_per_year: float,
+    variable_opex_cny_per_kg: float,
+    purchase_cny_per_kg: float,
+    kg_per_year: float,
+    discount_rate: float,
+    life_years: float,
+) -> float:
+    """Levelised cost of hydrogen dispensed, CNY/kg, at a given throughput.
+
+    Parameters
+    ----------
+    capex_cny : float
+        Capital cost of the station (equipment, construction, land), CNY.
+    fixed_opex_cny_per_year : float
+        Fixed operating cost (maintenance, staff, rent), CNY a year.
+    variable_opex_cny_per_kg : float
+        Compression, cooling and dispensing cost, CNY per kg dispensed.
+    purchase_cny_per_kg : float
+        Delivered cost of the hydrogen bought (production plus transport), CNY/kg.
+    kg_per_year : float
+        Throughput, kg a year; ``inf`` cost when 0.
+    discount_rate : float
+        Real discount rate, per year.
+    life_years : float
+        Economic life, years.
+
+    Returns
+    -------
+    float
+        CNY per kg.
+    """
+    if kg_per_year <= 0.0:
+        return math.inf
+    annual = capex_cny * capital_recovery_factor(discount_rate, life_years) + fixed_opex_cny_per_year
+    return annual / kg_per_year + variable_opex_cny_per_kg + purchase_cny_per_kg
+
+
+@njit(cache=True)
+def delivered_cost_cny_per_kg(
+    production_cny_per_kg: float, trailer_fixed_cny_per_kg: float, trailer_cny_per_kg_km: float, distance_km: float
+) -> float:
+    """Hydrogen bought at the station's gate: production route plus tube-trailer haul, CNY/kg."""
+    return production_cny_per_kg + trailer_fixed_cny_per_kg + trailer_cny_per_kg_km * distance_km
+
+
+@njit(cache=True)
+def own_price_cny_per_kg(
+    levelised_cny_per_kg: float, markup_share: float, willingness_cny_per_kg: float, marginal_cny_per_kg: float
+) -> float:
+    """The price of a station outside the cap scheme: cost-plus, bounded by what fleets will pay.
+
+    Cost-plus on the levelised cost, no higher than the fleets' willingness to pay (diesel parity
+    times a premium), and never below the marginal cost (below it, each kg sold loses money).
+    """
+    p = levelised_cny_per_kg * (1.0 + markup_share)
+    if p > willingness_cny_per_kg:
+        p = willingness_cny_per_kg
+    if p < marginal_cny_per_kg:
+        p = marginal_cny_per_kg
+    return p
+
+
+@njit(cache=True)
+def _volume(q_ref: float, price: float, p_ref: float, elasticity: float, capacity: float) -> float:
+    q = q_ref * (price / p_ref) ** (-elasticity) if p_ref > 0.0 and price > 0.0 else q_ref
+    return min(q, capacity)
+
+
+@njit(cache=True)
+def price_and_enrol(
+    own_price_cny_per_kg: np.ndarray,
+    marginal_cny_per_kg: np.ndarray,
+    expected_kg: np.ndarray,
+    capacity_kg: np.ndarray,
+    market_price_cny_per_kg: float,
+    elasticity: float,
+    scheme_on: bool,
+    price_cap_cny_per_kg: float,
+    effective_rate_cny_per_kg: float,
+    price_out: np.ndarray,
+    enrolled_out: np.ndarray,
+) -> None:
+    """Each station's price for the year and whether it enrols in the price-cap scheme.
+
+    A station compares two operating margins for the year. Staying out: its own price, volume at
+    that price. Enrolling: a price no higher than the cap (its own price if already lower), volume
+    at that price, plus the subsidy per kg as far as the year is inside the validity window. It
+    enrols when that pays at least as well. Its volume responds to its price relative to the
+    market: ``q(p) = q_ref (p / p_market) ** -elasticity``, cut to capacity.
+
+    Parameters
+    ----------
+    own_price_cny_per_kg, marginal_cny_per_kg : ndarray
+        Price by the station's own rule and its marginal cost (purchase + variable opex), CNY/kg.
+    expected_kg, capacity_kg : ndarray
+        Volume expected at the market price and what the station can dispense this year, kg.
+    market_price_cny_per_kg : float
+        Reference price of the market (last year's mean), CNY/kg.
+    elasticity : float
+        Elasticity of a station's volume to its price relative to the market (>= 0).
+    scheme_on : bool
+        Whether the operating subsidy is in force in the scenario at all.
+    price_cap_cny_per_kg, effective_rate_cny_per_kg : float
+        The cap, and the subsidy per kg times the year's share inside validity.
+    price_out, enrolled_out : ndarray
+        Filled with the price (CNY/kg) and 1/0 enrolment.
+    """
+    for i in range(own_price_cny_per_kg.shape[0]):
+        p_own = own_price_cny_per_kg[i]
+        price_out[i] = p_own
+        enrolled_out[i] = 0
+        if not scheme_on or effective_rate_cny_per_kg <= 0.0:
+            continue
+        mc = marginal_cny_per_kg[i]
+        p_in = p_own
+        if not price_within_cap(p_in, price_cap_cny_per_kg):
+            p_in = price_cap_cny_per_kg
+        q_out = _volume(expected_kg[i], p_own, market_price_cny_per_kg, elasticity, capacity_kg[i])
+        q_in = _volume(expected_kg[i], p_in, market_price_cny_per_kg, elasticity, capacity_kg[i])
+        if (p_in + effective_rate_cny_per_kg - mc) * q_in >= (p_own - mc) * q_out:
+            price_out[i] = p_in
+            enrolled_out[i] = 1
+
+
+@njit(cache=True)
+def _water_fill(amount: float, members: np.ndarray, room: np.ndarray, weight: np.ndarray, out: np.ndarray) -> float:
+    """Share `amount` among `members` in proportion to weight, never above room; return what is left."""
+    n = members.shape[0]
+    active = np.zeros(n, dtype=np.bool_)
+    for k in range(n):
+        i = members[k]
+        active[k] = room[i] > 0.0 and weight[i] > 0.0
+    left = amount
+    while left > 1e-9:
+        total_w = 0.0
+        for k in range(n):
+            if active[k]:
+                total_w += weight[members[k]]
+        if total_w <= 0.0:
+            break
+        # Stations whose proportional share exceeds their room are filled and leave the pool;
+        # the others' shares grow. When none overflows, everyone takes the proportional share.
+        overflow = False
+        used = 0.0
+        for k in range(n):
+            if not active[k]:
+                continue
+            i = members[k]
+            share = left * weight[i] / total_w
+            if share >= room[i]:
+                out[i] += room[i]
+                used += room[i]
+                room[i] = 0.0
+                active[k] = False
+                overflow = True
+        if overflow:
+            left -= used
+            continue
+        for k in range(n):
+            if active[k]:
+                i = members[k]
+                share = left * weight[i] / total_w
+                out[i] += share
+                room[i] -= share
+        left = 0.0
+    return max(left, 0.0)
+
+
+@njit(cache=True)
+def allocate_demand(
+    demand_kg_by_district: np.ndarray,
+    station_district: np.ndarray,
+    capacity_kg: np.ndarray,
+    weight: np.ndarray,
+    cross_district_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sales of each station: demand allocated by district and capacity, ``sales <= capacity``.
+
+    Each district's demand goes to its stations in proportion to ``weight * capacity`` (the
+    weight carries price attraction), filling stations that run out and passing the rest to the
+    others. A share of what no station of the district can serve is driven to stations elsewhere
+    with room left, in the same way; the rest is unmet.
+
+    Parameters
+    ----------
+    demand_kg_by_district : ndarray, shape (n_districts,)
+        Hydrogen demanded by the fleets based in each district this year, kg.
+    station_district : ndarray of int, shape (n_stations,)
+        District of each station.
+    capacity_kg : ndarray, shape (n_stations,)
+        What each station can dispense this year (0 for stations not operating), kg.
+    weight : ndarray, shape (n_stations,)
+        Attraction per unit of capacity (e.g. relative price to the power -elasticity).
+    cross_district_share : float
+        Share of a district's unserved demand that travels to other districts, in [0, 1].
+
+    Returns
+    -------
+    sales_kg : ndarray, shape (n_stations,)
+    unmet_kg_by_district : ndarray, shape (n_districts,)
+    """
+    n_d = demand_kg_by_district.shape[0]
+    n = capacity_kg.shape[0]
+    sales = np.zeros(n)
+    room = capacity_kg.copy()
+    w = weight * capacity_kg
+    left = np.zeros(n_d)
+    for d in range(n_d):
+        count = 0
+        for i in range(n):
+            if station_district[i] == d:
+                count += 1
+        members = np.empty(count, dtype=np.int64)
+        count = 0
+        for i in range(n):
+            if station_district[i] == d:
+                members[count] = i
+                count += 1
+        left[d] = _water_fill(demand_kg_by_district[d], members, room, w, sales)
+    travelling = left.sum() * cross_district_share
+    unmet = left * (1.0 - cross_district_share)
+    if travelling > 0.0:
+        w2 = weight * room
+        not_served = _water_fill(travelling, np.arange(n), room, w2, sales)
+        total_left = left.sum()
+        if total_left > 0.0:
+            unmet += left / total_left * not_served
+    return sales, unmet
+
+
+@njit(cache=True)
+def station_npv_cny(
+    capex_cny: float,
+    grant_cny: float,
+    fixed_opex_cny_per_year: float,
+    marginal_cny_per_kg: float,
+    own_price_cny_per_kg: float,
+    expected_kg_per_year: float,
+    price_cap_cny_per_kg: float,
+    effective_rate_by_year: np.ndarray,
+    lead_years: int,
+    discount_rate: float,
+) -> float:
+    """Expected net present value of building a station now, CNY.
+
+    Capex is spent now and the construction grant received on completion (if expected inside
+    the window: the caller passes 0 otherwise). From completion, every year of
+    ``effective_rate_by_year`` (the subsidy per kg times the year's share inside validity, 0
+    outside; its length is the economic life) the station earns the better of its own margin and
+    the enrolled margin at constant volume, less fixed opex.
+    """
+    npv = -capex_cny + grant_cny / (1.0 + discount_rate) ** lead_years
+    p_in = own_price_cny_per_kg
+    if not price_within_cap(p_in, price_cap_cny_per_kg):
+        p_in = price_cap_cny_per_kg
+    for t in range(effective_rate_by_year.shape[0]):
+        margin = own_price_cny_per_kg - marginal_cny_per_kg
+        s = effective_rate_by_year[t]
+        if s > 0.0 and p_in + s - marginal_cny_per_kg > margin:
+            margin = p_in + s - marginal_cny_per_kg
+        cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
+        npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
+    return npv
+
+
+@njit(cache=True)
+def keyed_uniform(seed: int, draw: int, entity: int, year: int, stream: int) -> float:
+    """Uniform on (0, 1) keyed by (seed, draw, entity, year, stream): see :mod:`sim.engine.rng`."""
+    return uniform(draw_key(seed, draw, entity, year, stream))
+
+
+@njit(cache=True)
+def keyed_normal(seed: int, draw: int, entity: int, year: int, stream: int) -> float:
+    """Standard normal keyed by (seed, draw, entity, year, stream)."""
+    return standard_normal(draw_key(seed, draw, entity, year, stream))

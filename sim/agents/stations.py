@@ -1,0 +1,278 @@
+"""Hydrogen refuelling stations: their state as arrays, and Mesa agents that read and write them.
+
+The state of every station slot of a draw lives in one :class:`StationArrays` (structure of
+arrays), which the kernels of :mod:`sim.agents.station_kernels` read and write in bulk. A
+:class:`Station` is a :class:`mesa.Agent` bound to one slot by its index: its attributes are
+views of the arrays, so an agent and a kernel never disagree (one source of truth). Agents carry
+the few rich, discrete events of a station's life: construction starts and completes, a station
+is mothballed after sustained losses, reopens or closes.
+
+The number of slots is fixed per scenario (existing + planned + most investors may build), so the
+``station`` dimension of the results has the same length in every draw; unused slots stay
+``EMPTY`` and record ``station_opened_year = -1``, no sales and a NaN price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.scenario.csv_input import CsvColumn, read_csv_table
+
+__all__ = [
+    "EMPTY",
+    "PLANNED",
+    "UNDER_CONSTRUCTION",
+    "OPERATING",
+    "MOTHBALLED",
+    "CLOSED",
+    "STATUS_NAMES",
+    "ORIGIN_EXISTING",
+    "ORIGIN_PLAN",
+    "ORIGIN_INVESTOR",
+    "StationArrays",
+    "Station",
+    "STATION_COLUMNS",
+    "read_stations_csv",
+]
+
+#: Status codes of a station slot.
+EMPTY, PLANNED, UNDER_CONSTRUCTION, OPERATING, MOTHBALLED, CLOSED = 0, 1, 2, 3, 4, 5
+STATUS_NAMES = ("empty", "planned", "under_construction", "operating", "mothballed", "closed")
+#: How a station came about.
+ORIGIN_EXISTING, ORIGIN_PLAN, ORIGIN_INVESTOR = 0, 1, 2
+_NO_DAY = -1
+
+
+@dataclass
+class StationArrays:
+    """State of every station slot of one draw (index = slot = position on the ``station`` dim).
+
+    Attributes
+    ----------
+    status : ndarray of int8
+        One of the status codes.
+    origin : ndarray of int8
+        Existing, plan or investor.
+    district : ndarray of int64
+        Index into the scenario's districts.
+    capacity_kg_per_12h : ndarray of float64
+        Compressor 12-hour rated capacity, kg (the grant's measure).
+    daily_capacity_kg : ndarray of float64
+        What the station can dispense in a day, kg.
+    capex_cny, fixed_opex_cny_per_year : ndarray of float64
+        Capital cost (incl. land) and fixed operating cost a year.
+    trailer_distance_km : ndarray of float64
+        Tube-trailer haul from the hydrogen source.
+    start_day, completion_day : ndarray of int64
+        Proleptic ordinals of construction start and completion (-1 if none).
+    planned_start_year, opened_year : ndarray of int64
+        Year construction is due to start (planned stations) and year operation began (-1).
+    loss_years, mothball_years : ndarray of int64
+        Consecutive full years with operating losses, and years spent mothballed.
+    price_cny_per_kg, kg_sold, enrolled, profit_cny : ndarray
+        This year's price, sales, enrolment (0/1) and operating profit incl. subsidy.
+    """
+
+    status: np.ndarray
+    origin: np.ndarray
+    district: np.ndarray
+    capacity_kg_per_12h: np.ndarray
+    daily_capacity_kg: np.ndarray
+    capex_cny: np.ndarray
+    fixed_opex_cny_per_year: np.ndarray
+    trailer_distance_km: np.ndarray
+    start_day: np.ndarray
+    completion_day: np.ndarray
+    planned_start_year: np.ndarray
+    opened_year: np.ndarray
+    loss_years: np.ndarray
+    mothball_years: np.ndarray
+    price_cny_per_kg: np.ndarray
+    kg_sold: np.ndarray
+    enrolled: np.ndarray
+    profit_cny: np.ndarray
+
+    @classmethod
+    def empty(cls, n_slots: int) -> "StationArrays":
+        """All slots empty."""
+        f = lambda: np.zeros(n_slots)  # noqa: E731
+        i = lambda: np.full(n_slots, _NO_DAY, dtype=np.int64)  # noqa: E731
+        return cls(
+            status=np.zeros(n_slots, dtype=np.int8),
+            origin=np.zeros(n_slots, dtype=np.int8),
+            district=np.zeros(n_slots, dtype=np.int64),
+            capacity_kg_per_12h=f(),
+            daily_capacity_kg=f(),
+            capex_cny=f(),
+            fixed_opex_cny_per_year=f(),
+            trailer_distance_km=f(),
+            start_day=i(),
+            completion_day=i(),
+            planned_start_year=i(),
+            opened_year=i(),
+            loss_years=np.zeros(n_slots, dtype=np.int64),
+            mothball_years=np.zeros(n_slots, dtype=np.int64),
+            price_cny_per_kg=np.full(n_slots, np.nan),
+            kg_sold=f(),
+            enrolled=np.zeros(n_slots, dtype=np.int64),
+            profit_cny=f(),
+        )
+
+    @property
+    def n_slots(self) -> int:
+        return self.status.shape[0]
+
+    def free_slot(self) -> int:
+        """Index of the first empty slot, or -1 when all are taken."""
+        free = np.flatnonzero(self.status == EMPTY)
+        return int(free[0]) if free.size else -1
+
+
+class Station(mesa.Agent):
+    """A refuelling station: a Mesa agent whose state is one slot of :class:`StationArrays`.
+
+    Parameters
+    ----------
+    model : mesa.Model
+        The draw's model (the agent registers with it).
+    arrays : StationArrays
+        The component's arrays.
+    index : int
+        The slot.
+    """
+
+    def __init__(self, model: mesa.Model, arrays: StationArrays, index: int):
+        super().__init__(model)
+        self.arrays = arrays
+        self.index = int(index)
+
+    # Views of the arrays: reading and writing go straight to the one copy of the state.
+    @property
+    def status(self) -> int:
+        return int(self.arrays.status[self.index])
+
+    @status.setter
+    def status(self, value: int) -> None:
+        self.arrays.status[self.index] = value
+
+    @property
+    def status_name(self) -> str:
+        return STATUS_NAMES[self.status]
+
+    @property
+    def district(self) -> int:
+        return int(self.arrays.district[self.index])
+
+    @property
+    def capacity_kg_per_12h(self) -> float:
+        return float(self.arrays.capacity_kg_per_12h[self.index])
+
+    @property
+    def opened_year(self) -> int:
+        return int(self.arrays.opened_year[self.index])
+
+    @property
+    def completion_date(self) -> dt.date | None:
+        day = int(self.arrays.completion_day[self.index])
+        return None if day == _NO_DAY else dt.date.fromordinal(day)
+
+    @property
+    def price_cny_per_kg(self) -> float:
+        return float(self.arrays.price_cny_per_kg[self.index])
+
+    @property
+    def kg_sold(self) -> float:
+        return float(self.arrays.kg_sold[self.index])
+
+    def begin_construction(self, start: dt.date) -> None:
+        """Construction starts on `start` (the lead-time process decides when it ends)."""
+        self.arrays.start_day[self.index] = start.toordinal()
+        self.status = UNDER_CONSTRUCTION
+
+    def schedule_completion(self, day: dt.date) -> None:
+        """Record the completion day the construction process returned."""
+        self.arrays.completion_day[self.index] = day.toordinal()
+
+    def complete_if_due(self, year: int) -> bool:
+        """Start operating if construction completes in `year`; return whether it did."""
+        day = self.completion_date
+        if self.status != UNDER_CONSTRUCTION or day is None or day.year != year:
+            return False
+        self.status = OPERATING
+        self.arrays.opened_year[self.index] = year
+        return True
+
+    def review(self, year: int, mothball_after_loss_years: int, close_after_mothball_years: int, demand_back: bool) -> None:
+        """Yearly exit review: mothball after sustained losses, reopen when demand is back, or close.
+
+        Parameters
+        ----------
+        year : int
+            The year just simulated.
+        mothball_after_loss_years : int
+            Consecutive full years of operating losses before the station is mothballed.
+        close_after_mothball_years : int
+            Years mothballed before it closes for good.
+        demand_back : bool
+            Whether its district left enough demand unserved this year to reopen.
+        """
+        a, i = self.arrays, self.index
+        if self.status == OPERATING:
+            # The year of opening is a partial ramp-up year: it does not count towards exit.
+            if a.opened_year[i] < year and a.profit_cny[i] < 0.0:
+                a.loss_years[i] += 1
+            elif a.profit_cny[i] >= 0.0:
+                a.loss_years[i] = 0
+            if a.loss_years[i] >= mothball_after_loss_years:
+                self.status = MOTHBALLED
+                a.mothball_years[i] = 0
+        elif self.status == MOTHBALLED:
+            if demand_back:
+                self.status = OPERATING
+                a.loss_years[i] = 0
+            else:
+                a.mothball_years[i] += 1
+                if a.mothball_years[i] >= close_after_mothball_years:
+                    self.status = CLOSED
+
+
+#: Columns of the CSV of real stations (``[hydrogen.stations] stations_csv``).
+STATION_COLUMNS = [
+    CsvColumn("station_id", "id", description="any unique name"),
+    CsvColumn("district", "id", description="one of the scenario's districts"),
+    CsvColumn("capacity_kg_per_12h", "float", min_value=0.0, description="compressor 12-hour rated capacity, kg"),
+    CsvColumn(
+        "status", "choice", choices=("operating", "under_construction", "mothballed"),
+        description="state at the start of the horizon",
+    ),
+    CsvColumn("opened_year", "int", required=False, default=-1, min_value=-1, description="year it opened, -1 if not"),
+    CsvColumn(
+        "trailer_distance_km", "float", required=False, default=-1.0, min_value=-1.0,
+        description="tube-trailer haul, km; -1 draws one",
+    ),
+]
+
+
+def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndarray]:
+    """Read the CSV of real stations and check its districts.
+
+    Raises
+    ------
+    InputDataError
+        On any bad value, naming file, row and column.
+    """
+    from sim.errors import InputDataError
+
+    table = read_csv_table(path, STATION_COLUMNS)
+    bad = [
+        f"{path}: row {r + 2}, column 'district': is {d!r}; allowed: {', '.join(district_names)}"
+        for r, d in enumerate(table["district"])
+        if d not in district_names
+    ]
+    if bad:
+        raise InputDataError("\n".join(bad[:20]))
+    return table

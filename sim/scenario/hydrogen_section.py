@@ -1,0 +1,241 @@
+"""Scenario section ``[hydrogen]``: refuelling stations, the fuel-cell fleet and their behaviour.
+
+Every key has a calibrated default in ``sim/agents/hydrogen_defaults.toml`` (with its source);
+a scenario writes only what it changes, key by key (tables merge, values and arrays replace)::
+
+    [hydrogen]
+    enabled = true
+
+    [hydrogen.plan]
+    realisation_share = 0.5          # half of the city plan gets built
+
+    [hydrogen.fleet]
+    fixed_demand_kg_per_year = { Daxing = 100_000 }   # deterministic demand, no fleet model
+
+The policy amounts (grant tiers, subsidy rate, price cap, validity) are not here: they come from
+the instruments ``hydrogen.13.construction_grant`` and ``hydrogen.13.operating_subsidy``.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from sim.scenario.base import NonNegative, Share, StrictModel
+from sim.scenario.parameters import Param
+
+__all__ = [
+    "District",
+    "StationsConfig",
+    "StationEconomics",
+    "InvestmentConfig",
+    "PlanConfig",
+    "SegmentConfig",
+    "FleetConfig",
+    "HydrogenSection",
+    "hydrogen_defaults",
+]
+
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "agents" / "hydrogen_defaults.toml"
+PositiveInt = Annotated[int, Field(ge=1)]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+
+
+@functools.cache
+def hydrogen_defaults() -> dict:
+    """The calibrated defaults of the section, as read from ``hydrogen_defaults.toml``."""
+    with DEFAULTS_FILE.open("rb") as f:
+        return tomllib.load(f)
+
+
+#: Tables that are values (paths by year or district), replaced whole rather than merged with the
+#: defaults: a scenario's plan of {"2027" = 3} must not inherit the default 2023 and 2025 targets.
+_REPLACED_TABLES = frozenset({"stations_by_year", "demonstration_by_year", "fixed_demand_kg_per_year"})
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        merge = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in _REPLACED_TABLES
+        out[k] = _merge(out[k], v) if merge else v
+    return out
+
+
+class District(StrictModel):
+    """A district and its share of the fuel-cell fleet's base."""
+
+    name: str = Field(min_length=1)
+    weight: NonNegative
+
+
+class StationsConfig(StrictModel):
+    """Stations operating at the start: synthetic, or read from a CSV file of real stations.
+
+    Attributes
+    ----------
+    existing : int
+        Number of synthetic stations (ignored when `stations_csv` is given).
+    existing_capacity_kg_per_12h, existing_capacity_weights : list of float
+        Compressor 12-hour ratings of the synthetic stations and their relative frequencies.
+    stations_csv : str, optional
+        CSV of real stations (columns: see :data:`sim.agents.stations.STATION_COLUMNS`).
+    """
+
+    existing: Count
+    existing_capacity_kg_per_12h: list[NonNegative] = Field(min_length=1)
+    existing_capacity_weights: list[NonNegative] = Field(min_length=1)
+    stations_csv: str | None = None
+
+    @model_validator(mode="after")
+    def _aligned(self):
+        if len(self.existing_capacity_kg_per_12h) != len(self.existing_capacity_weights):
+            raise ValueError("existing_capacity_kg_per_12h and existing_capacity_weights must have the same length")
+        if sum(self.existing_capacity_weights) <= 0:
+            raise ValueError("existing_capacity_weights must have a positive sum")
+        return self
+
+
+class StationEconomics(StrictModel):
+    """Costs and pricing behaviour of stations (CNY, kg, years); see the defaults file for sources."""
+
+    capex_ref_cny: Param
+    capex_ref_kg_per_day: Annotated[float, Field(gt=0.0)]
+    capex_scale_exponent: Annotated[float, Field(ge=0.0, le=1.5)]
+    land_cny: Param
+    life_years: Annotated[int, Field(ge=1, le=60)]
+    discount_rate: Param
+    fixed_opex_share_of_capex: Param
+    variable_opex_cny_per_kg: Param
+    production_cost_cny_per_kg: Param
+    production_cost_change_per_year: Param
+    trailer_fixed_cny_per_kg: NonNegative
+    trailer_cny_per_kg_km: NonNegative
+    trailer_distance_km_low: NonNegative
+    trailer_distance_km_high: NonNegative
+    dispensing_days_per_12h_rating: Annotated[float, Field(gt=0.0)]
+    availability: Param
+    markup_share: Param
+    pricing_utilisation_floor: Annotated[float, Field(gt=0.0, le=1.0)]
+    price_elasticity: Param
+    mothball_after_loss_years: PositiveInt
+    close_after_mothball_years: PositiveInt
+
+    @model_validator(mode="after")
+    def _distance_ordered(self):
+        if self.trailer_distance_km_high < self.trailer_distance_km_low:
+            raise ValueError("trailer_distance_km_high must be >= trailer_distance_km_low")
+        return self
+
+
+class InvestmentConfig(StrictModel):
+    """Investors' new stations: built when the expected NPV clears a hurdle."""
+
+    enabled: bool
+    max_new_stations: Count
+    max_new_per_year: Count
+    capacity_options_kg_per_12h: list[Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
+    hurdle_share_of_capex: Param
+    lead_time_months: Param
+    lead_time_sigma: NonNegative
+
+
+class PlanConfig(StrictModel):
+    """A planned pipeline: stations operating by target years, of which a share gets built."""
+
+    enabled: bool
+    stations_by_year: dict[str, Count]
+    capacity_kg_per_12h: Annotated[float, Field(gt=0.0)]
+    realisation_share: Param
+
+    @model_validator(mode="after")
+    def _years(self):
+        for k in self.stations_by_year:
+            if not k.isdigit():
+                raise ValueError(f"stations_by_year keys must be years (got '{k}')")
+        return self
+
+    @property
+    def max_stations(self) -> int:
+        """Most stations the plan asks for in any target year."""
+        return max(self.stations_by_year.values(), default=0)
+
+
+class SegmentConfig(StrictModel):
+    """A fuel-cell vehicle segment (consumption, use, market, costs against diesel)."""
+
+    kg_per_100km: Param
+    km_per_year: Param
+    diesel_l_per_100km: Param
+    initial_vehicles: NonNegative
+    replacement_market_per_year: Param
+    max_adoption_share: Param
+    tco_scale: Param
+    fcv_premium_cny: Param
+    premium_change_per_year: Param
+    diesel_vehicle_cny: NonNegative
+    demonstration_share: Share
+
+
+class FleetConfig(StrictModel):
+    """The fuel-cell fleet: adoption by total cost of ownership and coverage, plus demonstrations.
+
+    ``adoption = false`` and ``retirement = false`` freeze the fleet at its initial vehicles plus
+    demonstrations; ``fixed_demand_kg_per_year`` (kg by district name) replaces the fleet's
+    demand altogether, for hand-checked runs.
+    """
+
+    adoption: bool
+    retirement: bool
+    diesel_price_cny_per_l: Param
+    willingness_over_parity: Param
+    initial_price_cny_per_kg: Param
+    vehicle_life_years: Annotated[int, Field(ge=1, le=40)]
+    discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)]
+    stations_for_full_coverage: Annotated[float, Field(gt=0.0)]
+    cross_district_coverage: Share
+    cross_district_supply_share: Param
+    demonstration_by_year: dict[str, NonNegative]
+    demonstration_realisation_share: Param
+    segments: dict[str, SegmentConfig] = Field(min_length=1)
+    fixed_demand_kg_per_year: dict[str, NonNegative] | None = None
+
+
+class HydrogenSection(StrictModel):
+    """The hydrogen stations and fleet; defaults from ``sim/agents/hydrogen_defaults.toml``."""
+
+    enabled: bool = True
+    districts: list[District] = Field(min_length=1)
+    stations: StationsConfig
+    economics: StationEconomics
+    investment: InvestmentConfig
+    plan: PlanConfig
+    fleet: FleetConfig
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_defaults(cls, data):
+        if not isinstance(data, dict):
+            return data
+        return _merge(hydrogen_defaults(), data)
+
+    @model_validator(mode="after")
+    def _names(self):
+        names = [d.name for d in self.districts]
+        if len(set(names)) != len(names):
+            raise ValueError("district names must be distinct")
+        if self.fleet.fixed_demand_kg_per_year:
+            unknown = sorted(set(self.fleet.fixed_demand_kg_per_year) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"fleet.fixed_demand_kg_per_year: unknown district(s) {', '.join(unknown)}; "
+                    f"allowed: {', '.join(names)}"
+                )
+        return self
+
+    @property
+    def district_names(self) -> list[str]:
+        return [d.name for d in self.districts]

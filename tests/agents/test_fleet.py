@@ -1,0 +1,34 @@
+"""The fuel-cell fleet: TCO, adoption, coverage, stock and demand by hand."""
+
+import numpy as np
+import pytest
+
+from sim.agents.fleet import adoption_share, coverage_by_district, fleet_year, tco_cny_per_year
+
+
+def test_tco_by_hand():
+    # 800,000 CNY over 8 years at 0% = 100,000 a year; 25,000 km at 4 CNY/km = 100,000.
+    assert tco_cny_per_year(800_000.0, 8, 0.0, 25_000.0, 4.0) == pytest.approx(200_000.0)
+
+
+def test_adoption_is_half_the_maximum_at_parity_and_falls_with_the_gap():
+    assert adoption_share(100.0, 100.0, 0.4, 0.2) == pytest.approx(0.2)
+    assert adoption_share(150.0, 100.0, 0.4, 0.2) == pytest.approx(0.4 / (1 + np.exp(2.5)))
+    assert adoption_share(150.0, 100.0, 0.4, 0.2) < adoption_share(120.0, 100.0, 0.4, 0.2)
+
+
+def test_coverage_counts_own_stations_and_a_share_of_the_others():
+    cov = coverage_by_district(np.array([2.0, 0.0, 1.0]), 2.0, 0.1)
+    assert cov == pytest.approx([1.0, 0.15, 0.6])
+
+
+def test_fleet_year_by_hand():
+    stock = np.array([[100.0, 0.0]])  # one segment, two districts
+    new, added, demand = fleet_year(
+        stock, np.array([0.1]), np.array([1000.0]), np.array([1.0, 0.0]), np.array([0.5, 0.5]),
+        np.array([20.0]), np.array([2_000.0]), 0.1,
+    )
+    # District 0: 90 kept + 1000*0.1*1*0.5 = 50 market + 10 demonstration = 150; district 1: 10 demonstration.
+    assert new[0] == pytest.approx([150.0, 10.0])
+    assert added == pytest.approx([70.0])
+    assert demand == pytest.approx([0.5 * (100 + 150) * 2000, 0.5 * 10 * 2000])

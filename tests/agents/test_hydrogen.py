@@ -1,0 +1,185 @@
+"""The hydrogen component end to end: a hand-checked case, the subsidy identity, the grant window."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+import sim
+from sim.policy.policyset import validity_share
+
+HAND = """
+name = "h2_hand"
+[horizon]
+first_year = 2024
+last_year = 2025
+[ensemble]
+draws = 1
+seed = 1
+[policy]
+in_force = ["hydrogen.13.*"]
+{extra}
+[hydrogen]
+districts = [{{ name = "A", weight = 1.0 }}, {{ name = "B", weight = 0.0 }}]
+[hydrogen.stations]
+existing = {existing}
+existing_capacity_kg_per_12h = [500.0]
+existing_capacity_weights = [1.0]
+[hydrogen.economics]
+capex_ref_cny = 10_000_000
+land_cny = 0
+capex_scale_exponent = 0.0
+discount_rate = 0.0
+fixed_opex_share_of_capex = 0.0
+variable_opex_cny_per_kg = 5.0
+production_cost_cny_per_kg = 20.0
+production_cost_change_per_year = 0.0
+trailer_fixed_cny_per_kg = 0.0
+trailer_cny_per_kg_km = 0.0
+availability = 1.0
+markup_share = 0.0
+pricing_utilisation_floor = 1.0
+price_elasticity = 0.0
+[hydrogen.investment]
+enabled = false
+lead_time_months = 6
+lead_time_sigma = 0.0
+[hydrogen.plan]
+enabled = {plan}
+stations_by_year = {{ "2027" = 3 }}
+realisation_share = 1.0
+[hydrogen.fleet]
+adoption = false
+retirement = false
+willingness_over_parity = 10.0
+initial_price_cny_per_kg = 40.0
+cross_district_supply_share = 0.0
+demonstration_by_year = {{}}
+fixed_demand_kg_per_year = {{ A = 800_000 }}
+"""
+
+
+MINIMAL_H2 = """
+extends = "@minimal"
+name = "minimal_h2"
+[hydrogen]
+enabled = true
+[hydrogen.investment]
+max_new_stations = 10
+"""
+
+
+@pytest.fixture
+def minimal(write_scenario):
+    """The minimal scenario with the hydrogen stations and fleet at their calibrated defaults."""
+    return sim.load_scenario(write_scenario("minimal_h2.toml", MINIMAL_H2))
+
+
+def _run(write_scenario, name="h.toml", extra="", existing=2, plan="false", **over):
+    text = HAND.format(extra=extra, existing=existing, plan=plan)
+    for k, v in over.items():
+        text = text.replace(k, v)
+    return sim.run(write_scenario(name, text))
+
+
+def test_hand_checked_case(write_scenario):
+    ds = _run(write_scenario)
+    ds0 = ds.isel(draw=0)
+    # Two 500 kg/12h stations in A: 500 * 2 * 366 = 366,000 kg in 2024 each, demand 800,000: both full.
+    assert ds0.station_kg_sold.sel(year=2024).values == pytest.approx([366_000.0, 366_000.0])
+    assert float(ds0.unmet_demand_kg.sel(year=2024)) == pytest.approx(800_000 - 732_000)
+    assert ds0.station_kg_sold.sel(year=2025).values == pytest.approx([365_000.0, 365_000.0])
+    # Price: 10 M / 15 y / 366,000 kg + 5 + 20 = 26.82 < 30: enrolled at its own price.
+    price_2024 = 10e6 / 15 / 366_000 + 25.0
+    assert ds0.station_price.sel(year=2024).values == pytest.approx([price_2024] * 2)
+    assert ds0.station_enrolled.sel(year=2024).values.tolist() == [1, 1]
+    assert float(ds0.h2_price_mean.sel(year=2024)) == pytest.approx(price_2024)
+    # Subsidy: full year 2024; 2025 only up to 10 August (222 of 365 days).
+    op = ds0.committed.sel(program="hydrogen.13.operating_subsidy")
+    assert float(op.sel(year=2024)) == pytest.approx(10.0 * 732_000)
+    assert float(op.sel(year=2025)) == pytest.approx(10.0 * 730_000 * 222 / 365)
+    # Profit: (price - 25) * kg + subsidy, no fixed opex.
+    assert ds0.station_profit_cny.sel(year=2024).values == pytest.approx(
+        [(price_2024 - 25.0) * 366_000 + 3_660_000] * 2)
+    assert ds0.station_opened_year.values.tolist() == [2023, 2023]
+    assert ds0.station_capacity_kg.values.tolist() == [500.0, 500.0]
+
+
+def test_no_subsidy_programme_means_no_enrolment_and_own_pricing(write_scenario):
+    ds = _run(write_scenario, extra='[instruments."hydrogen.13.operating_subsidy"]\nenabled = false')
+    assert int(ds.station_enrolled.sum()) == 0
+    assert "hydrogen.13.operating_subsidy" not in ds.program.values
+
+
+def test_a_cap_below_the_own_price_makes_stations_choose(write_scenario):
+    # Cap 26: own price 26.82 is above it. Enrolled margin 26 + 10 - 25 = 11 > 1.82: enrols at 26.
+    ds = _run(write_scenario, extra='[instruments."hydrogen.13.operating_subsidy"]\nprice_cap_cny_per_kg = 26.0')
+    assert ds.station_price.isel(draw=0).sel(year=2024).values == pytest.approx([26.0, 26.0])
+    assert ds.station_enrolled.isel(draw=0).sel(year=2024).values.tolist() == [1, 1]
+
+
+def test_planned_stations_after_the_window_get_no_grant_but_do_when_extended(write_scenario):
+    horizon = {"last_year = 2025": "last_year = 2028"}
+    base = _run(write_scenario, "a.toml", existing=0, plan="true", **horizon)
+    grant = base.committed.sel(program="hydrogen.13.construction_grant")
+    assert int(base.stations_opened.sum()) == 3
+    assert float(grant.sum()) == 0.0
+    extended = _run(write_scenario, "b.toml", existing=0, plan="true",
+                    extra='[instruments."hydrogen.13.construction_grant"]\nvalid_until = 2030-12-31', **horizon)
+    grant = extended.committed.sel(program="hydrogen.13.construction_grant")
+    # Capacity 1,000 kg/12h (the plan's default): the top tier, 5,000,000, each.
+    assert float(grant.sum()) == pytest.approx(3 * 5_000_000.0)
+
+
+def test_operating_subsidy_identity_every_draw_and_year(minimal):
+    ds = sim.run(minimal)
+    program = minimal.policy.get("hydrogen.13.operating_subsidy")
+    ins = program.instrument
+    kg_enrolled = (ds.station_kg_sold * ds.station_enrolled).sum("station")
+    for yi, year in enumerate(ds.year.values):
+        share = validity_share(int(year), ins.valid_from, ins.valid_until)
+        expected = ins.rate_cny_per_kg * share * kg_enrolled.sel(year=year).values
+        got = ds.committed.sel(program=ins.id, year=year).values
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-6)
+
+
+def test_partial_first_and_last_year_of_validity(gazette):
+    ins = gazette.instruments["hydrogen.13.operating_subsidy"]
+    assert validity_share(2022, ins.valid_from, ins.valid_until) == pytest.approx(143 / 365)
+    assert validity_share(2025, ins.valid_from, ins.valid_until) == pytest.approx(222 / 365)
+    assert validity_share(2026, ins.valid_from, ins.valid_until) == 0.0
+
+
+def test_unused_slots_and_shapes(minimal):
+    ds = sim.run(minimal, draws=2)
+    assert (ds.station_opened_year.values == -1).any()
+    for d in range(2):
+        never = ds.station_opened_year.values[d] == -1
+        assert np.all(ds.station_kg_sold.values[d][:, never] == 0.0)
+        assert np.all(np.isnan(ds.station_price.values[d][:, never]))
+        assert np.all(ds.station_capacity_kg.values[d][ds.station_district.values[d] == -1] == 0.0)
+    assert ds.station_price.attrs["units"] == "CNY/kg"
+    assert ds.sizes["district"] == 16
+
+
+def test_same_seed_same_results_across_workers(minimal):
+    a = sim.run(minimal, draws=3, workers=1)
+    b = sim.run(minimal, draws=3, workers=2)
+    for name in ("station_kg_sold", "fcv_fleet", "h2_price_mean", "committed"):
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+
+
+def test_stations_are_mesa_agents_viewing_the_arrays(minimal):
+    from sim.agents.hydrogen import HydrogenStations
+    from sim.agents.stations import OPERATING, Station
+    from sim.engine.model import PolicyModel
+
+    model = PolicyModel(minimal.scenario, minimal.policy, 0)
+    comp = next(c for c in model.components if isinstance(c, HydrogenStations))
+    agents = list(model.agents_by_type[Station])
+    assert len(agents) == len(comp.agents) > 0
+    st = agents[0]
+    comp.arrays.status[st.index] = OPERATING
+    assert st.status_name == "operating"
+    st.status = 4
+    assert comp.arrays.status[st.index] == 4

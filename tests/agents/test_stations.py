@@ -1,0 +1,101 @@
+"""Station kernels and agents: hand-computed costs, tiers, the price cap, enrolment, allocation."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.agents.station_kernels import (
+    allocate_demand,
+    capital_recovery_factor,
+    levelised_cost_cny_per_kg,
+    own_price_cny_per_kg,
+    price_and_enrol,
+    station_npv_cny,
+)
+from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
+
+
+@pytest.fixture(scope="module")
+def grant(gazette):
+    return gazette.instruments["hydrogen.13.construction_grant"]
+
+
+@pytest.fixture(scope="module")
+def subsidy(gazette):
+    return gazette.instruments["hydrogen.13.operating_subsidy"]
+
+
+@pytest.mark.parametrize("capacity, tier", [(499.0, None), (500.0, 1), (999.0, 1), (1000.0, 0)])
+def test_grant_tiers_at_the_boundaries(grant, capacity, tier):
+    thresholds = np.array(grant.tier_thresholds)
+    amounts = np.array(grant.tier_amounts_cny)
+    expected = 0.0 if tier is None else grant.tier_amounts_cny[tier]
+    assert tiered_grant(capacity, thresholds, amounts) == expected
+
+
+def test_subsidy_at_30_00_and_not_at_30_01(subsidy):
+    rate, cap = subsidy.rate_cny_per_kg, subsidy.price_cap_cny_per_kg
+    assert unit_subsidy_under_price_cap(1000.0, 30.00, rate, cap, 1.0) == rate * 1000.0
+    assert unit_subsidy_under_price_cap(1000.0, 30.01, rate, cap, 1.0) == 0.0
+
+
+def test_enrolment_keeps_30_00_and_lowers_30_01_to_the_cap():
+    own = np.array([30.00, 30.01])
+    mc = np.array([20.0, 20.0])
+    q = np.array([1000.0, 1000.0])
+    price, enrolled = np.zeros(2), np.zeros(2, dtype=np.int64)
+    price_and_enrol(own, mc, q, q * 10, 40.0, 0.0, True, 30.0, 10.0, price, enrolled)
+    assert list(price) == [30.00, 30.0] and list(enrolled) == [1, 1]
+
+
+def test_station_stays_out_when_own_price_pays_better():
+    # Own price 50, mc 30: margin 20. Enrolled: 30 + 5 - 30 = 5 per kg, same volume: stays out.
+    price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
+    price_and_enrol(np.array([50.0]), np.array([30.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
+                    True, 30.0, 5.0, price, enrolled)
+    assert price[0] == 50.0 and enrolled[0] == 0
+    # The scheme switched off: never enrolled, own price.
+    price_and_enrol(np.array([25.0]), np.array([20.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
+                    False, 30.0, 10.0, price, enrolled)
+    assert price[0] == 25.0 and enrolled[0] == 0
+
+
+def test_levelised_cost_by_hand():
+    # 15 M CNY over 15 years at 0%: 1 M a year; + 0.5 M fixed; over 300,000 kg: 5 CNY/kg; + 5 + 30.
+    assert capital_recovery_factor(0.0, 15) == pytest.approx(1 / 15)
+    assert capital_recovery_factor(0.08, 10) == pytest.approx(0.08 * 1.08**10 / (1.08**10 - 1))
+    assert levelised_cost_cny_per_kg(15e6, 0.5e6, 5.0, 30.0, 300_000.0, 0.0, 15) == pytest.approx(40.0)
+    assert math.isinf(levelised_cost_cny_per_kg(15e6, 0.5e6, 5.0, 30.0, 0.0, 0.0, 15))
+
+
+def test_own_price_is_cost_plus_bounded_by_willingness_and_marginal_cost():
+    assert own_price_cny_per_kg(40.0, 0.1, 60.0, 30.0) == pytest.approx(44.0)
+    assert own_price_cny_per_kg(40.0, 0.1, 42.0, 30.0) == 42.0
+    assert own_price_cny_per_kg(40.0, 0.1, 25.0, 30.0) == 30.0
+
+
+def test_sales_are_capped_by_capacity_and_spill_across_districts():
+    # District 0: demand 1,000 kg, stations of 300 and 500 kg: both full, 200 unserved.
+    # Half of it travels to district 1's station (room 100 of 400 after its own 300): 100 served.
+    demand = np.array([1000.0, 300.0])
+    district = np.array([0, 0, 1])
+    capacity = np.array([300.0, 500.0, 400.0])
+    sales, unmet = allocate_demand(demand, district, capacity, np.ones(3), 0.5)
+    assert sales == pytest.approx([300.0, 500.0, 400.0])
+    assert unmet == pytest.approx([100.0, 0.0])
+    assert np.all(sales <= capacity)
+
+
+def test_allocation_is_proportional_to_capacity_below_it():
+    sales, unmet = allocate_demand(np.array([600.0]), np.array([0, 0]), np.array([1000.0, 500.0]), np.ones(2), 0.0)
+    assert sales == pytest.approx([400.0, 200.0]) and unmet == pytest.approx([0.0])
+
+
+def test_npv_by_hand():
+    # Capex 10, grant 4 after 1 year at r = 0: -6; then 2 years of (own 50 - mc 30) * 1 - fixed 5 = 15 each.
+    rates = np.zeros(2)
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, 30.0, rates, 1, 0.0) == pytest.approx(24.0)
+    # With a subsidy of 25/kg in the first year, enrolling at 30 pays 30 + 25 - 30 = 25 > 20.
+    rates = np.array([25.0, 0.0])
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, 30.0, rates, 1, 0.0) == pytest.approx(29.0)

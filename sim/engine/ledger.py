@@ -120,6 +120,13 @@ class Ledger:
             paid_year = np.concatenate([paid_year, np.zeros(grow - paid_year.shape[0])])
             paid_total = np.concatenate([paid_total, np.zeros(grow - paid_total.shape[0])])
             self._paid_year[program], self._paid_total[program] = paid_year, paid_total
+        if year < self._tally_year[program]:
+            # The yearly tally holds one year at a time; going back would let a recipient's
+            # yearly cap be counted afresh.
+            raise ValueError(
+                f"claims for {year} after claims for {self._tally_year[program]} under "
+                f"{self.policy.programs[program].id}: file claims in year order"
+            )
         if self._tally_year[program] != year:
             paid_year[:] = 0.0
             self._tally_year[program] = year

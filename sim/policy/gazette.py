@@ -49,7 +49,7 @@ def _format_validation(path: str, prefix: str, err: ValidationError) -> list[str
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"] if p not in _KIND_TAGS)
         where = f"{prefix}.{loc}" if loc else prefix
-        lines.append(f"{path}: {where}: {e['msg']}")
+        lines.append(f"{path}: {where}: {e['msg'].removeprefix('Value error, ')}")
     return lines
 
 

@@ -198,7 +198,7 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                 loc = ".".join(str(p) for p in e["loc"][1:])
                 where = f"instruments.\"{ins_id}\"" + (f".{loc}" if loc else "")
                 given = "" if not loc or isinstance(e.get("input"), (dict, list)) else f" (got {e.get('input')!r})"
-                problems.append(f"{source}: {where}: {e['msg']}{given}")
+                problems.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')}{given}")
             continue
         if len(good) != len(override):
             continue

@@ -237,11 +237,11 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
                 )
                 lines.append(f"{source}: {where}: {msgs}")
             elif len(errs) == 1:
-                lines.append(f"{source}: {where}: {e['msg']} (got {e.get('input')!r})")
+                lines.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})")
             else:
                 lines.append(f"{source}: {where}: {_DIST_HINT} (got {given!r})")
             continue
-        msg = e["msg"]
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] in ("finite_number",):
             msg = "must be a finite number (NaN and infinity are not allowed)"
         given = e.get("input")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -31,13 +32,29 @@ def test_report_of_a_folder_without_results_exits_2(tmp_path, capsys):
     assert len(err) == 1 and "no results.nc" in err[0]
 
 
-def test_sensitivity_finds_the_parameter_that_drives_the_output():
-    ds = sim.run(SCENARIOS / "minimal.toml", draws=60)
+def test_sensitivity_finds_the_parameter_that_drives_the_output(tmp_path):
+    # Two uncertain parameters: one drives the D5 retrofit outlay, the other a switched-off stream.
+    path = tmp_path / "two_params.toml"
+    path.write_text(textwrap.dedent(f"""
+        extends = "{(SCENARIOS / 'minimal.toml').as_posix()}"
+        name = "two_params"
+        [policy]
+        in_force = ["software.6.*"]
+        [projects.streams."software.6.data_centre_green_retrofit"]
+        arrivals_per_year = 3
+        size_median_cny = {{ dist = "uniform", low = 10_000_000, high = 100_000_000 }}
+        [projects.streams."software.6.compute_centre_conversion"]
+        arrivals_per_year = {{ dist = "uniform", low = 0.0, high = 0.001 }}
+        size_median_cny = 1_000_000
+    """))
+    ds = sim.run(path, draws=60)
     table = sensitivity_table(ds, outputs=["all programmes"], method="delta", seed=1)
     deltas = table[(table["index"] == "delta") & (table["output"] == "fiscal outlay, all programmes")]
-    # The only uncertain parameter of the minimal scenario drives the total outlay.
-    assert list(deltas["parameter"]) == ["projects.streams.hydrogen.6.first_of_kind_domestic.arrivals_per_year"]
-    assert deltas["value"].iloc[0] > 0.1
+    deltas = deltas.set_index("parameter")["value"]
+    driver = "projects.streams.software.6.data_centre_green_retrofit.size_median_cny"
+    idle = "projects.streams.software.6.compute_centre_conversion.arrivals_per_year"
+    assert deltas[driver] > 0.3
+    assert deltas[driver] > 3 * deltas[idle]
 
 
 def test_sensitivity_refuses_too_few_draws():

@@ -29,7 +29,7 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
          'instruments."hydrogen.13.operating_subsidy".share_of_cap_paid: Input should be less than or equal to 1 (got 1.5)')],
     "window_reversed.toml": [
         ("window_reversed.toml",
-         'instruments."hydrogen.13.operating_subsidy": Value error, valid_until (2024-12-31) is before valid_from (2025-01-01)')],
+         'instruments."hydrogen.13.operating_subsidy": valid_until (2024-12-31) is before valid_from (2025-01-01)')],
     "unknown_instrument.toml": [
         ("unknown_instrument.toml",
          "instruments.\"hydrogen.13.operating_subsidi\": unknown instrument id (did you mean 'hydrogen.13.operating_subsidy'?)")],
@@ -59,7 +59,7 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
         ("stream_of_agent_kind.toml", 'projects.streams."hydrogen.13.operating_subsidy": a unit_subsidy is paid by agents')],
     # Several problems: all reported, one line each, each naming the file that set the key.
     "two_problems.toml": [
-        ("two_problems.toml", "horizon: Value error, last_year (=2030) must be >= first_year (=2031)"),
+        ("two_problems.toml", "horizon: last_year (=2030) must be >= first_year (=2031)"),
         ("two_problems.toml", "ensemble.seed: Input should be greater than or equal to 0 (got -1)"),
     ],
     # A bad value set in an extending file is blamed on that file, not on the file it extends ...
@@ -73,7 +73,7 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
 
 # Scenarios whose [firms] section reads a CSV of real firms (sim/scenario/firms_section.py).
 FIRMS_CSV: dict[str, list[tuple[str, str]]] = {
-    "firms_csv_key_missing.toml": [("firms_csv_key_missing.toml", "firms: Value error, source = 'csv' needs csv = \"file.csv\"")],
+    "firms_csv_key_missing.toml": [("firms_csv_key_missing.toml", "firms: source = 'csv' needs csv = \"file.csv\"")],
     "firms_csv_missing_file.toml": [("no_such_firms.csv", "file not found")],
     "firms_csv_negative_revenue.toml": [("firms_csv_negative_revenue.csv", "row 3, column 'revenue_cny': is -5; must be >= 0")],
 }

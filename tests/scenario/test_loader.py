@@ -82,7 +82,7 @@ def test_extends_relative_to_the_file_not_the_working_directory(write_scenario, 
         ('extends = "self.toml"\n', "extends: cycle of includes self.toml -> self.toml"),
         ("[horizon]\nfirst_year = 1999\n", "horizon.first_year: Input should be greater than or equal to 2000 (got 1999)"),
         ("[budget]\ndiscount_rate = 1.0\n", "budget.discount_rate: Input should be less than 1"),
-        ('[macro]\nlpr_1y_percent = { "22" = 3.65 }\n', "macro.lpr_1y_percent: Value error, keys must be years 2000..2100 (got '22')"),
+        ('[macro]\nlpr_1y_percent = { "22" = 3.65 }\n', "macro.lpr_1y_percent: keys must be years 2000..2100 (got '22')"),
         ("[projects.streams.\"hydrogen.6.first_of_kind_domestic\"]\narrivals_per_year = \"many\"\n",
          "arrivals_per_year: expected a number or a distribution table such as "
          "{ dist = \"normal\", mean = 0.05, sd = 0.02 } (dist: uniform, normal, lognormal, triangular) (got 'many')"),

@@ -66,6 +66,7 @@ def step_firms(
     shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
     exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
     srdi_hazard, little_giant_share, this_year_max_age,
+    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0,
 ):
     """Advance firms ``0..n-1`` one year, in place.
 
@@ -79,6 +80,8 @@ def step_firms(
     `stay_up_cny` are recorded; an uncertified firm above size is certified 专精特新 with
     probability `srdi_hazard`, and is then a little giant with probability `little_giant_share`.
     ``support_cny`` (support received last year, CNY) is used and reset to 0.
+    An incubated start-up (flag ``INCUBATED``) of age <= `incubation_years` has its exit hazard
+    multiplied by `incubation_exit_mult` and its log growth raised by `incubation_growth_boost`.
 
     Parameters
     ----------
@@ -102,16 +105,21 @@ def step_firms(
         r0 = max(float(revenue_cny[i]), 1.0)
         # One log serves both size laws: (R / ref)^-x = exp(-x * (ln R - ln ref)).
         log_r0 = math.log(r0)
+        incubating = (f & INCUBATED) != 0 and a <= incubation_years
         if exit_base > 0.0:
             h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
             if exit_peak_min <= a <= exit_peak_max:
                 h *= exit_peak_mult
+            if incubating:
+                h *= incubation_exit_mult
             if uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h:
                 flags[i] = f & ~ALIVE
                 support_cny[i] = 0.0
                 continue
         s = sector[i]
         g = drift_by_sector[s] + elasticity * support_cny[i] / r0
+        if incubating:
+            g += incubation_growth_boost
         support_cny[i] = 0.0
         if sigma_ref > 0.0:
             sig = min(sigma_max, sigma_ref * math.exp(-beta * (log_r0 - log_sigma_ref)))

@@ -209,6 +209,10 @@ class Firms(Component):
             srdi_hazard=p("firms.srdi.certification_hazard", sr.certification_hazard),
             little_giant_share=sr.little_giant_share,
             this_year_max_age=cfg.rewards.this_year_max_age_years,
+            # Incubation effects stay off unless an incubator component sets them.
+            incubation_years=0,
+            incubation_exit_mult=1.0,
+            incubation_growth_boost=0.0,
         )
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
         years = len(model.years)
@@ -296,8 +300,38 @@ class Firms(Component):
         self.loan_rate = p("firms.loans.loan_rate_percent", lc.loan_rate_percent)
 
     # ------------------------------------------------------------------ hooks
+    def set_incubation_effects(self, years: int, exit_multiplier: float, growth_boost: float) -> None:
+        """Make incubated start-ups of age <= `years` exit less and grow faster (incubator component).
+
+        Parameters
+        ----------
+        years : int
+            Years of incubation support after admission.
+        exit_multiplier : float
+            Factor on the exit hazard while incubated (< 1 raises survival).
+        growth_boost : float
+            Added to log revenue growth a year while incubated.
+        """
+        self.growth["incubation_years"] = int(years)
+        self.growth["incubation_exit_mult"] = float(exit_multiplier)
+        self.growth["incubation_growth_boost"] = float(growth_boost)
+
+    def incubated_tally(self, incubation_years: int) -> tuple[int, int, int]:
+        """Incubated start-ups alive in incubation, graduating this year, and alive in all.
+
+        A start-up graduates in the year it completes `incubation_years` of age alive.
+        """
+        st = self.state
+        flags, age = st.flags[: st.n], st.age_years[: st.n]
+        incubated_alive = ((flags & fk.INCUBATED) != 0) & ((flags & fk.ALIVE) != 0)
+        in_incubation = int(np.sum(incubated_alive & (age < incubation_years)))
+        graduating = int(np.sum(incubated_alive & (age == incubation_years)))
+        return in_incubation, graduating, int(np.sum(incubated_alive))
+
     def add_graduates(self, sector_codes: np.ndarray, revenue_cny: np.ndarray) -> None:
-        """Queue incubator graduates to enter at the next step (hook for the incubator component).
+        """Queue incubated start-ups to enter at this year's step, at age 0, flagged ``INCUBATED``.
+
+        Called by the incubator component, which steps before the firms.
 
         Parameters
         ----------

@@ -326,8 +326,14 @@ class HydrogenStations(Component):
         share = self.subsidy.validity_share[yi] if self.subsidy is not None else 0.0
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
+        # A station enrols for the part of the year the subsidy is in force: it weighs the full
+        # rate against its own pricing, sells at most at the cap while enrolled and at its own
+        # price for the rest of the year. Weighing a pro-rated rate against a whole year at the
+        # cap would keep every station out in partial years (2022, 2025 under the baseline).
         price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
-                        self.subsidy is not None, self.cap, self.rate * share, price, enrolled)
+                        self.subsidy is not None and share > 0.0, self.cap, self.rate, price, enrolled)
+        price_enrolled = price.copy()
+        price = np.where(enrolled == 1, share * price_enrolled + (1.0 - share) * own, own)
         selling = op_share > 0
         weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
         sales, unmet = allocate_demand(demand, a.district, capacity_kg, weight, cross)
@@ -337,7 +343,7 @@ class HydrogenStations(Component):
         claimants = np.flatnonzero((enrolled == 1) & (sales > 0.0))
         if claimants.size and self.subsidy is not None:
             # Not pro-rated here: the ledger applies the year's validity share.
-            amounts = np.array([unit_subsidy_under_price_cap(sales[i], price[i], self.rate, self.cap, 1.0)
+            amounts = np.array([unit_subsidy_under_price_cap(sales[i], price_enrolled[i], self.rate, self.cap, 1.0)
                                 for i in claimants])
             subsidy_paid[claimants] = model.ledger.claim(SUBSIDY_ID, year, claimants, amounts)
         if self.reward_program is not None and added.sum() > 0:

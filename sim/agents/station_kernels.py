@@ -135,7 +135,7 @@ def price_and_enrol(
 
     A station compares two operating margins for the year. Staying out: its own price, volume at
     that price. Enrolling: a price no higher than the cap (its own price if already lower), volume
-    at that price, plus the subsidy per kg as far as the year is inside the validity window. It
+    at that price, plus the subsidy per kg while the scheme is in force. It
     enrols when that pays at least as well. Its volume responds to its price relative to the
     market: ``q(p) = q_ref (p / p_market) ** -elasticity``, cut to capacity.
 
@@ -152,7 +152,7 @@ def price_and_enrol(
     scheme_on : bool
         Whether the operating subsidy is in force in the scenario at all.
     price_cap_cny_per_kg, effective_rate_cny_per_kg : float
-        The cap, and the subsidy per kg times the year's share inside validity.
+        The cap, and the subsidy per kg while enrolled.
     price_out, enrolled_out : ndarray
         Filled with the price (CNY/kg) and 1/0 enrolment.
     """

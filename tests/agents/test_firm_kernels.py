@@ -45,9 +45,11 @@ def reference_step(seed, draw, year, st, p):
     r0 = np.maximum(st["revenue"].astype(np.float64), 1.0)
     h = p["exit_base"] * (r0 / p["ref"]) ** (-p["exit_exp"])
     h = np.where((age >= p["peak_min"]) & (age <= p["peak_max"]), h * p["peak_mult"], h)
+    incubating = ((st["flags"] & fk.INCUBATED) != 0) & (age <= p["inc_years"])
+    h = np.where(incubating, h * p["inc_exit"], h)
     exits = alive & (_uniform(_key(seed, draw, i, year, STREAM["firm_exit"])) < h)
     grow = alive & ~exits
-    g = p["drift"][st["sector"]] + p["elasticity"] * st["support"] / r0
+    g = p["drift"][st["sector"]] + p["elasticity"] * st["support"] / r0 + np.where(incubating, p["inc_boost"], 0.0)
     sig = np.minimum(p["sigma_max"], p["sigma_ref"] * (r0 / p["ref"]) ** (-p["beta"]))
     g = g + sig * _laplace(_key(seed, draw, i, year, STREAM["firm_growth"]))
     revenue = np.where(grow, (st["revenue"].astype(np.float64) * np.exp(g)).astype(np.float32), st["revenue"])
@@ -69,7 +71,8 @@ def test_step_kernel_matches_numpy_reference():
         sector=rng.integers(0, 5, n).astype(np.uint8),
         revenue=(1e7 * np.exp(1.5 * rng.standard_normal(n))).astype(np.float32),
         age=rng.integers(0, 20, n).astype(np.int16),
-        flags=(fk.ALIVE | np.where(rng.random(n) < 0.1, fk.SRDI, 0) * 1).astype(np.uint8),
+        flags=(fk.ALIVE | np.where(rng.random(n) < 0.1, fk.SRDI, 0) | np.where(rng.random(n) < 0.2, fk.INCUBATED, 0)
+               ).astype(np.uint8),
         fsy=np.where(rng.random(n) < 0.2, 2019, 0).astype(np.int16),
         f100=np.zeros(n, np.int16),
         support=(rng.random(n) * 1e6).astype(np.float32),
@@ -77,14 +80,15 @@ def test_step_kernel_matches_numpy_reference():
     st["flags"][rng.random(n) < 0.05] = 0  # some already dead
     p = dict(drift=rng.normal(0.05, 0.05, 5), threshold=np.full(5, 2e7), stay_up=1e8, sigma_ref=0.3, ref=2e7,
              beta=0.2, sigma_max=1.0, elasticity=0.7, exit_base=0.08, peak_min=3, peak_max=7, peak_mult=1.5,
-             exit_exp=0.2, srdi=0.1, lg=0.2)
+             exit_exp=0.2, srdi=0.1, lg=0.2, inc_years=3, inc_exit=0.5, inc_boost=0.1)
     want = reference_step(11, 4, 2023, st, p)
     a = {k: v.copy() for k, v in st.items()}
     fai = np.ones(n, np.float32)
     fk.step_firms(11, 4, 2023, n, a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"], fai,
                   a["support"], p["drift"], p["threshold"], p["stay_up"], fk.SHOCK_LAPLACE, p["sigma_ref"], p["ref"],
                   p["beta"], p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"],
-                  p["peak_mult"], p["exit_exp"], p["ref"], p["srdi"], p["lg"], 0)
+                  p["peak_mult"], p["exit_exp"], p["ref"], p["srdi"], p["lg"], 0, p["inc_years"], p["inc_exit"],
+                  p["inc_boost"])
     np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-6)
     # Crossings are decided on the stored float32 revenue: identical unless a value sits on a threshold.
     assert np.array_equal(a["age"], want[1])

@@ -51,3 +51,10 @@ class Component(ABC):
     @abstractmethod
     def step(self, year: int) -> None:
         """Advance one year: update state, file claims, record outputs."""
+
+    def finish_year(self, year: int) -> None:
+        """Called after every component stepped `year` and before the ledger settles it.
+
+        For components that read what the others did in the year (e.g. incubators counting the
+        start-ups that survived the firms' step).
+        """

@@ -96,6 +96,8 @@ class PolicyModel(mesa.Model):
         year = self.years[self.steps - 1]
         for component in self.components:
             component.step(year)
+        for component in self.components:
+            component.finish_year(year)
         self.ledger.settle(year)
 
     def run(self) -> dict[str, np.ndarray]:

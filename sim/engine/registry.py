@@ -15,9 +15,11 @@ def component_classes() -> list[type[Component]]:
     from sim.agents.centres import Centres
     from sim.agents.firms import Firms
     from sim.agents.hydrogen import HydrogenStations
+    from sim.agents.incubators import Incubators
     from sim.agents.projects import ProjectArrivals
 
-    return [ProjectArrivals, HydrogenStations, Firms, Centres]
+    # Incubators admit start-ups before the firms step, so they enter the same year.
+    return [ProjectArrivals, HydrogenStations, Incubators, Firms, Centres]
 
 
 def active_components(scenario: Scenario) -> list[type[Component]]:

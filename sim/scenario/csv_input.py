@@ -132,8 +132,13 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
             if c.name not in index:
                 values[c.name].append(c.default)
                 continue
+            cell = row[index[c.name]]
+            if not c.required and not cell.strip():
+                # An empty cell of an optional column means "not known": the column's default.
+                values[c.name].append(c.default)
+                continue
             try:
-                v = _parse(c, row[index[c.name]])
+                v = _parse(c, cell)
             except ValueError as exc:
                 problems.append(f"{path}: row {r}, column '{c.name}': {exc}")
                 v = c.default

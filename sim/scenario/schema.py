@@ -19,7 +19,7 @@ Top-level tables:
     ``payer``, ``programs`` (glob patterns), ``ceiling_cny_per_year`` and ``rationing``.
 ``[macro]``
     Paths of macro variables by year, e.g. the loan prime rates.
-``[projects]``, ``[firms]``, ``[hydrogen]``, ...
+``[projects]``, ``[firms]``, ``[hydrogen]``, ``[centres]``, ``[incubators]``
     The agents and their behaviour; each section is optional and switched off when absent.
 """
 
@@ -33,6 +33,7 @@ from sim.scenario.base import YEAR_MAX, YEAR_MIN, StrictModel, Year
 from sim.scenario.centres_section import CentresSection
 from sim.scenario.firms_section import FirmsSection
 from sim.scenario.hydrogen_section import HydrogenSection
+from sim.scenario.incubators_section import IncubatorsSection
 from sim.scenario.projects_section import ProjectsSection
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -140,3 +141,4 @@ class Scenario(StrictModel):
     firms: FirmsSection | None = None
     centres: CentresSection | None = None
     hydrogen: HydrogenSection | None = None
+    incubators: IncubatorsSection | None = None

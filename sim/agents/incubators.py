@@ -1,0 +1,190 @@
+"""Hydrogen incubators and incubation service institutions (D7 item 8, L757).
+
+Incubators are Mesa agents over the component's arrays. Every year each operating incubator
+admits a Poisson number of start-ups, which enter the firm population at age 0 flagged
+``INCUBATED``; while incubated (``incubation_years``) they exit less and grow faster (the firm
+kernel applies the effects); those alive at the end of incubation graduate. Money:
+
+``hydrogen.8.benchmark_incubator``
+    paid once when a benchmark incubator is recognised: the share of the cap of its development
+    category (categories drawn by the scenario's weights);
+``hydrogen.8.incubation_service``
+    paid each year to each service institution by the start-ups it graduated that year
+    (award per graduate, cut to the cap by :func:`sim.policy.kinds.capped_grant`).
+
+The firm state keeps no incubator id per firm (it would cost memory for every firm), so an
+institution's graduates are the year's graduates shared in proportion to what each admitted
+``incubation_years`` earlier.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.agents.sectors import load_sectors
+from sim.engine.component import Component
+from sim.engine.outputs import VariableSpec
+from sim.engine.rng import STREAM, uniform_at
+from sim.policy.kinds import capped_grant
+
+__all__ = ["Incubator", "Incubators", "BENCHMARK_ID", "SERVICE_ID", "KIND_BENCHMARK", "KIND_SERVICE"]
+
+BENCHMARK_ID = "hydrogen.8.benchmark_incubator"
+SERVICE_ID = "hydrogen.8.incubation_service"
+KIND_BENCHMARK, KIND_SERVICE = 0, 1
+
+
+class Incubator(mesa.Agent):
+    """One incubator; its state lives in the component's arrays at index `slot`."""
+
+    def __init__(self, model, component: "Incubators", slot: int):
+        super().__init__(model)
+        self.component = component
+        self.slot = slot
+
+    @property
+    def kind(self) -> int:
+        return int(self.component.kind[self.slot])
+
+    @property
+    def opened_year(self) -> int:
+        return int(self.component.opened_year[self.slot])
+
+
+def _poisson(u: float, mean: float) -> int:
+    """Poisson count by inversion of one uniform (small means: admissions a year)."""
+    k, p = 0, np.exp(-mean)
+    cdf = p
+    while u > cdf and k < 10_000:
+        k += 1
+        p *= mean / k
+        cdf += p
+    return k
+
+
+class Incubators(Component):
+    """Incubators admitting start-ups into the firm population, and their grants."""
+
+    section = "incubators"
+
+    @classmethod
+    def check(cls, scenario, policy, source):
+        problems = []
+        sec = scenario.incubators
+        if scenario.firms is None or not scenario.firms.enabled:
+            problems.append(f"{source}: incubators: the start-ups join the firm population; add an enabled [firms] section")
+        sectors = load_sectors().keys
+        if sec.startup_sector not in sectors:
+            problems.append(f"{source}: incubators.startup_sector: unknown sector '{sec.startup_sector}'; "
+                            f"allowed: {', '.join(sectors)}")
+        streams = scenario.projects.streams if scenario.projects is not None else {}
+        for pid in (BENCHMARK_ID, SERVICE_ID):
+            if pid in streams:
+                problems.append(f"{source}: projects.streams.\"{pid}\": paid by the incubators component too; "
+                                "remove the stream (it would be counted twice)")
+        return problems
+
+    @classmethod
+    def variables(cls, scenario, policy):
+        y = ("year",)
+        return [
+            VariableSpec("incubators_operating", y, "incubators", "incubators operating at year end"),
+            VariableSpec("startups_admitted", y, "firms", "start-ups admitted by incubators in the year"),
+            VariableSpec("startups_in_incubation", y, "firms", "incubated start-ups alive and still in incubation"),
+            VariableSpec("incubator_graduates", y, "firms", "start-ups graduating alive in the year"),
+            VariableSpec("incubated_firms_alive", y, "firms", "firms ever incubated and alive at year end"),
+            VariableSpec("incubated_survival_share", y, "1",
+                         "share of the start-ups ever admitted that are alive at year end", fill=np.nan),
+        ]
+
+    def __init__(self, model):
+        super().__init__(model)
+        sec = model.scenario.incubators
+        self.cfg = sec
+        p = model.param
+        self.admissions_mean = p("incubators.admissions_per_incubator", sec.admissions_per_incubator)
+        self.award_per_graduate = p("incubators.service_award_per_graduate_cny", sec.service_award_per_graduate_cny)
+        self.revenue_median = p("incubators.startup_revenue_median_cny", sec.startup_revenue_median_cny)
+        self.exit_multiplier = p("incubators.incubated_exit_multiplier", sec.incubated_exit_multiplier)
+        self.growth_boost = p("incubators.incubated_growth_boost", sec.incubated_growth_boost)
+        self.sector_code = load_sectors().code(sec.startup_sector)
+        first = model.years[0]
+        kinds, opened = [KIND_SERVICE] * sec.service_institutions, [first] * sec.service_institutions
+        for year, count in sorted(sec.benchmark_openings.items()):
+            kinds += [KIND_BENCHMARK] * count
+            opened += [int(year)] * count
+        self.kind = np.array(kinds, dtype=np.int8)
+        self.opened_year = np.array(opened, dtype=np.int64)
+        self.admitted = np.zeros((self.kind.size, len(model.years)), dtype=np.int64)
+        self.agents = [Incubator(model, self, i) for i in range(self.kind.size)]
+        self.categories = list(sec.benchmark_category_weights)
+        w = np.array([sec.benchmark_category_weights[c] for c in self.categories], dtype=np.float64)
+        self.category_cdf = np.cumsum(w / w.sum())
+        self.firms = None
+
+    def _firms(self):
+        if self.firms is None:
+            self.firms = next(c for c in self.model.components if c.section == "firms")
+            self.firms.set_incubation_effects(self.cfg.incubation_years, self.exit_multiplier, self.growth_boost)
+        return self.firms
+
+    def step(self, year: int) -> None:
+        model = self.model
+        yi = year - model.years[0]
+        firms = self._firms()
+        self._pay_benchmark_grants(year)
+        operating = np.flatnonzero(self.opened_year <= year)
+        if self.cfg.random_admissions:
+            counts = np.array([
+                _poisson(uniform_at(model.seed, model.draw, int(i), year, STREAM["incubator"]), self.admissions_mean)
+                for i in operating
+            ], dtype=np.int64)
+        else:
+            counts = np.full(operating.size, int(round(self.admissions_mean)), dtype=np.int64)
+        self.admitted[operating, yi] = counts
+        total = int(counts.sum())
+        if total:
+            sigma = self.cfg.startup_revenue_sigma
+            z = model.rng.standard_normal(total) if sigma > 0 else np.zeros(total)
+            revenue = self.revenue_median * np.exp(sigma * z)
+            firms.add_graduates(np.full(total, self.sector_code, dtype=np.uint8), revenue)
+        model.recorder["incubators_operating"][yi] = operating.size
+        model.recorder["startups_admitted"][yi] = total
+
+    def _pay_benchmark_grants(self, year: int) -> None:
+        program = self.model.policy.get(BENCHMARK_ID)
+        new = np.flatnonzero((self.kind == KIND_BENCHMARK) & (self.opened_year == year))
+        if program is None or new.size == 0:
+            return
+        cap = program.instrument.cap_per_project_cny
+        amounts = []
+        for i in new:
+            u = uniform_at(self.model.seed, self.model.draw, int(i), year, STREAM["incubator"] + 1)
+            category = self.categories[int(np.searchsorted(self.category_cdf, u))]
+            amounts.append(capped_grant(self.cfg.benchmark_category_shares[category] * cap, cap))
+        self.model.ledger.claim(BENCHMARK_ID, year, new, np.array(amounts))
+
+    def finish_year(self, year: int) -> None:
+        """Count the incubated cohort after the firms stepped; pay the service awards."""
+        model = self.model
+        yi = year - model.years[0]
+        in_incubation, graduating, alive = self._firms().incubated_tally(self.cfg.incubation_years)
+        rec = model.recorder
+        rec["startups_in_incubation"][yi] = in_incubation
+        rec["incubator_graduates"][yi] = graduating
+        rec["incubated_firms_alive"][yi] = alive
+        ever = int(self.admitted[:, : yi + 1].sum())
+        rec["incubated_survival_share"][yi] = alive / ever if ever else np.nan
+        program = model.policy.get(SERVICE_ID)
+        cohort = yi - self.cfg.incubation_years
+        if program is None or graduating == 0 or cohort < 0:
+            return
+        services = np.flatnonzero(self.kind == KIND_SERVICE)
+        admitted = self.admitted[:, cohort]
+        if services.size == 0 or admitted.sum() == 0:
+            return
+        graduates = graduating * admitted[services] / admitted.sum()
+        cap = program.instrument.cap_per_project_cny
+        amounts = np.array([capped_grant(self.award_per_graduate * g, cap) for g in graduates])
+        model.ledger.claim(SERVICE_ID, year, services, amounts)

@@ -10,7 +10,7 @@ import xarray as xr
 from sim.analysis.summary import band, fiscal_totals
 from sim.analysis.targets import format_target_table, target_table
 
-__all__ = ["print_run_summary", "format_money_table", "indicator_rows"]
+__all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting_table"]
 
 _MILLION = 1e6
 
@@ -45,6 +45,18 @@ def indicator_rows(ds: xr.Dataset) -> list[tuple[str, float, float, float]]:
     return rows
 
 
+def waiting_table(ds: xr.Dataset) -> str:
+    """Who waits: median claims queued at each year end, by programme (million CNY)."""
+    med = ds["unpaid"].median("draw").transpose("program", "year")
+    years = [int(y) for y in ds["year"].values]
+    lines = ["Queued claims at year end, median by programme (million CNY)",
+             f"  {'programme':52s}" + "".join(f"{y:>9d}" for y in years)]
+    for pid, row in zip(ds["program"].values, med.values):
+        if np.nanmax(row) > 0:
+            lines.append(f"  {str(pid)[:52]:52s}" + "".join(f"{v / _MILLION:9.1f}" for v in row))
+    return "\n".join(lines)
+
+
 def print_run_summary(ds: xr.Dataset, out: Path) -> None:
     """Print the fiscal exposure and indicators of a run, and where its files are."""
     years = f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
@@ -55,9 +67,15 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
     print(format_money_table(f"Fiscal exposure {years} by payer",
                              fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True)))
     unpaid = ds["unpaid"].isel(year=-1).sum("program").values
-    if np.nanmax(unpaid) > 0:
+    if np.nanmax(ds["unpaid"].values) > 0:
         _, p5, p50, p95 = band(unpaid)
         print(f"Unpaid at the end of {years[-4:]} (queued under budget ceilings), million CNY: "
+              f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
+        print(waiting_table(ds))
+    forfeited = ds["forfeited"].sum(["year", "program"]).values
+    if np.nanmax(forfeited) > 0:
+        _, p5, p50, p95 = band(forfeited)
+        print(f"Forfeited by pro-rata rationing {years}, million CNY: "
               f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
     print("Targets")
     print(format_target_table(target_table(ds)))

@@ -64,14 +64,21 @@ class FitParameter(StrictModel):
 
 
 class ObservedTarget(StrictModel):
-    """An observed value of a results variable."""
+    """An observed value of a results variable: given here, or by id from the observed file."""
 
     variable: str
     select: dict[str, str | int | float] = Field(default_factory=dict)
     year: int | None = None
-    value: float
+    observed: str | None = None
+    value: float | None = None
     weight: Annotated[float, Field(gt=0.0)] = 1.0
-    source: str = Field(min_length=1)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _value_or_reference(self):
+        if self.observed is None and (self.value is None or not self.source):
+            raise ValueError("give `value` and `source`, or `observed` (an id of the observed file)")
+        return self
 
 
 class CalibrationConfig(StrictModel):
@@ -83,6 +90,7 @@ class CalibrationConfig(StrictModel):
     method: Literal["nelder-mead", "differential-evolution"] = "nelder-mead"
     max_evaluations: Annotated[int, Field(ge=1, le=100_000)] = 80
     output: str = "fitted.toml"
+    observed_file: str = "observed.toml"
     parameter: list[FitParameter] = Field(min_length=1)
     target: list[ObservedTarget] = Field(min_length=1)
 
@@ -135,6 +143,21 @@ def load_calibration(path: str | Path) -> tuple[CalibrationConfig, Path]:
             _override_for(p.path, 0.0)
         except SimError:
             raise ScenarioError([f"{path}: parameter[{i}].path: '{p.path}' is not a TOML dotted key"]) from None
+    if any(t.observed for t in config.target):
+        observed_path = path.parent / config.observed_file
+        observed, _ = read_toml(observed_path)
+        targets = []
+        for i, t in enumerate(config.target):
+            if t.observed is None:
+                targets.append(t)
+                continue
+            entry = observed.get(t.observed)
+            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
+                close = ", ".join(sorted(observed))
+                raise ScenarioError([f"{path}: target[{i}].observed: '{t.observed}' is not an entry of "
+                                     f"{observed_path} with value and source; entries: {close}"])
+            targets.append(t.model_copy(update={"value": float(entry["value"]), "source": str(entry["source"])}))
+        config = config.model_copy(update={"target": targets})
     return config, scenario_path
 
 

@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing fitted file")
     p.add_argument("--quiet", action="store_true")
 
+    p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=_positive_int("--port"), default=8765)
+
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
     p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup)")
     return parser
@@ -194,6 +199,24 @@ def _cmd_calibrate(args) -> int:
     return 0
 
 
+def _cmd_explore(args) -> int:
+    import os
+    import shutil as _shutil
+
+    from sim.analysis.explore import SCENARIO_ENV
+    from sim.scenario.loader import load_scenario
+
+    load_scenario(args.scenario)  # refuse a bad scenario here, with the usual one-line errors
+    solara = _shutil.which("solara", path=os.path.dirname(sys.executable)) or _shutil.which("solara")
+    if solara is None:
+        raise SimError("sim explore: needs solara (pip install 'mesa[viz]')")
+    env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve())})
+    print(f"serving the explore page of {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
+    os.execve(solara, [solara, "run", "sim.analysis.explore_app", "--host", args.host, "--port", str(args.port),
+                       "--production"], env)
+    return 0
+
+
 def _cmd_report(args) -> int:
     from sim.analysis.report import write_report
 
@@ -241,6 +264,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "report": _cmd_report,
     "calibrate": _cmd_calibrate,
+    "explore": _cmd_explore,
     "sensitivity": _cmd_sensitivity,
 }
 

@@ -35,22 +35,29 @@ LEVERS = {
 
 def _lever_overrides(loaded, operating_subsidy_cny_per_kg, price_cap_cny_per_kg, hydrogen_sunset_year,
                      share_of_cap_paid) -> dict:
-    over: dict = {"instruments": {}}
-    if loaded.policy.get(_SUBSIDY) is not None:
-        over["instruments"][_SUBSIDY] = {
-            "rate_cny_per_kg": float(operating_subsidy_cny_per_kg),
-            "price_cap_cny_per_kg": float(price_cap_cny_per_kg),
-        }
+    """Instrument overrides for the levers that were set (None leaves the scenario's value)."""
     import datetime as dt
 
-    end = dt.date(int(hydrogen_sunset_year), 12, 31)
-    for pid in (_SUBSIDY, _GRANT):
-        program = loaded.policy.get(pid)
-        if program is not None and end >= program.instrument.valid_from:
-            over["instruments"].setdefault(pid, {})["valid_until"] = end
-    for program in loaded.policy.programs:
-        over["instruments"].setdefault(program.id, {})["share_of_cap_paid"] = float(share_of_cap_paid)
-    return over
+    over: dict = {}
+
+    def put(pid: str, key: str, value) -> None:
+        over.setdefault(pid, {})[key] = value
+
+    if loaded.policy.get(_SUBSIDY) is not None:
+        if operating_subsidy_cny_per_kg is not None:
+            put(_SUBSIDY, "rate_cny_per_kg", float(operating_subsidy_cny_per_kg))
+        if price_cap_cny_per_kg is not None:
+            put(_SUBSIDY, "price_cap_cny_per_kg", float(price_cap_cny_per_kg))
+    if hydrogen_sunset_year is not None:
+        end = dt.date(int(hydrogen_sunset_year), 12, 31)
+        for pid in (_SUBSIDY, _GRANT):
+            program = loaded.policy.get(pid)
+            if program is not None and end >= program.instrument.valid_from:
+                put(pid, "valid_until", end)
+    if share_of_cap_paid is not None:
+        for program in loaded.policy.programs:
+            put(program.id, "share_of_cap_paid", float(share_of_cap_paid))
+    return {"instruments": over} if over else {}
 
 
 class ExploreModel(PolicyModel):
@@ -60,19 +67,20 @@ class ExploreModel(PolicyModel):
     ----------
     scenario_path : str
         The scenario file.
-    operating_subsidy_cny_per_kg, price_cap_cny_per_kg : float
+    operating_subsidy_cny_per_kg, price_cap_cny_per_kg : float, optional
         Rate and cap of ``hydrogen.13.operating_subsidy``.
-    hydrogen_sunset_year : int
+    hydrogen_sunset_year : int, optional
         Last year (to 31 December) of the two ``hydrogen.13`` instruments.
-    share_of_cap_paid : float
+    share_of_cap_paid : float, optional
         Share of the cap paid, applied to every instrument in force.
+    A lever left at None keeps the scenario's own value.
     draw : int
         Which draw of the ensemble to step.
     """
 
-    def __init__(self, scenario_path: str | None = None, operating_subsidy_cny_per_kg: float = 10.0,
-                 price_cap_cny_per_kg: float = 30.0, hydrogen_sunset_year: int = 2025,
-                 share_of_cap_paid: float = 1.0, draw: int = 0, **_):
+    def __init__(self, scenario_path: str | None = None, operating_subsidy_cny_per_kg: float | None = None,
+                 price_cap_cny_per_kg: float | None = None, hydrogen_sunset_year: int | None = None,
+                 share_of_cap_paid: float | None = None, draw: int = 0, **_):
         path = Path(scenario_path or os.environ.get(SCENARIO_ENV, "scenarios/minimal.toml"))
         base = load_scenario(path)
         loaded = load_scenario(path, _lever_overrides(base, operating_subsidy_cny_per_kg, price_cap_cny_per_kg,
@@ -117,13 +125,16 @@ def make_page(scenario_path: str):
 
     base = load_scenario(scenario_path)
     subsidy = base.policy.get(_SUBSIDY)
-    defaults = {
-        "operating_subsidy_cny_per_kg": subsidy.instrument.rate_cny_per_kg if subsidy else 0.0,
-        "price_cap_cny_per_kg": (subsidy.instrument.price_cap_cny_per_kg or 30.0) if subsidy else 30.0,
-        "hydrogen_sunset_year": subsidy.instrument.valid_until.year if subsidy else 2025,
-        "share_of_cap_paid": 1.0,
-        "draw": 0,
-    }
+    # Sliders start at the scenario's own values; the middle of the range where it has none.
+    defaults = {name: (lo + hi) / 2 for name, (_, lo, hi, _) in LEVERS.items()}
+    defaults["draw"] = 0
+    defaults["share_of_cap_paid"] = 1.0
+    if subsidy is not None:
+        ins = subsidy.instrument
+        defaults["operating_subsidy_cny_per_kg"] = ins.rate_cny_per_kg
+        if ins.price_cap_cny_per_kg is not None:
+            defaults["price_cap_cny_per_kg"] = ins.price_cap_cny_per_kg
+        defaults["hydrogen_sunset_year"] = ins.valid_until.year
     params = {"scenario_path": scenario_path}
     for name, (label, lo, hi, step) in LEVERS.items():
         params[name] = Slider(label, defaults[name], lo, hi, step)

@@ -25,7 +25,7 @@ import numpy as np
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, uniform_at
+from sim.engine.rng import STREAM, poisson_at, uniform_at
 from sim.policy.kinds import capped_grant
 
 __all__ = ["Incubator", "Incubators", "BENCHMARK_ID", "SERVICE_ID", "KIND_BENCHMARK", "KIND_SERVICE"]
@@ -50,17 +50,6 @@ class Incubator(mesa.Agent):
     @property
     def opened_year(self) -> int:
         return int(self.component.opened_year[self.slot])
-
-
-def _poisson(u: float, mean: float) -> int:
-    """Poisson count by inversion of one uniform (small means: admissions a year)."""
-    k, p = 0, np.exp(-mean)
-    cdf = p
-    while u > cdf and k < 10_000:
-        k += 1
-        p *= mean / k
-        cdf += p
-    return k
 
 
 class Incubators(Component):
@@ -125,7 +114,7 @@ class Incubators(Component):
 
     def _firms(self):
         if self.firms is None:
-            self.firms = next(c for c in self.model.components if c.section == "firms")
+            self.firms = self.model.component("firms")
             self.firms.set_incubation_effects(self.cfg.incubation_years, self.exit_multiplier, self.growth_boost)
         return self.firms
 
@@ -137,7 +126,7 @@ class Incubators(Component):
         operating = np.flatnonzero(self.opened_year <= year)
         if self.cfg.random_admissions:
             counts = np.array([
-                _poisson(uniform_at(model.seed, model.draw, int(i), year, STREAM["incubator"]), self.admissions_mean)
+                poisson_at(model.seed, model.draw, int(i), year, STREAM["incubator"], self.admissions_mean)
                 for i in operating
             ], dtype=np.int64)
         else:

@@ -86,6 +86,19 @@ class PolicyModel(mesa.Model):
             self.parameters[path] = v
         return v
 
+    def component(self, section: str) -> Component:
+        """The active component of a scenario section (e.g. ``"firms"``).
+
+        Raises
+        ------
+        KeyError
+            If that section is not active in the scenario.
+        """
+        for component in self.components:
+            if component.section == section:
+                return component
+        raise KeyError(f"no active [{section}] component in this scenario")
+
     @property
     def year(self) -> int:
         """The year the next ``step()`` simulates."""

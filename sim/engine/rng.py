@@ -22,6 +22,7 @@ __all__ = [
     "poisson",
     "STREAM",
     "uniform_at",
+    "poisson_at",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -125,3 +126,10 @@ def uniform_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64,
     The key stays inside compiled code, so no 64-bit unsigned value crosses into Python.
     """
     return uniform(draw_key(seed, draw, entity, year, stream))
+
+
+@njit(cache=True)
+def poisson_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64, stream: np.int64,
+               mean: float) -> np.int64:
+    """Poisson count for (seed, draw, entity, year, stream), callable from plain Python."""
+    return poisson(draw_key(seed, draw, entity, year, stream), mean)

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["StrictModel", "Year", "YEAR_MIN", "YEAR_MAX", "NonNegative", "Share"]
+__all__ = ["StrictModel", "Year", "YEAR_MIN", "YEAR_MAX", "NonNegative", "Share", "YearTable"]
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+_V = TypeVar("_V")
+
+
+def _check_year_keys(table: dict) -> dict:
+    for key in table:
+        if not key.isdigit() or not YEAR_MIN <= int(key) <= YEAR_MAX:
+            raise ValueError(f"keys must be years {YEAR_MIN}..{YEAR_MAX} (got '{key}')")
+    return table
+
+
+#: A table keyed by year (TOML keys are strings: ``{ "2023" = 37, "2025" = 74 }``).
+YearTable = Annotated[dict[str, _V], AfterValidator(_check_year_keys)]
 
 
 class StrictModel(BaseModel):

@@ -25,7 +25,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import NonNegative, Share, StrictModel
+from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
 from sim.scenario.parameters import Param
 
 __all__ = [
@@ -147,16 +147,9 @@ class PlanConfig(StrictModel):
     """A planned pipeline: stations operating by target years, of which a share gets built."""
 
     enabled: bool
-    stations_by_year: dict[str, Count]
+    stations_by_year: YearTable[Count]
     capacity_kg_per_12h: Annotated[float, Field(gt=0.0)]
     realisation_share: Param
-
-    @model_validator(mode="after")
-    def _years(self):
-        for k in self.stations_by_year:
-            if not k.isdigit():
-                raise ValueError(f"stations_by_year keys must be years (got '{k}')")
-        return self
 
     @property
     def max_stations(self) -> int:
@@ -198,7 +191,7 @@ class FleetConfig(StrictModel):
     stations_for_full_coverage: Annotated[float, Field(gt=0.0)]
     cross_district_coverage: Share
     cross_district_supply_share: Param
-    demonstration_by_year: dict[str, NonNegative]
+    demonstration_by_year: YearTable[NonNegative]
     demonstration_realisation_share: Param
     segments: dict[str, SegmentConfig] = Field(min_length=1)
     fixed_demand_kg_per_year: dict[str, NonNegative] | None = None

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from sim.scenario.base import YEAR_MAX, YEAR_MIN, NonNegative, Share, StrictModel
+from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
 from sim.scenario.parameters import Param
 
 __all__ = ["IncubatorsSection"]
@@ -58,7 +58,7 @@ class IncubatorsSection(StrictModel):
     """
 
     enabled: bool = True
-    benchmark_openings: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
+    benchmark_openings: YearTable[Annotated[int, Field(ge=0, le=1000)]] = Field(default_factory=dict)
     benchmark_category_shares: dict[str, Share] = Field(default_factory=lambda: {"leading": 1.0})
     benchmark_category_weights: dict[str, NonNegative] = Field(default_factory=lambda: {"leading": 1.0})
     service_institutions: Annotated[int, Field(ge=0, le=10_000)] = 0
@@ -71,14 +71,6 @@ class IncubatorsSection(StrictModel):
     incubation_years: Annotated[int, Field(ge=1, le=10)] = 3
     incubated_exit_multiplier: Param = 0.5
     incubated_growth_boost: Param = 0.1
-
-    @field_validator("benchmark_openings")
-    @classmethod
-    def _years(cls, v: dict[str, int]) -> dict[str, int]:
-        for k in v:
-            if not k.isdigit() or not YEAR_MIN <= int(k) <= YEAR_MAX:
-                raise ValueError(f"keys must be years {YEAR_MIN}..{YEAR_MAX} (got '{k}')")
-        return v
 
     @model_validator(mode="after")
     def _categories(self):

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from sim.scenario.base import YEAR_MAX, YEAR_MIN, StrictModel, Year
+from sim.scenario.base import StrictModel, Year, YearTable
 from sim.scenario.centres_section import CentresSection
 from sim.scenario.firms_section import FirmsSection
 from sim.scenario.hydrogen_section import HydrogenSection
@@ -37,6 +37,9 @@ from sim.scenario.incubators_section import IncubatorsSection
 from sim.scenario.projects_section import ProjectsSection
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
+
+
+Percent = Annotated[float, Field(ge=0.0, le=100.0)]
 
 
 class Horizon(StrictModel):
@@ -97,16 +100,8 @@ class Budget(StrictModel):
 class Macro(StrictModel):
     """Macro-economic paths by year; a year missing from a path takes the last earlier value."""
 
-    lpr_1y_percent: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = Field(default_factory=dict)
-    lpr_5y_percent: dict[str, Annotated[float, Field(ge=0.0, le=100.0)]] = Field(default_factory=dict)
-
-    @field_validator("lpr_1y_percent", "lpr_5y_percent")
-    @classmethod
-    def _years_are_years(cls, v: dict[str, float]) -> dict[str, float]:
-        for k in v:
-            if not k.isdigit() or not YEAR_MIN <= int(k) <= YEAR_MAX:
-                raise ValueError(f"keys must be years {YEAR_MIN}..{YEAR_MAX} (got '{k}')")
-        return v
+    lpr_1y_percent: YearTable[Percent] = Field(default_factory=dict)
+    lpr_5y_percent: YearTable[Percent] = Field(default_factory=dict)
 
     def path(self, name: str, years: list[int]) -> list[float]:
         """Values of a path for the given years, carried forward from the last earlier year.

@@ -51,7 +51,7 @@ def run_firms(tmp_path: Path, rows: list[str], body: str = "", graduates=None, *
     loaded = load_scenario(path)
     model = PolicyModel(loaded.scenario, loaded.policy, 0)
     if graduates is not None:
-        firms = next(c for c in model.components if c.section == "firms")
+        firms = model.component("firms")
         for year, codes, revenue in graduates:
             while model.years[model.steps] < year:
                 model.step()

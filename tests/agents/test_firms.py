@@ -36,7 +36,7 @@ def test_exactly_20m_counts_as_above_size(tmp_path):
     body = f"[firms.behaviour.advanced_manufacturing]\ndrift = {math.log(2.0)}\n"
     loaded, model, out = run_firms(tmp_path, ["M1,advanced_manufacturing,10000000,6,0,0,0,0,0,0"], body,
                                    last_year=2023)
-    firms = next(c for c in model.components if c.section == "firms")
+    firms = model.component("firms")
     assert firms.state.revenue_cny[0] == np.float32(40_000_000.0)
     assert out["upscaled"][0, 0] == 1
     assert committed(loaded, out, "scaleup.2.first_above_size_last_year")[1] == 300_000.0

@@ -123,7 +123,12 @@ class ProjectArrivals(Component):
             program, cfg = s["program"], s["config"]
             ins = program.instrument
             rng = _stream_rng(model.seed, model.draw, program.id, year)
-            n = int(rng.poisson(s["rate"])) if program.validity_share[yi] > 0.0 else 0
+            if program.validity_share[yi] <= 0.0:
+                n = 0
+            elif cfg.random_arrivals:
+                n = int(rng.poisson(s["rate"]))
+            else:
+                n = int(round(s["rate"]))
             sizes = self._sizes(rng, n, s["size_median"], cfg.size_sigma)
             recipients = np.arange(s["next_recipient"], s["next_recipient"] + n, dtype=np.int64)
             s["next_recipient"] += n

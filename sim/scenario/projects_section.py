@@ -27,7 +27,8 @@ class ProjectStream(StrictModel):
     Attributes
     ----------
     arrivals_per_year : Param
-        Mean number of approved projects a year (Poisson), before pro-rating by validity.
+        Mean number of approved projects a year (Poisson), before pro-rating by validity; with
+        ``random_arrivals = false``, the number itself (rounded) every year.
     size_median_cny : Param
         Median of the project's base amount, CNY: the investment, contract or lease for cost
         shares, the loan for interest subsidies, the amount asked for capped grants.
@@ -42,6 +43,7 @@ class ProjectStream(StrictModel):
     """
 
     arrivals_per_year: Param
+    random_arrivals: bool = True
     size_median_cny: Param = 0.0
     size_sigma: NonNegative = 0.0
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)

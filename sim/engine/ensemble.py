@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -41,6 +43,18 @@ def layout_of(loaded: LoadedScenario) -> EnsembleLayout:
     scenario, policy = loaded.scenario, loaded.policy
     specs = ledger_variables() + [v for cls in active_components(scenario) for v in cls.variables(scenario, policy)]
     return EnsembleLayout(specs, coordinates(scenario, policy))
+
+
+def _process_context():
+    """Spawned workers (clean, no inherited threads), or forked ones when the main program is not a file.
+
+    A spawned worker re-imports the main program; a program read from standard input
+    (``python - <<EOF``) cannot be, so there the workers are forked instead.
+    """
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None and not os.path.exists(main_file):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
@@ -159,7 +173,7 @@ def run_draws(
         for i in todo:
             _finish(i, run_chunk(loaded, chunks[i]))
     else:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _process_context()
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             futures = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
             for fut in cf.as_completed(futures):

@@ -58,14 +58,14 @@ def write_plots(ds: xr.Dataset, folder: Path) -> list[Path]:
         written.append(path)
     if "outlay_by_payer" in ds:
         med = ds["outlay_by_payer"].median("draw").transpose("year", "payer").values / 1e6
-        fig, ax = plt.subplots(figsize=(8, 4.5))
+        fig, ax = plt.subplots(figsize=(11, 4.5))
         bottom = np.zeros(len(years))
         for j, payer in enumerate(ds["payer"].values):
             ax.bar(years, med[:, j], bottom=bottom, label=payer_english(str(payer)))
             bottom += med[:, j]
         ax.set_title("Median outlay by payer (million CNY)")
         ax.set_xlabel("year")
-        ax.legend(fontsize=7, loc="upper right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
         fig.tight_layout()
         path = folder / "outlay_by_payer.png"
         fig.savefig(path, dpi=110)

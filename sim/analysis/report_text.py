@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,18 @@ __all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting
 _MILLION = 1e6
 
 
+def _pad(text: str, width: int) -> str:
+    """Cut or pad to a display width (Chinese characters take two columns in a terminal)."""
+    out, used = "", 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used + w > width:
+            break
+        out += ch
+        used += w
+    return out + " " * (width - used)
+
+
 def format_money_table(title: str, nominal, pv) -> str:
     """Rows of label with nominal and present-value P5/P50/P95 in million CNY."""
     lines = [title, f"  {'':52s} {'nominal, million CNY':>32s}   {'present value, million CNY':>32s}",
@@ -23,7 +36,7 @@ def format_money_table(title: str, nominal, pv) -> str:
         if a["label"] != "all" and a["p95"] == 0.0:
             continue
         lines.append(
-            f"  {a['label'][:52]:52s} {a['p5'] / _MILLION:10.2f} {a['p50'] / _MILLION:10.2f} {a['p95'] / _MILLION:10.2f}"
+            f"  {_pad(a['label'], 52)} {a['p5'] / _MILLION:10.2f} {a['p50'] / _MILLION:10.2f} {a['p95'] / _MILLION:10.2f}"
             f"   {b['p5'] / _MILLION:10.2f} {b['p50'] / _MILLION:10.2f} {b['p95'] / _MILLION:10.2f}"
         )
     return "\n".join(lines)

@@ -92,9 +92,9 @@ def sensitivity_table(
         if np.nanstd(y) == 0 or np.isnan(y).any():
             continue
         if method == "delta":
-            # SALib reports its bin merging by print and warning: notices, not problems.
-            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            # SALib reports its bin merging by print and warning (resetting the filters itself):
+            # notices, not problems, so they are recorded and dropped.
+            with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(record=True):
                 res = delta.analyze(problem, X, y, num_resamples=50, seed=seed, print_to_console=False)
             key = "delta" if "delta" in res else "delta_raw"  # SALib >= 1.5 names the classic estimator delta_raw
             for j, name in enumerate(chosen):

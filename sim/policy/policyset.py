@@ -198,7 +198,10 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                 loc = ".".join(str(p) for p in e["loc"][1:])
                 where = f"instruments.\"{ins_id}\"" + (f".{loc}" if loc else "")
                 given = "" if not loc or isinstance(e.get("input"), (dict, list)) else f" (got {e.get('input')!r})"
-                problems.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')}{given}")
+                msg = e["msg"].removeprefix("Value error, ")
+                if e["type"] == "date_type" and isinstance(e.get("input"), str):
+                    msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
+                problems.append(f"{source}: {where}: {msg}{given}")
             continue
         if len(good) != len(override):
             continue

@@ -28,6 +28,10 @@ YearTable = Annotated[dict[str, _V], AfterValidator(_check_year_keys)]
 
 
 class StrictModel(BaseModel):
-    """Unknown keys, NaN and infinity are errors; values are frozen once validated."""
+    """Unknown keys, wrong types, NaN and infinity are errors; values are frozen once validated.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    Types are strict (``true`` is not a number, ``"3"`` is not an integer); a whole number is
+    accepted where a decimal one is expected.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)

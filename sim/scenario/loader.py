@@ -244,6 +244,8 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] in ("finite_number",):
             msg = "must be a finite number (NaN and infinity are not allowed)"
+        elif e["type"] in ("date_type", "date_parsing") and isinstance(e.get("input"), str):
+            msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
         given = e.get("input")
         shown = "" if isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
         lines.append(f"{source}: {where}: {msg}{shown}")

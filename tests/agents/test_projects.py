@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -68,7 +70,7 @@ def test_no_arrivals_outside_validity_and_pro_rating_inside():
 def test_interest_subsidy_over_the_loan_term():
     pid = "software.9.major_project_loan_interest"  # up to the 5-year LPR, <= 3 years
     stream = {"arrivals_per_year": 2, "size_median_cny": 30_000_000, "loan_rate_percent": 4.3, "loan_term_years": 3}
-    extra = {"macro": {"lpr_5y_percent": {"2022": 4.0}}, "instruments": {pid: {"valid_until": "2030-12-31"}}}
+    extra = {"macro": {"lpr_5y_percent": {"2022": 4.0}}, "instruments": {pid: {"valid_until": dt.date(2030, 12, 31)}}}
     model = run_model(tables(pid, stream, horizon=(2023, 2026), extra=extra))
     n = counts(model, pid)
     i = model.policy.get(pid).index

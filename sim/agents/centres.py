@@ -112,11 +112,6 @@ class Centres(Component):
                 f"{source}: centres.milestone_interval_years: {sec.milestone_interval_years:g} is above the "
                 f"{ins.milestone_interval_years_max:g}-year maximum between milestones (Art.14, L192)"
             )
-        for name in ("pass_probability", "rectification_pass_probability"):
-            v = getattr(sec, name)
-            lo, hi = (v, v) if isinstance(v, (int, float)) else v.bounds()
-            if lo < 0.0 or hi > 1.0:
-                problems.append(f"{source}: centres.{name}: a probability must lie in [0, 1] (got {lo:g}..{hi:g})")
         return problems
 
     @classmethod

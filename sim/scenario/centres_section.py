@@ -21,7 +21,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import StrictModel, Year
-from sim.scenario.parameters import Param
+from sim.scenario.parameters import NonNegativeParam, Param, ShareParam
 
 __all__ = ["CentresSection"]
 
@@ -60,11 +60,11 @@ class CentresSection(StrictModel):
     count: Annotated[int, Field(ge=0, le=1000)] = 6
     first_start_year: Year = 2023
     starts_per_year: Annotated[int, Field(ge=1)] = 2
-    city_funding_cny: Param = 100_000_000.0
-    matching_ratio: Param = 0.2
+    city_funding_cny: NonNegativeParam = 100_000_000.0
+    matching_ratio: NonNegativeParam = 0.2
     cycle_years: Annotated[int, Field(ge=1, le=20)] = 5
     extension_approved: bool = False
     milestone_interval_years: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
-    pass_probability: Param = 0.85
-    rectification_pass_probability: Param = 0.6
-    ip_income_cny_per_year: Param = 0.0
+    pass_probability: ShareParam = 0.85
+    rectification_pass_probability: ShareParam = 0.6
+    ip_income_cny_per_year: NonNegativeParam = 0.0

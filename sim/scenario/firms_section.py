@@ -24,7 +24,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.base import NonNegative, Share, StrictModel
-from sim.scenario.parameters import Param
+from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam, ShareParam
 
 __all__ = [
     "SectorPopulation",
@@ -67,7 +67,7 @@ class SectorPopulation(StrictModel):
     count: Count
     above_size_count: Count = 0
     above_100m_count: Count = 0
-    body_median_cny: Param = 3_000_000.0
+    body_median_cny: PositiveParam = 3_000_000.0
     body_sigma: NonNegative = 1.2
 
     @model_validator(mode="after")
@@ -100,8 +100,8 @@ class SectorBehaviour(StrictModel):
     """
 
     drift: Param = 0.0
-    entry_per_year: Param = 0.0
-    entrant_revenue_median_cny: Param = 2_000_000.0
+    entry_per_year: CountRateParam = 0.0
+    entrant_revenue_median_cny: PositiveParam = 2_000_000.0
     entrant_revenue_sigma: NonNegative = 1.0
 
 
@@ -129,9 +129,9 @@ class GrowthConfig(StrictModel):
     """
 
     shocks: Literal["laplace", "normal"] = "laplace"
-    volatility_at_reference: Param = 0.25
+    volatility_at_reference: NonNegativeParam = 0.25
     reference_revenue_cny: PositiveFloat = 20_000_000.0
-    size_beta: Param = 0.20
+    size_beta: NonNegativeParam = 0.20
     max_volatility: NonNegative = 1.0
     support_elasticity: Param = 0.5
 
@@ -158,7 +158,7 @@ class ExitConfig(StrictModel):
     """
 
     enabled: bool = True
-    base_hazard: Param = 0.065
+    base_hazard: ShareParam = 0.065
     peak_age_min_years: Annotated[int, Field(ge=0, le=200)] = 3
     peak_age_max_years: Annotated[int, Field(ge=0, le=200)] = 7
     peak_multiplier: NonNegative = 1.5
@@ -182,7 +182,7 @@ class SrdiConfig(StrictModel):
         Share of the starting above-size firms already certified. Derived: 5,360 / ~42,000 = 0.13.
     """
 
-    certification_hazard: Param = 0.025
+    certification_hazard: ShareParam = 0.025
     little_giant_share: Share = 0.11
     initial_share_above_size: Share = 0.13
 
@@ -247,11 +247,11 @@ class LoansConfig(StrictModel):
     """
 
     enabled: bool = True
-    investment_to_revenue: Param = 0.08
+    investment_to_revenue: NonNegativeParam = 0.08
     min_fixed_asset_investment_cny: NonNegative | None = None
-    borrow_probability: Param = 0.15
-    loan_to_investment: Param = 0.6
-    loan_rate_percent: Param = 4.3
+    borrow_probability: ShareParam = 0.15
+    loan_to_investment: NonNegativeParam = 0.6
+    loan_rate_percent: NonNegativeParam = 4.3
     term_years: Annotated[int, Field(ge=1, le=30)] = 3
     programs: dict[str, LoanProgram] = Field(default_factory=dict)
 

@@ -26,7 +26,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
-from sim.scenario.parameters import Param
+from sim.scenario.parameters import ChangeParam, NonNegativeParam, Param, PositiveParam, ShareParam
 
 __all__ = [
     "District",
@@ -102,25 +102,25 @@ class StationsConfig(StrictModel):
 class StationEconomics(StrictModel):
     """Costs and pricing behaviour of stations (CNY, kg, years); see the defaults file for sources."""
 
-    capex_ref_cny: Param
+    capex_ref_cny: NonNegativeParam
     capex_ref_kg_per_day: Annotated[float, Field(gt=0.0)]
     capex_scale_exponent: Annotated[float, Field(ge=0.0, le=1.5)]
-    land_cny: Param
+    land_cny: NonNegativeParam
     life_years: Annotated[int, Field(ge=1, le=60)]
-    discount_rate: Param
-    fixed_opex_share_of_capex: Param
-    variable_opex_cny_per_kg: Param
-    production_cost_cny_per_kg: Param
-    production_cost_change_per_year: Param
+    discount_rate: NonNegativeParam
+    fixed_opex_share_of_capex: NonNegativeParam
+    variable_opex_cny_per_kg: NonNegativeParam
+    production_cost_cny_per_kg: NonNegativeParam
+    production_cost_change_per_year: ChangeParam
     trailer_fixed_cny_per_kg: NonNegative
     trailer_cny_per_kg_km: NonNegative
     trailer_distance_km_low: NonNegative
     trailer_distance_km_high: NonNegative
     dispensing_days_per_12h_rating: Annotated[float, Field(gt=0.0)]
-    availability: Param
-    markup_share: Param
+    availability: ShareParam
+    markup_share: NonNegativeParam
     pricing_utilisation_floor: Annotated[float, Field(gt=0.0, le=1.0)]
-    price_elasticity: Param
+    price_elasticity: NonNegativeParam
     mothball_after_loss_years: PositiveInt
     close_after_mothball_years: PositiveInt
 
@@ -138,8 +138,8 @@ class InvestmentConfig(StrictModel):
     max_new_stations: Count
     max_new_per_year: Count
     capacity_options_kg_per_12h: list[Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
-    hurdle_share_of_capex: Param
-    lead_time_months: Param
+    hurdle_share_of_capex: NonNegativeParam
+    lead_time_months: NonNegativeParam
     lead_time_sigma: NonNegative
 
 
@@ -149,7 +149,7 @@ class PlanConfig(StrictModel):
     enabled: bool
     stations_by_year: YearTable[Count]
     capacity_kg_per_12h: Annotated[float, Field(gt=0.0)]
-    realisation_share: Param
+    realisation_share: ShareParam
 
     @property
     def max_stations(self) -> int:
@@ -160,15 +160,15 @@ class PlanConfig(StrictModel):
 class SegmentConfig(StrictModel):
     """A fuel-cell vehicle segment (consumption, use, market, costs against diesel)."""
 
-    kg_per_100km: Param
-    km_per_year: Param
-    diesel_l_per_100km: Param
+    kg_per_100km: NonNegativeParam
+    km_per_year: NonNegativeParam
+    diesel_l_per_100km: NonNegativeParam
     initial_vehicles: NonNegative
-    replacement_market_per_year: Param
-    max_adoption_share: Param
-    tco_scale: Param
+    replacement_market_per_year: NonNegativeParam
+    max_adoption_share: ShareParam
+    tco_scale: PositiveParam
     fcv_premium_cny: Param
-    premium_change_per_year: Param
+    premium_change_per_year: ChangeParam
     diesel_vehicle_cny: NonNegative
     demonstration_share: Share
 
@@ -183,16 +183,16 @@ class FleetConfig(StrictModel):
 
     adoption: bool
     retirement: bool
-    diesel_price_cny_per_l: Param
-    willingness_over_parity: Param
-    initial_price_cny_per_kg: Param
+    diesel_price_cny_per_l: NonNegativeParam
+    willingness_over_parity: NonNegativeParam
+    initial_price_cny_per_kg: NonNegativeParam
     vehicle_life_years: Annotated[int, Field(ge=1, le=40)]
     discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)]
     stations_for_full_coverage: Annotated[float, Field(gt=0.0)]
     cross_district_coverage: Share
-    cross_district_supply_share: Param
+    cross_district_supply_share: ShareParam
     demonstration_by_year: YearTable[NonNegative]
-    demonstration_realisation_share: Param
+    demonstration_realisation_share: ShareParam
     segments: dict[str, SegmentConfig] = Field(min_length=1)
     fixed_demand_kg_per_year: dict[str, NonNegative] | None = None
 

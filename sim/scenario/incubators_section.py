@@ -17,7 +17,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
-from sim.scenario.parameters import Param
+from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam
 
 __all__ = ["IncubatorsSection"]
 
@@ -62,14 +62,14 @@ class IncubatorsSection(StrictModel):
     benchmark_category_shares: dict[str, Share] = Field(default_factory=lambda: {"leading": 1.0})
     benchmark_category_weights: dict[str, NonNegative] = Field(default_factory=lambda: {"leading": 1.0})
     service_institutions: Annotated[int, Field(ge=0, le=10_000)] = 0
-    service_award_per_graduate_cny: Param = 50_000.0
-    admissions_per_incubator: Param = 8.0
+    service_award_per_graduate_cny: NonNegativeParam = 50_000.0
+    admissions_per_incubator: CountRateParam = 8.0
     random_admissions: bool = True
     startup_sector: str = "hydrogen"
-    startup_revenue_median_cny: Param = 1_000_000.0
+    startup_revenue_median_cny: PositiveParam = 1_000_000.0
     startup_revenue_sigma: NonNegative = 0.8
     incubation_years: Annotated[int, Field(ge=1, le=10)] = 3
-    incubated_exit_multiplier: Param = 0.5
+    incubated_exit_multiplier: NonNegativeParam = 0.5
     incubated_growth_boost: Param = 0.1
 
     @model_validator(mode="after")

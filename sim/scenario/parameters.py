@@ -23,9 +23,12 @@ import zlib
 from typing import Annotated, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value", "param_rng"]
+__all__ = [
+    "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value", "param_rng",
+    "param_in", "NonNegativeParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam",
+]
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
@@ -121,6 +124,42 @@ class Triangular(_Dist):
 Distribution = Annotated[Union[Uniform, Normal, LogNormal, Triangular], Field(discriminator="dist")]
 #: A behavioural parameter: a fixed number or a distribution.
 Param = Union[Finite, Distribution]
+
+
+def param_in(low: float, high: float, allowed: str, low_open: bool = False) -> AfterValidator:
+    """A check that a parameter, fixed or drawn, stays within [low, high] (or (low, high]).
+
+    A distribution is checked by its support, so a normal that could go below a bound of 0 is
+    refused (truncate it with ``low``/``high``).
+    """
+
+    def check(value):
+        lo, hi = (value, value) if isinstance(value, (int, float)) else value.bounds()
+        # A lognormal's support is open at 0: it never takes the value 0 itself.
+        open_support = getattr(value, "dist", None) == "lognormal"
+        below = lo <= low if (low_open and not open_support) else lo < low
+        if below or hi > high:
+            if isinstance(value, (int, float)):
+                raise ValueError(f"{value:g} is out of range; allowed: {allowed}")
+            raise ValueError(
+                f"a {value.dist} distribution here can take values in [{lo:g}, {hi:g}]; allowed: {allowed}"
+                + (" (truncate it with low/high)" if value.dist == "normal" else "")
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+#: A parameter that cannot be negative (amounts, counts, rates of use, probabilities' scales).
+NonNegativeParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0")]
+#: A parameter that must be above zero (medians of sizes, scales).
+PositiveParam = Annotated[Param, param_in(0.0, math.inf, "values > 0", low_open=True)]
+#: A share or a probability.
+ShareParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1]")]
+#: A mean count a year (Poisson), bounded so a draw stays a sane integer.
+CountRateParam = Annotated[Param, param_in(0.0, 1e6, "values in [0, 1,000,000]")]
+#: A yearly rate of change: never below -100%.
+ChangeParam = Annotated[Param, param_in(-1.0, math.inf, "values >= -1 (-100% a year)")]
 
 
 def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:

@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import NonNegative, StrictModel
-from sim.scenario.parameters import Param
+from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param
 
 __all__ = ["ProjectStream", "ProjectsSection"]
 
@@ -42,12 +42,12 @@ class ProjectStream(StrictModel):
         Years over which a loan is repaid in equal instalments (interest subsidies only).
     """
 
-    arrivals_per_year: Param
+    arrivals_per_year: CountRateParam
     random_arrivals: bool = True
-    size_median_cny: Param = 0.0
+    size_median_cny: NonNegativeParam = 0.0
     size_sigma: NonNegative = 0.0
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)
-    loan_rate_percent: Param = 4.3
+    loan_rate_percent: NonNegativeParam = 4.3
     loan_term_years: Annotated[int, Field(ge=1, le=30)] = 3
 
 

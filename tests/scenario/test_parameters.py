@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,3 +80,37 @@ def test_draws_are_reproducible_and_keyed_by_path():
     np.testing.assert_array_equal(a, samples(dist, n=20, path="firms.growth.drift"))
     assert not np.array_equal(a, samples(dist, n=20, path="firms.growth.sd"))
     assert len(set(a)) == 20
+
+
+@pytest.mark.parametrize("key,value,fragment", [
+    ('projects.streams."software.6.data_centre_green_retrofit".arrivals_per_year', "-1",
+     "-1 is out of range; allowed: values in [0, 1,000,000]"),
+    ('projects.streams."software.6.data_centre_green_retrofit".arrivals_per_year', "1e300",
+     "allowed: values in [0, 1,000,000]"),
+    ('projects.streams."software.6.data_centre_green_retrofit".arrivals_per_year',
+     '{ dist = "normal", mean = 2, sd = 1 }', "a normal distribution here can take values in [-inf, inf]; "
+     "allowed: values in [0, 1,000,000] (truncate it with low/high)"),
+    ("centres.pass_probability", "1.5", "1.5 is out of range; allowed: values in [0, 1]"),
+    ("centres.ip_income_cny_per_year", "-1", "allowed: values >= 0"),
+    ("incubators.startup_revenue_median_cny", "0", "0 is out of range; allowed: values > 0"),
+])
+def test_parameters_outside_their_domain_are_refused(tmp_path, key, value, fragment):
+    from sim.errors import ScenarioError
+    from sim.scenario.loader import load_scenario
+
+    path = tmp_path / "domain.toml"
+    base = (Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml").as_posix()
+    path.write_text(f'extends = "{base}"\nname = "domain"\n{key} = {value}\n')
+    with pytest.raises(ScenarioError, match=re.escape(fragment)):
+        load_scenario(path)
+
+
+def test_lognormal_is_strictly_positive_for_positive_parameters(tmp_path):
+    from sim.scenario.loader import load_scenario
+
+    path = tmp_path / "ok.toml"
+    base = (Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml").as_posix()
+    path.write_text(f'extends = "{base}"\nname = "ok"\n'
+                    'projects.streams."software.6.data_centre_green_retrofit".size_median_cny = '
+                    '{ dist = "lognormal", median = 4e7, sigma = 0.5 }\n')
+    load_scenario(path)

@@ -7,6 +7,7 @@ outputs are staged beside the target folder and renamed into place only when com
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from sim.errors import SimError
 __all__ = ["main", "build_parser"]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -161,8 +163,14 @@ def _cmd_run(args) -> int:
     if not args.quiet and sys.stderr.isatty():
         def progress(done: int, total: int) -> None:
             print(f"\r{done}/{total} draws", end="" if done < total else "\n", file=sys.stderr, flush=True)
-    ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, checkpoint, progress)
-    write_outputs(ds, out, staging, args.force)
+    try:
+        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, checkpoint, progress)
+        write_outputs(ds, out, staging, args.force)
+    except KeyboardInterrupt:
+        raise  # the finished draws stay in the staging folder for --resume
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if not args.quiet:
         print_run_summary(ds, out)
     return 0
@@ -280,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug, not bad input: one line, and the traceback on request
+        if os.environ.get("SIM_DEBUG"):
+            raise
+        print(f"sim: internal error ({type(exc).__name__}: {exc}); no output was written. This is a bug: "
+              "please report it with the scenario; SIM_DEBUG=1 shows the traceback", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +14,8 @@ import sim.engine.ensemble as ensemble
 from sim.cli import main
 from sim.errors import SimError
 from sim.policy.gazette import load_gazette
+
+MINIMAL_FOR_CLI = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.toml"
 
 
 def run_cli(capsys, *argv):
@@ -193,3 +196,25 @@ def test_compare_needs_two_and_distinct_names(capsys, minimal_path, tmp_path):
     code, _, err = run_cli(capsys, "compare", minimal_path, minimal_path, "--draws", "1", "--out", tmp_path / "c")
     assert code == 2 and "scenario names repeat (minimal, minimal)" in one_line(err)
     assert not (tmp_path / "c").exists()
+
+
+def test_failed_run_leaves_no_staging_folder(tmp_path, capsys):
+    from sim.cli import main
+
+    out = tmp_path / "sched"
+    code = main(["run", str(MINIMAL_FOR_CLI), "--draws", "2", "--scheduler", "tcp://127.0.0.1:1", "--out", str(out)])
+    assert code == 2
+    assert not out.exists() and not (tmp_path / ".sched.partial").exists()
+
+
+def test_unexpected_error_is_one_line_without_traceback(tmp_path, capsys, monkeypatch):
+    from sim.cli import main
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("sim.analysis.results.run_scenario", broken)
+    code = main(["run", str(MINIMAL_FOR_CLI), "--draws", "2", "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and "internal error (ZeroDivisionError" in err[0]
+    assert not (tmp_path / "x").exists() and not (tmp_path / ".x.partial").exists()

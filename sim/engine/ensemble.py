@@ -9,6 +9,7 @@ stopped.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import multiprocessing
 import os
 import sys
@@ -75,6 +76,34 @@ def _chunks(n_draws: int, chunk_size: int) -> list[list[int]]:
     return [list(range(i, min(i + chunk_size, n_draws))) for i in range(0, n_draws, chunk_size)]
 
 
+def _check_manifest(folder: Path, loaded: LoadedScenario, n_draws: int) -> None:
+    """Saved chunks are reused only for the same scenario bytes, seed, draw count and version.
+
+    Raises
+    ------
+    SimError
+        If the folder holds draws of another run.
+    """
+    from sim.analysis.results import package_version
+
+    want = {"scenario_sha256": loaded.sha256, "seed": int(loaded.scenario.ensemble.seed), "draws": int(n_draws),
+            "sim_version": package_version()}
+    path = folder / "manifest.json"
+    if path.is_file():
+        have = json.loads(path.read_text())
+        diff = [f"{k} {have.get(k)!r}, not {v!r}" for k, v in want.items() if have.get(k) != v]
+        if diff:
+            raise SimError(f"--resume: the draws saved in {folder} were made with {'; '.join(diff)}; "
+                           "rerun without --resume")
+        return
+    if any(folder.glob("chunk_*.npz")):
+        raise SimError(f"--resume: {folder} holds draws without a record of their scenario and seed; "
+                       "rerun without --resume")
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(want, indent=1))
+    tmp.replace(path)
+
+
 def _save_chunk(folder: Path, draws: list[int], arrays: dict[str, np.ndarray], params: list[dict]) -> None:
     names = sorted({k for p in params for k in p})
     table = np.array([[p.get(k, np.nan) for k in names] for p in params], dtype=np.float64).reshape(len(params), -1)
@@ -138,6 +167,7 @@ def run_draws(
     results: dict[int, tuple[dict, list]] = {}
     if checkpoint is not None:
         checkpoint.mkdir(parents=True, exist_ok=True)
+        _check_manifest(checkpoint, loaded, n_draws)
         for i, draws in enumerate(chunks):
             path = checkpoint / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz"
             if path.is_file():

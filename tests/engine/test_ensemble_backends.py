@@ -45,3 +45,17 @@ def test_unreachable_scheduler_is_a_clear_error(loaded):
 
     with pytest.raises(SimError, match="--scheduler: cannot reach a Dask scheduler at tcp://127.0.0.1:1"):
         run_draws(loaded, 2, scheduler="tcp://127.0.0.1:1")
+
+
+def test_resume_refuses_draws_of_another_seed(loaded, tmp_path):
+    from dataclasses import replace
+
+    from sim.errors import SimError
+
+    run_draws(loaded, 4, chunk_size=2, checkpoint=tmp_path)
+    other = replace(loaded, scenario=loaded.scenario.model_copy(
+        update={"ensemble": loaded.scenario.ensemble.model_copy(update={"seed": 99})}))
+    with pytest.raises(SimError, match=r"--resume: the draws saved in .* were made with seed 7, not 99"):
+        run_draws(other, 4, chunk_size=2, checkpoint=tmp_path)
+    with pytest.raises(SimError, match=r"draws 4, not 6"):
+        run_draws(loaded, 6, chunk_size=2, checkpoint=tmp_path)

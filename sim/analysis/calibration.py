@@ -161,16 +161,28 @@ def load_calibration(path: str | Path) -> tuple[CalibrationConfig, Path]:
     return config, scenario_path
 
 
-def _simulated(ds, target: ObservedTarget, source: str) -> float:
+def _simulated(ds, target: ObservedTarget, source: str, index: int = 0) -> float:
+    where = f"{source}: target[{index}]"
     if target.variable not in ds:
-        raise SimError(f"{source}: target.variable: '{target.variable}' is not in the results; "
-                       f"available: {', '.join(sorted(ds.data_vars))}")
+        raise SimError(f"{where}.variable: '{target.variable}' is not in the results; "
+                       f"available: {', '.join(sorted(str(v) for v in ds.data_vars))}")
     da = ds[target.variable]
+    if "draw" not in da.dims:
+        raise SimError(f"{where}.variable: '{target.variable}' is not a forecast (it has no draw dimension)")
     for dim, label in target.select.items():
         if dim not in da.dims:
-            raise SimError(f"{source}: target.select: '{target.variable}' has no dimension '{dim}'")
+            raise SimError(f"{where}.select.{dim}: '{target.variable}' has no dimension '{dim}'; "
+                           f"its dimensions: {', '.join(str(d) for d in da.dims)}")
+        labels = [v.item() if hasattr(v, "item") else v for v in ds[dim].values]
+        if label not in labels:
+            raise SimError(f"{where}.select.{dim}: '{label}' is not a {dim}; allowed: {', '.join(map(str, labels))}")
         da = da.sel({dim: label})
     if target.year is not None:
+        if "year" not in da.dims:
+            raise SimError(f"{where}.year: '{target.variable}' has no year dimension")
+        years = [int(y) for y in ds["year"].values]
+        if target.year not in years:
+            raise SimError(f"{where}.year: {target.year} is outside the horizon {years[0]}..{years[-1]}")
         da = da.sel(year=target.year)
     return float(da.sum([d for d in da.dims if d != "draw"]).mean("draw"))
 
@@ -201,7 +213,7 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
     def simulate(x) -> list[float]:
         loaded = load_scenario(scenario_path, overrides_of(x), overrides_source=source)
         ds = sim.run(loaded, draws=config.draws, seed=config.seed)
-        return [_simulated(ds, t, source) for t in config.target]
+        return [_simulated(ds, t, source, i) for i, t in enumerate(config.target)]
 
     def loss(x) -> float:
         nonlocal evaluations

@@ -125,10 +125,9 @@ def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -
     from sim.scenario.loader import load_scenario
 
     if path.is_dir():
-        nc = path / "results.nc"
-        if not nc.is_file():
-            raise SimError(f"{path}: folder has no results.nc; give a scenario file or a results folder")
-        return xr.load_dataset(nc, engine="h5netcdf")
+        from sim.analysis.results import open_results
+
+        return open_results(path)
     loaded = load_scenario(path)
     return run_scenario(loaded, draws, seed, workers)
 

@@ -65,10 +65,9 @@ def build_report(folder: Path) -> str:
     SimError
         If the folder has no ``results.nc``.
     """
-    nc = folder / "results.nc"
-    if not nc.is_file():
-        raise SimError(f"{folder}: no results.nc here; run `sim run SCENARIO.toml --out {folder}` first")
-    ds = xr.load_dataset(nc, engine="h5netcdf")
+    from sim.analysis.results import open_results
+
+    ds = open_results(folder)
     a = ds.attrs
     years = f"{a.get('first_year')}–{a.get('last_year')}"
     parts = [

@@ -20,7 +20,11 @@ from sim.engine.ensemble import EnsembleLayout
 from sim.errors import OutputError
 from sim.scenario.loader import LoadedScenario
 
-__all__ = ["build_dataset", "write_outputs", "package_version", "prepare_out_dir", "run_scenario"]
+__all__ = ["build_dataset", "write_outputs", "package_version", "prepare_out_dir", "run_scenario", "open_results",
+           "REQUIRED_VARIABLES"]
+
+#: What every results file has, whatever the scenario's components.
+REQUIRED_VARIABLES = ("committed", "outlay", "unpaid", "forfeited", "pending", "outlay_by_payer", "discount_factor")
 
 
 def package_version() -> str:
@@ -93,6 +97,29 @@ def build_dataset(
         "discount_rate": float(policy.discount_rate),
         "base_year": int(policy.base_year),
     }
+    return ds
+
+
+def open_results(folder: Path) -> xr.Dataset:
+    """Load ``results.nc`` of a results folder, checking it is one `sim` wrote.
+
+    Raises
+    ------
+    SimError
+        If the file is missing, is not netCDF, or lacks the variables every run writes.
+    """
+    from sim.errors import SimError
+
+    nc = Path(folder) / "results.nc"
+    if not nc.is_file():
+        raise SimError(f"{folder}: no results.nc here; give a results folder written by `sim run`")
+    try:
+        ds = xr.load_dataset(nc, engine="h5netcdf")
+    except (OSError, ValueError) as exc:
+        raise SimError(f"{nc}: not a sim results file ({exc})") from None
+    missing = [v for v in REQUIRED_VARIABLES if v not in ds]
+    if missing or "draw" not in ds.dims or "year" not in ds.dims:
+        raise SimError(f"{nc}: not a sim results file (missing {', '.join(missing) or 'draw/year dimensions'})")
     return ds
 
 

@@ -96,3 +96,20 @@ def test_targets_can_name_an_entry_of_the_observed_file(tmp_path):
     config.write_text(body.format(ref="outlay_2032"))
     with pytest.raises(ScenarioError, match=r"target\[0\].observed: 'outlay_2032' is not an entry"):
         load_calibration(config)
+
+
+@pytest.mark.parametrize("target,fragment", [
+    ('variable = "outlay"\nselect = { program = "nosuch" }', "target[0].select.program: 'nosuch' is not a program"),
+    ('variable = "outlay"\nyear = 1990', "target[0].year: 1990 is outside the horizon 2023..2026"),
+    ('variable = "program_citation"', "target[0].variable: 'program_citation' is not a forecast"),
+    ('variable = "nosuch"', "target[0].variable: 'nosuch' is not in the results"),
+])
+def test_calibration_targets_that_name_no_result_are_one_line_exit_2(tmp_path, capsys, target, fragment):
+    _base(tmp_path)
+    config = tmp_path / "fit.toml"
+    config.write_text('scenario = "centres.toml"\ndraws = 1\nmax_evaluations = 2\n[[parameter]]\n'
+                      'path = "centres.city_funding_cny"\nlow = 1e7\nhigh = 2e8\n[[target]]\n'
+                      f'{target}\nvalue = 1.0\nsource = "test"\n')
+    assert main(["calibrate", str(config), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err

@@ -66,3 +66,15 @@ def test_sensitivity_refuses_too_few_draws():
 def test_sensitivity_unknown_method_exits_2(capsys):
     assert main(["sensitivity", str(SCENARIOS / "minimal.toml"), "--method", "sobolx"]) == 2
     assert "allowed: delta, pawn" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_a_file_that_is_not_sim_results_is_one_line_exit_2(tmp_path, capsys, command):
+    folder = tmp_path / "fake"
+    folder.mkdir()
+    (folder / "results.nc").write_text("hello")
+    argv = ["report", str(folder)] if command == "report" else \
+        ["compare", str(SCENARIOS / "minimal.toml"), str(folder), "--draws", "2", "--out", str(tmp_path / "cmp")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a sim results file" in err[0]

@@ -36,11 +36,18 @@ from scipy.special import ndtr, ndtri
 
 from sim.agents.firm_kernels import ALIVE, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SRDI
 from sim.errors import InputDataError
+from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
 
 __all__ = ["FirmArrays", "FIRM_COLUMNS", "synthetic_population", "read_firms_csv", "pareto_alpha"]
 
 #: Bytes of state per firm (the sum of the item sizes of the arrays of :class:`FirmArrays`).
+#: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm, and
+#: far inside the float32 state (a larger value is a typo, not a firm).
+MAX_REVENUE_CNY = 1e13
+#: Oldest age a CSV row may give, years (the int16 state holds more; older is a typo).
+MAX_AGE_YEARS = 200
+
 STATE_FIELDS = (
     ("sector", np.uint8), ("revenue_cny", np.float32), ("age_years", np.int16), ("flags", np.uint8),
     ("first_size_year", np.int16), ("first_100m_year", np.int16), ("fai_cny", np.float32),
@@ -221,14 +228,16 @@ def firm_columns(sector_keys: list[str]) -> list[CsvColumn]:
     return [
         CsvColumn("firm_id", "id", description="unique id"),
         CsvColumn("sector", "choice", choices=tuple(sector_keys), description="sector key"),
-        CsvColumn("revenue_cny", "float", min_value=0.0, description="revenue of the year before the first year, CNY"),
-        CsvColumn("age_years", "int", min_value=0, description="age at the end of that year"),
+        CsvColumn("revenue_cny", "float", min_value=0.0, max_value=MAX_REVENUE_CNY,
+                  description="revenue of the year before the first year, CNY"),
+        CsvColumn("age_years", "int", min_value=0, max_value=MAX_AGE_YEARS, description="age at the end of that year"),
         CsvColumn("srdi", "bool", required=False, default=False),
         CsvColumn("little_giant_central_funds", "bool", required=False, default=False),
         CsvColumn("incubated", "bool", required=False, default=False),
-        CsvColumn("fixed_asset_investment_cny", "float", required=False, min_value=0.0, default=-1.0),
-        CsvColumn("first_above_size_year", "int", required=False, min_value=0, default=0),
-        CsvColumn("first_above_100m_year", "int", required=False, min_value=0, default=0),
+        CsvColumn("fixed_asset_investment_cny", "float", required=False, min_value=0.0, max_value=MAX_REVENUE_CNY,
+                  default=-1.0),
+        CsvColumn("first_above_size_year", "int", required=False, min_value=0, max_value=YEAR_MAX, default=0),
+        CsvColumn("first_above_100m_year", "int", required=False, min_value=0, max_value=YEAR_MAX, default=0),
     ]
 
 

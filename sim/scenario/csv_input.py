@@ -33,8 +33,8 @@ class CsvColumn:
         What the values are (``bool`` accepts 0/1/true/false; ``choice`` one of `choices`).
     required : bool
         Whether the column must be present; an absent optional column takes `default`.
-    min_value : float
-        Smallest value allowed for numbers (inclusive).
+    min_value, max_value : float
+        Smallest and largest values allowed for numbers (inclusive).
     choices : tuple of str
         Allowed values of a ``choice`` column.
     default : object
@@ -45,6 +45,7 @@ class CsvColumn:
     kind: str
     required: bool = True
     min_value: float = -math.inf
+    max_value: float = math.inf
     choices: tuple[str, ...] = ()
     default: object = None
     description: str = ""
@@ -73,6 +74,8 @@ def _parse(col: CsvColumn, text: str):
         raise ValueError(f"is {text!r}; must be a finite number")
     if value < col.min_value:
         raise ValueError(f"is {text}; must be >= {col.min_value:g}")
+    if value > col.max_value:
+        raise ValueError(f"is {text}; must be <= {col.max_value:g}")
     return value
 
 

@@ -86,3 +86,15 @@ def test_problem_list_is_bounded(write):
         read_csv_table(write(text), COLUMNS)
     lines = str(info.value).splitlines()
     assert len(lines) == 21 and lines[-1].endswith("more problems not listed")
+
+
+def test_values_above_a_column_maximum_are_refused(tmp_path):
+    from sim.agents.firm_population import firm_columns
+
+    path = tmp_path / "firms.csv"
+    path.write_text("firm_id,sector,revenue_cny,age_years\na,software_it,1e40,3\nb,software_it,5e6,70000\n")
+    with pytest.raises(InputDataError) as err:
+        read_csv_table(path, list(firm_columns(["software_it"])))
+    lines = str(err.value).splitlines()
+    assert lines == [f"{path}: row 2, column 'revenue_cny': is 1e40; must be <= 1e+13",
+                     f"{path}: row 3, column 'age_years': is 70000; must be <= 200"]

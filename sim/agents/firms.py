@@ -91,6 +91,14 @@ class Firms(Component):
                 if key not in keys:
                     bad_sector(f"{where}.{key}", key)
         gazette = load_gazette()
+        families = sorted({sec.scaleup_category for sec in table.sectors if sec.scaleup_category})
+        for program in policy.programs:
+            ins = program.instrument
+            family = ins.eligibility.get("sector") if ins.kind == "threshold_reward" else None
+            if isinstance(family, str) and family not in families:
+                problems.append(f'{source}: instruments."{ins.id}".eligibility.sector: \'{family}\' is no reward '
+                                f"family of sim/agents/sectors.toml, so no firm could be paid; allowed: "
+                                f"{', '.join(families)}")
         streams = scenario.projects.streams if scenario.projects is not None and scenario.projects.enabled else {}
         for pid, prog in section.loans.programs.items():
             where = f'loans.programs."{pid}"'

@@ -169,6 +169,7 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                 "run `sim policies` for the ids"
             )
     resolved: list[Instrument] = []
+    known_payers = {ins.payer for ins in gazette.instruments.values()}
     for override_id in scenario.instruments:
         if override_id not in gazette.instruments:
             problems.append(
@@ -188,6 +189,11 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                 problems.append(
                     f"{source}: instruments.\"{ins_id}\".{key}: unknown field for a {ins.kind}{_suggest(key, allowed)}; "
                     f"allowed: {', '.join(sorted(allowed))}"
+                )
+            elif key == "payer" and value not in known_payers:
+                problems.append(
+                    f"{source}: instruments.\"{ins_id}\".payer: '{value}' is not a paying agency of the gazette; "
+                    f"allowed: {', '.join(sorted(known_payers))}"
                 )
             else:
                 good[key] = value

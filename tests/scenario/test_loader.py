@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,17 @@ def test_csv_keys_resolve_relative_to_the_file_that_set_them(tmp_path):
     assert table["firms"]["csv"] == str((tmp_path / "a" / "data" / "firms.csv").resolve())
     assert table["firms"]["other"] == "x.csv"
     assert table["stations"]["stations_csv"] == str((tmp_path / "s.csv").resolve())
+
+
+@pytest.mark.parametrize("override,fragment", [
+    ('[instruments."scaleup.2.first_above_size_this_year"]\npayer = "nobody"\n',
+     "payer: 'nobody' is not a paying agency of the gazette"),
+    ('[instruments."scaleup.2.first_above_size_last_year"]\neligibility = { sector = "nosuch" }\n',
+     "eligibility.sector: 'nosuch' is no reward family"),
+])
+def test_overrides_that_would_silently_change_nothing_or_invent_a_payer(tmp_path, override, fragment):
+    path = tmp_path / "o.toml"
+    base = (Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml").as_posix()
+    path.write_text(f'extends = "{base}"\nname = "o"\n{override}')
+    with pytest.raises(ScenarioError, match=re.escape(fragment)):
+        load_scenario(path)

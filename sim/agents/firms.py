@@ -241,7 +241,7 @@ class Firms(Component):
                           for k, q in zip(keys, pops)]),
                 np.array([q.body_sigma if q else 0.0 for q in pops]),
                 self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
-                0.494,  # SAIC 2013: 49.4% of Chinese firms are under 5 years old (CALIBRATION_FACTS s.4)
+                cfg.share_under_5_years,
                 self.investment_to_revenue, 0,
             )
             self.state.reserve(self.state.n + room)

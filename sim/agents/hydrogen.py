@@ -133,8 +133,10 @@ class HydrogenStations(Component):
             VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
             VariableSpec("stations_by_district", ("year", "district"), "stations", "stations operating by district"),
             VariableSpec("station_kg_sold", ys, "kg", "hydrogen sold by the station in the year"),
-            VariableSpec("station_price", ys, "CNY/kg", "station's retail price (NaN if not operating)", fill=nan),
-            VariableSpec("station_enrolled", ys, "1", "1 if the station sold under the price cap that year",
+            VariableSpec("station_price", ys, "CNY/kg", "station's retail price, sales-weighted over the year: capped while enrolled, its own price "
+                        "for the rest of a year the subsidy only partly covers (NaN if not operating)", fill=nan),
+            VariableSpec("station_enrolled", ys, "1", "1 if the station sold under the price cap that year (for the part of the year the subsidy "
+                        "was in force)",
                          dtype="int64"),
             VariableSpec("station_profit_cny", ys, "CNY",
                          "operating profit incl. operating subsidy, before capital cost and grant"),

@@ -273,6 +273,9 @@ class FirmsSection(StrictModel):
         Sector -> :class:`SectorPopulation` (synthetic source).
     behaviour : dict
         Sector -> :class:`SectorBehaviour`; a sector left out has drift 0 and no entry.
+    share_under_5_years : float
+        Share of the synthetic starting firms younger than five years: 0.494 (49.4% of Chinese
+        firms, SAIC 2013; CALIBRATION_FACTS.md section 4).
     """
 
     enabled: bool = True
@@ -286,6 +289,7 @@ class FirmsSection(StrictModel):
     srdi: SrdiConfig = Field(default_factory=SrdiConfig)
     rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     loans: LoansConfig = Field(default_factory=LoansConfig)
+    share_under_5_years: Share = 0.494
 
     @model_validator(mode="after")
     def _source_consistent(self):

@@ -80,7 +80,7 @@ class ExploreModel(PolicyModel):
 
     def __init__(self, scenario_path: str | None = None, operating_subsidy_cny_per_kg: float | None = None,
                  price_cap_cny_per_kg: float | None = None, hydrogen_sunset_year: int | None = None,
-                 share_of_cap_paid: float | None = None, draw: int = 0, **_):
+                 share_of_cap_paid: float | None = None, draw: int = 0):
         path = Path(scenario_path or os.environ.get(SCENARIO_ENV, "scenarios/minimal.toml"))
         base = load_scenario(path)
         loaded = load_scenario(path, _lever_overrides(base, operating_subsidy_cny_per_kg, price_cap_cny_per_kg,
@@ -139,11 +139,9 @@ def make_page(scenario_path: str):
     for name, (label, lo, hi, step) in LEVERS.items():
         params[name] = Slider(label, defaults[name], lo, hi, step)
     model = ExploreModel(scenario_path, **{k: defaults[k] for k in LEVERS})
-    components = [
-        make_plot_component(["outlay_million_cny", "hydrogen13_outlay_million_cny"]),
-        make_plot_component(["stations_operating"]),
-        make_plot_component(["fcv_fleet"]),
-        make_plot_component(["h2_price_mean"]),
-        make_plot_component(["firms_above_size"]),
-    ]
+    components = [make_plot_component(["outlay_million_cny", "hydrogen13_outlay_million_cny"])]
+    # Plots only for the series this scenario's components record.
+    for series in ("stations_operating", "fcv_fleet", "h2_price_mean", "firms_above_size"):
+        if series in model.recorder.arrays:
+            components.append(make_plot_component([series]))
     return SolaraViz(model, components=components, model_params=params, name=f"sim explore: {base.scenario.name}")

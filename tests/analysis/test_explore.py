@@ -49,3 +49,36 @@ def test_explore_refuses_a_bad_scenario_before_serving(tmp_path, capsys):
     bad.write_text("[horizon]\nfirst_yeer = 2022\n")
     assert main(["explore", str(bad)]) == 2
     assert "did you mean 'first_year'" in capsys.readouterr().err
+
+
+def test_explore_serves_its_page_and_scripts_without_internet(tmp_path):
+    """Start `sim explore`, fetch the page and the script it loads: both come from this machine."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    pytest.importorskip("solara_assets")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "explore", MINIMAL, "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        html = None
+        for _ in range(120):
+            try:
+                html = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert html is not None, "the explore server did not start"
+        script = re.search(r'src="(/_solara/cdn/[^"]+solara-vuetify-app[^"]+\.js)"', html)
+        assert script, html[:500]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{script.group(1)}", timeout=20) as r:
+            assert r.status == 200 and len(r.read()) > 10_000
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -56,7 +56,7 @@ def write_plots(ds: xr.Dataset, folder: Path) -> list[Path]:
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(path)
-    if "outlay_by_payer" in ds:
+    if "outlay_by_payer" in ds and ds.sizes.get("payer", 0) > 0:
         med = ds["outlay_by_payer"].median("draw").transpose("year", "payer").values / 1e6
         fig, ax = plt.subplots(figsize=(11, 4.5))
         bottom = np.zeros(len(years))

@@ -6,12 +6,14 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["StrictModel", "Year", "YEAR_MIN", "YEAR_MAX", "NonNegative", "Share", "YearTable"]
+__all__ = ["StrictModel", "Year", "YEAR_MIN", "YEAR_MAX", "NonNegative", "Share", "YearTable", "LogSigma"]
 
 YEAR_MIN, YEAR_MAX = 2000, 2100
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+#: Standard deviation of a log quantity across entities; above 10 (a factor e^10 per sd) is a typo.
+LogSigma = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 
 _V = TypeVar("_V")
 

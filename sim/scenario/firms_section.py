@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import NonNegative, Share, StrictModel
+from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel
 from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam, ShareParam
 
 __all__ = [
@@ -68,7 +68,7 @@ class SectorPopulation(StrictModel):
     above_size_count: Count = 0
     above_100m_count: Count = 0
     body_median_cny: PositiveParam = 3_000_000.0
-    body_sigma: NonNegative = 1.2
+    body_sigma: LogSigma = 1.2
 
     @model_validator(mode="after")
     def _counts_ordered(self):
@@ -102,7 +102,7 @@ class SectorBehaviour(StrictModel):
     drift: Param = 0.0
     entry_per_year: CountRateParam = 0.0
     entrant_revenue_median_cny: PositiveParam = 2_000_000.0
-    entrant_revenue_sigma: NonNegative = 1.0
+    entrant_revenue_sigma: LogSigma = 1.0
 
 
 class GrowthConfig(StrictModel):
@@ -274,7 +274,8 @@ class FirmsSection(StrictModel):
     behaviour : dict
         Sector -> :class:`SectorBehaviour`; a sector left out has drift 0 and no entry.
     share_under_5_years : float
-        Share of the synthetic starting firms younger than five years: 0.494 (49.4% of Chinese
+        Share of the synthetic starting firms younger than five years, strictly between 0 and 1
+        (ages are drawn from the geometric law it implies): 0.494 (49.4% of Chinese
         firms, SAIC 2013; CALIBRATION_FACTS.md section 4).
     """
 
@@ -289,7 +290,7 @@ class FirmsSection(StrictModel):
     srdi: SrdiConfig = Field(default_factory=SrdiConfig)
     rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     loans: LoansConfig = Field(default_factory=LoansConfig)
-    share_under_5_years: Share = 0.494
+    share_under_5_years: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.494
 
     @model_validator(mode="after")
     def _source_consistent(self):

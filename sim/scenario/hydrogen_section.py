@@ -25,8 +25,8 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
-from sim.scenario.parameters import ChangeParam, NonNegativeParam, Param, PositiveParam, ShareParam
+from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
+from sim.scenario.parameters import ChangeParam, MonthsParam, NonNegativeParam, Param, PositiveParam, ShareParam
 
 __all__ = [
     "District",
@@ -139,8 +139,8 @@ class InvestmentConfig(StrictModel):
     max_new_per_year: Count
     capacity_options_kg_per_12h: list[Annotated[float, Field(gt=0.0)]] = Field(min_length=1)
     hurdle_share_of_capex: NonNegativeParam
-    lead_time_months: NonNegativeParam
-    lead_time_sigma: NonNegative
+    lead_time_months: MonthsParam
+    lead_time_sigma: LogSigma
 
 
 class PlanConfig(StrictModel):

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import NonNegative, Share, StrictModel, YearTable
+from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
 from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam
 
 __all__ = ["IncubatorsSection"]
@@ -67,7 +67,7 @@ class IncubatorsSection(StrictModel):
     random_admissions: bool = True
     startup_sector: str = "hydrogen"
     startup_revenue_median_cny: PositiveParam = 1_000_000.0
-    startup_revenue_sigma: NonNegative = 0.8
+    startup_revenue_sigma: LogSigma = 0.8
     incubation_years: Annotated[int, Field(ge=1, le=10)] = 3
     incubated_exit_multiplier: NonNegativeParam = 0.5
     incubated_growth_boost: Param = 0.1

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 __all__ = [
     "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value", "param_rng",
-    "param_in", "NonNegativeParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam",
+    "param_in", "NonNegativeParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
 ]
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -158,8 +158,10 @@ PositiveParam = Annotated[Param, param_in(0.0, math.inf, "values > 0", low_open=
 ShareParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1]")]
 #: A mean count a year (Poisson), bounded so a draw stays a sane integer.
 CountRateParam = Annotated[Param, param_in(0.0, 1e6, "values in [0, 1,000,000]")]
-#: A yearly rate of change: never below -100%.
-ChangeParam = Annotated[Param, param_in(-1.0, math.inf, "values >= -1 (-100% a year)")]
+#: A yearly rate of change: never below -100%, and at most +1,000% (larger is a typo that overflows).
+ChangeParam = Annotated[Param, param_in(-1.0, 10.0, "values in [-1, 10] (-100% to +1,000% a year)")]
+#: A delay in months, up to fifty years.
+MonthsParam = Annotated[Param, param_in(0.0, 600.0, "values in [0, 600] months")]
 
 
 def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:

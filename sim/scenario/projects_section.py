@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from sim.scenario.base import NonNegative, StrictModel
+from sim.scenario.base import LogSigma, NonNegative, StrictModel
 from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param
 
 __all__ = ["ProjectStream", "ProjectsSection"]
@@ -45,7 +45,7 @@ class ProjectStream(StrictModel):
     arrivals_per_year: CountRateParam
     random_arrivals: bool = True
     size_median_cny: NonNegativeParam = 0.0
-    size_sigma: NonNegative = 0.0
+    size_sigma: LogSigma = 0.0
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)
     loan_rate_percent: NonNegativeParam = 4.3
     loan_term_years: Annotated[int, Field(ge=1, le=30)] = 3

@@ -44,16 +44,21 @@ _S_ENTRY_SIZE = STREAM["firm_entry_size"]
 _S_SRDI = STREAM["firm_srdi"]
 _S_LOAN = STREAM["firm_loan"]
 _S_LOAN_2 = STREAM["firm_loan_size"]
+_S_INCLUSION = STREAM["firm_inclusion"]
 # Second number from one key (little-giant draw after certification, programme choice).
 _SECOND = np.uint64(0x2545F4914F6CDD1D)
 
 
 @njit(cache=True, inline="always")
-def _mark_thresholds(i, r, year, age, this_year_max_age, threshold, stay_up, flags, first_size_year, first_100m_year):
+def _mark_thresholds(i, r, year, age, this_year_max_age, threshold, stay_up, flags, first_size_year, first_100m_year,
+                     seed, draw, inclusion_probability):
     if r >= threshold and first_size_year[i] == NEVER:
-        first_size_year[i] = year
-        if age <= this_year_max_age:
-            flags[i] |= COUNTED_IN_YEAR
+        # A firm above the threshold enters the above-size statistics (纳统) in a yearly review:
+        # each year it is included with `inclusion_probability` (1: the year it crosses).
+        if inclusion_probability >= 1.0 or uniform(draw_key(seed, draw, i, year, _S_INCLUSION)) < inclusion_probability:
+            first_size_year[i] = year
+            if age <= this_year_max_age:
+                flags[i] |= COUNTED_IN_YEAR
     if r >= stay_up and first_100m_year[i] == NEVER:
         first_100m_year[i] = year
 
@@ -66,7 +71,7 @@ def step_firms(
     shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
     exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
     srdi_hazard, little_giant_share, this_year_max_age,
-    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0,
+    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
 ):
     """Advance firms ``0..n-1`` one year, in place.
 
@@ -133,7 +138,7 @@ def step_firms(
         # Thresholds are compared on the stored (float32) revenue, which the outputs also read.
         r1 = float(revenue_cny[i])
         _mark_thresholds(i, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny,
-                         flags, first_size_year, first_100m_year)
+                         flags, first_size_year, first_100m_year, seed, draw, inclusion_probability)
         if srdi_hazard > 0.0 and (flags[i] & SRDI) == 0 and r1 >= threshold_by_sector[s]:
             key = draw_key(seed, draw, i, year, _S_SRDI)
             if uniform(key) < srdi_hazard:
@@ -155,7 +160,7 @@ def entry_counts(seed, draw, year, mean_by_sector):
 def spawn_entrants(
     seed, draw, year, start, new_sector, median_by_sector, sigma_by_sector, extra_flags, investment_to_revenue,
     sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-    loan_program, threshold_by_sector, stay_up_cny, this_year_max_age,
+    loan_program, threshold_by_sector, stay_up_cny, this_year_max_age, inclusion_probability=1.0,
 ):
     """Write entrants at positions ``start, start+1, ...``: age 0, lognormal first-year revenue.
 
@@ -178,7 +183,7 @@ def spawn_entrants(
         support_cny[i] = 0.0
         loan_program[i] = NO_LOAN
         _mark_thresholds(i, r, year, 0, this_year_max_age, threshold_by_sector[s], stay_up_cny,
-                         flags, first_size_year, first_100m_year)
+                         flags, first_size_year, first_100m_year, seed, draw, inclusion_probability)
 
 
 @njit(cache=True)
@@ -189,8 +194,9 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
     Returns
     -------
     counts : int64 array (5 + len(big_thresholds_cny), n_sectors)
-        Rows: alive, above size (``>=``), first crossing of the threshold this year, first crossing
-        of 100,000,000 this year, certified 专精特新, then at or above each big threshold.
+        Rows: alive, above size (``>=`` and counted in the statistics), first counted above size this
+        year, first crossing of 100,000,000 this year, certified 专精特新, then at or above each big
+        threshold.
     revenue : float64 array (n_sectors,)
         Total revenue of living firms, CNY.
     """
@@ -204,7 +210,7 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
         r = float(revenue_cny[i])
         counts[0, s] += 1
         revenue[s] += r
-        if r >= threshold_by_sector[s]:
+        if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
             counts[1, s] += 1
         if first_size_year[i] == year:
             counts[2, s] += 1

@@ -38,6 +38,7 @@ from sim.agents.firm_population import FirmArrays, read_firms_csv, synthetic_pop
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
+from sim.engine.rng import STREAM, uniform_at
 from sim.errors import InputDataError
 from sim.scenario.parameters import param_rng
 
@@ -221,6 +222,7 @@ class Firms(Component):
             incubation_years=0,
             incubation_exit_mult=1.0,
             incubation_growth_boost=0.0,
+            inclusion_probability=p("firms.rewards.inclusion_probability", cfg.rewards.inclusion_probability),
         )
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
         years = len(model.years)
@@ -409,7 +411,8 @@ class Firms(Component):
             fk.spawn_entrants(model.seed, model.draw, year, start, codes, median, sigma, extra,
                               self.investment_to_revenue, st.sector, st.revenue_cny, st.age_years, st.flags,
                               st.first_size_year, st.first_100m_year, st.fai_cny, st.support_cny, st.loan_program,
-                              self.threshold, self.stay_up, self.growth["this_year_max_age"])
+                              self.threshold, self.stay_up, self.growth["this_year_max_age"],
+                              self.growth["inclusion_probability"])
             if revenue is not None:
                 # Graduates bring their own revenue; re-mark thresholds on it.
                 st.revenue_cny[start: start + codes.size] = revenue
@@ -423,6 +426,12 @@ class Firms(Component):
         r = st.revenue_cny[sl].astype(np.float64)
         st.fai_cny[sl] = self.investment_to_revenue * r
         above = r >= self.threshold[st.sector[sl]]
+        p_include = self.growth["inclusion_probability"]
+        if p_include < 1.0:
+            # The same yearly inclusion draw as the kernel's, keyed by the firm's index.
+            drawn = np.array([uniform_at(self.model.seed, self.model.draw, start + k, year, STREAM["firm_inclusion"])
+                              for k in range(count)])
+            above &= drawn < p_include
         st.first_size_year[sl] = np.where(above, year, fk.NEVER)
         st.first_100m_year[sl] = np.where(r >= self.stay_up, year, fk.NEVER)
         # A graduate is an entrant of age 0: counted in the year it reaches the threshold.

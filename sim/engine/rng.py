@@ -40,6 +40,7 @@ STREAM = {
     "firm_srdi": 6,
     "firm_loan": 7,
     "firm_loan_size": 8,
+    "firm_inclusion": 9,
     "station": 20,
     "station_2": 21,
     "fleet": 30,

@@ -201,10 +201,17 @@ class RewardsConfig(StrictModel):
     discretionary_extras_share : float
         Share of each discretionary extra (DCMM, security, innovation; no amount in the gazette,
         0 unless the scenario sets it) paid to an eligible firm, as an expected value. Assumption: 0.5.
+    inclusion_probability : ShareParam
+        Probability a year that a firm above the threshold and not yet in the above-size statistics
+        is included (纳统) in that year's review. 1 (default): included the year it crosses. The
+        gazette pays on *inclusion* ("首次纳入规模以上统计"); with a lag, firms can be first counted
+        when already above 100,000,000 (D5 item 8, D8 item 3 for software). No inclusion rates
+        were found: below 1 is an assumption of the scenario.
     """
 
     this_year_max_age_years: Annotated[int, Field(ge=0, le=10)] = 0
     discretionary_extras_share: Share = 0.5
+    inclusion_probability: ShareParam = 1.0
 
 
 class LoanProgram(StrictModel):

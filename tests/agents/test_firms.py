@@ -172,3 +172,42 @@ def test_csv_errors_name_row_and_column(tmp_path, row, fragment):
 def test_state_fits_in_64_bytes_per_firm():
     assert FirmArrays.bytes_per_firm() <= 64
     assert FirmArrays.empty(1000).nbytes == 1000 * FirmArrays.bytes_per_firm()
+
+
+def test_firms_never_included_in_the_statistics_are_never_counted_or_paid(tmp_path):
+    # Inclusion probability 0: the firm crosses 20,000,000 in 2022 but never enters the statistics.
+    body = MANUF_12 + "[firms.rewards]\ninclusion_probability = 0.0\n"
+    loaded, _, out = run_firms(tmp_path, ["M1,advanced_manufacturing,18000000,6,0,0,0,0,0,0"], body)
+    assert out["committed"].sum() == 0.0
+    assert out["upscaled"].sum() == 0 and out["firms_above_size"].sum() == 0
+
+
+def test_inclusion_lag_spreads_first_counting_over_the_years(tmp_path):
+    # 2,000 identical firms crossing in 2022, each included with probability 0.5 a year: about
+    # 1,000 counted in 2022, 500 in 2023, 250 in 2024 (binomial; 4 sd bands).
+    body = MANUF_12 + "[firms.rewards]\ninclusion_probability = 0.5\n"
+    rows = [f"M{i},advanced_manufacturing,18000000,6,0,0,0,0,0,0" for i in range(2000)]
+    loaded, _, out = run_firms(tmp_path, rows, body)
+    first = out["upscaled"][:, 0]
+    for year_index, expected in ((0, 1000), (1, 500), (2, 250)):
+        sd = math.sqrt(expected * (1 - expected / (2000 - sum(first[:year_index]))))
+        assert abs(first[year_index] - expected) < 4 * sd + 1, first
+    assert out["firms_above_size"][:, 0].tolist() == np.cumsum(first).tolist()
+    # Each firm is paid once, the year after it is first counted, while D8 is valid (2023-2025).
+    paid = committed(loaded, out, "scaleup.2.first_above_size_last_year")
+    years = list(loaded.policy.years)
+    assert paid[years.index(2023)] == 300_000.0 * first[years.index(2022)]
+    assert paid[years.index(2024)] == 300_000.0 * first[years.index(2023)]
+
+
+def test_inclusion_lag_lets_software_firms_be_first_counted_above_100m(tmp_path):
+    # Software firms tripling a year from 15,000,000: above size in 2022 (45,000,000), above
+    # 100,000,000 in 2023 (135,000,000). Never paid the software rewards when included at once;
+    # some are paid when inclusion lags (first counted in 2023 at >= 100,000,000, paid in 2024).
+    body = "[firms.behaviour.software_it]\ndrift = {g}\n".format(g=math.log(3.0))
+    rows = [f"S{i},software_it,15000000,3,0,0,0,0,0,0" for i in range(400)]
+    software = ("software.8.scaleup_reward", "scaleup.3.software_first_above_size_last_year_and_100m")
+    loaded, _, now = run_firms(tmp_path, rows, body, last_year=2025)
+    assert sum(committed(loaded, now, pid).sum() for pid in software) == 0.0
+    loaded, _, lag = run_firms(tmp_path, rows, body + "[firms.rewards]\ninclusion_probability = 0.5\n", last_year=2025)
+    assert sum(committed(loaded, lag, pid).sum() for pid in software) > 0.0

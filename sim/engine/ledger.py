@@ -30,6 +30,7 @@ import datetime as dt
 import numpy as np
 from numba import njit
 
+from sim.engine.budget import BudgetLineRule
 from sim.policy.policyset import PolicySet
 
 __all__ = ["Ledger", "apply_caps_in_order"]
@@ -87,10 +88,15 @@ class Ledger:
     ----------
     policy : PolicySet
         Programmes in force, budget lines and years.
+    lines : list of BudgetLineRule, optional
+        Who pays on each budget line (the model's Mesa budget-line agents); plain rules by default.
     """
 
-    def __init__(self, policy: PolicySet):
+    def __init__(self, policy: PolicySet, lines: list[BudgetLineRule] | None = None):
         self.policy = policy
+        self.lines = lines if lines is not None else [BudgetLineRule(spec, i) for i, spec in enumerate(policy.lines)]
+        if [line.index for line in self.lines] != list(range(len(policy.lines))):
+            raise ValueError("lines must give one rule per budget line of the policy, in order")
         n_years, n_prog = len(policy.years), len(policy.programs)
         self.committed = np.zeros((n_years, n_prog))
         self.outlay = np.zeros((n_years, n_prog))
@@ -229,33 +235,9 @@ class Ledger:
                 self._queue.append([yi - lag, p.index, self.committed[yi - lag, p.index]])
         self._queue.sort(key=lambda row: (row[0], row[1]))
         program_line = [p.line for p in self.policy.programs]
-        for li, line in enumerate(self.policy.lines):
-            rows = [row for row in self._queue if program_line[int(row[1])] == li]
-            due = sum(row[2] for row in rows)
-            if due <= 0.0:
-                continue
-            ceiling = line.ceiling_cny_per_year
-            if line.rationing == "none" or due <= ceiling:
-                for row in rows:
-                    self.outlay[yi, int(row[1])] += row[2]
-                    row[2] = 0.0
-                self.budget_overrun[yi, li] = max(0.0, due - ceiling)
-            elif line.rationing == "pro_rata":
-                factor = ceiling / due
-                for row in rows:
-                    paid = row[2] * factor
-                    self.outlay[yi, int(row[1])] += paid
-                    self.forfeited[yi, int(row[1])] += row[2] - paid
-                    row[2] = 0.0
-            else:  # queue
-                room = ceiling
-                for row in rows:
-                    paid = min(row[2], room)
-                    self.outlay[yi, int(row[1])] += paid
-                    row[2] -= paid
-                    room -= paid
-                    if room <= 0.0:
-                        break
+        for line in self.lines:
+            rows = [row for row in self._queue if program_line[int(row[1])] == line.index]
+            line.pay(self, yi, rows)
         self._queue = [row for row in self._queue if row[2] > 0.0]
         for row in self._queue:
             self.unpaid[yi, int(row[1])] += row[2]

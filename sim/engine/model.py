@@ -47,6 +47,8 @@ class PolicyModel(mesa.Model):
     Attributes
     ----------
     ledger : Ledger
+    budget_lines : list of BudgetLine
+        The payers' budget lines, as Mesa agents deciding each year's payments.
     recorder : DrawRecorder
     components : list of Component
     parameters : dict of str to float
@@ -75,7 +77,10 @@ class PolicyModel(mesa.Model):
             specs = ledger_variables() + [v for cls in classes for v in cls.variables(scenario, policy)]
         self.years = list(policy.years)
         self.parameters: dict[str, float] = {}
-        self.ledger = Ledger(policy)
+        from sim.agents.budget_lines import BudgetLine
+
+        self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]
+        self.ledger = Ledger(policy, self.budget_lines)
         self.recorder = DrawRecorder(specs, sizes)
         self.components: list[Component] = [cls(self) for cls in classes]
 

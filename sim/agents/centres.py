@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import mesa
 import numpy as np
 import simpy
 
+from sim.agents.slot_agent import SlotAgent
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, uniform_at
@@ -45,17 +45,12 @@ def _date_of(first_year: int, t_years: float) -> dt.date:
     return start + dt.timedelta(days=min(days - 1, int(round(frac * days))))
 
 
-class Centre(mesa.Agent):
+class Centre(SlotAgent):
     """One innovation centre; its state lives in the component's arrays (index `slot`)."""
-
-    def __init__(self, model, component: "Centres", slot: int):
-        super().__init__(model)
-        self.component = component
-        self.slot = slot
 
     @property
     def status(self) -> int:
-        return int(self.component.status[self.slot])
+        return int(self._get("status"))
 
     def lifecycle(self, env: simpy.Environment):
         """The simpy process of the centre: launch, milestones, pause, exit or completion."""

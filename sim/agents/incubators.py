@@ -19,10 +19,10 @@ institution's graduates are the year's graduates shared in proportion to what ea
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
 from sim.agents.sectors import load_sectors
+from sim.agents.slot_agent import SlotAgent
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, poisson_at, uniform_at
@@ -35,21 +35,16 @@ SERVICE_ID = "hydrogen.8.incubation_service"
 KIND_BENCHMARK, KIND_SERVICE = 0, 1
 
 
-class Incubator(mesa.Agent):
+class Incubator(SlotAgent):
     """One incubator; its state lives in the component's arrays at index `slot`."""
-
-    def __init__(self, model, component: "Incubators", slot: int):
-        super().__init__(model)
-        self.component = component
-        self.slot = slot
 
     @property
     def kind(self) -> int:
-        return int(self.component.kind[self.slot])
+        return int(self._get("kind"))
 
     @property
     def opened_year(self) -> int:
-        return int(self.component.opened_year[self.slot])
+        return int(self._get("opened_year"))
 
 
 class Incubators(Component):

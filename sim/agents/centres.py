@@ -98,9 +98,11 @@ class Centres(Component):
             )
         top = ins.cycle_years_max_extended if sec.extension_approved else ins.cycle_years_max
         if not ins.cycle_years_min <= sec.cycle_years <= top:
+            hint = "" if sec.extension_approved else \
+                f"; up to {ins.cycle_years_max_extended} with extension_approved = true"
             problems.append(
                 f"{source}: centres.cycle_years: {sec.cycle_years} is outside {ins.cycle_years_min}..{top} years "
-                f"(Art.14, L192{'; up to ' + str(ins.cycle_years_max_extended) + ' with extension_approved = true' if not sec.extension_approved else ''})"
+                f"(Art.14, L192{hint})"
             )
         if sec.milestone_interval_years > ins.milestone_interval_years_max:
             problems.append(

@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
+from sim.policy.gazette import load_gazette
 from sim.policy.kinds import capped_grant, cost_share, interest_subsidy
 
 __all__ = ["ProjectArrivals", "PROJECT_KINDS"]
@@ -50,10 +51,9 @@ class ProjectArrivals(Component):
     @classmethod
     def check(cls, scenario, policy, source):
         problems = []
+        gazette = load_gazette()
         for pid, stream in scenario.projects.streams.items():
-            from sim.policy.gazette import load_gazette
-
-            ins = load_gazette().instruments.get(pid)
+            ins = gazette.instruments.get(pid)
             if ins is None:
                 problems.append(f"{source}: projects.streams.\"{pid}\": unknown instrument id; run `sim policies`")
                 continue

@@ -24,7 +24,9 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel
-from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam, ShareParam
+from sim.scenario.parameters import (
+    CountRateParam, NonNegativeParam, Param, PositiveParam, ShareParam, SizeExponentParam, param_in,
+)
 
 __all__ = [
     "SectorPopulation",
@@ -131,7 +133,7 @@ class GrowthConfig(StrictModel):
     shocks: Literal["laplace", "normal"] = "laplace"
     volatility_at_reference: NonNegativeParam = 0.25
     reference_revenue_cny: PositiveFloat = 20_000_000.0
-    size_beta: NonNegativeParam = 0.20
+    size_beta: Annotated[Param, param_in(0.0, 5.0, "values in [0, 5]")] = 0.20
     max_volatility: NonNegative = 1.0
     support_elasticity: Param = 0.5
 
@@ -162,7 +164,7 @@ class ExitConfig(StrictModel):
     peak_age_min_years: Annotated[int, Field(ge=0, le=200)] = 3
     peak_age_max_years: Annotated[int, Field(ge=0, le=200)] = 7
     peak_multiplier: NonNegative = 1.5
-    size_exponent: Param = 0.2
+    size_exponent: SizeExponentParam = 0.2
     reference_revenue_cny: PositiveFloat = 20_000_000.0
 
 

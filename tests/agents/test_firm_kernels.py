@@ -126,3 +126,20 @@ def test_baseline_pays_no_firm_reward_or_subsidy_after_2025(scenarios_dir):
     early = ds["committed"].sel(program=firm_paid, year=slice(2023, 2025))
     assert float(early.sum()) > 0.0
     assert int(ds["upscaled"].sel(year=2027).sum()) > 0  # firms keep crossing; nothing is paid for it
+
+
+def test_switched_off_mechanisms_do_nothing_at_any_size():
+    """exit_base, sigma_ref and srdi_hazard 0 still draw their numbers (no branch on the switch):
+    nobody exits, growth is exactly the drift and nobody is certified, at the extremes of the
+    allowed size exponents (+-5) and of the float32 revenue range."""
+    revenue = np.array([0.0, 1.0, 2e7, 1e13, 1e30], np.float32)
+    n = revenue.size
+    for exponent in (-5.0, 5.0):
+        rev, flags = revenue.copy(), np.full(n, fk.ALIVE, np.uint8)
+        z16 = np.zeros(n, np.int16)
+        fk.step_firms(1, 0, 2023, n, np.zeros(n, np.uint8), rev, z16.copy(), flags, z16.copy(), z16.copy(),
+                      np.zeros(n, np.float32), np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8,
+                      fk.SHOCK_LAPLACE, 0.0, 2e7, abs(exponent), 1.0, 0.0, 0.0, 3, 7, 1.5, exponent, 2e7, 0.0, 1.0, 0)
+        assert np.all(flags == fk.ALIVE)
+        want = (revenue.astype(np.float64) * np.exp(0.1)).astype(np.float32)
+        assert np.array_equal(rev, want)

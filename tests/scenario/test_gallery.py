@@ -27,6 +27,10 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "share_above_one.toml": [
         ("share_above_one.toml",
          'instruments."hydrogen.13.operating_subsidy".share_of_cap_paid: Input should be less than or equal to 1 (got 1.5)')],
+    "size_exponent_out_of_range.toml": [
+        ("size_exponent_out_of_range.toml",
+         "firms.growth.size_beta: a normal distribution here can take values in [0, inf]; allowed: values in [0, 5]"),
+        ("size_exponent_out_of_range.toml", "firms.exit.size_exponent: -6 is out of range; allowed: values in [-5, 5]")],
     "window_reversed.toml": [
         ("window_reversed.toml",
          'instruments."hydrogen.13.operating_subsidy": valid_until (2024-12-31) is before valid_from (2025-01-01)')],

@@ -23,6 +23,11 @@ first_above_100m_year          no        year revenue first reached 100,000,000 
 A firm at or above a threshold whose first year is unknown is taken to have crossed long before
 the horizon (two years before the first year), so it triggers no "last year" reward; give the
 year when it matters.
+
+In the synthetic population, the firms at or above a threshold crossed it in the year before the
+first year with the probability the growth law gives (:meth:`GrowthLaw.crossed_last_year`), and
+long before otherwise: they are the "first counted last year" firms a reward of the first year
+pays (D5 item 8 in 2022).
 """
 
 from __future__ import annotations
@@ -34,12 +39,12 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from sim.agents.firm_kernels import ALIVE, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SRDI
+from sim.agents.firm_kernels import ALIVE, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SHOCK_LAPLACE, SRDI
 from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
 
-__all__ = ["FirmArrays", "FIRM_COLUMNS", "synthetic_population", "read_firms_csv", "pareto_alpha"]
+__all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "synthetic_population", "read_firms_csv", "pareto_alpha"]
 
 #: Bytes of state per firm (the sum of the item sizes of the arrays of :class:`FirmArrays`).
 #: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm, and
@@ -153,6 +158,69 @@ def _before_horizon(revenue32: np.ndarray, threshold: np.ndarray, first_year: in
     return np.where(revenue32 >= threshold, first_year - 2, NEVER).astype(np.int16)
 
 
+@dataclass(frozen=True)
+class GrowthLaw:
+    """The yearly log-growth law of :func:`~sim.agents.firm_kernels.step_firms`, read backwards.
+
+    ``ln R_t - ln R_{t-1} = drift[sector] + sigma(R_{t-1}) z``, with
+    ``sigma(R) = min(sigma_max, sigma_ref (R / sigma_ref_revenue)^-beta)`` and z a unit-variance
+    Laplace (`shock_kind` 0) or normal (1) shock. Support and exit are left out: there was no
+    support before the horizon, and survivors are taken as a random draw of their cohort.
+    """
+
+    drift_by_sector: np.ndarray
+    sigma_ref: float
+    sigma_ref_revenue_cny: float
+    beta: float
+    sigma_max: float
+    shock_kind: int
+
+    def volatility(self, revenue_cny: np.ndarray) -> np.ndarray:
+        """Standard deviation of the log growth of a firm at `revenue_cny`."""
+        r = np.maximum(np.asarray(revenue_cny, dtype=np.float64), 1.0)
+        return np.minimum(self.sigma_max, self.sigma_ref * (r / self.sigma_ref_revenue_cny) ** -self.beta)
+
+    def crossed_last_year(self, revenue_cny: np.ndarray, threshold_cny: np.ndarray, sector: np.ndarray) -> np.ndarray:
+        """Probability that a firm at or above `threshold_cny` this year was below it a year earlier.
+
+        That is ``P(g > ln(R / T))`` for the log growth g of a firm just below the threshold
+        (sigma taken at T); below the threshold the probability is 0. Age is not used: synthetic
+        ages are drawn independently of size, so a firm of age 0 is no evidence of a recent
+        crossing (reading it so made 12% of the firms above 100,000,000 founded last year).
+
+        Examples
+        --------
+        With drift 0.1, sigma 0 and T = 20,000,000: a firm at 21,000,000 (needs growth
+        ln 1.05 = 0.049 < 0.1) crossed last year; one at 23,000,000 (needs 0.140) did not.
+        """
+        r = np.asarray(revenue_cny, dtype=np.float64)
+        t = np.asarray(threshold_cny, dtype=np.float64) * np.ones_like(r)
+        sigma = self.volatility(t)
+        need = np.log(np.maximum(r, 1.0) / t) - self.drift_by_sector[sector]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = np.where(sigma > 0.0, need / np.where(sigma > 0.0, sigma, 1.0), np.where(need < 0.0, -np.inf, np.inf))
+        if self.shock_kind == SHOCK_LAPLACE:
+            # Survival function of the unit-variance Laplace (scale 1/sqrt 2).
+            e = np.exp(-math.sqrt(2.0) * np.abs(x))
+            p = np.where(x >= 0.0, 0.5 * e, 1.0 - 0.5 * e)
+        else:
+            p = ndtr(-x)
+        return np.where(r >= t, p, 0.0)
+
+
+def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue32: np.ndarray, threshold: np.ndarray,
+                          sector: np.ndarray, first_year: int,
+                          crossed_anyway: np.ndarray | None = None) -> np.ndarray:
+    """The year before `first_year` for firms the growth law says crossed then (``u < P``, or
+    `crossed_anyway`), long before for the other firms at or above the threshold."""
+    crossed = u < law.crossed_last_year(revenue32, threshold, sector)
+    if crossed_anyway is not None:
+        crossed |= crossed_anyway & (revenue32 >= threshold)
+    years = _before_horizon(revenue32, threshold, first_year)
+    years[crossed] = first_year - 1
+    return years
+
+
 def synthetic_population(
     rng: np.random.Generator,
     first_year: int,
@@ -168,6 +236,7 @@ def synthetic_population(
     share_under_5_years: float,
     investment_to_revenue: float,
     capacity: int,
+    growth: GrowthLaw,
 ) -> FirmArrays:
     """Draw a starting population, sector by sector (arrays indexed by sector code).
 
@@ -176,6 +245,8 @@ def synthetic_population(
     body (median, sigma) truncated below T. Ages are geometric with ``P(age < 5) =
     share_under_5_years`` (49.4% of Chinese firms are under 5 years old, SAIC 2013). A share of the
     above-size firms is certified 专精特新, of which a share are little giants with central funds.
+    Firms at or above a threshold crossed it in the year before `first_year` with the probability
+    `growth` gives, and long before otherwise.
 
     Returns
     -------
@@ -218,8 +289,14 @@ def synthetic_population(
     giant = srdi & (rng.random(n) < little_giant_share)
     flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
     out = FirmArrays.empty(max(capacity, n))
-    _fill(out, sector, revenue32, age, flags, investment_to_revenue * revenue32.astype(np.float64),
-          _before_horizon(revenue32, thr, first_year), _before_horizon(revenue32, stay_up_cny, first_year))
+    # One uniform per firm for both thresholds, so a firm that crossed the size threshold last year
+    # and is now above 100,000,000 crossed that too last year.
+    u = rng.random(n)
+    first_size = _first_crossing_years(u, growth, revenue32, thr, sector, first_year)
+    first_100m = _first_crossing_years(u, growth, revenue32, np.full(n, stay_up_cny), sector, first_year,
+                                       crossed_anyway=first_size == first_year - 1)
+    _fill(out, sector, revenue32, age, flags, investment_to_revenue * revenue32.astype(np.float64), first_size,
+          first_100m)
     return out
 
 

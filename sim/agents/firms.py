@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays, read_firms_csv, synthetic_population
+from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
@@ -245,6 +245,8 @@ class Firms(Component):
                 self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
                 cfg.share_under_5_years,
                 self.investment_to_revenue, 0,
+                GrowthLaw(self.drift, *(self.growth[k] for k in (
+                    "sigma_ref", "sigma_ref_revenue_cny", "beta", "sigma_max", "shock_kind"))),
             )
             self.state.reserve(self.state.n + room)
             self.ids = None

@@ -69,13 +69,8 @@ def bare_rate(n: int) -> float:
 
 def mesa_rate(n: int) -> float:
     st = _population(n)
-    p = {k: v for k, v in PARAMS.items() if k not in ("shock_kind", "this_year_max_age")}
-    params = dict(sigma_ref=p["sigma_ref"], ref_cny=p["sigma_ref_revenue_cny"], beta=p["beta"],
-                  sigma_max=p["sigma_max"], elasticity=p["elasticity"], exit_base=p["exit_base"],
-                  peak_min=p["exit_peak_min"], peak_max=p["exit_peak_max"], peak_mult=p["exit_peak_mult"],
-                  exit_size_exp=p["exit_size_exp"], srdi_hazard=p["srdi_hazard"],
-                  little_giant_share=p["little_giant_share"])
-    model = FirmModel(st.sector[:n], st.revenue_cny[:n], st.age_years[:n], DRIFT, THRESHOLD, STAY_UP, **params)
+    model = FirmModel.from_kernel_args(st.sector[:n], st.revenue_cny[:n], st.age_years[:n], DRIFT, THRESHOLD, STAY_UP,
+                                       PARAMS, fai_cny=st.fai_cny[:n])
     years = 2
     t0 = time.perf_counter()
     for _ in range(years):

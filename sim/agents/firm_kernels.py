@@ -11,6 +11,7 @@ crossing, or :data:`NEVER`.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -22,7 +23,7 @@ from sim.policy.kinds import interest_subsidy, threshold_reward
 __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "NEVER", "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
-    "step_firms", "spawn_entrants", "entry_counts", "tally_firms", "reward_amounts", "loan_step",
+    "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "reward_amounts", "loan_step",
 ]
 
 # Bits of the ``flags`` byte.
@@ -155,6 +156,23 @@ def step_firms(
                 flags[i] |= SRDI
                 if uniform(key ^ _SECOND) < little_giant_share:
                     flags[i] |= LITTLE_GIANT
+
+
+_SIGNATURE = list(inspect.signature(step_firms.py_func).parameters.values())
+_STEP_PARAMETERS = {p.name: p for p in _SIGNATURE[[p.name for p in _SIGNATURE].index("stay_up_cny") + 1:]}
+
+
+def step_parameters(parameters: dict) -> tuple:
+    """The scalar parameters of :func:`step_firms` (those after ``stay_up_cny``), by keyword, as a
+    tuple in its argument order with the defaults filled in.
+
+    Pass them positionally: Numba dispatches a call with keyword arguments about a hundred times
+    slower (about 150 microseconds against 1.5 on this kernel), which matters for small populations.
+    """
+    unknown = set(parameters) - set(_STEP_PARAMETERS)
+    if unknown:
+        raise TypeError(f"step_firms has no parameter {sorted(unknown)[0]!r}")
+    return tuple(parameters[name] if name in parameters else p.default for name, p in _STEP_PARAMETERS.items())
 
 
 @njit(cache=True)

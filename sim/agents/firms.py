@@ -364,7 +364,7 @@ class Firms(Component):
         yi = year - model.years[0]
         st = self.state
         fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,
-                      self.stay_up, **self.growth)
+                      self.stay_up, *fk.step_parameters(self.growth))
         alive_after_growth = self._count_alive()
         entries = self._enter(year)
         self._pay_rewards(year, yi)

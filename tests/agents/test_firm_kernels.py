@@ -143,3 +143,15 @@ def test_switched_off_mechanisms_do_nothing_at_any_size():
         assert np.all(flags == fk.ALIVE)
         want = (revenue.astype(np.float64) * np.exp(0.1)).astype(np.float32)
         assert np.array_equal(rev, want)
+
+
+def test_step_parameters_are_positional_in_signature_order_with_defaults():
+    import pytest
+
+    args = fk.step_parameters(dict(shock_kind=1, sigma_ref=0.3, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0,
+                                   elasticity=0.0, exit_base=0.05, exit_peak_min=3, exit_peak_max=7,
+                                   exit_peak_mult=1.5, exit_size_exp=0.2, exit_ref_revenue_cny=2e7, srdi_hazard=0.05,
+                                   little_giant_share=0.1, this_year_max_age=0, inclusion_probability=0.5))
+    assert args[:3] == (1, 0.3, 2e7) and args[-5:] == (0, 0, 1.0, 0.0, 0.5)
+    with pytest.raises(TypeError, match="no parameter 'sigma'"):
+        fk.step_parameters(dict(sigma=0.3))

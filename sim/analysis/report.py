@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
+from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import fiscal_totals
 from sim.analysis.targets import target_table
 from sim.errors import SimError
@@ -81,6 +82,17 @@ def build_report(folder: Path) -> str:
         _money_table(fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True), "programme"),
         f"<h2>Fiscal exposure {years} by payer</h2>",
         _money_table(fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True), "payer", payer_english),
+    ]
+    counts = scaleup_counts(ds)
+    if not counts.empty:
+        parts += [
+            "<h2>Scale-up: firms first counted above size</h2><p class=note>P50 [P5–P95] over draws.</p>",
+            counts.to_html(border=0),
+            f"<h2>Firm programmes: committed by year and {years} total</h2>"
+            "<p class=note>Million CNY; years are medians over draws.</p>",
+            firm_programme_commitments(ds).to_html(border=0, float_format=lambda v: f"{v:,.1f}"),
+        ]
+    parts += [
         "<h2>Targets</h2>",
         _target_html(ds),
         "<h2>Plots</h2><p class=note>Lines are medians; bands P25–P75 and P5–P95 over draws.</p>",

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import band, fiscal_totals
 from sim.analysis.targets import format_target_table, target_table
 
-__all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting_table"]
+__all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting_table", "format_frame"]
 
 _MILLION = 1e6
 
@@ -70,6 +71,18 @@ def waiting_table(ds: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def format_frame(title: str, frame, label_width: int = 52, decimals: int = 1) -> str:
+    """A titled text table of a frame: its index as the first column, numbers with `decimals`."""
+    cells = [[f"{v:,.{decimals}f}" if isinstance(v, (float, np.floating)) else str(v) for v in row]
+             for row in frame.itertuples(index=False)]
+    widths = [max([len(str(c))] + [len(r[j]) for r in cells]) for j, c in enumerate(frame.columns)]
+    lines = [title, "  " + _pad(str(frame.index.name or ""), label_width)
+             + "".join(f" {str(c):>{w}s}" for c, w in zip(frame.columns, widths))]
+    for label, row in zip(frame.index, cells):
+        lines.append("  " + _pad(str(label), label_width) + "".join(f" {c:>{w}s}" for c, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
 def print_run_summary(ds: xr.Dataset, out: Path) -> None:
     """Print the fiscal exposure and indicators of a run, and where its files are."""
     years = f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
@@ -90,6 +103,12 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
         _, p5, p50, p95 = band(forfeited)
         print(f"Forfeited by pro-rata rationing {years}, million CNY: "
               f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
+    counts = scaleup_counts(ds)
+    if not counts.empty:
+        print(format_frame("Scale-up: firms first counted above size, by year and sector, P50 [P5–P95]", counts,
+                           label_width=6))
+        print(format_frame(f"Firm programmes: committed by year (median) and {years} total, million CNY",
+                           firm_programme_commitments(ds)))
     print("Targets")
     print(format_target_table(target_table(ds)))
     rows = indicator_rows(ds)

@@ -65,6 +65,19 @@ def _thresholds(section, table) -> np.ndarray:
     return np.array([section.above_size_threshold_cny.get(s.key, s.above_size_threshold_cny) for s in table.sectors])
 
 
+def borrowing_investment_gate() -> float:
+    """Smallest recorded fixed-asset investment of a borrowing firm, CNY, by default: the largest
+    ``eligibility.min_fixed_asset_investment_recorded_cny`` of the gazette's firm interest subsidies
+    (D5 item 9, L603: 10,000,000), whether or not they are in force, so who borrows does not
+    change with the programmes a scenario switches on or off."""
+    from sim.policy.gazette import load_gazette
+
+    return max((float(ins.eligibility["min_fixed_asset_investment_recorded_cny"])
+                for ins in load_gazette().instruments.values()
+                if ins.kind == "interest_subsidy" and ins.recipient == "firm"
+                and "min_fixed_asset_investment_recorded_cny" in ins.eligibility), default=0.0)
+
+
 def _firm_rewards(policy) -> list:
     return [p for p in policy.programs if p.instrument.kind == "threshold_reward" and p.instrument.recipient == "firm"]
 
@@ -91,6 +104,11 @@ class Firms(Component):
             for key in mapping:
                 if key not in keys:
                     bad_sector(f"{where}.{key}", key)
+        for key, value in section.above_size_threshold_cny.items():
+            if value >= table.stay_up_threshold_cny:
+                # The stay-up line and the Pareto tail between the two lines need the order.
+                problems.append(f"{source}: firms.above_size_threshold_cny.{key}: {value:,.0f}; allowed: below the "
+                                f"{table.stay_up_threshold_cny:,.0f} stay-up threshold (sim/agents/sectors.toml)")
         gazette = load_gazette()
         families = sorted({sec.scaleup_category for sec in table.sectors if sec.scaleup_category})
         for program in policy.programs:
@@ -302,10 +320,8 @@ class Firms(Component):
         self.loan_max_years = np.array([-1 if p.instrument.max_years is None else p.instrument.max_years
                                         for p, _ in self.loan_programs], dtype=np.int64)
         self.loan_caps = np.array([p.cap_per_recipient_year_cny for p, _ in self.loan_programs])
-        gates = [float(p.instrument.eligibility["min_fixed_asset_investment_recorded_cny"])
-                 for p, _ in self.loan_programs if "min_fixed_asset_investment_recorded_cny" in p.instrument.eligibility]
         self.loan_gate = lc.min_fixed_asset_investment_cny if lc.min_fixed_asset_investment_cny is not None else \
-            max(gates, default=0.0)
+            borrowing_investment_gate()
         p = model.param
         self.borrow_probability = p("firms.loans.borrow_probability", lc.borrow_probability)
         self.loan_to_investment = p("firms.loans.loan_to_investment", lc.loan_to_investment)

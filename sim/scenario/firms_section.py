@@ -242,7 +242,8 @@ class LoansConfig(StrictModel):
         Recorded fixed-asset investment a year as a share of revenue (assumption: 0.08).
     min_fixed_asset_investment_cny : float, optional
         Smallest recorded investment of a borrower; default: the largest
-        ``eligibility.min_fixed_asset_investment_recorded_cny`` of the programmes (D5 item 9, L603).
+        ``eligibility.min_fixed_asset_investment_recorded_cny`` of the gazette's firm interest
+        subsidies, in force or not (D5 item 9, L603: 10,000,000).
     borrow_probability : Param
         Yearly probability that an eligible firm without an open loan takes one (assumption: 0.15).
     loan_to_investment : Param

@@ -140,6 +140,26 @@ def test_no_loan_below_the_recorded_investment_threshold(tmp_path):
     assert committed(loaded, out, "software.9.fixed_asset_loan_interest").sum() == 0.0
 
 
+def test_borrowing_gate_does_not_depend_on_the_programmes_in_force(tmp_path):
+    # Only the hydrogen documents in force: the 10,000,000 gate of D5 item 9 still decides who borrows.
+    body = """
+[policy]
+in_force = ["hydrogen.*"]
+[firms.loans]
+borrow_probability = 1.0
+loan_to_investment = 0.5
+loan_rate_percent = 4.3
+term_years = 2
+[firms.loans.programs."hydrogen.11.inclusive_loan_interest"]
+sectors = ["hydrogen"]
+"""
+    rows = ["H1,hydrogen,50000000,5,0,0,0,9999999,2015,0", "H2,hydrogen,50000000,5,0,0,0,10000000,2015,0"]
+    loaded, model, out = run_firms(tmp_path, rows, body)
+    assert out["firm_loans_open"][0] == 1
+    assert model.ledger.paid_in_total("hydrogen.11.inclusive_loan_interest", 0) == 0.0
+    assert model.ledger.paid_in_total("hydrogen.11.inclusive_loan_interest", 1) > 0.0
+
+
 def test_same_instrument_in_projects_and_firms_is_refused(tmp_path):
     body = LOANS + """
 [projects.streams."software.9.fixed_asset_loan_interest"]

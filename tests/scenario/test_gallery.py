@@ -27,6 +27,9 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "share_above_one.toml": [
         ("share_above_one.toml",
          'instruments."hydrogen.13.operating_subsidy".share_of_cap_paid: Input should be less than or equal to 1 (got 1.5)')],
+    "firms_threshold_at_stay_up.toml": [
+        ("firms_threshold_at_stay_up.toml",
+         "firms.above_size_threshold_cny.software_it: 100,000,000; allowed: below the 100,000,000 stay-up threshold")],
     "size_exponent_out_of_range.toml": [
         ("size_exponent_out_of_range.toml",
          "firms.growth.size_beta: a normal distribution here can take values in [0, inf]; allowed: values in [0, 5]"),

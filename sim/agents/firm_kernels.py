@@ -21,7 +21,8 @@ from sim.engine.rng import STREAM, draw_key, poisson, standard_laplace, standard
 from sim.policy.kinds import interest_subsidy, threshold_reward
 
 __all__ = [
-    "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "NEVER", "NO_LOAN",
+    "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
+    "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
     "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "reward_amounts", "loan_step",
 ]
@@ -32,6 +33,8 @@ SRDI = np.uint8(2)  # certified 专精特新
 LITTLE_GIANT = np.uint8(4)  # national "little giant" funded by central money
 INCUBATED = np.uint8(8)  # graduate of an incubator
 COUNTED_IN_YEAR = np.uint8(16)  # counted above size in the year it crossed ("first counted this year")
+COUNTED_AT_100M = np.uint8(32)  # revenue >= 100,000,000 in the year first counted above size (D8 item 3 software)
+SRDI_EXTRA_PAID = np.uint8(64)  # has been paid the 专精特新 extra of D8 item 4 (once per firm)
 
 NEVER = np.int16(0)
 NO_LOAN = np.uint8(255)
@@ -53,7 +56,8 @@ _SECOND = np.uint64(0x2545F4914F6CDD1D)
 @njit(cache=True)
 def _first_crossings(i, r, year, age, this_year_max_age, threshold, stay_up, first_size_year, first_100m_year,
                      seed, draw, inclusion_probability):
-    """A firm's first-crossing years and its COUNTED_IN_YEAR bit after a year at revenue `r`.
+    """A firm's first-crossing years and the bits of its first counting (COUNTED_IN_YEAR,
+    COUNTED_AT_100M) after a year at revenue `r`.
 
     Scalars in, scalars out: the caller stores them, which keeps the step loop free of array
     writes inside a helper (such writes made the whole step about a fifth slower).
@@ -66,6 +70,8 @@ def _first_crossings(i, r, year, age, this_year_max_age, threshold, stay_up, fir
             first_size_year = year
             if age <= this_year_max_age:
                 counted = COUNTED_IN_YEAR
+            if r >= stay_up:
+                counted |= COUNTED_AT_100M
     if r >= stay_up and first_100m_year == NEVER:
         first_100m_year = year
     return first_size_year, first_100m_year, counted
@@ -253,21 +259,20 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
 
 
 @njit(cache=True)
-def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, excluded_flag, extras_excluded_flag):
+def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, excluded_flag, srdi_extra_excluded_flag):
     """One-off reward of each firm (before validity, share paid and caps, which the ledger applies).
 
     ``event`` marks the firms that met the instrument's event; a firm whose flags intersect
-    `excluded_flag` gets nothing; the 专精特新 extra goes to certified firms whose flags do not
-    intersect `extras_excluded_flag`; `other_extras_cny` is the expected discretionary extras.
+    `excluded_flag` gets nothing; the 专精特新 extra goes to certified firms whose flags intersect
+    neither `srdi_extra_excluded_flag` nor SRDI_EXTRA_PAID (it is paid once per firm);
+    `other_extras_cny` is the expected discretionary extras.
     """
     out = np.zeros(event.shape[0])
     for k in range(event.shape[0]):
         f = flags[k]
-        extras = 0.0
-        if (f & extras_excluded_flag) == 0:
-            extras = other_extras_cny
-            if (f & SRDI) != 0:
-                extras += srdi_extra_cny
+        extras = other_extras_cny
+        if (f & SRDI) != 0 and (f & (srdi_extra_excluded_flag | SRDI_EXTRA_PAID)) == 0:
+            extras += srdi_extra_cny
         out[k] = threshold_reward(event[k], base_cny, extras, (f & excluded_flag) != 0, 0.0, math.inf)
     return out
 

@@ -16,13 +16,16 @@ srdi                           no        certified 专精特新 (0/1, default 0)
 little_giant_central_funds     no        national little giant funded by central money (0/1; needs srdi = 1)
 incubated                      no        graduate of an incubator (0/1)
 fixed_asset_investment_cny     no        recorded fixed-asset investment a year, CNY (default: investment_to_revenue x revenue)
-first_above_size_year          no        year revenue first reached the above-size threshold (0 = unknown)
+first_above_size_year          no        year first counted above size, revenue at or above the threshold (0 = unknown)
 first_above_100m_year          no        year revenue first reached 100,000,000 (0 = unknown)
 =============================  ========  =========================================================
 
 A firm at or above a threshold whose first year is unknown is taken to have crossed long before
 the horizon (two years before the first year), so it triggers no "last year" reward; give the
-year when it matters.
+year when it matters. A first year equal to the year of ``revenue_cny`` needs that revenue at or
+above the line. A software firm first counted in that year with ``revenue_cny`` >= 100,000,000
+is a "first counted last year at 100,000,000" firm (D8 item 3, D5 item 8) in the first year,
+whenever its revenue first reached 100,000,000.
 
 In the synthetic population, the firms at or above a threshold crossed it in the year before the
 first year with the probability the growth law gives (:meth:`GrowthLaw.crossed_last_year`), and
@@ -39,7 +42,9 @@ from pathlib import Path
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from sim.agents.firm_kernels import ALIVE, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SHOCK_LAPLACE, SRDI
+from sim.agents.firm_kernels import (
+    ALIVE, COUNTED_AT_100M, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SHOCK_LAPLACE, SRDI,
+)
 from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
@@ -141,13 +146,16 @@ def pareto_alpha(above_size_count: int, above_100m_count: int, threshold_cny: fl
 
 
 def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndarray, flags: np.ndarray,
-          fai: np.ndarray, first_size: np.ndarray, first_100m: np.ndarray) -> None:
+          fai: np.ndarray, first_size: np.ndarray, first_100m: np.ndarray, first_year: int, stay_up_cny: float) -> None:
     n = sector.shape[0]
     out.reserve(n)
     out.sector[:n] = sector
     out.revenue_cny[:n] = revenue
     out.age_years[:n] = np.minimum(age, np.iinfo(np.int16).max)
-    out.flags[:n] = flags
+    # The revenue given is that of the year before the first year: a firm first counted then at
+    # >= 100,000,000 is a "first counted last year and >= 100,000,000" software firm in the first year.
+    counted_at_100m = (first_size == first_year - 1) & (revenue >= stay_up_cny)
+    out.flags[:n] = flags | np.where(counted_at_100m, COUNTED_AT_100M, 0).astype(np.uint8)
     out.fai_cny[:n] = fai
     out.first_size_year[:n] = first_size
     out.first_100m_year[:n] = first_100m
@@ -296,7 +304,7 @@ def synthetic_population(
     first_100m = _first_crossing_years(u, growth, revenue32, np.full(n, stay_up_cny), sector, first_year,
                                        crossed_anyway=first_size == first_year - 1)
     _fill(out, sector, revenue32, age, flags, investment_to_revenue * revenue32.astype(np.float64), first_size,
-          first_100m)
+          first_100m, first_year, stay_up_cny)
     return out
 
 
@@ -360,6 +368,13 @@ def read_firms_csv(
             problems.append(f"{path}: row {r + 2}, column '{col}': is {table[col][r]}; must be before the first "
                             f"simulated year {first_year} (or 0 for unknown)")
     thr = threshold_by_sector[sector]
+    # The revenue is that of the year before the first year: a firm first above a line in that
+    # year must be above it.
+    for col, line in (("first_above_size_year", thr), ("first_above_100m_year", np.full(sector.size, stay_up_cny))):
+        bad = np.nonzero((table[col] == first_year - 1) & (revenue32 < line))[0]
+        for r in bad[:10]:
+            problems.append(f"{path}: row {r + 2}, column '{col}': is {first_year - 1}, the year of revenue_cny, but "
+                            f"revenue_cny {table['revenue_cny'][r]:,.0f} is below {line[r]:,.0f} that year")
     if problems:
         raise InputDataError("\n".join(problems))
     first_size = np.where(table["first_above_size_year"] > 0, table["first_above_size_year"],
@@ -371,5 +386,5 @@ def read_firms_csv(
     fai = np.where(table["fixed_asset_investment_cny"] >= 0.0, table["fixed_asset_investment_cny"],
                    investment_to_revenue * revenue32.astype(np.float64))
     out = FirmArrays.empty(max(capacity, sector.size))
-    _fill(out, sector, revenue32, table["age_years"], flags, fai, first_size, first_100m)
+    _fill(out, sector, revenue32, table["age_years"], flags, fai, first_size, first_100m, first_year, stay_up_cny)
     return out, table["firm_id"]

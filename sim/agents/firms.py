@@ -13,23 +13,35 @@ Reading of the rewards (documented choices)
   t+1 (so a 2025 crossing is paid in 2026 and D8, valid to 2025-12-31, pays nothing for it).
 * "First counted this year" (D8 item 2, 500,000) is for entrants of at most
   ``rewards.this_year_max_age_years`` that reach the threshold in their first year; they are paid
-  in that year and not again as "last year" crossers.
+  in that year. A firm paid under it is not paid again as a "last year" firm the year after; one
+  counted in its first year while the reward was not in force (2022) is (L828: both are one-off
+  rewards for the same first counting).
 * "Stay-up" (D8 item 3, manufacturing): revenue first reached 100,000,000 last year.
-  Software (D8 item 3 and D5 item 8): first counted above size last year with revenue
-  >= 100,000,000 that year; D5 item 8 also asks the firm to commit >= 100,000,000 this year,
-  read as this year's realised revenue.
-* The 专精特新 extra (``extras_cny.srdi``) goes to certified firms except those in the
-  instrument's ``extras_excluded_for`` (national little giants with central funds); discretionary
-  extras are paid as an expected value (``rewards.discretionary_extras_share``).
+  Software (D8 item 3 and D5 item 8): first counted above size last year, with revenue
+  >= 100,000,000 in that year (L832, L599: "上年度首次纳入规模以上统计且营业收入突破1亿元"), whenever
+  revenue first reached 100,000,000; D5 item 8 also asks the firm to commit >= 100,000,000 this
+  year, read as this year's realised revenue.
+* The 专精特新 extra of D8 item 4 (``extras_cny.srdi``, +200,000 "在获得升规稳规奖励基础上")
+  goes to certified firms except those in the instrument's ``extras_excluded_for`` (national
+  little giants with central funds, excluded in that sentence of L838 only), once per firm: with
+  the first reward that includes it. Discretionary extras are paid as an expected value
+  (``rewards.discretionary_extras_share``).
 * Instruments with the same event and reward family (D5 item 8 and D8 item 3 for software) are
   "从优、从高、不重复" (D5 L615): a firm is paid once, under the one that pays it more this year
   (ties: the first in gazette order), unless ``policy.stack_software_and_scaleup_rewards``.
-* Validity, ``share_of_cap_paid`` and per-recipient caps (1,000,000 per firm under D5 item 8) are
-  applied by the ledger: recipients are firm indices.
+* A reward is applied for on one day of the year (drawn uniformly for each firm and year, stream
+  ``firm_reward_date``): it is paid in full when that day is inside the instrument's validity and
+  not at all otherwise, so a reward is never cut to a fraction of itself (D5 item 8 starts on
+  2022-07-26: 159 / 365 of its 2022 claimants are paid, each in full). Loan subsidies accrue over
+  the year and are pro-rated by the share of the year in force.
+* ``share_of_cap_paid`` and per-recipient caps (1,000,000 per firm under D5 item 8) are applied
+  by the ledger: recipients are firm indices.
 """
 
 from __future__ import annotations
 
+
+import datetime as dt
 
 import numpy as np
 
@@ -38,7 +50,7 @@ from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, sy
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, uniform_at
+from sim.engine.rng import STREAM, uniform_at, uniforms_at
 from sim.errors import InputDataError
 from sim.scenario.parameters import param_rng
 
@@ -291,9 +303,16 @@ class Firms(Component):
                 srdi_extra=srdi_extra,
                 other_extras=self.cfg.rewards.discretionary_extras_share * sum(extras.values()),
                 excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.excluded))),
-                extras_excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.extras_excluded_for))),
+                srdi_extra_excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.extras_excluded_for))),
                 min_revenue_this_year=float(ins.eligibility.get("min_committed_revenue_this_year_cny", 0.0)),
             ))
+        # "Last year" rewards skip the firms already paid for the same first counting "this year".
+        for rw in self.rewards:
+            rw["paid_this_year_under"] = [
+                other["program"].id for other in self.rewards
+                if rw["event"] == "first_above_size_last_year" and other["event"] == "first_above_size_this_year"
+                and other["group"][1] == rw["group"][1]
+            ]
         self.stack = model.scenario.policy.stack_software_and_scaleup_rewards
 
     def _setup_loans(self, model) -> None:
@@ -453,7 +472,10 @@ class Firms(Component):
         st.first_size_year[sl] = np.where(above, year, fk.NEVER)
         st.first_100m_year[sl] = np.where(r >= self.stay_up, year, fk.NEVER)
         # A graduate is an entrant of age 0: counted in the year it reaches the threshold.
-        st.flags[sl] = np.where(above, st.flags[sl] | fk.COUNTED_IN_YEAR, st.flags[sl] & ~fk.COUNTED_IN_YEAR)
+        counted = fk.COUNTED_IN_YEAR | fk.COUNTED_AT_100M
+        st.flags[sl] &= ~counted
+        st.flags[sl] |= np.where(above, fk.COUNTED_IN_YEAR, 0).astype(np.uint8)
+        st.flags[sl] |= np.where(above & (r >= self.stay_up), fk.COUNTED_AT_100M, 0).astype(np.uint8)
 
     def _events(self, reward: dict, year: int) -> np.ndarray:
         """Indices of the living firms that met a reward's event this year."""
@@ -461,40 +483,70 @@ class Firms(Component):
         n = st.n
         flags, fsy, f100 = st.flags[:n], st.first_size_year[:n], st.first_100m_year[:n]
         ok = ((flags & fk.ALIVE) != 0) & reward["sector_ok"][st.sector[:n]]
-        in_year = (flags & fk.COUNTED_IN_YEAR) != 0
         ev = reward["event"]
         if ev == "first_above_size_last_year":
-            ok &= (fsy == year - 1) & ~in_year
+            ok &= fsy == year - 1
         elif ev == "first_above_size_this_year":
-            ok &= (fsy == year) & in_year
+            ok &= (fsy == year) & ((flags & fk.COUNTED_IN_YEAR) != 0)
         elif ev == "first_above_100m_last_year":
             ok &= (f100 == year - 1) & (fsy != fk.NEVER)
         else:  # first_above_size_last_year_and_100m
-            ok &= (fsy == year - 1) & (f100 == year - 1)
+            ok &= (fsy == year - 1) & ((flags & fk.COUNTED_AT_100M) != 0)
             if reward["min_revenue_this_year"] > 0.0:
                 ok &= st.revenue_cny[:n] >= reward["min_revenue_this_year"]
-        return np.nonzero(ok)[0]
+        idx = np.nonzero(ok)[0]
+        for pid in reward["paid_this_year_under"]:
+            idx = idx[self.model.ledger.paid_in_total_by_recipient(pid, idx) == 0.0]
+        return idx
+
+    def _amounts(self, rw: dict, idx: np.ndarray) -> np.ndarray:
+        return fk.reward_amounts(np.ones(idx.size, dtype=np.bool_), self.state.flags[idx], rw["base"],
+                                 rw["srdi_extra"], rw["other_extras"], rw["excluded"], rw["srdi_extra_excluded"])
+
+    def _application_days(self, year: int, firms: np.ndarray) -> np.ndarray:
+        """Day of the year (0-based) on which each of `firms` applies for this year's rewards."""
+        days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+        u = uniforms_at(self.model.seed, self.model.draw, firms.astype(np.int64), year, STREAM["firm_reward_date"])
+        return np.minimum((u * days).astype(np.int64), days - 1)
+
+    @staticmethod
+    def _in_force(program, year: int, day: np.ndarray) -> np.ndarray:
+        """Whether each day of the year (0-based) is inside the programme's validity window."""
+        ins = program.instrument
+        first = (ins.valid_from - dt.date(year, 1, 1)).days
+        last = (ins.valid_until - dt.date(year, 1, 1)).days
+        return (day >= first) & (day <= last)
 
     def _pay_rewards(self, year: int, yi: int) -> None:
         st, ledger = self.state, self.model.ledger
+        if not self.rewards:
+            return
         claims = []
         for rw in self.rewards:
             idx = self._events(rw, year)
-            amounts = fk.reward_amounts(np.ones(idx.size, dtype=np.bool_), st.flags[idx], rw["base"], rw["srdi_extra"],
-                                        rw["other_extras"], rw["excluded"], rw["extras_excluded"])
-            claims.append((rw, idx, amounts))
+            claims.append((rw, idx, self._amounts(rw, idx)))
         if not self.stack:
-            claims = self._best_of_groups(claims, yi)
-        for rw, idx, amounts in claims:
+            claims = self._best_of_groups(claims, year)
+        for rw, idx, _ in claims:
+            # Amounts again, on the flags as they are now: a 专精特新 extra paid by an earlier
+            # instrument this year is not paid twice.
+            amounts = self._amounts(rw, idx)
             keep = amounts > 0.0
             if not keep.any():
                 continue
             prog = rw["program"]
-            approved = ledger.claim(prog.id, year, idx[keep], amounts[keep])
-            st.support_cny[idx[keep]] += approved.astype(np.float32)
+            firms = idx[keep]
+            start = dt.date(year, 1, 1)
+            dates = [start + dt.timedelta(days=int(d)) for d in self._application_days(year, firms)]
+            approved = ledger.claim(prog.id, year, firms, amounts[keep], event_dates=dates)
+            st.support_cny[firms] += approved.astype(np.float32)
             self.model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
+            if rw["srdi_extra"] > 0.0:
+                got_extra = firms[(approved > 0.0) & ((st.flags[firms] & fk.SRDI) != 0)
+                                  & ((st.flags[firms] & rw["srdi_extra_excluded"]) == 0)]
+                st.flags[got_extra] |= fk.SRDI_EXTRA_PAID
 
-    def _best_of_groups(self, claims: list, yi: int) -> list:
+    def _best_of_groups(self, claims: list, year: int) -> list:
         """Keep, for each firm, only the best-paying claim among instruments paying the same event."""
         groups: dict[tuple, list[int]] = {}
         for k, (rw, _, _) in enumerate(claims):
@@ -508,7 +560,8 @@ class Firms(Component):
             for k in members:
                 rw, idx, amounts = claims[k]
                 prog = rw["program"]
-                value = amounts * prog.validity_share[yi] * prog.instrument.share_of_cap_paid
+                in_force = self._in_force(prog, year, self._application_days(year, idx))
+                value = amounts * in_force * prog.instrument.share_of_cap_paid
                 better = value > best_value[idx]
                 best_value[idx[better]] = value[better]
                 best_claim[idx[better]] = k

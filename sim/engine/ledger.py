@@ -214,11 +214,20 @@ class Ledger:
 
     def paid_in_total(self, program_id: str, recipient: int) -> float:
         """What a recipient has been approved under a programme so far (CNY)."""
+        return float(self.paid_in_total_by_recipient(program_id, np.array([recipient]))[0])
+
+    def paid_in_total_by_recipient(self, program_id: str, recipients: np.ndarray) -> np.ndarray:
+        """What each of `recipients` has been approved under a programme so far (CNY); zeros if the
+        programme is not in force."""
+        recipients = np.asarray(recipients, dtype=np.int64)
+        out = np.zeros(recipients.shape)
         program = self.policy.get(program_id)
         if program is None:
-            return 0.0
+            return out
         tally = self._paid_total[program.index]
-        return float(tally[recipient]) if recipient < tally.shape[0] else 0.0
+        known = recipients < tally.shape[0]
+        out[known] = tally[recipients[known]]
+        return out
 
     def settle(self, year: int) -> None:
         """Pay what falls due in `year` from each budget line, under its ceiling and rationing.

@@ -22,6 +22,7 @@ __all__ = [
     "poisson",
     "STREAM",
     "uniform_at",
+    "uniforms_at",
     "poisson_at",
 ]
 
@@ -41,6 +42,7 @@ STREAM = {
     "firm_loan": 7,
     "firm_loan_size": 8,
     "firm_inclusion": 9,
+    "firm_reward_date": 10,
     "station": 20,
     "station_2": 21,
     "fleet": 30,
@@ -127,6 +129,15 @@ def uniform_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64,
     The key stays inside compiled code, so no 64-bit unsigned value crosses into Python.
     """
     return uniform(draw_key(seed, draw, entity, year, stream))
+
+
+@njit(cache=True)
+def uniforms_at(seed: np.int64, draw: np.int64, entities: np.ndarray, year: np.int64, stream: np.int64) -> np.ndarray:
+    """Uniforms on (0, 1), one for each entity of an int64 array: :func:`uniform_at` for many."""
+    out = np.empty(entities.shape[0])
+    for k in range(entities.shape[0]):
+        out[k] = uniform(draw_key(seed, draw, entities[k], year, stream))
+    return out
 
 
 @njit(cache=True)

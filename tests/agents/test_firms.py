@@ -231,3 +231,69 @@ def test_inclusion_lag_lets_software_firms_be_first_counted_above_100m(tmp_path)
     assert sum(committed(loaded, now, pid).sum() for pid in software) == 0.0
     loaded, _, lag = run_firms(tmp_path, rows, body + "[firms.rewards]\ninclusion_probability = 0.5\n", last_year=2025)
     assert sum(committed(loaded, lag, pid).sum() for pid in software) > 0.0
+
+
+def test_entrant_counted_in_2022_is_paid_as_first_counted_last_year_in_2023(tmp_path):
+    # Counted "this year" in 2022, when D8 is not yet in force: nothing in 2022, 300,000 in 2023.
+    loaded, _, out = run_firms(tmp_path, [], "", graduates=[(2022, [0], [25_000_000.0])])
+    assert committed(loaded, out, "scaleup.2.first_above_size_this_year").sum() == 0.0
+    assert committed(loaded, out, "scaleup.2.first_above_size_last_year").tolist() == [0, 300_000.0, 0, 0, 0, 0]
+
+
+def test_software_firm_first_counted_above_100m_is_paid_whenever_it_first_reached_100m(tmp_path):
+    # First counted in 2022 at 150,000,000, revenue first above 100,000,000 back in 2020: the
+    # software reward of 2023 (D8 item 3 or D5 item 8, the better one, once) is due.
+    rows = ["S1,software_it,150000000,6,0,0,0,0,2022,2020", "S2,software_it,150000000,6,0,0,0,0,2021,2020"]
+    loaded, _, out = run_firms(tmp_path, rows, "", first_year=2023, last_year=2025)
+    d8 = committed(loaded, out, "scaleup.3.software_first_above_size_last_year_and_100m")
+    d5 = committed(loaded, out, "software.8.scaleup_reward")
+    assert (d8 + d5).tolist() == [500_000.0, 0.0, 0.0]
+
+
+def test_csv_first_counted_in_the_revenue_year_needs_revenue_above_the_line(tmp_path):
+    with pytest.raises(ScenarioError, match="column 'first_above_size_year': is 2021, the year of revenue_cny, but "
+                                            "revenue_cny 5,000,000 is below 20,000,000 that year"):
+        run_firms(tmp_path, ["A,advanced_manufacturing,5000000,3,0,0,0,0,2021,0"])
+    with pytest.raises(ScenarioError, match="column 'first_above_100m_year': is 2021"):
+        run_firms(tmp_path, ["A,advanced_manufacturing,50000000,3,0,0,0,0,2015,2021"])
+
+
+def test_one_off_reward_is_paid_in_full_or_not_at_all_by_application_day(tmp_path):
+    # 300 software firms first counted in 2021 at 150,000,000: D5 item 8 (from 2022-07-26) pays
+    # those applying on day 206 of 2022 or later 500,000 each, the others nothing (D8 starts 2023).
+    from sim.engine.rng import STREAM, uniforms_at
+
+    rows = [f"S{i},software_it,150000000,6,0,0,0,0,2021,2021" for i in range(300)]
+    loaded, model, out = run_firms(tmp_path, rows, "", last_year=2023)
+    paid = np.array([model.ledger.paid_in_total("software.8.scaleup_reward", i) for i in range(300)])
+    assert set(np.unique(paid)) == {0.0, 500_000.0}
+    day = np.floor(uniforms_at(model.seed, model.draw, np.arange(300), 2022, STREAM["firm_reward_date"]) * 365)
+    assert np.array_equal(paid > 0, day >= 206)
+    assert 0.3 < (paid > 0).mean() < 0.57  # about 159 / 365 = 0.44
+    assert committed(loaded, out, "software.8.scaleup_reward")[0] == paid.sum()
+
+
+def test_srdi_extra_is_paid_once_per_firm(tmp_path):
+    # A certified firm at 19,000,000 growing sixfold: 114,000,000 in 2022, so first counted above
+    # size and first above 100,000,000 in the same year; both item 2 and item 3 pay it in 2023.
+    body = f"[firms.behaviour.advanced_manufacturing]\ndrift = {math.log(6.0)}\n"
+    loaded, model, out = run_firms(tmp_path, ["M1,advanced_manufacturing,19000000,6,1,0,0,0,0,0"], body)
+    item2 = committed(loaded, out, "scaleup.2.first_above_size_last_year")
+    item3 = committed(loaded, out, "scaleup.3.first_above_100m_last_year")
+    # 2023: 300,000 + 200,000 extra under item 2, 500,000 under item 3 without a second extra.
+    assert item2[1] + item3[1] == 1_000_000.0
+    assert out["committed"].sum() == 1_000_000.0
+
+
+def test_little_giant_loses_only_the_srdi_extra(tmp_path):
+    body = MANUF_12 + """
+[firms.rewards]
+discretionary_extras_share = 1.0
+[instruments."scaleup.2.first_above_size_last_year"]
+extras_cny = { srdi = 200000.0, innovation = 100000.0 }
+"""
+    rows = ["SRDI,advanced_manufacturing,18000000,6,1,0,0,0,0,0", "GIANT,advanced_manufacturing,18000000,6,1,1,0,0,0,0"]
+    _, model, _ = run_firms(tmp_path, rows, body)
+    pid = "scaleup.2.first_above_size_last_year"
+    assert model.ledger.paid_in_total(pid, 0) == 600_000.0
+    assert model.ledger.paid_in_total(pid, 1) == 400_000.0

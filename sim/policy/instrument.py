@@ -166,7 +166,8 @@ class ThresholdReward(_InstrumentBase):
     extras_cny: dict[str, NonNegative] = Field(default_factory=dict)
     #: Firm categories excluded from the whole instrument.
     excluded: list[str] = Field(default_factory=list)
-    #: Firm categories that keep the base reward but get no extras.
+    #: Firm categories that keep the base reward and the discretionary extras but get no 专精特新
+    #: extra (``extras_cny.srdi``), as L838 excludes central-funded little giants from it.
     extras_excluded_for: list[str] = Field(default_factory=list)
 
 

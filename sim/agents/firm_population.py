@@ -249,8 +249,8 @@ def synthetic_population(
     """Draw a starting population, sector by sector (arrays indexed by sector code).
 
     Exactly ``above_size_counts[s]`` firms of sector s are drawn at or above its threshold T from a
-    Pareto tail ``T * U^(-1/alpha)`` (alpha from :func:`pareto_alpha`); the rest from a lognormal
-    body (median, sigma) truncated below T. Ages are geometric with ``P(age < 5) =
+    Pareto tail (alpha from :func:`pareto_alpha`), exactly ``above_100m_counts[s]`` of them at or
+    above 100,000,000; the rest from a lognormal body (median, sigma) truncated below T. Ages are geometric with ``P(age < 5) =
     share_under_5_years`` (49.4% of Chinese firms are under 5 years old, SAIC 2013). A share of the
     above-size firms is certified 专精特新, of which a share are little giants with central funds.
     Firms at or above a threshold crossed it in the year before `first_year` with the probability
@@ -266,8 +266,13 @@ def synthetic_population(
         t = float(threshold_by_sector[s])
         rev = np.empty(n)
         if n_above > 0:
-            alpha = pareto_alpha(n_above, int(above_100m_counts[s]), t, stay_up_cny)
-            rev[:n_above] = t * (1.0 - rng.random(n_above)) ** (-1.0 / alpha)
+            # The tail in two strata so both observed counts hold exactly: the first n_top firms
+            # from the Pareto above 100,000,000, the next from it truncated to [T, 100,000,000).
+            n_top = int(above_100m_counts[s])
+            alpha = pareto_alpha(n_above, n_top, t, stay_up_cny)
+            rev[:n_top] = stay_up_cny * (1.0 - rng.random(n_top)) ** (-1.0 / alpha)
+            below_top = 1.0 - (stay_up_cny / t) ** -alpha
+            rev[n_top:n_above] = t * (1.0 - rng.random(n_above - n_top) * below_top) ** (-1.0 / alpha)
         n_below = n - n_above
         if n_below > 0:
             if body_sigma[s] == 0.0:
@@ -280,15 +285,18 @@ def synthetic_population(
         revenues.append(rev)
     sector = np.concatenate(sectors) if sectors else np.zeros(0, np.uint8)
     revenue = np.concatenate(revenues) if revenues else np.zeros(0)
-    # float32 storage must not move a body firm across the threshold.
+    # float32 storage must not move a firm across the line above it.
     revenue32 = revenue.astype(np.float32)
     thr = threshold_by_sector[sector]
-    below = np.arange(revenue.size) >= 0
+    line_above = np.empty(revenue.size)
     for s in range(counts.shape[0]):
         idx = np.nonzero(sector == s)[0]
-        below[idx[: int(above_size_counts[s])]] = False
-    fix = below & (revenue32 >= thr)
-    revenue32[fix] = np.nextafter(thr[fix].astype(np.float32), np.float32(0))
+        n_top, n_above = int(above_100m_counts[s]), int(above_size_counts[s])
+        line_above[idx[:n_top]] = np.inf
+        line_above[idx[n_top:n_above]] = stay_up_cny
+        line_above[idx[n_above:]] = thr[idx[n_above:]]
+    fix = revenue32 >= line_above
+    revenue32[fix] = np.nextafter(line_above[fix].astype(np.float32), np.float32(0))
     n = revenue.size
     p_year = 1.0 - (1.0 - share_under_5_years) ** (1.0 / 5.0)
     age = (rng.geometric(p_year, n) - 1) if n else np.zeros(0, np.int64)

@@ -428,9 +428,14 @@ class Firms(Component):
         return np.bincount(st.sector[: st.n][alive], minlength=self.n_sectors)
 
     def _enter(self, year: int) -> np.ndarray:
-        """Births (Poisson by sector) and queued incubator graduates; returns entries by sector."""
+        """Births (Poisson by sector, or the expected number) and queued incubator graduates;
+        returns entries by sector."""
         model, st = self.model, self.state
-        births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
+        if self.cfg.entry == "expected":
+            t = year - model.years[0]
+            births = (np.floor(self.entry_mean * (t + 1)) - np.floor(self.entry_mean * t)).astype(np.int64)
+        else:
+            births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
         entries = births.copy()
         batches = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
         batches += [(codes, rev, fk.INCUBATED) for codes, rev in self._graduates]

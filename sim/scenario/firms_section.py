@@ -94,7 +94,8 @@ class SectorBehaviour(StrictModel):
     drift : Param
         Mean log-revenue growth a year (0.10 is about +10.5%).
     entry_per_year : Param
-        Mean Poisson births a year; 0 switches entry off.
+        Mean births a year (Poisson, or deterministic with ``[firms] entry = "expected"``); 0
+        switches entry off.
     entrant_revenue_median_cny : Param
         Median revenue of an entrant in its first year, CNY.
     entrant_revenue_sigma : float
@@ -287,6 +288,9 @@ class FirmsSection(StrictModel):
         Share of the synthetic starting firms younger than five years, strictly between 0 and 1
         (ages are drawn from the geometric law it implies): 0.494 (49.4% of Chinese
         firms, SAIC 2013; CALIBRATION_FACTS.md section 4).
+    entry : {"poisson", "expected"}
+        Births a year: Poisson with the sector's mean (default), or deterministic, the expected
+        births with the fractions carried over (``floor(m (t + 1)) - floor(m t))`` in the t-th year).
     """
 
     enabled: bool = True
@@ -301,6 +305,7 @@ class FirmsSection(StrictModel):
     rewards: RewardsConfig = Field(default_factory=RewardsConfig)
     loans: LoansConfig = Field(default_factory=LoansConfig)
     share_under_5_years: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.494
+    entry: Literal["poisson", "expected"] = "poisson"
 
     @model_validator(mode="after")
     def _source_consistent(self):

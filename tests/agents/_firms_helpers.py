@@ -17,8 +17,12 @@ HEADER = ("firm_id,sector,revenue_cny,age_years,srdi,little_giant_central_funds,
 G12 = math.log(1.12)
 
 
-def deterministic_toml(csv: Path, body: str = "", first_year: int = 2022, last_year: int = 2027) -> str:
-    """A scenario with only the firms model, no shocks, no exit, no entry, no SRDI hazard, no policy effect."""
+def deterministic_toml(csv: Path, body: str = "", first_year: int = 2022, last_year: int = 2027,
+                       firms_keys: str = "") -> str:
+    """A scenario with only the firms model, no shocks, no exit, no entry, no SRDI hazard, no policy effect.
+
+    `firms_keys` are extra lines of the ``[firms]`` table; `body` is appended.
+    """
     return textwrap.dedent(f"""
         name = "firms-test"
         [horizon]
@@ -32,6 +36,7 @@ def deterministic_toml(csv: Path, body: str = "", first_year: int = 2022, last_y
         [firms]
         source = "csv"
         csv = "{csv.as_posix()}"
+        {firms_keys}
         [firms.growth]
         volatility_at_reference = 0
         support_elasticity = 0
@@ -42,12 +47,12 @@ def deterministic_toml(csv: Path, body: str = "", first_year: int = 2022, last_y
     """) + textwrap.dedent(body)
 
 
-def run_firms(tmp_path: Path, rows: list[str], body: str = "", graduates=None, **horizon):
+def run_firms(tmp_path: Path, rows: list[str], body: str = "", graduates=None, **scenario_options):
     """Write the CSV and scenario, run draw 0; return (loaded, model, outputs by variable)."""
     csv = tmp_path / "firms.csv"
     csv.write_text("\n".join([HEADER] + rows) + "\n", encoding="utf-8")
     path = tmp_path / "s.toml"
-    path.write_text(deterministic_toml(csv, body, **horizon), encoding="utf-8")
+    path.write_text(deterministic_toml(csv, body, **scenario_options), encoding="utf-8")
     loaded = load_scenario(path)
     model = PolicyModel(loaded.scenario, loaded.policy, 0)
     if graduates is not None:

@@ -83,3 +83,16 @@ def test_no_growth_no_shock_means_nobody_crossed_last_year():
     n = st.n
     assert not np.any(st.first_size_year[:n] == 2021) and not np.any(st.first_100m_year[:n] == 2021)
     assert np.sum(st.first_size_year[:n] == 2020) == 8_000
+
+
+def test_counts_above_both_lines_match_exactly():
+    for seed in range(3):
+        st = synthetic_population(
+            np.random.default_rng(seed), 2022, np.array([15_000, 19_300, 0, 0, 0]), np.array([3_000, 3_860, 0, 0, 0]),
+            np.array([600, 772, 0, 0, 0]), np.full(5, 4e6), np.full(5, 1.2), np.full(5, T), 1e8, 0.13, 0.11, 0.494,
+            0.08, 0, law(0.1, 0.25))
+        n = st.n
+        rev, sector = st.revenue_cny[:n], st.sector[:n]
+        for code, above, top in ((0, 3_000, 600), (1, 3_860, 772)):
+            assert np.sum(rev[sector == code] >= T) == above
+            assert np.sum(rev[sector == code] >= 1e8) == top

@@ -297,3 +297,15 @@ extras_cny = { srdi = 200000.0, innovation = 100000.0 }
     pid = "scaleup.2.first_above_size_last_year"
     assert model.ledger.paid_in_total(pid, 0) == 600_000.0
     assert model.ledger.paid_in_total(pid, 1) == 400_000.0
+
+
+def test_expected_entry_is_deterministic_with_fractions_carried(tmp_path):
+    body = """
+[firms.behaviour.software_it]
+entry_per_year = 2.5
+entrant_revenue_sigma = 0.0
+"""
+    _, _, out = run_firms(tmp_path, [], body, firms_keys='entry = "expected"')
+    code = 1  # software_it in sectors.toml
+    assert out["firm_entries"][:, code].tolist() == [2, 3, 2, 3, 2, 3]
+    assert out["firms_alive"][:, code].tolist() == [2, 5, 7, 10, 12, 15]

@@ -25,6 +25,7 @@ def _both(kwargs, years=3, n=400):
     rng = np.random.default_rng(4)
     sector = rng.integers(0, 5, n).astype(np.uint8)
     revenue = (1.5e7 * np.exp(0.4 * rng.standard_normal(n))).astype(np.float32)
+    revenue[:20] = np.linspace(8e7, 1.2e8, 20)  # some first counted at or above 100,000,000
     age = rng.integers(0, 6, n).astype(np.int16)
     incubated = rng.random(n) < 0.3
     flags = (fk.ALIVE | np.where(incubated, fk.INCUBATED, 0)).astype(np.uint8)
@@ -49,7 +50,8 @@ def test_deterministic_paths_agree_with_the_kernel():
     assert [a.first_size_year for a in agents] == fsy.tolist()
     assert [a.first_100m_year for a in agents] == f100.tolist()
     assert [a.counted_in_year for a in agents] == ((flags & fk.COUNTED_IN_YEAR) != 0).tolist()
-    assert 0 < np.count_nonzero(fsy) < fsy.size
+    assert [a.counted_at_100m for a in agents] == ((flags & fk.COUNTED_AT_100M) != 0).tolist()
+    assert 0 < np.count_nonzero(fsy) < fsy.size and np.any(flags & fk.COUNTED_AT_100M)
 
 
 def test_certain_exit_and_certain_certification_agree():

@@ -529,20 +529,21 @@ class Firms(Component):
         claims = []
         for rw in self.rewards:
             idx = self._events(rw, year)
-            claims.append((rw, idx, self._amounts(rw, idx)))
+            claims.append((rw, idx, self._amounts(rw, idx), self._application_days(year, idx)))
         if not self.stack:
             claims = self._best_of_groups(claims, year)
-        for rw, idx, _ in claims:
-            # Amounts again, on the flags as they are now: a 专精特新 extra paid by an earlier
-            # instrument this year is not paid twice.
-            amounts = self._amounts(rw, idx)
+        start = dt.date(year, 1, 1)
+        for rw, idx, amounts, days in claims:
+            if rw["srdi_extra"] > 0.0:
+                # Again, on the flags as they are now: a 专精特新 extra paid by an earlier
+                # instrument this year is not paid twice.
+                amounts = self._amounts(rw, idx)
             keep = amounts > 0.0
             if not keep.any():
                 continue
             prog = rw["program"]
             firms = idx[keep]
-            start = dt.date(year, 1, 1)
-            dates = [start + dt.timedelta(days=int(d)) for d in self._application_days(year, firms)]
+            dates = [start + dt.timedelta(days=int(d)) for d in days[keep]]
             approved = ledger.claim(prog.id, year, firms, amounts[keep], event_dates=dates)
             st.support_cny[firms] += approved.astype(np.float32)
             self.model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
@@ -552,10 +553,11 @@ class Firms(Component):
                 st.flags[got_extra] |= fk.SRDI_EXTRA_PAID
 
     def _best_of_groups(self, claims: list, year: int) -> list:
-        """Keep, for each firm, only the best-paying claim among instruments paying the same event."""
+        """Keep, for each firm, only the best-paying claim among instruments paying the same event
+        (a claim whose application day falls outside an instrument's validity is worth 0 there)."""
         groups: dict[tuple, list[int]] = {}
-        for k, (rw, _, _) in enumerate(claims):
-            groups.setdefault(rw["group"], []).append(k)
+        for k, claim in enumerate(claims):
+            groups.setdefault(claim[0]["group"], []).append(k)
         n = self.state.n
         for members in groups.values():
             if len(members) < 2:
@@ -563,17 +565,16 @@ class Firms(Component):
             best_value = np.full(n, -1.0)
             best_claim = np.full(n, -1)
             for k in members:
-                rw, idx, amounts = claims[k]
+                rw, idx, amounts, days = claims[k]
                 prog = rw["program"]
-                in_force = self._in_force(prog, year, self._application_days(year, idx))
-                value = amounts * in_force * prog.instrument.share_of_cap_paid
+                value = amounts * self._in_force(prog, year, days) * prog.instrument.share_of_cap_paid
                 better = value > best_value[idx]
                 best_value[idx[better]] = value[better]
                 best_claim[idx[better]] = k
             for k in members:
-                rw, idx, amounts = claims[k]
+                rw, idx, amounts, days = claims[k]
                 keep = best_claim[idx] == k
-                claims[k] = (rw, idx[keep], amounts[keep])
+                claims[k] = (rw, idx[keep], amounts[keep], days[keep])
         return claims
 
     def _pay_loans(self, year: int, yi: int) -> int:

@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_positive_int("--port"), default=8765)
 
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
-    p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup)")
+    p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup, or a scenario's own)")
+    p.add_argument("--scenario", help="also list the documents this scenario adds ([policy] documents)")
     return parser
 
 
@@ -122,23 +123,32 @@ def _cmd_validate(args) -> int:
         print(f"{path}: ok ({loaded.scenario.name}: {n} programmes in force, "
               f"{loaded.scenario.horizon.first_year}-{loaded.scenario.horizon.last_year}, "
               f"{loaded.scenario.ensemble.draws} draws)")
+        if loaded.unclaimed:
+            print(f"  note: {len(loaded.unclaimed)} programmes in force pay 0 because no population of the scenario "
+                  f"claims them: {', '.join(loaded.unclaimed)}")
     return EXIT_BAD_INPUT if failed else 0
 
 
 def _cmd_policies(args) -> int:
     from sim.policy.gazette import load_gazette
-    from sim.policy.instrument import DOCUMENT_KEYS
     from sim.policy.listing import instrument_line
 
-    gazette = load_gazette()
-    if args.document is not None and args.document not in DOCUMENT_KEYS:
-        raise SimError(f"--document: unknown document '{args.document}'; allowed: {', '.join(DOCUMENT_KEYS)}")
-    for key in DOCUMENT_KEYS:
+    if args.scenario is not None:
+        from sim.scenario.loader import load_scenario
+
+        gazette = load_scenario(args.scenario).policy.catalogue
+    else:
+        gazette = load_gazette()
+    keys = list(gazette.documents)
+    if args.document is not None and args.document not in keys:
+        raise SimError(f"--document: unknown document '{args.document}'; allowed: {', '.join(keys)}")
+    for key in keys:
         if args.document not in (None, key):
             continue
         doc = gazette.documents[key]
         until = doc.valid_until.isoformat() if doc.valid_until else "no end stated"
-        print(f"{key}  {doc.number}  {doc.title_en}  (issued {doc.issued}, valid {doc.valid_from}..{until})")
+        print(f"{key}  {doc.number}  {doc.title_en}  (issued {doc.issued}, valid {doc.valid_from}..{until})"
+              f"  [{gazette.files[key].name}]")
         for ins in gazette.by_document(key):
             print("  " + instrument_line(ins))
         for tgt in gazette.targets.values():

@@ -5,10 +5,10 @@ year, receives the first stage of its city funding at launch, and is evaluated a
 (at most a year apart, Art.14, L192). Passing releases the next stage (Art.29, L246); failing
 pauses the funding and starts a rectification; a paused centre that passes its next evaluation
 resumes, and a centre that fails a second time exits with no further money (Art.32, L266).
-After the last milestone of its cycle the centre completes. Stage amounts and the matching
-requirement come from the instrument ``centers.art25.milestone_funding``; every stage goes
-through :func:`sim.policy.kinds.milestone_stage_payment`, so a stage is paid only with matching
-of at least 1:5.
+After the last milestone of its cycle the centre completes. The centres publish each passed
+evaluation with its stage and matching (:class:`~sim.policy.facts.CentreMilestones`); every
+milestone grant to centres in force pays on it (:mod:`sim.policy.kinds.milestone_grant`), so a
+stage is paid only with matching of at least the instrument's ratio (1:5, Art.25).
 
 Time in the simpy environment is in years since 1 January of the first simulated year; the
 component advances it to each year's end in :meth:`Centres.step` and files the stages released
@@ -27,11 +27,10 @@ from sim.agents.slot_agent import SlotAgent
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, uniform_at
-from sim.policy.kinds import milestone_stage_payment
+from sim.policy.facts import CentreMilestones, ClaimBasis
 
-__all__ = ["Centre", "Centres", "PROGRAM_ID", "CENTRE_STATUS"]
+__all__ = ["Centre", "Centres", "CENTRE_STATUS"]
 
-PROGRAM_ID = "centers.art25.milestone_funding"
 #: Status codes of a centre.
 CENTRE_STATUS = {"planned": 0, "active": 1, "paused": 2, "exited": 3, "completed": 4}
 
@@ -84,11 +83,13 @@ class Centres(Component):
     @classmethod
     def check(cls, scenario, policy, source):
         problems = []
-        sec = scenario.centres
-        program = policy.get(PROGRAM_ID)
-        if program is None:
-            return problems
-        ins = program.instrument
+        for program in policy.of_kind("milestone_grant", "centre"):
+            problems += cls._check_against(scenario.centres, program.instrument, source)
+        return problems
+
+    @staticmethod
+    def _check_against(sec, ins, source: str) -> list[str]:
+        problems = []
         cite = f"{ins.citation.document_number} Art.25, L238"
         low = sec.matching_ratio if isinstance(sec.matching_ratio, (int, float)) else sec.matching_ratio.bounds()[0]
         if low < ins.min_matching_ratio:
@@ -112,6 +113,11 @@ class Centres(Component):
         return problems
 
     @classmethod
+    def claim_bases(cls, scenario) -> list[ClaimBasis]:
+        """Milestone evaluations of the centres."""
+        return [ClaimBasis(CentreMilestones, "centre")]
+
+    @classmethod
     def variables(cls, scenario, policy):
         y = ("year",)
         return [
@@ -128,7 +134,9 @@ class Centres(Component):
     def __init__(self, model):
         super().__init__(model)
         sec = model.scenario.centres
-        self.program = model.policy.get(PROGRAM_ID)
+        programs = model.policy.of_kind("milestone_grant", "centre")
+        # The IP-income split of Art.28 is the first milestone grant's (the gazette has one).
+        self.ip_income_split = programs[0].instrument.ip_income_split if programs else {}
         first = model.years[0]
         n = sec.count
         self.interval_years = float(sec.milestone_interval_years)
@@ -158,38 +166,35 @@ class Centres(Component):
         return uniform_at(self.model.seed, self.model.draw, slot, milestone, STREAM["centre"]) < p
 
     def release(self, slot: int, t_years: float, passed: bool) -> None:
-        """Release the next stage of a centre's city funding, if the rule allows it."""
-        if self.program is None:
-            return
-        ins = self.program.instrument
-        stage = self.city_funding_cny / self.n_milestones
-        amount = milestone_stage_payment(
-            passed, stage, self.matching_ratio * stage, ins.min_matching_ratio, self.paid_cny[slot], self.city_funding_cny
-        )
-        if amount > 0.0:
-            self.paid_cny[slot] += amount
-            self._released.append((slot, t_years, amount))
+        """Ask for the next stage of a centre's city funding (paid in :meth:`step` if the rules allow)."""
+        if passed:
+            self._released.append((slot, t_years, self.city_funding_cny / self.n_milestones))
 
     def step(self, year: int) -> None:
         model = self.model
         yi = year - model.years[0]
         self.env.run(until=yi + 1.0 - 1e-9)
         released, self._released = self._released, []
-        if released and self.program is not None:
-            dates = [_date_of(model.years[0], t) for _, t, _ in released]
-            approved = model.ledger.claim(
-                PROGRAM_ID, year, np.array([s for s, _, _ in released]), np.array([a for _, _, a in released]), dates
-            )
-            model.recorder["centre_matching_cny"][yi] = self.matching_ratio * float(approved.sum())
+        if released:
+            slots = np.array([s for s, _, _ in released], dtype=np.int64)
+            stages = np.array([a for _, _, a in released])
+            facts = CentreMilestones("centre", slots, [_date_of(model.years[0], t) for _, t, _ in released],
+                                     np.ones(slots.size, dtype=bool), stages, self.matching_ratio * stages,
+                                     np.full(slots.size, self.city_funding_cny))
+            approved = 0.0
+            for payment in model.claims.file(facts, year):
+                np.add.at(self.paid_cny, payment.ids, payment.approved_cny)
+                approved += float(payment.approved_cny.sum())
+            model.recorder["centre_matching_cny"][yi] = self.matching_ratio * approved
         rec = model.recorder
         rec["centres_active"][yi] = np.sum(self.status == CENTRE_STATUS["active"])
         rec["centres_paused"][yi] = np.sum(self.status == CENTRE_STATUS["paused"])
         rec["centres_exited"][yi] = np.sum(self.status == CENTRE_STATUS["exited"])
         rec["centres_completed"][yi] = np.sum(self.status == CENTRE_STATUS["completed"])
-        if self.program is not None:
+        if self.ip_income_split:
             producing = np.sum(np.isin(self.status, (CENTRE_STATUS["active"], CENTRE_STATUS["paused"])))
             income = producing * self.ip_income_cny
-            split = self.program.instrument.ip_income_split
+            split = self.ip_income_split
             rec["ip_income_research_team_cny"][yi] = income * split.get("research_team", 0.0)
             rec["ip_income_participants_cny"][yi] = income * split.get("participants", 0.0)
             rec["ip_income_host_cny"][yi] = income * split.get("host", 0.0)

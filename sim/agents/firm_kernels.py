@@ -18,13 +18,12 @@ import numpy as np
 from numba import njit
 
 from sim.engine.rng import STREAM, draw_key, poisson, standard_laplace, standard_normal, uniform
-from sim.policy.kinds import interest_subsidy, threshold_reward
 
 __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
-    "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "reward_amounts", "loan_step",
+    "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "loan_step",
 ]
 
 # Bits of the ``flags`` byte.
@@ -259,46 +258,28 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
 
 
 @njit(cache=True)
-def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, excluded_flag, srdi_extra_excluded_flag):
-    """One-off reward of each firm (before validity, share paid and caps, which the ledger applies).
-
-    ``event`` marks the firms that met the instrument's event; a firm whose flags intersect
-    `excluded_flag` gets nothing; the 专精特新 extra goes to certified firms whose flags intersect
-    neither `srdi_extra_excluded_flag` nor SRDI_EXTRA_PAID (it is paid once per firm);
-    `other_extras_cny` is the expected discretionary extras.
-    """
-    out = np.zeros(event.shape[0])
-    for k in range(event.shape[0]):
-        f = flags[k]
-        extras = other_extras_cny
-        if (f & SRDI) != 0 and (f & (srdi_extra_excluded_flag | SRDI_EXTRA_PAID)) == 0:
-            extras += srdi_extra_cny
-        out[k] = threshold_reward(event[k], base_cny, extras, (f & excluded_flag) != 0, 0.0, math.inf)
-    return out
-
-
-@njit(cache=True)
 def loan_step(
     seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
-    min_fai_cny, borrow_probability, cum_weights, loan_to_investment, term_years, loan_rate_percent,
-    subsidy_rate_percent, max_years, cap_year_cny,
+    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years,
 ):
-    """Close matured loans, open new ones, and compute each firm's interest subsidy for the year.
+    """Close matured loans, open new ones, and return each firm's average loan balance for the year.
 
-    A living firm without an open loan and with recorded fixed-asset investment ``>= min_fai_cny``
-    borrows with probability `borrow_probability`, under a programme picked by the cumulative
-    weights of its sector (``cum_weights[sector]``, last value 0 = no programme), a principal of
-    ``loan_to_investment * investment``. The average balance under equal instalments is
-    ``principal * (term - age) / term``; the subsidy is
-    :func:`sim.policy.kinds.interest_subsidy` at the programme's rate, duration and cap.
+    A living firm without an open loan borrows with probability `borrow_probability` under a
+    programme picked by the weights of its sector (``weights[sector, q]``) among the programmes
+    whose recorded-investment floor it meets (``fai_cny >= min_fai_by_program_cny[q]``), a
+    principal of ``loan_to_investment * investment``; a firm that meets no programme's floor
+    does not borrow. The average balance under equal instalments is
+    ``principal * (term - age) / term``; the interest subsidy on it is the instrument kind's
+    (:mod:`sim.policy.kinds.interest_subsidy`).
 
     Returns
     -------
     float64 array (n,)
-        Subsidy of each firm in the year, CNY (0 without an open loan).
+        Average balance of each firm's open loan in the year, CNY (0 without one).
     """
     out = np.zeros(n)
-    n_prog = cum_weights.shape[1]
+    n_prog = weights.shape[1]
+    open_weights = np.zeros(n_prog)
     for i in range(n):
         p = loan_program[i]
         if (flags[i] & ALIVE) == 0:
@@ -308,22 +289,26 @@ def loan_step(
             loan_program[i] = NO_LOAN
             p = NO_LOAN
         if p == NO_LOAN:
-            total = cum_weights[sector[i], n_prog - 1]
-            if total <= 0.0 or fai_cny[i] < min_fai_cny or borrow_probability <= 0.0:
+            if borrow_probability <= 0.0:
+                continue
+            total = 0.0
+            for q in range(n_prog):
+                w = weights[sector[i], q] if fai_cny[i] >= min_fai_by_program_cny[q] else 0.0
+                total += w
+                open_weights[q] = total
+            if total <= 0.0:
                 continue
             key = draw_key(seed, draw, i, year, _S_LOAN)
             if uniform(key) >= borrow_probability:
                 continue
             u = uniform(draw_key(seed, draw, i, year, _S_LOAN_2)) * total
             q = 0
-            while q < n_prog - 1 and cum_weights[sector[i], q] <= u:
+            while q < n_prog - 1 and open_weights[q] <= u:
                 q += 1
             p = np.uint8(q)
             loan_program[i] = p
             loan_start_year[i] = year
             loan_principal_cny[i] = loan_to_investment * fai_cny[i]
         age = year - loan_start_year[i]
-        balance = float(loan_principal_cny[i]) * (term_years - age) / term_years
-        out[i] = interest_subsidy(balance, loan_rate_percent, subsidy_rate_percent[p], age, max_years[p],
-                                  cap_year_cny[p])
+        out[i] = float(loan_principal_cny[i]) * (term_years - age) / term_years
     return out

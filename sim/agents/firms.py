@@ -5,37 +5,22 @@ State is a structure of arrays (:class:`~sim.agents.firm_population.FirmArrays`,
 firm); each year is one kernel call over all firms (:func:`~sim.agents.firm_kernels.step_firms`),
 then entrants, then claims.
 
-Reading of the rewards (documented choices)
--------------------------------------------
+Claims
+------
+The firms know no instrument. Each year they publish two facts (:mod:`sim.policy.facts`): the
+living firms' record (:class:`~sim.policy.facts.FirmYear`: reward family, first crossings,
+counting flags, revenue, categories, application day) and their open loans
+(:class:`~sim.policy.facts.FirmLoans`, each under the programme of ``[firms.loans.programs]`` it
+was drawn under). The threshold rewards and interest subsidies in force pay on them; the rules
+and the readings of the text they follow are in :mod:`sim.policy.kinds.threshold_reward` and
+:mod:`sim.policy.kinds.interest_subsidy`.
+
 * A firm is *counted above size* in the year its revenue first reaches the sector's threshold
-  (``>=``). The gazette pays "first counted last year" events in the year after, once the
-  statistics are out: a firm crossing in year t is paid in t+1, under the instrument's validity in
-  t+1 (so a 2025 crossing is paid in 2026 and D8, valid to 2025-12-31, pays nothing for it).
-* "First counted this year" (D8 item 2, 500,000) is for entrants of at most
-  ``rewards.this_year_max_age_years`` that reach the threshold in their first year; they are paid
-  in that year. A firm paid under it is not paid again as a "last year" firm the year after; one
-  counted in its first year while the reward was not in force (2022) is (L828: both are one-off
-  rewards for the same first counting).
-* "Stay-up" (D8 item 3, manufacturing): revenue first reached 100,000,000 last year.
-  Software (D8 item 3 and D5 item 8): first counted above size last year, with revenue
-  >= 100,000,000 in that year (L832, L599: "上年度首次纳入规模以上统计且营业收入突破1亿元"), whenever
-  revenue first reached 100,000,000; D5 item 8 also asks the firm to commit >= 100,000,000 this
-  year, read as this year's realised revenue.
-* The 专精特新 extra of D8 item 4 (``extras_cny.srdi``, +200,000 "在获得升规稳规奖励基础上")
-  goes to certified firms except those in the instrument's ``extras_excluded_for`` (national
-  little giants with central funds, excluded in that sentence of L838 only), once per firm: with
-  the first reward that includes it. Discretionary extras are paid as an expected value
-  (``rewards.discretionary_extras_share``).
-* Instruments with the same event and reward family (D5 item 8 and D8 item 3 for software) are
-  "从优、从高、不重复" (D5 L615): a firm is paid once, under the one that pays it more this year
-  (ties: the first in gazette order), unless ``policy.stack_software_and_scaleup_rewards``.
-* A reward is applied for on one day of the year (drawn uniformly for each firm and year, stream
-  ``firm_reward_date``): it is paid in full when that day is inside the instrument's validity and
-  not at all otherwise, so a reward is never cut to a fraction of itself (D5 item 8 starts on
-  2022-07-26: 159 / 365 of its 2022 claimants are paid, each in full). Loan subsidies accrue over
-  the year and are pro-rated by the share of the year in force.
-* ``share_of_cap_paid`` and per-recipient caps (1,000,000 per firm under D5 item 8) are applied
-  by the ledger: recipients are firm indices.
+  (``>=``), or later with the inclusion lag (``rewards.inclusion_probability``).
+* A firm borrows under a programme only if its recorded fixed-asset investment meets that
+  programme's own floor (``eligibility`` of the instrument: 10,000,000 for D5 item 9, L603;
+  any recorded amount for D7 item 11's inclusive subsidy, L765; none for D5 items 1 and 4), or
+  the floor the scenario sets for it.
 """
 
 from __future__ import annotations
@@ -52,46 +37,23 @@ from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, uniform_at, uniforms_at
 from sim.errors import InputDataError
+from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 from sim.scenario.parameters import param_rng
 
 __all__ = ["Firms", "FLAG_OF_CATEGORY"]
 
-#: Firm categories named in instruments' ``excluded`` / ``extras_excluded_for`` lists, as flag bits.
+#: Firm categories instruments may name (``excluded``, ``extras_excluded_for``), as flag bits;
+#: ``srdi_extra_paid`` records that the once-per-firm 专精特新 extra was paid.
 FLAG_OF_CATEGORY = {
     "little_giant_central_funds": int(fk.LITTLE_GIANT),
     "srdi": int(fk.SRDI),
     "incubated": int(fk.INCUBATED),
+    "srdi_extra_paid": int(fk.SRDI_EXTRA_PAID),
 }
-_SOFTWARE = "software_information_services"
-
-
-def _category(ins) -> str:
-    """Reward family of a threshold reward: its eligibility.sector, or software when it names codes."""
-    sector = ins.eligibility.get("sector")
-    if isinstance(sector, str):
-        return sector
-    return _SOFTWARE if "industry_codes" in ins.eligibility else ""
 
 
 def _thresholds(section, table) -> np.ndarray:
     return np.array([section.above_size_threshold_cny.get(s.key, s.above_size_threshold_cny) for s in table.sectors])
-
-
-def borrowing_investment_gate() -> float:
-    """Smallest recorded fixed-asset investment of a borrowing firm, CNY, by default: the largest
-    ``eligibility.min_fixed_asset_investment_recorded_cny`` of the gazette's firm interest subsidies
-    (D5 item 9, L603: 10,000,000), whether or not they are in force, so who borrows does not
-    change with the programmes a scenario switches on or off."""
-    from sim.policy.gazette import load_gazette
-
-    return max((float(ins.eligibility["min_fixed_asset_investment_recorded_cny"])
-                for ins in load_gazette().instruments.values()
-                if ins.kind == "interest_subsidy" and ins.recipient == "firm"
-                and "min_fixed_asset_investment_recorded_cny" in ins.eligibility), default=0.0)
-
-
-def _firm_rewards(policy) -> list:
-    return [p for p in policy.programs if p.instrument.kind == "threshold_reward" and p.instrument.recipient == "firm"]
 
 
 class Firms(Component):
@@ -102,7 +64,7 @@ class Firms(Component):
     # ------------------------------------------------------------------ scenario-level
     @classmethod
     def check(cls, scenario, policy, source):
-        from sim.policy.gazette import load_gazette
+        from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
         section, table = scenario.firms, load_sectors()
         keys = table.keys
@@ -121,16 +83,15 @@ class Firms(Component):
                 # The stay-up line and the Pareto tail between the two lines need the order.
                 problems.append(f"{source}: firms.above_size_threshold_cny.{key}: {value:,.0f}; allowed: below the "
                                 f"{table.stay_up_threshold_cny:,.0f} stay-up threshold (sim/agents/sectors.toml)")
-        gazette = load_gazette()
+        gazette = policy.catalogue
         families = sorted({sec.scaleup_category for sec in table.sectors if sec.scaleup_category})
-        for program in policy.programs:
+        for program in policy.of_kind("threshold_reward", "firm"):
             ins = program.instrument
-            family = ins.eligibility.get("sector") if ins.kind == "threshold_reward" else None
-            if isinstance(family, str) and family not in families:
-                problems.append(f'{source}: instruments."{ins.id}".eligibility.sector: \'{family}\' is no reward '
+            family = ins.eligibility.sector
+            if family not in families:
+                problems.append(f'{source}: instruments."{ins.id}".eligibility.sector: {family!r} is no reward '
                                 f"family of sim/agents/sectors.toml, so no firm could be paid; allowed: "
                                 f"{', '.join(families)}")
-        streams = scenario.projects.streams if scenario.projects is not None and scenario.projects.enabled else {}
         for pid, prog in section.loans.programs.items():
             where = f'loans.programs."{pid}"'
             ins = gazette.instruments.get(pid)
@@ -144,28 +105,16 @@ class Firms(Component):
             for key in prog.sectors:
                 if key not in keys:
                     bad_sector(f"{where}.sectors", key)
-            if section.loans.enabled and pid in streams:
-                problems.append(
-                    f"{source}: firms.{where}: also paid by [projects.streams.\"{pid}\"]; the same instrument "
-                    "would be counted twice: remove one of them"
-                )
             resolved = policy.get(pid)
-            if resolved is not None and resolved.instrument.rate_basis != "points":
-                name = f"{resolved.instrument.rate_basis}_percent"
-                if not getattr(scenario.macro, name):
-                    problems.append(f"{source}: firms.{where}: LPR-linked; the scenario needs macro.{name}")
-                else:
-                    try:
-                        scenario.macro.path(name, list(policy.years))
-                    except ValueError as exc:
-                        problems.append(f"{source}: macro.{name}: {exc}")
-        for p in _firm_rewards(policy):
+            if resolved is not None and section.loans.enabled:
+                problems += lpr_path_problems(resolved.instrument, scenario, policy, source, f"firms.{where}")
+        for p in policy.of_kind("threshold_reward", "firm"):
             ins = p.instrument
             for cat in list(ins.excluded) + list(ins.extras_excluded_for):
                 if cat not in FLAG_OF_CATEGORY:
                     problems.append(f"{source}: instruments.\"{ins.id}\": firm category '{cat}' is not modelled; "
                                     f"allowed: {', '.join(FLAG_OF_CATEGORY)}")
-            need = ins.eligibility.get("min_revenue_last_year_cny")
+            need = ins.eligibility.min_revenue_last_year_cny
             if need is not None and float(need) != table.stay_up_threshold_cny:
                 problems.append(
                     f"{source}: instruments.\"{ins.id}\".eligibility.min_revenue_last_year_cny: the firm model "
@@ -178,6 +127,15 @@ class Firms(Component):
             except InputDataError as exc:
                 problems += str(exc).splitlines()
         return problems
+
+    @classmethod
+    def claim_bases(cls, scenario) -> list[ClaimBasis]:
+        """The firms' record (by reward family) and their loans (by the programmes they borrow under)."""
+        families = frozenset(s.scaleup_category for s in load_sectors().sectors if s.scaleup_category)
+        bases = [ClaimBasis(FirmYear, "firm", families)]
+        if scenario.firms.loans.enabled:
+            bases.append(ClaimBasis(FirmLoans, "firm", frozenset(scenario.firms.loans.programs)))
+        return bases
 
     @classmethod
     def coords(cls, scenario, policy):
@@ -287,33 +245,8 @@ class Firms(Component):
         self._setup_loans(model)
 
     def _setup_rewards(self, model) -> None:
-        cats = [s.scaleup_category for s in self.table.sectors]
-        self.rewards = []
-        for prog in _firm_rewards(model.policy):
-            ins = prog.instrument
-            cat = _category(ins)
-            extras = dict(ins.extras_cny)
-            srdi_extra = extras.pop("srdi", 0.0)
-            self.rewards.append(dict(
-                program=prog,
-                event=ins.event,
-                group=(ins.event, cat),
-                sector_ok=np.array([c == cat and c != "" for c in cats]),
-                base=ins.base_amount_cny,
-                srdi_extra=srdi_extra,
-                other_extras=self.cfg.rewards.discretionary_extras_share * sum(extras.values()),
-                excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.excluded))),
-                srdi_extra_excluded=np.uint8(sum(FLAG_OF_CATEGORY[c] for c in set(ins.extras_excluded_for))),
-                min_revenue_this_year=float(ins.eligibility.get("min_committed_revenue_this_year_cny", 0.0)),
-            ))
-        # "Last year" rewards skip the firms already paid for the same first counting "this year".
-        for rw in self.rewards:
-            rw["paid_this_year_under"] = [
-                other["program"].id for other in self.rewards
-                if rw["event"] == "first_above_size_last_year" and other["event"] == "first_above_size_this_year"
-                and other["group"][1] == rw["group"][1]
-            ]
-        self.stack = model.scenario.policy.stack_software_and_scaleup_rewards
+        self.family_of_sector = np.array([s.scaleup_category for s in self.table.sectors], dtype=object)
+        self.rewards_in_force = bool(model.policy.of_kind("threshold_reward", "firm"))
 
     def _setup_loans(self, model) -> None:
         lc = self.cfg.loans
@@ -324,23 +257,19 @@ class Firms(Component):
             return
         keys = self.table.keys
         n_prog = len(self.loan_programs)
-        w = np.zeros((self.n_sectors, n_prog))
+        self.loan_weights = np.zeros((self.n_sectors, n_prog))
         for q, (_, spec) in enumerate(self.loan_programs):
             for key in spec.sectors:
-                w[keys.index(key), q] = spec.weight
-        self.loan_cum_weights = np.cumsum(w, axis=1)
-        years = list(model.years)
-        rates = np.zeros((len(years), n_prog))
-        for q, (prog, _) in enumerate(self.loan_programs):
-            ins = prog.instrument
-            rates[:, q] = ins.rate_points if ins.rate_basis == "points" else \
-                model.scenario.macro.path(f"{ins.rate_basis}_percent", years)
-        self.loan_rates = rates
-        self.loan_max_years = np.array([-1 if p.instrument.max_years is None else p.instrument.max_years
-                                        for p, _ in self.loan_programs], dtype=np.int64)
-        self.loan_caps = np.array([p.cap_per_recipient_year_cny for p, _ in self.loan_programs])
-        self.loan_gate = lc.min_fixed_asset_investment_cny if lc.min_fixed_asset_investment_cny is not None else \
-            borrowing_investment_gate()
+                self.loan_weights[keys.index(key), q] = spec.weight
+        # Each programme's own floor of recorded investment (its eligibility, or the scenario's),
+        # never below the scenario's floor for every borrower.
+        floor = lc.min_fixed_asset_investment_cny or 0.0
+        self.loan_floors = np.array([
+            max(floor, spec.min_fixed_asset_investment_cny if spec.min_fixed_asset_investment_cny is not None
+                else prog.instrument.eligibility.investment_floor_cny())
+            for prog, spec in self.loan_programs
+        ])
+        self.loan_program_ids = tuple(prog.id for prog, _ in self.loan_programs)
         p = model.param
         self.borrow_probability = p("firms.loans.borrow_probability", lc.borrow_probability)
         self.loan_to_investment = p("firms.loans.loan_to_investment", lc.loan_to_investment)
@@ -482,120 +411,60 @@ class Firms(Component):
         st.flags[sl] |= np.where(above, fk.COUNTED_IN_YEAR, 0).astype(np.uint8)
         st.flags[sl] |= np.where(above & (r >= self.stay_up), fk.COUNTED_AT_100M, 0).astype(np.uint8)
 
-    def _events(self, reward: dict, year: int) -> np.ndarray:
-        """Indices of the living firms that met a reward's event this year."""
-        st = self.state
-        n = st.n
-        flags, fsy, f100 = st.flags[:n], st.first_size_year[:n], st.first_100m_year[:n]
-        ok = ((flags & fk.ALIVE) != 0) & reward["sector_ok"][st.sector[:n]]
-        ev = reward["event"]
-        if ev == "first_above_size_last_year":
-            ok &= fsy == year - 1
-        elif ev == "first_above_size_this_year":
-            ok &= (fsy == year) & ((flags & fk.COUNTED_IN_YEAR) != 0)
-        elif ev == "first_above_100m_last_year":
-            ok &= (f100 == year - 1) & (fsy != fk.NEVER)
-        else:  # first_above_size_last_year_and_100m
-            ok &= (fsy == year - 1) & ((flags & fk.COUNTED_AT_100M) != 0)
-            if reward["min_revenue_this_year"] > 0.0:
-                ok &= st.revenue_cny[:n] >= reward["min_revenue_this_year"]
-        idx = np.nonzero(ok)[0]
-        for pid in reward["paid_this_year_under"]:
-            idx = idx[self.model.ledger.paid_in_total_by_recipient(pid, idx) == 0.0]
-        return idx
-
-    def _amounts(self, rw: dict, idx: np.ndarray) -> np.ndarray:
-        return fk.reward_amounts(np.ones(idx.size, dtype=np.bool_), self.state.flags[idx], rw["base"],
-                                 rw["srdi_extra"], rw["other_extras"], rw["excluded"], rw["srdi_extra_excluded"])
-
     def _application_days(self, year: int, firms: np.ndarray) -> np.ndarray:
         """Day of the year (0-based) on which each of `firms` applies for this year's rewards."""
         days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
         u = uniforms_at(self.model.seed, self.model.draw, firms.astype(np.int64), year, STREAM["firm_reward_date"])
         return np.minimum((u * days).astype(np.int64), days - 1)
 
-    @staticmethod
-    def _in_force(program, year: int, day: np.ndarray) -> np.ndarray:
-        """Whether each day of the year (0-based) is inside the programme's validity window."""
-        ins = program.instrument
-        first = (ins.valid_from - dt.date(year, 1, 1)).days
-        last = (ins.valid_until - dt.date(year, 1, 1)).days
-        return (day >= first) & (day <= last)
-
     def _pay_rewards(self, year: int, yi: int) -> None:
-        st, ledger = self.state, self.model.ledger
-        if not self.rewards:
+        """Publish the living firms' record; keep what the rewards paid and who got the 专精特新 extra."""
+        if not self.rewards_in_force:
             return
-        claims = []
-        for rw in self.rewards:
-            idx = self._events(rw, year)
-            claims.append((rw, idx, self._amounts(rw, idx), self._application_days(year, idx)))
-        if not self.stack:
-            claims = self._best_of_groups(claims, year)
-        start = dt.date(year, 1, 1)
-        for rw, idx, amounts, days in claims:
-            if rw["srdi_extra"] > 0.0:
-                # Again, on the flags as they are now: a 专精特新 extra paid by an earlier
-                # instrument this year is not paid twice.
-                amounts = self._amounts(rw, idx)
-            keep = amounts > 0.0
-            if not keep.any():
-                continue
-            prog = rw["program"]
-            firms = idx[keep]
-            dates = [start + dt.timedelta(days=int(d)) for d in days[keep]]
-            approved = ledger.claim(prog.id, year, firms, amounts[keep], event_dates=dates)
-            st.support_cny[firms] += approved.astype(np.float32)
-            self.model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
-            if rw["srdi_extra"] > 0.0:
-                got_extra = firms[(approved > 0.0) & ((st.flags[firms] & fk.SRDI) != 0)
-                                  & ((st.flags[firms] & rw["srdi_extra_excluded"]) == 0)]
-                st.flags[got_extra] |= fk.SRDI_EXTRA_PAID
-
-    def _best_of_groups(self, claims: list, year: int) -> list:
-        """Keep, for each firm, only the best-paying claim among instruments paying the same event
-        (a claim whose application day falls outside an instrument's validity is worth 0 there)."""
-        groups: dict[tuple, list[int]] = {}
-        for k, claim in enumerate(claims):
-            groups.setdefault(claim[0]["group"], []).append(k)
-        n = self.state.n
-        for members in groups.values():
-            if len(members) < 2:
-                continue
-            best_value = np.full(n, -1.0)
-            best_claim = np.full(n, -1)
-            for k in members:
-                rw, idx, amounts, days = claims[k]
-                prog = rw["program"]
-                value = amounts * self._in_force(prog, year, days) * prog.instrument.share_of_cap_paid
-                better = value > best_value[idx]
-                best_value[idx[better]] = value[better]
-                best_claim[idx[better]] = k
-            for k in members:
-                rw, idx, amounts, days = claims[k]
-                keep = best_claim[idx] == k
-                claims[k] = (rw, idx[keep], amounts[keep], days[keep])
-        return claims
+        st = self.state
+        n = st.n
+        flags = st.flags[:n]
+        ids = np.flatnonzero((flags & fk.ALIVE) != 0)
+        f = flags[ids]
+        facts = FirmYear(
+            "firm", ids,
+            family=self.family_of_sector[st.sector[ids]],
+            first_size_year=st.first_size_year[ids].astype(np.int64),
+            first_100m_year=st.first_100m_year[ids].astype(np.int64),
+            counted_in_year=(f & fk.COUNTED_IN_YEAR) != 0,
+            counted_at_100m=(f & fk.COUNTED_AT_100M) != 0,
+            revenue_cny=st.revenue_cny[ids].astype(np.float64),
+            flags=f.copy(),
+            application_day=self._application_days(year, ids),
+            category_bits=FLAG_OF_CATEGORY,
+            never_year=int(fk.NEVER),
+        )
+        for payment in self.model.claims.file(facts, year):
+            st.support_cny[payment.ids] += payment.approved_cny.astype(st.support_cny.dtype)
+            self.model.recorder["firms_rewarded"][yi, payment.program.index] += int(
+                np.count_nonzero(payment.approved_cny > 0.0))
+        # The reward handler marks the firms paid the once-per-firm extra on the published flags.
+        paid_extra = ids[(facts.flags & fk.SRDI_EXTRA_PAID) != 0]
+        st.flags[paid_extra] |= fk.SRDI_EXTRA_PAID
 
     def _pay_loans(self, year: int, yi: int) -> int:
         if not self.loan_programs:
             return 0
         st, model = self.state, self.model
-        subsidy = fk.loan_step(
+        balance = fk.loan_step(
             model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
-            st.loan_start_year, st.loan_program, self.loan_gate, self.borrow_probability, self.loan_cum_weights,
-            self.loan_to_investment, self.cfg.loans.term_years, self.loan_rate, self.loan_rates[yi],
-            self.loan_max_years, self.loan_caps,
+            st.loan_start_year, st.loan_program, self.loan_floors, self.borrow_probability, self.loan_weights,
+            self.loan_to_investment, self.cfg.loans.term_years,
         )
         prog_of = st.loan_program[: st.n]
-        for q, (prog, _) in enumerate(self.loan_programs):
-            idx = np.nonzero((prog_of == q) & (subsidy > 0.0))[0]
-            if idx.size == 0:
-                continue
-            approved = model.ledger.claim(prog.id, year, idx, subsidy[idx])
-            st.support_cny[idx] += approved.astype(np.float32)
-            model.recorder["firms_rewarded"][yi, prog.index] += int(np.count_nonzero(approved > 0.0))
-        return int(np.count_nonzero(prog_of != fk.NO_LOAN))
+        ids = np.flatnonzero(prog_of != fk.NO_LOAN)
+        facts = FirmLoans("firm", ids, self.loan_program_ids, prog_of[ids].astype(np.int64), balance[ids],
+                          (year - st.loan_start_year[ids]).astype(np.int64), self.loan_rate)
+        for payment in model.claims.file(facts, year):
+            st.support_cny[payment.ids] += payment.approved_cny.astype(st.support_cny.dtype)
+            model.recorder["firms_rewarded"][yi, payment.program.index] += int(
+                np.count_nonzero(payment.approved_cny > 0.0))
+        return int(ids.size)
 
     @property
     def state_bytes_per_firm(self) -> float:

@@ -11,12 +11,14 @@ Each year, in order:
 3. the fleet adopts by TCO and coverage and demands hydrogen by district;
 4. each station prices (own rule, or at most the cap when enrolling pays better), demand is
    allocated by district, capacity and price, and sales = min(demand allocated, capacity);
-5. enrolled stations claim ``rate x kg sold`` (the ledger pro-rates by the year's share inside
-   validity: the claim is not pro-rated here, so it is not pro-rated twice);
+5. the stations publish their completions and sales (:mod:`sim.policy.facts`); every grant and
+   per-kg subsidy to stations in force pays on them (:mod:`sim.policy.kinds`);
 6. stations review their losses: mothball after sustained losses, reopen or close.
 
-Policy amounts (tiers, rate, cap, dates) are read from the resolved instruments only; when a
-programme is not in force, the stations see no such money.
+Policy money is read from the programmes in force by kind and recipient, never by id: every
+tiered grant to stations measured on the compressor's capacity, every per-kg subsidy to stations
+(priced against together: :func:`~sim.policy.kinds.unit_subsidy.price_cap_offers`), and every
+grant per demonstration vehicle. When none is in force, the stations see no such money.
 """
 
 from __future__ import annotations
@@ -55,15 +57,19 @@ from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.processes import StagedTask, run_staged_tasks
 from sim.engine.rng import STREAM
-from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
+from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
+from sim.policy.kinds.tiered_grant import grant_for
+from sim.policy.kinds.unit_subsidy import price_cap_offers
 from sim.policy.policyset import validity_share
 
-__all__ = ["HydrogenStations", "GRANT_ID", "SUBSIDY_ID", "VEHICLE_REWARD_ID", "n_station_slots"]
+__all__ = ["HydrogenStations", "CAPACITY_MEASURE", "n_station_slots"]
 
-GRANT_ID = "hydrogen.13.construction_grant"
-SUBSIDY_ID = "hydrogen.13.operating_subsidy"
-VEHICLE_REWARD_ID = "hydrogen.15.fcv_demonstration_reward"
+#: The station quantity that construction grants are tiered on (published with each completion).
+CAPACITY_MEASURE = "compressor_capacity_kg_per_12h"
 _DAYS_PER_MONTH = 365.25 / 12.0
+# Completion dates are written as CF days since the epoch, which xarray reads back as dates.
+_EPOCH_UNITS = "days since 1970-01-01"
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
 _DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER = 1, 2, 3
 _SUB_START, _SUB_LEAD = 0, 1
@@ -104,15 +110,15 @@ class HydrogenStations(Component):
             n_station_slots(h)
         except SimError as exc:
             problems += str(exc).splitlines()
-        projects = scenario.projects
-        if projects is not None and VEHICLE_REWARD_ID in projects.streams:
-            problems.append(
-                f"{source}: projects.streams.\"{VEHICLE_REWARD_ID}\": vehicle rewards are paid by the [hydrogen] "
-                "fleet; remove the project stream so they are not paid twice"
-            )
         if h.fleet.fixed_demand_kg_per_year is None and sum(d.weight for d in h.districts) <= 0:
             problems.append(f"{source}: hydrogen.districts: weights must have a positive sum")
         return problems
+
+    @classmethod
+    def claim_bases(cls, scenario) -> list[ClaimBasis]:
+        """Station completions (with their capacity), station sales, vehicles added (paid to firms)."""
+        return [ClaimBasis(StationCompletions, "station", frozenset({CAPACITY_MEASURE})),
+                ClaimBasis(StationSales, "station"), ClaimBasis(VehicleAdditions, "firm")]
 
     @classmethod
     def coords(cls, scenario, policy):
@@ -147,6 +153,10 @@ class HydrogenStations(Component):
                          dtype="int64", fill=-1),
             VariableSpec("station_district", s, "index", "district index (-1 for an unused slot)",
                          dtype="int64", fill=-1),
+            VariableSpec("station_grant_cny", s, "CNY", "construction grants approved for the station"),
+            VariableSpec("station_completion_date", s, _EPOCH_UNITS,
+                         "day the station was completed and started operating (NaN if not in the horizon or existing "
+                         "before it)", fill=nan),
             VariableSpec("h2_sold_kg", y, "kg", "hydrogen sold by all stations"),
             VariableSpec("h2_demand_kg", y, "kg", "hydrogen demanded by the fuel-cell fleet"),
             VariableSpec("unmet_demand_kg", y, "kg", "hydrogen demanded that no station could serve"),
@@ -179,22 +189,12 @@ class HydrogenStations(Component):
         self.lead_months = model.param("hydrogen.investment.lead_time_months", inv.lead_time_months)
         self.plan_share = model.param("hydrogen.plan.realisation_share", h.plan.realisation_share)
 
-        # Programmes: amounts come only from the resolved instruments; absent = not in force.
-        self.grant = model.policy.get(GRANT_ID)
-        self.subsidy = model.policy.get(SUBSIDY_ID)
-        if self.grant is not None:
-            ins = self.grant.instrument
-            self.tier_thresholds = np.asarray(ins.tier_thresholds, dtype=np.float64)
-            self.tier_amounts = np.asarray(ins.tier_amounts_cny, dtype=np.float64)
-        if self.subsidy is not None:
-            ins = self.subsidy.instrument
-            self.rate = ins.rate_cny_per_kg
-            self.cap = math.inf if ins.price_cap_cny_per_kg is None else ins.price_cap_cny_per_kg
-        else:
-            self.rate, self.cap = 0.0, math.inf
-        reward = model.policy.get(VEHICLE_REWARD_ID)
-        self.reward_program = reward if reward is not None and reward.instrument.cap_per_project_cny > 0 else None
-        reward_cny = self.reward_program.instrument.cap_per_project_cny if self.reward_program else 0.0
+        # Programmes by kind and recipient; none in force = no such money.
+        policy = model.policy
+        self.grants = [p for p in policy.of_kind("tiered_grant", "station") if p.instrument.measure == CAPACITY_MEASURE]
+        self.subsidies = policy.of_kind("unit_subsidy", "station")
+        reward_cny = sum(p.instrument.cap_per_project_cny for p in policy.of_kind("capped_grant")
+                         if p.instrument.eligibility.demonstration_vehicles)
 
         self.names = h.district_names
         w = np.array([d.weight for d in h.districts], dtype=np.float64)
@@ -325,7 +325,7 @@ class HydrogenStations(Component):
                        for i in range(a.n_slots)])
         willingness = self.fleet.willingness_cny_per_kg()
         own = np.array([own_price_cny_per_kg(lc[i], self.markup, willingness, mc[i]) for i in range(a.n_slots)])
-        share = self.subsidy.validity_share[yi] if self.subsidy is not None else 0.0
+        caps, rates, uncapped, share = price_cap_offers(self.subsidies, yi)
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
         # A station enrols for the part of the year the subsidy is in force: it weighs the full
@@ -333,7 +333,7 @@ class HydrogenStations(Component):
         # price for the rest of the year. Weighing a pro-rated rate against a whole year at the
         # cap would keep every station out in partial years (2022, 2025 under the baseline).
         price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
-                        self.subsidy is not None and share > 0.0, self.cap, self.rate, price, enrolled)
+                        caps, rates, uncapped, price, enrolled)
         price_enrolled = price.copy()
         price = np.where(enrolled == 1, share * price_enrolled + (1.0 - share) * own, own)
         selling = op_share > 0
@@ -342,15 +342,12 @@ class HydrogenStations(Component):
 
         subsidy_paid = np.zeros(a.n_slots)
         enrolled[~selling] = 0
-        claimants = np.flatnonzero((enrolled == 1) & (sales > 0.0))
-        if claimants.size and self.subsidy is not None:
-            # Not pro-rated here: the ledger applies the year's validity share.
-            amounts = np.array([unit_subsidy_under_price_cap(sales[i], price_enrolled[i], self.rate, self.cap, 1.0)
-                                for i in claimants])
-            subsidy_paid[claimants] = model.ledger.claim(SUBSIDY_ID, year, claimants, amounts)
-        if self.reward_program is not None and added.sum() > 0:
-            reward = self.reward_program.instrument.cap_per_project_cny
-            model.ledger.claim(VEHICLE_REWARD_ID, year, np.arange(added.size), added * reward)
+        sellers = np.flatnonzero(sales > 0.0)
+        for payment in model.claims.file(StationSales("station", sellers, sales[sellers], price_enrolled[sellers],
+                                                      enrolled[sellers] == 1), year):
+            subsidy_paid[payment.ids] += payment.approved_cny
+        if added.sum() > 0:
+            model.claims.file(VehicleAdditions("firm", np.arange(added.size), added), year)
 
         profit = np.where(selling, (price - mc) * sales + subsidy_paid - a.fixed_opex_cny_per_year * op_share, 0.0)
         a.price_cny_per_kg[:] = np.where(selling, price, np.nan)
@@ -393,6 +390,32 @@ class HydrogenStations(Component):
         rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
         rec["station_opened_year"] = a.opened_year
         rec["station_district"] = np.where(used, a.district, -1)
+        rec["station_grant_cny"] = a.grant_cny
+        rec["station_completion_date"] = np.where(
+            (a.completion_day >= 0) & (a.opened_year >= self.years[0]), a.completion_day - _EPOCH_ORDINAL, np.nan)
+
+    def _subsidy_outlook(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the per-kg subsidies offer a station over its life from `first_year`.
+
+        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
+        the capped schemes a price at that cap meets, times each year's share inside their
+        windows) and the uncapped rates by year.
+        """
+        def shares(ins) -> np.ndarray:
+            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
+
+        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
+        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
+        rates = np.zeros((caps.size, life))
+        for k, cap in enumerate(caps):
+            for ins in capped:
+                if ins.price_cap_cny_per_kg >= cap:
+                    rates[k] += ins.rate_cny_per_kg * shares(ins)
+        uncapped = np.zeros(life)
+        for p in self.subsidies:
+            if p.instrument.price_cap_cny_per_kg is None:
+                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
+        return caps, rates, uncapped
 
     def _due_plan(self, year: int) -> list[int]:
         a = self.arrays
@@ -417,13 +440,13 @@ class HydrogenStations(Component):
     def _complete(self, year: int) -> list[int]:
         """Stations whose construction ends this year start operating and claim the grant."""
         opened = [slot for slot, st in self.agents.items() if st.complete_if_due(year)]
-        if opened and self.grant is not None:
+        if opened:
             a = self.arrays
             slots = np.array(opened, dtype=np.int64)
-            amounts = np.array([tiered_grant(a.capacity_kg_per_12h[s], self.tier_thresholds, self.tier_amounts)
-                                for s in slots])
             dates = [dt.date.fromordinal(int(a.completion_day[s])) for s in slots]
-            self.model.ledger.claim(GRANT_ID, year, slots, amounts, event_dates=dates)
+            for payment in self.model.claims.file(StationCompletions(
+                    "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)}), year):
+                a.grant_cny[payment.ids] += payment.approved_cny
         return opened
 
     def _invest(self, year: int) -> list[int]:
@@ -449,14 +472,10 @@ class HydrogenStations(Component):
                                       * self.availability, minlength=len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
         life = e.life_years
-        rates = np.zeros(life)
-        if self.subsidy is not None:
-            ins = self.subsidy.instrument
-            rates = np.array([self.rate * validity_share(year + lead_years + t, ins.valid_from, ins.valid_until)
-                              for t in range(life)])
+        option_caps, option_rates, uncapped_rates = self._subsidy_outlook(year + lead_years, life)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
-        grant_on = (self.grant is not None
-                    and self.grant.instrument.valid_from <= expected_completion <= self.grant.instrument.valid_until)
+        grants_on = [p.instrument for p in self.grants
+                     if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until]
         production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
         mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
@@ -475,9 +494,9 @@ class HydrogenStations(Component):
                                                    max(kg, e.pricing_utilisation_floor * cap_kg),
                                                    self.discount_rate, life)
                     own = own_price_cny_per_kg(lc, self.markup, willingness, mc)
-                    grant = tiered_grant(c, self.tier_thresholds, self.tier_amounts) if grant_on else 0.0
-                    npv = station_npv_cny(capex, grant, fixed, mc, own, kg, self.cap, rates, lead_years,
-                                          self.discount_rate)
+                    grant = sum(grant_for(ins, c) for ins in grants_on)
+                    npv = station_npv_cny(capex, grant, fixed, mc, own, kg, option_caps, option_rates, uncapped_rates,
+                                          lead_years, self.discount_rate)
                     if npv - self.hurdle_share * capex > best_npv:
                         best, best_npv = (d, c, cap_kg), npv - self.hurdle_share * capex
             slot = a.free_slot()

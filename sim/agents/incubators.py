@@ -3,14 +3,16 @@
 Incubators are Mesa agents over the component's arrays. Every year each operating incubator
 admits a Poisson number of start-ups, which enter the firm population at age 0 flagged
 ``INCUBATED``; while incubated (``incubation_years``) they exit less and grow faster (the firm
-kernel applies the effects); those alive at the end of incubation graduate. Money:
+kernel applies the effects); those alive at the end of incubation graduate. The incubators
+publish two facts (:mod:`sim.policy.facts`), which every grant to incubators of the matching
+``eligibility.incubator_kind`` pays on (D7 item 8, L757):
 
-``hydrogen.8.benchmark_incubator``
-    paid once when a benchmark incubator is recognised: the share of the cap of its development
+recognitions (``benchmark``)
+    once, when a benchmark incubator is recognised: the share of the cap of its development
     category (categories drawn by the scenario's weights);
-``hydrogen.8.incubation_service``
-    paid each year to each service institution by the start-ups it graduated that year
-    (award per graduate, cut to the cap by :func:`sim.policy.kinds.capped_grant`).
+graduates (``service``)
+    each year, each service institution by the start-ups it graduated that year (award per
+    graduate, cut to the cap).
 
 The firm state keeps no incubator id per firm (it would cost memory for every firm), so an
 institution's graduates are the year's graduates shared in proportion to what each admitted
@@ -26,12 +28,10 @@ from sim.agents.slot_agent import SlotAgent
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, poisson_at, uniform_at
-from sim.policy.kinds import capped_grant
+from sim.policy.facts import ClaimBasis, IncubatorGraduates, IncubatorRecognitions
 
-__all__ = ["Incubator", "Incubators", "BENCHMARK_ID", "SERVICE_ID", "KIND_BENCHMARK", "KIND_SERVICE"]
+__all__ = ["Incubator", "Incubators", "KIND_BENCHMARK", "KIND_SERVICE"]
 
-BENCHMARK_ID = "hydrogen.8.benchmark_incubator"
-SERVICE_ID = "hydrogen.8.incubation_service"
 KIND_BENCHMARK, KIND_SERVICE = 0, 1
 
 
@@ -62,12 +62,12 @@ class Incubators(Component):
         if sec.startup_sector not in sectors:
             problems.append(f"{source}: incubators.startup_sector: unknown sector '{sec.startup_sector}'; "
                             f"allowed: {', '.join(sectors)}")
-        streams = scenario.projects.streams if scenario.projects is not None else {}
-        for pid in (BENCHMARK_ID, SERVICE_ID):
-            if pid in streams:
-                problems.append(f"{source}: projects.streams.\"{pid}\": paid by the incubators component too; "
-                                "remove the stream (it would be counted twice)")
         return problems
+
+    @classmethod
+    def claim_bases(cls, scenario) -> list[ClaimBasis]:
+        """Recognitions of benchmark incubators and graduates of service institutions."""
+        return [ClaimBasis(IncubatorRecognitions, "incubator"), ClaimBasis(IncubatorGraduates, "incubator")]
 
     @classmethod
     def variables(cls, scenario, policy):
@@ -137,17 +137,15 @@ class Incubators(Component):
         model.recorder["startups_admitted"][yi] = total
 
     def _pay_benchmark_grants(self, year: int) -> None:
-        program = self.model.policy.get(BENCHMARK_ID)
         new = np.flatnonzero((self.kind == KIND_BENCHMARK) & (self.opened_year == year))
-        if program is None or new.size == 0:
+        if new.size == 0:
             return
-        cap = program.instrument.cap_per_project_cny
-        amounts = []
+        shares = []
         for i in new:
             u = uniform_at(self.model.seed, self.model.draw, int(i), year, STREAM["incubator"] + 1)
             category = self.categories[int(np.searchsorted(self.category_cdf, u))]
-            amounts.append(capped_grant(self.cfg.benchmark_category_shares[category] * cap, cap))
-        self.model.ledger.claim(BENCHMARK_ID, year, new, np.array(amounts))
+            shares.append(self.cfg.benchmark_category_shares[category])
+        self.model.claims.file(IncubatorRecognitions("incubator", new, np.array(shares)), year)
 
     def finish_year(self, year: int) -> None:
         """Count the incubated cohort after the firms stepped; pay the service awards."""
@@ -160,15 +158,12 @@ class Incubators(Component):
         rec["incubated_firms_alive"][yi] = alive
         ever = int(self.admitted[:, : yi + 1].sum())
         rec["incubated_survival_share"][yi] = alive / ever if ever else np.nan
-        program = model.policy.get(SERVICE_ID)
         cohort = yi - self.cfg.incubation_years
-        if program is None or graduating == 0 or cohort < 0:
+        if graduating == 0 or cohort < 0:
             return
         services = np.flatnonzero(self.kind == KIND_SERVICE)
         admitted = self.admitted[:, cohort]
         if services.size == 0 or admitted.sum() == 0:
             return
         graduates = graduating * admitted[services] / admitted.sum()
-        cap = program.instrument.cap_per_project_cny
-        amounts = np.array([capped_grant(self.award_per_graduate * g, cap) for g in graduates])
-        model.ledger.claim(SERVICE_ID, year, services, amounts)
+        model.claims.file(IncubatorGraduates("incubator", services, graduates, self.award_per_graduate), year)

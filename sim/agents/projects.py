@@ -1,22 +1,15 @@
 """Project arrivals: eligible projects for the money instruments that no agent population models.
 
 Each stream of ``[projects.streams."<id>"]`` brings a Poisson number of approved projects a year
-with lognormal sizes; the instrument's kind turns each project into a claim:
+(the mean scaled by the share of the year the instrument is open for applications) with
+lognormal sizes, and publishes them as :class:`~sim.policy.facts.ProjectApprovals` (or, for
+interest subsidies, the open loans as :class:`~sim.policy.facts.ProjectLoans`); the
+instrument's kind turns each into a claim (:mod:`sim.policy.kinds`). A loan of the size is
+repaid in equal instalments over ``loan_term_years``.
 
-``capped_grant``
-    the amount asked for (the size), cut to the cap per project; without a size, the cap;
-``cost_share``
-    the instrument's share of the size (investment, contract, lease), cut to the cap per project;
-``category_grant``
-    the ceiling of a category drawn by the stream's weights (cut to the size when one is given);
-``interest_subsidy``
-    a loan of the size, repaid in equal instalments over ``loan_term_years``, subsidised every
-    year at the instrument's points or at the loan prime rate of the year, for at most
-    ``max_years``, never above the interest paid, capped per firm-year.
-
-Each project is its own recipient, so caps per firm-year and per firm hold per project (a firm
-with two projects in a year is not modelled). Claims are pro-rated by validity in the ledger:
-after an instrument expires, the interest subsidies of loans it approved stop too.
+Recipients: with ``firms_in_pool`` unset each project is its own recipient; with a pool of N
+firms each project comes from one of them (drawn uniformly), so per-firm caps bind across a
+firm's projects (D7 item 5: 10,000,000 per firm; D5 item 4: 30,000,000 per firm-year).
 """
 
 from __future__ import annotations
@@ -28,8 +21,8 @@ import numpy as np
 
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.policy.gazette import load_gazette
-from sim.policy.kinds import capped_grant, cost_share, interest_subsidy
+from sim.policy.facts import ClaimBasis, ProjectApprovals, ProjectLoans
+from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
 __all__ = ["ProjectArrivals", "PROJECT_KINDS"]
 
@@ -51,7 +44,7 @@ class ProjectArrivals(Component):
     @classmethod
     def check(cls, scenario, policy, source):
         problems = []
-        gazette = load_gazette()
+        gazette = policy.catalogue
         for pid, stream in scenario.projects.streams.items():
             ins = gazette.instruments.get(pid)
             if ins is None:
@@ -70,6 +63,9 @@ class ProjectArrivals(Component):
                     f"{source}: projects.streams.\"{pid}\".size_median_cny: a {ins.kind} needs the project's "
                     "amount (investment, contract or loan): give a number > 0 or a distribution"
                 )
+            if ins.kind == "interest_subsidy" and resolved is not None:
+                problems += lpr_path_problems(resolved.instrument, scenario, policy, source,
+                                              f'projects.streams."{pid}"')
             if ins.kind == "category_grant":
                 cats = (resolved.instrument if resolved else ins).category_amounts_cny
                 unknown = set(stream.category_weights) - set(cats)
@@ -79,6 +75,12 @@ class ProjectArrivals(Component):
                         f"categories among {', '.join(sorted(cats))}"
                     )
         return problems
+
+    @classmethod
+    def claim_bases(cls, scenario) -> list[ClaimBasis]:
+        """One table a stream: approvals, or open loans for interest subsidies."""
+        ids = frozenset(scenario.projects.streams)
+        return [ClaimBasis(ProjectApprovals, "project", ids), ClaimBasis(ProjectLoans, "project", ids)]
 
     @classmethod
     def variables(cls, scenario, policy):
@@ -105,12 +107,6 @@ class ProjectArrivals(Component):
                     "loans": [],
                 }
             )
-        self._lpr = {}
-        years = model.years
-        for name in ("lpr_1y", "lpr_5y"):
-            if getattr(model.scenario.macro, f"{name}_percent"):
-                self._lpr[name] = dict(zip(years, model.scenario.macro.path(f"{name}_percent", years)))
-
     def _sizes(self, rng: np.random.Generator, n: int, median: float, sigma: float) -> np.ndarray:
         if sigma == 0.0:
             return np.full(n, median)
@@ -123,59 +119,50 @@ class ProjectArrivals(Component):
             program, cfg = s["program"], s["config"]
             ins = program.instrument
             rng = _stream_rng(model.seed, model.draw, program.id, year)
-            if program.validity_share[yi] <= 0.0:
+            share = float(program.validity_share[yi])
+            if share <= 0.0:
                 n = 0
             elif cfg.random_arrivals:
-                n = int(rng.poisson(s["rate"]))
+                n = int(rng.poisson(s["rate"] * share))
             else:
-                n = int(round(s["rate"]))
+                n = int(round(s["rate"] * share))
             sizes = self._sizes(rng, n, s["size_median"], cfg.size_sigma)
-            recipients = np.arange(s["next_recipient"], s["next_recipient"] + n, dtype=np.int64)
-            s["next_recipient"] += n
+            if cfg.firms_in_pool is None:
+                recipients = np.arange(s["next_recipient"], s["next_recipient"] + n, dtype=np.int64)
+                s["next_recipient"] += n
+            else:
+                recipients = rng.integers(0, cfg.firms_in_pool, size=n).astype(np.int64)
             model.recorder["projects_approved"][yi, program.index] = n
             if ins.kind == "interest_subsidy":
                 s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes))
-                self._pay_interest(s, year)
+                self._file_loans(s, year)
                 continue
             if n == 0:
                 continue
-            if ins.kind == "capped_grant":
-                # Without a size, every project asks for the cap: the maximum exposure.
-                asked = sizes if s["size_median"] > 0 else np.full(n, ins.cap_per_project_cny)
-                amounts = np.array([capped_grant(x, ins.cap_per_project_cny) for x in asked])
-            elif ins.kind == "cost_share":
-                cap = math.inf if ins.cap_per_project_cny is None else ins.cap_per_project_cny
-                amounts = np.array([cost_share(x, ins.share, cap, ins.min_base_cny) for x in sizes])
-            else:  # category_grant
+            if ins.kind == "category_grant":
                 names = list(cfg.category_weights)
                 weights = np.array([cfg.category_weights[k] for k in names])
                 picks = rng.choice(len(names), size=n, p=weights / weights.sum())
-                ceilings = np.array([ins.category_amounts_cny[names[k]] for k in picks])
-                amounts = np.minimum(ceilings, sizes) if s["size_median"] > 0 else ceilings
-            model.ledger.claim(program.id, year, recipients, amounts)
+                category = np.array([names[k] for k in picks], dtype=object)
+            else:
+                category = np.full(n, "", dtype=object)
+            asked = sizes if s["size_median"] > 0 else np.zeros(n)
+            model.claims.file(ProjectApprovals("project", recipients, program.id, asked, category), year)
 
-    def _pay_interest(self, s: dict, year: int) -> None:
-        ins, cfg = s["program"].instrument, s["config"]
-        if ins.rate_basis == "points":
-            subsidy_rate = ins.rate_points
-        else:
-            path = self._lpr.get(ins.rate_basis)
-            if path is None:
-                raise ValueError(f"{ins.id} is LPR-linked: the scenario needs macro.{ins.rate_basis}_percent")
-            subsidy_rate = path[year]
-        max_years = -1 if ins.max_years is None else ins.max_years
-        cap = s["program"].cap_per_recipient_year_cny
-        term = cfg.loan_term_years
-        recipients, amounts, still_open = [], [], []
+    def _file_loans(self, s: dict, year: int) -> None:
+        term = s["config"].loan_term_years
+        recipients, balances, ages, still_open = [], [], [], []
         for recipient, principal, first_year in s["loans"]:
             age = year - first_year
             if age >= term:
                 continue
             # Average balance of the year under equal instalments repaid at each year end.
-            balance = principal * (term - age) / term
-            amounts.append(interest_subsidy(balance, s["loan_rate"], subsidy_rate, age, max_years, cap))
+            balances.append(principal * (term - age) / term)
             recipients.append(recipient)
+            ages.append(age)
             still_open.append((recipient, principal, first_year))
         s["loans"] = still_open
         if recipients:
-            self.model.ledger.claim(ins.id, year, np.array(recipients), np.array(amounts))
+            self.model.claims.file(ProjectLoans("project", np.array(recipients, dtype=np.int64), s["program"].id,
+                                                np.array(balances), np.array(ages, dtype=np.int64), s["loan_rate"]),
+                                   year)

@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit
 
 from sim.engine.rng import draw_key, standard_normal, uniform
-from sim.policy.kinds import price_within_cap
+from sim.policy.kinds.unit_subsidy import price_within_cap
 
 __all__ = [
     "capital_recovery_factor",
@@ -125,19 +125,20 @@ def price_and_enrol(
     capacity_kg: np.ndarray,
     market_price_cny_per_kg: float,
     elasticity: float,
-    scheme_on: bool,
-    price_cap_cny_per_kg: float,
-    effective_rate_cny_per_kg: float,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_cny_per_kg: np.ndarray,
+    uncapped_rate_cny_per_kg: float,
     price_out: np.ndarray,
     enrolled_out: np.ndarray,
 ) -> None:
-    """Each station's price for the year and whether it enrols in the price-cap scheme.
+    """Each station's price for the year and whether it enrols under a price cap.
 
-    A station compares two operating margins for the year. Staying out: its own price, volume at
-    that price. Enrolling: a price no higher than the cap (its own price if already lower), volume
-    at that price, plus the subsidy per kg while the scheme is in force. It
-    enrols when that pays at least as well. Its volume responds to its price relative to the
-    market: ``q(p) = q_ref (p / p_market) ** -elasticity``, cut to capacity.
+    A station compares operating margins for the year. Staying out: its own price, volume at that
+    price, plus the uncapped per-kg subsidies. Enrolling at a cap level: a price no higher than
+    the cap (its own price if already lower), volume at that price, plus the rates of every
+    capped scheme that price meets and the uncapped ones. It takes the best level, and enrols
+    when that pays at least as well as staying out. Its volume responds to its price relative to
+    the market: ``q(p) = q_ref (p / p_market) ** -elasticity``, cut to capacity.
 
     Parameters
     ----------
@@ -149,10 +150,11 @@ def price_and_enrol(
         Reference price of the market (last year's mean), CNY/kg.
     elasticity : float
         Elasticity of a station's volume to its price relative to the market (>= 0).
-    scheme_on : bool
-        Whether the operating subsidy is in force in the scenario at all.
-    price_cap_cny_per_kg, effective_rate_cny_per_kg : float
-        The cap, and the subsidy per kg while enrolled.
+    option_caps_cny_per_kg, option_rates_cny_per_kg : ndarray
+        The cap levels in force this year and the subsidy per kg earned at each
+        (:func:`sim.policy.kinds.unit_subsidy.price_cap_offers`); empty when none is in force.
+    uncapped_rate_cny_per_kg : float
+        Subsidy per kg earned whatever the price.
     price_out, enrolled_out : ndarray
         Filled with the price (CNY/kg) and 1/0 enrolment.
     """
@@ -160,16 +162,23 @@ def price_and_enrol(
         p_own = own_price_cny_per_kg[i]
         price_out[i] = p_own
         enrolled_out[i] = 0
-        if not scheme_on or effective_rate_cny_per_kg <= 0.0:
-            continue
         mc = marginal_cny_per_kg[i]
-        p_in = p_own
-        if not price_within_cap(p_in, price_cap_cny_per_kg):
-            p_in = price_cap_cny_per_kg
         q_out = _volume(expected_kg[i], p_own, market_price_cny_per_kg, elasticity, capacity_kg[i])
-        q_in = _volume(expected_kg[i], p_in, market_price_cny_per_kg, elasticity, capacity_kg[i])
-        if (p_in + effective_rate_cny_per_kg - mc) * q_in >= (p_own - mc) * q_out:
-            price_out[i] = p_in
+        stay_out = (p_own + uncapped_rate_cny_per_kg - mc) * q_out
+        best, best_price = -np.inf, p_own
+        for k in range(option_caps_cny_per_kg.shape[0]):
+            rate = option_rates_cny_per_kg[k]
+            if rate <= 0.0:
+                continue
+            p_in = p_own
+            if not price_within_cap(p_in, option_caps_cny_per_kg[k]):
+                p_in = option_caps_cny_per_kg[k]
+            q_in = _volume(expected_kg[i], p_in, market_price_cny_per_kg, elasticity, capacity_kg[i])
+            value = (p_in + rate + uncapped_rate_cny_per_kg - mc) * q_in
+            if value > best:
+                best, best_price = value, p_in
+        if best >= stay_out:
+            price_out[i] = best_price
             enrolled_out[i] = 1
 
 
@@ -287,8 +296,9 @@ def station_npv_cny(
     marginal_cny_per_kg: float,
     own_price_cny_per_kg: float,
     expected_kg_per_year: float,
-    price_cap_cny_per_kg: float,
-    effective_rate_by_year: np.ndarray,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_by_year: np.ndarray,
+    uncapped_rate_by_year: np.ndarray,
     lead_years: int,
     discount_rate: float,
 ) -> float:
@@ -296,19 +306,25 @@ def station_npv_cny(
 
     Capex is spent now and the construction grant received on completion (if expected inside
     the window: the caller passes 0 otherwise). From completion, every year of
-    ``effective_rate_by_year`` (the subsidy per kg times the year's share inside validity, 0
-    outside; its length is the economic life) the station earns the better of its own margin and
-    the enrolled margin at constant volume, less fixed opex.
+    ``uncapped_rate_by_year`` (its length is the economic life) the station earns the better of
+    its own margin and the margin enrolled at the best cap level (``option_rates_by_year[k, t]``:
+    the subsidy per kg at level k times the years' shares inside validity, 0 outside), plus the
+    uncapped rates, at constant volume, less fixed opex.
     """
     npv = -capex_cny + grant_cny / (1.0 + discount_rate) ** lead_years
-    p_in = own_price_cny_per_kg
-    if not price_within_cap(p_in, price_cap_cny_per_kg):
-        p_in = price_cap_cny_per_kg
-    for t in range(effective_rate_by_year.shape[0]):
-        margin = own_price_cny_per_kg - marginal_cny_per_kg
-        s = effective_rate_by_year[t]
-        if s > 0.0 and p_in + s - marginal_cny_per_kg > margin:
-            margin = p_in + s - marginal_cny_per_kg
+    n_opt = option_caps_cny_per_kg.shape[0]
+    p_in = np.empty(n_opt)
+    for k in range(n_opt):
+        p_in[k] = own_price_cny_per_kg
+        if not price_within_cap(p_in[k], option_caps_cny_per_kg[k]):
+            p_in[k] = option_caps_cny_per_kg[k]
+    for t in range(uncapped_rate_by_year.shape[0]):
+        u = uncapped_rate_by_year[t]
+        margin = own_price_cny_per_kg + u - marginal_cny_per_kg
+        for k in range(n_opt):
+            s = option_rates_by_year[k, t]
+            if s > 0.0 and p_in[k] + s + u - marginal_cny_per_kg > margin:
+                margin = p_in[k] + s + u - marginal_cny_per_kg
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
         npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
     return npv

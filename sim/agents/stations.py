@@ -73,6 +73,8 @@ class StationArrays:
         Year construction is due to start (planned stations) and year operation began (-1).
     loss_years, mothball_years : ndarray of int64
         Consecutive full years with operating losses, and years spent mothballed.
+    grant_cny : ndarray
+        Construction grants approved for the station, CNY.
     price_cny_per_kg, kg_sold, enrolled, profit_cny : ndarray
         This year's price, sales, enrolment (0/1) and operating profit incl. subsidy.
     """
@@ -95,6 +97,7 @@ class StationArrays:
     kg_sold: np.ndarray
     enrolled: np.ndarray
     profit_cny: np.ndarray
+    grant_cny: np.ndarray
 
     @classmethod
     def empty(cls, n_slots: int) -> "StationArrays":
@@ -120,6 +123,7 @@ class StationArrays:
             kg_sold=f(),
             enrolled=np.zeros(n_slots, dtype=np.int64),
             profit_cny=f(),
+            grant_cny=f(),
         )
 
     @property

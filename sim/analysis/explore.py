@@ -20,8 +20,13 @@ __all__ = ["ExploreModel", "LEVERS", "make_page", "SCENARIO_ENV"]
 
 #: Environment variable through which ``sim explore`` tells the page which scenario to load.
 SCENARIO_ENV = "SIM_EXPLORE_SCENARIO"
-_SUBSIDY = "hydrogen.13.operating_subsidy"
-_GRANT = "hydrogen.13.construction_grant"
+
+
+def _station_programs(policy, unclaimed=()) -> tuple[list, list]:
+    """The capped per-kg subsidies and the grants to stations in force and claimed (the levers act on these)."""
+    subsidies = [p for p in policy.of_kind("unit_subsidy", "station")
+                 if p.instrument.price_cap_cny_per_kg is not None and p.id not in unclaimed]
+    return subsidies, [p for p in policy.of_kind("tiered_grant", "station") if p.id not in unclaimed]
 
 #: Sliders: name -> (label, min, max, step). Defaults come from the scenario's own values.
 LEVERS = {
@@ -43,20 +48,21 @@ def _lever_overrides(loaded, operating_subsidy_cny_per_kg, price_cap_cny_per_kg,
     def put(pid: str, key: str, value) -> None:
         over.setdefault(pid, {})[key] = value
 
-    if loaded.policy.get(_SUBSIDY) is not None:
+    subsidies, grants = _station_programs(loaded.policy, loaded.unclaimed)
+    for program in subsidies:
         if operating_subsidy_cny_per_kg is not None:
-            put(_SUBSIDY, "rate_cny_per_kg", float(operating_subsidy_cny_per_kg))
+            put(program.id, "rate_cny_per_kg", float(operating_subsidy_cny_per_kg))
         if price_cap_cny_per_kg is not None:
-            put(_SUBSIDY, "price_cap_cny_per_kg", float(price_cap_cny_per_kg))
+            put(program.id, "price_cap_cny_per_kg", float(price_cap_cny_per_kg))
     if hydrogen_sunset_year is not None:
         end = dt.date(int(hydrogen_sunset_year), 12, 31)
-        for pid in (_SUBSIDY, _GRANT):
-            program = loaded.policy.get(pid)
-            if program is not None and end >= program.instrument.valid_from:
-                put(pid, "valid_until", end)
+        for program in subsidies + grants:
+            if end >= program.instrument.valid_from:
+                put(program.id, "valid_until", end)
     if share_of_cap_paid is not None:
         for program in loaded.policy.programs:
-            put(program.id, "share_of_cap_paid", float(share_of_cap_paid))
+            if program.id not in loaded.unclaimed:  # those pay nothing whatever their share
+                put(program.id, "share_of_cap_paid", float(share_of_cap_paid))
     return {"instruments": over} if over else {}
 
 
@@ -68,9 +74,9 @@ class ExploreModel(PolicyModel):
     scenario_path : str
         The scenario file.
     operating_subsidy_cny_per_kg, price_cap_cny_per_kg : float, optional
-        Rate and cap of ``hydrogen.13.operating_subsidy``.
+        Rate and cap of every capped per-kg subsidy to stations in force (D7 item 13's).
     hydrogen_sunset_year : int, optional
-        Last year (to 31 December) of the two ``hydrogen.13`` instruments.
+        Last year (to 31 December) of those subsidies and of the grants to stations.
     share_of_cap_paid : float, optional
         Share of the cap paid, applied to every instrument in force.
     A lever left at None keeps the scenario's own value.
@@ -89,7 +95,7 @@ class ExploreModel(PolicyModel):
         self.scenario_path = str(path)
         self.datacollector = mesa.DataCollector(model_reporters={
             "outlay_million_cny": lambda m: m._latest("outlay", lambda a: a.sum() / 1e6),
-            "hydrogen13_outlay_million_cny": lambda m: m._hydrogen13(),
+            "station_programs_outlay_million_cny": lambda m: m._station_outlay(),
             "stations_operating": lambda m: m._latest("stations_operating", float),
             "fcv_fleet": lambda m: m._latest("fcv_fleet", float),
             "h2_price_mean": lambda m: m._latest("h2_price_mean", float),
@@ -102,10 +108,11 @@ class ExploreModel(PolicyModel):
         arr = self.ledger.outlay if name == "outlay" else self.recorder[name]
         return reduce(arr[self.steps - 1])
 
-    def _hydrogen13(self) -> float:
+    def _station_outlay(self) -> float:
         if self.steps == 0:
             return np.nan
-        idx = [p.index for p in self.policy.programs if p.id.startswith("hydrogen.13.")]
+        subsidies, grants = _station_programs(self.policy)
+        idx = [p.index for p in subsidies + grants]
         return float(self.ledger.outlay[self.steps - 1, idx].sum() / 1e6) if idx else 0.0
 
     def step(self) -> None:
@@ -124,13 +131,13 @@ def make_page(scenario_path: str):
     from mesa.visualization import Slider, SolaraViz, make_plot_component
 
     base = load_scenario(scenario_path)
-    subsidy = base.policy.get(_SUBSIDY)
+    subsidies, _ = _station_programs(base.policy, base.unclaimed)
     # Sliders start at the scenario's own values; the middle of the range where it has none.
     defaults = {name: (lo + hi) / 2 for name, (_, lo, hi, _) in LEVERS.items()}
     defaults["draw"] = 0
     defaults["share_of_cap_paid"] = 1.0
-    if subsidy is not None:
-        ins = subsidy.instrument
+    if subsidies:
+        ins = subsidies[0].instrument
         defaults["operating_subsidy_cny_per_kg"] = ins.rate_cny_per_kg
         if ins.price_cap_cny_per_kg is not None:
             defaults["price_cap_cny_per_kg"] = ins.price_cap_cny_per_kg
@@ -139,7 +146,7 @@ def make_page(scenario_path: str):
     for name, (label, lo, hi, step) in LEVERS.items():
         params[name] = Slider(label, defaults[name], lo, hi, step)
     model = ExploreModel(scenario_path, **{k: defaults[k] for k in LEVERS})
-    components = [make_plot_component(["outlay_million_cny", "hydrogen13_outlay_million_cny"])]
+    components = [make_plot_component(["outlay_million_cny", "station_programs_outlay_million_cny"])]
     # Plots only for the series this scenario's components record.
     for series in ("stations_operating", "fcv_fleet", "h2_price_mean", "firms_above_size"):
         if series in model.recorder.arrays:

@@ -2,7 +2,8 @@
 
 A component models one population (project arrivals, firms, stations and vehicles, incubators,
 innovation centres). It is built once per draw with the model, reads its scenario section, keeps
-its state in arrays, files claims with the model's ledger and records its outputs each year.
+its state in arrays, publishes facts about its recipients to the model's claim desk (the
+instrument kinds pay on them) and records its outputs each year.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sim.engine.outputs import VariableSpec
 
 if TYPE_CHECKING:
     from sim.engine.model import PolicyModel
+    from sim.policy.facts import ClaimBasis
     from sim.policy.policyset import PolicySet
     from sim.scenario.schema import Scenario
 
@@ -36,6 +38,11 @@ class Component(ABC):
     @classmethod
     def check(cls, scenario: "Scenario", policy: "PolicySet", source: str) -> list[str]:
         """Cross-checks of the section against the policy; one message per problem."""
+        return []
+
+    @classmethod
+    def claim_bases(cls, scenario: "Scenario") -> list["ClaimBasis"]:
+        """The fact tables this component publishes for instruments to pay on (see :mod:`sim.policy.facts`)."""
         return []
 
     @classmethod

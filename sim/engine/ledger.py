@@ -5,7 +5,8 @@ Agents file claims with :meth:`Ledger.claim`. The ledger applies, in this order:
 1. the programme's validity: pro-rated by the share of the year inside the window, or exact by
    the day of the event when the agent knows it;
 2. the scenario's ``share_of_cap_paid``;
-3. the recipient caps (per recipient-year and per recipient in total);
+3. the recipient caps (per recipient-year and per recipient in total; instruments naming the same
+   ``shared_cap_group`` share one tally, so one cap binds across them);
 
 and records what is left as *committed* in the year of approval. The commitment falls due
 ``payment_lag_years`` later. At the end of each year :meth:`Ledger.settle` pays what is due from
@@ -104,9 +105,12 @@ class Ledger:
         self.unpaid = np.zeros((n_years, n_prog))
         self.pending = np.zeros((n_years, n_prog))
         self.budget_overrun = np.zeros((n_years, len(policy.lines)))
-        self._paid_year = [np.zeros(0) for _ in range(n_prog)]
-        self._paid_total = [np.zeros(0) for _ in range(n_prog)]
-        self._tally_year = [policy.years[0]] * n_prog
+        # One tally per cap group: a programme's own, or the group it shares with others.
+        groups: dict[str, int] = {}
+        self._cap_group = [groups.setdefault(p.instrument.shared_cap_group or p.id, len(groups)) for p in policy.programs]
+        self._paid_year = [np.zeros(0) for _ in groups]
+        self._paid_total = [np.zeros(0) for _ in groups]
+        self._tally_year = [policy.years[0]] * len(groups)
         # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
         self._queue: list[list[float]] = []
         self._settled_through = -1
@@ -120,22 +124,23 @@ class Ledger:
         return i
 
     def _tallies(self, program: int, year: int, n_recipients: int) -> tuple[np.ndarray, np.ndarray]:
-        paid_year, paid_total = self._paid_year[program], self._paid_total[program]
+        group = self._cap_group[program]
+        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
         if paid_year.shape[0] < n_recipients:
             grow = max(n_recipients, 2 * paid_year.shape[0])
             paid_year = np.concatenate([paid_year, np.zeros(grow - paid_year.shape[0])])
             paid_total = np.concatenate([paid_total, np.zeros(grow - paid_total.shape[0])])
-            self._paid_year[program], self._paid_total[program] = paid_year, paid_total
-        if year < self._tally_year[program]:
+            self._paid_year[group], self._paid_total[group] = paid_year, paid_total
+        if year < self._tally_year[group]:
             # The yearly tally holds one year at a time; going back would let a recipient's
             # yearly cap be counted afresh.
             raise ValueError(
-                f"claims for {year} after claims for {self._tally_year[program]} under "
+                f"claims for {year} after claims for {self._tally_year[group]} under "
                 f"{self.policy.programs[program].id}: file claims in year order"
             )
-        if self._tally_year[program] != year:
+        if self._tally_year[group] != year:
             paid_year[:] = 0.0
-            self._tally_year[program] = year
+            self._tally_year[group] = year
         return paid_year, paid_total
 
     def claim(
@@ -145,6 +150,7 @@ class Ledger:
         recipients: np.ndarray,
         amounts_cny: np.ndarray,
         event_dates: list[dt.date] | None = None,
+        in_force_share: np.ndarray | None = None,
     ) -> np.ndarray:
         """File claims under a programme; return what is approved of each.
 
@@ -162,6 +168,9 @@ class Ledger:
             Day of the event of each claim (e.g. a station's completion). When given, a claim is
             eligible in full if its day is inside the validity window and not at all otherwise;
             when omitted, claims are pro-rated by the share of the year inside the window.
+        in_force_share : array_like of float, optional
+            Share of the year each claim is paid for, instead of the year's share inside the
+            window (loan subsidies that run to the end of their term after the window closes).
 
         Returns
         -------
@@ -190,7 +199,9 @@ class Ledger:
         if recipients.min() < 0:
             raise ValueError("recipient indices must be >= 0")
         ins = program.instrument
-        if event_dates is None:
+        if in_force_share is not None:
+            amounts *= np.asarray(in_force_share, dtype=np.float64)
+        elif event_dates is None:
             amounts *= program.validity_share[yi]
         else:
             if len(event_dates) != amounts.size:
@@ -212,6 +223,24 @@ class Ledger:
             self.committed[yi, program.index] += total
         return approved
 
+    def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
+        """What each of `recipients` could still be approved under a programme in `year`, CNY:
+        the room left under its per-recipient caps (``inf`` without caps; 0 when not in force)."""
+        recipients = np.asarray(recipients, dtype=np.int64)
+        program = self.policy.get(program_id)
+        if program is None:
+            return np.zeros(recipients.shape)
+        group = self._cap_group[program.index]
+        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
+        known = recipients < paid_total.shape[0]
+        this_year = np.zeros(recipients.shape)
+        total = np.zeros(recipients.shape)
+        total[known] = paid_total[recipients[known]]
+        if self._tally_year[group] == year:
+            this_year[known] = paid_year[recipients[known]]
+        room = np.minimum(program.cap_per_recipient_year_cny - this_year, program.cap_per_recipient_total_cny - total)
+        return np.maximum(room, 0.0)
+
     def paid_in_total(self, program_id: str, recipient: int) -> float:
         """What a recipient has been approved under a programme so far (CNY)."""
         return float(self.paid_in_total_by_recipient(program_id, np.array([recipient]))[0])
@@ -224,7 +253,7 @@ class Ledger:
         program = self.policy.get(program_id)
         if program is None:
             return out
-        tally = self._paid_total[program.index]
+        tally = self._paid_total[self._cap_group[program.index]]
         known = recipients < tally.shape[0]
         out[known] = tally[recipients[known]]
         return out

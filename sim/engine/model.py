@@ -16,6 +16,7 @@ from sim.engine.component import Component
 from sim.engine.ledger import Ledger
 from sim.engine.outputs import DrawRecorder, VariableSpec
 from sim.engine.registry import active_components, ledger_variables
+from sim.policy.claims import ClaimDesk
 from sim.policy.policyset import PolicySet
 from sim.scenario.parameters import draw_value
 from sim.scenario.schema import Scenario
@@ -47,6 +48,8 @@ class PolicyModel(mesa.Model):
     Attributes
     ----------
     ledger : Ledger
+    claims : ClaimDesk
+        Where the components file the facts of their recipients; the instrument kinds pay on them.
     budget_lines : list of BudgetLine
         The payers' budget lines, as Mesa agents deciding each year's payments.
     recorder : DrawRecorder
@@ -81,6 +84,7 @@ class PolicyModel(mesa.Model):
 
         self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]
         self.ledger = Ledger(policy, self.budget_lines)
+        self.claims = ClaimDesk(policy, self.ledger, scenario.macro.rates_by_year(self.years))
         self.recorder = DrawRecorder(specs, sizes)
         self.components: list[Component] = [cls(self) for cls in classes]
 

@@ -1,7 +1,9 @@
-"""The gazette as data: load and index the documents, instruments and targets shipped with `sim`.
+"""The gazette as data: load and index the documents, instruments and targets.
 
-One TOML file per document lives in ``sim/policy/gazette/``. The loader is strict: unknown keys,
-duplicate ids, malformed dates and amounts are errors naming the file and the key.
+One TOML file per document lives in ``sim/policy/gazette/``; every file there is a document
+(nothing lists them). A scenario may add documents of its own in the same format
+(``[policy] documents``), validated the same way. The loader is strict: unknown keys, duplicate
+ids or document keys, malformed dates and amounts are errors naming the file and the key.
 """
 
 from __future__ import annotations
@@ -11,61 +13,75 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from sim.errors import PolicyDataError
-from sim.policy.instrument import DOCUMENT_KEYS, Document, Instrument, InstrumentAdapter, Target
+from sim.policy.instrument import Document, Target
+from sim.policy.kinds import Instrument, InstrumentAdapter, instrument_error_lines
 
-__all__ = ["Gazette", "load_gazette"]
+__all__ = ["Gazette", "load_gazette", "load_documents", "read_document_file"]
 
 
 @dataclass(frozen=True)
 class Gazette:
-    """The encoded gazette: documents, instruments and targets, keyed by id.
+    """Encoded documents, instruments and targets, keyed by id.
 
     Attributes
     ----------
     documents : mapping of str to Document
-        By document key (``hydrogen``, ``scaleup``, ...).
+        By document key (``hydrogen``, ``scaleup``, ...), in document order.
     instruments : mapping of str to Instrument
         By instrument id (``hydrogen.13.operating_subsidy``), in document order.
     targets : mapping of str to Target
         By target id.
+    files : mapping of str to Path
+        The file of each document, by key.
     """
 
     documents: Mapping[str, Document]
     instruments: Mapping[str, Instrument]
     targets: Mapping[str, Target]
+    files: Mapping[str, Path]
 
     def by_document(self, key: str) -> list[Instrument]:
         """Instruments of one document, in file order."""
         return [ins for ins in self.instruments.values() if ins.document == key]
 
+    def extended(self, others: Sequence[tuple[Path, Document, list[Instrument], list[Target]]]) -> "Gazette":
+        """This gazette with more documents after it (a scenario's own).
 
-def _format_validation(path: str, prefix: str, err: ValidationError) -> list[str]:
-    lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"] if p not in _KIND_TAGS)
-        where = f"{prefix}.{loc}" if loc else prefix
-        lines.append(f"{path}: {where}: {e['msg'].removeprefix('Value error, ')}")
-    return lines
+        Raises
+        ------
+        PolicyDataError
+            If a document key, instrument id or target id is already taken.
+        """
+        return _assemble(list(self._parts()) + list(others))
 
-
-_KIND_TAGS = {
-    "tiered_grant",
-    "unit_subsidy",
-    "cost_share",
-    "interest_subsidy",
-    "threshold_reward",
-    "milestone_grant",
-    "capped_grant",
-    "category_grant",
-}
+    def _parts(self):
+        for key, doc in self.documents.items():
+            yield (self.files[key], doc, self.by_document(key), [t for t in self.targets.values()
+                                                                 if t.id.split(".", 1)[0] == key])
 
 
-def _load_document_file(path: Path, text: str) -> tuple[Document, list[Instrument], list[Target]]:
+def _problem_lines(path: Path, prefix: str, exc: ValidationError, kind: str | None = None) -> list[str]:
+    return instrument_error_lines(exc, str(path), prefix, kind)
+
+
+def read_document_file(path: Path, text: str | None = None) -> tuple[Path, Document, list[Instrument], list[Target]]:
+    """Read and validate one document file.
+
+    Raises
+    ------
+    PolicyDataError
+        One line per problem, naming the file and the key.
+    """
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PolicyDataError(f"{path}: cannot be read as a UTF-8 document file ({exc})") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -73,17 +89,18 @@ def _load_document_file(path: Path, text: str) -> tuple[Document, list[Instrumen
     unknown = set(raw) - {"document", "instrument", "target"}
     if unknown:
         raise PolicyDataError(f"{path}: unknown top-level key(s) {sorted(unknown)}; allowed: document, instrument, target")
-    problems: list[str] = []
     try:
         document = Document.model_validate(raw.get("document", {}))
     except ValidationError as exc:
-        raise PolicyDataError("\n".join(_format_validation(str(path), "document", exc))) from None
+        raise PolicyDataError("\n".join(_problem_lines(path, "document", exc))) from None
+    problems: list[str] = []
     instruments = []
     for i, rec in enumerate(raw.get("instrument", [])):
+        where = f"instrument[{i}] ({rec.get('id', '?') if isinstance(rec, dict) else '?'})"
         try:
             ins = InstrumentAdapter.validate_python(rec)
         except ValidationError as exc:
-            problems += _format_validation(str(path), f"instrument[{i}] ({rec.get('id', '?')})", exc)
+            problems += _problem_lines(path, where, exc, rec.get("kind") if isinstance(rec, dict) else None)
             continue
         if ins.document != document.key:
             problems.append(f"{path}: instrument {ins.id}: id must start with the document key '{document.key}.'")
@@ -93,39 +110,23 @@ def _load_document_file(path: Path, text: str) -> tuple[Document, list[Instrumen
         try:
             targets.append(Target.model_validate(rec))
         except ValidationError as exc:
-            problems += _format_validation(str(path), f"target[{i}] ({rec.get('id', '?')})", exc)
+            problems += _problem_lines(path, f"target[{i}] ({rec.get('id', '?')})", exc)
     if problems:
         raise PolicyDataError("\n".join(problems))
-    return document, instruments, targets
+    return path, document, instruments, targets
 
 
-@functools.lru_cache(maxsize=1)
-def load_gazette() -> Gazette:
-    """Load the gazette shipped in ``sim/policy/gazette/``.
-
-    Returns
-    -------
-    Gazette
-        Documents, instruments and targets of all eight documents.
-
-    Raises
-    ------
-    PolicyDataError
-        If a data file is missing, malformed, or two records share an id.
-    """
-    folder = resources.files("sim.policy") / "gazette"
-    documents: dict[str, Document] = {}
-    instruments: dict[str, Instrument] = {}
-    targets: dict[str, Target] = {}
-    for key in DOCUMENT_KEYS:
-        entry = folder / f"{key}.toml"
-        if not entry.is_file():
-            raise PolicyDataError(f"sim/policy/gazette/{key}.toml: missing data file for document '{key}'")
-        path = Path(str(entry))
-        document, ins_list, tgt_list = _load_document_file(path, entry.read_text(encoding="utf-8"))
-        if document.key != key:
-            raise PolicyDataError(f"{path}: document.key is '{document.key}', expected '{key}' (the file name)")
-        documents[key] = document
+def _assemble(parts) -> Gazette:
+    documents: dict = {}
+    instruments: dict = {}
+    targets: dict = {}
+    files: dict = {}
+    for path, document, ins_list, tgt_list in parts:
+        if document.key in documents:
+            raise PolicyDataError(f"{path}: document.key '{document.key}' is already the key of {files[document.key]}; "
+                                  "give this document a key of its own")
+        documents[document.key] = document
+        files[document.key] = path
         for ins in ins_list:
             if ins.id in instruments:
                 raise PolicyDataError(f"{path}: duplicate instrument id {ins.id}")
@@ -134,4 +135,41 @@ def load_gazette() -> Gazette:
             if tgt.id in targets:
                 raise PolicyDataError(f"{path}: duplicate target id {tgt.id}")
             targets[tgt.id] = tgt
-    return Gazette(documents=documents, instruments=instruments, targets=targets)
+    return Gazette(documents=documents, instruments=instruments, targets=targets, files=files)
+
+
+@functools.lru_cache(maxsize=1)
+def load_gazette() -> Gazette:
+    """Load every document file shipped in ``sim/policy/gazette/``, in the order of their ``position``.
+
+    Raises
+    ------
+    PolicyDataError
+        If a data file is malformed, or two records share an id or two documents a key or position.
+    """
+    folder = resources.files("sim.policy") / "gazette"
+    parts = [read_document_file(Path(str(entry))) for entry in folder.iterdir()
+             if entry.is_file() and entry.name.endswith(".toml")]
+    if not parts:
+        raise PolicyDataError("sim/policy/gazette/: no document files (*.toml)")
+    positions: dict[int, Path] = {}
+    for path, document, _, _ in parts:
+        if document.position in positions:
+            raise PolicyDataError(f"{path}: document.position {document.position} is also that of "
+                                  f"{positions[document.position]}")
+        positions[document.position] = path
+    return _assemble(sorted(parts, key=lambda part: part[1].position))
+
+
+def load_documents(paths: Sequence[Path]) -> Gazette:
+    """The shipped gazette extended by a scenario's own document files, in the order given.
+
+    Raises
+    ------
+    PolicyDataError
+        As :func:`read_document_file`, or if a key or id clashes with the gazette's.
+    """
+    gazette = load_gazette()
+    if not paths:
+        return gazette
+    return gazette.extended([read_document_file(Path(p)) for p in paths])

@@ -1,43 +1,49 @@
-"""Instruments, documents and targets of the gazette as validated records.
+"""What every instrument, document and target of the gazette is, whatever its kind.
 
-The gazette is shipped as one TOML file per document in ``sim/policy/gazette/``. Each file has a
-``[document]`` table, ``[[instrument]]`` tables and ``[[target]]`` tables; the models below are the
-schema of those tables. A scenario overrides an instrument by writing any of its fields (except
-``id``, ``kind``, ``recipient`` and ``citation``) under ``[instruments."<id>"]``; the merged record
-is validated again by the same model, so an override obeys exactly the rules of the data.
+The gazette is shipped as one TOML file per document in ``sim/policy/gazette/``; a scenario may
+add documents of its own in the same format (``[policy] documents``). Each file has a
+``[document]`` table, ``[[instrument]]`` tables and ``[[target]]`` tables. This module holds the
+parts common to every kind (:class:`InstrumentBase`, :class:`Eligibility`); each kind adds its
+own fields and its typed ``eligibility`` in its module of :mod:`sim.policy.kinds`.
+
+A scenario overrides an instrument by writing any of its fields (except those in
+:data:`FIXED_FIELDS`) under ``[instruments."<id>"]``; the merged record is validated again by
+the same model, so an override obeys exactly the rules of the data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
-    "DOCUMENT_KEYS",
     "Citation",
     "Document",
-    "Instrument",
-    "InstrumentAdapter",
+    "Eligibility",
+    "InstrumentBase",
     "Target",
-    "OVERRIDABLE_FIELDS",
+    "FIXED_FIELDS",
+    "RECIPIENTS",
+    "ID_PATTERN",
+    "NonNegative",
+    "Share",
 ]
 
-DOCUMENT_KEYS: tuple[str, ...] = (
-    "centers",
-    "cohesion",
-    "transfer",
-    "managers",
-    "software",
-    "digital_human",
-    "hydrogen",
-    "scaleup",
-)
-_ID_PATTERN = r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$"
+#: ``<document>.<item>.<name>``: the document key, the item or article, a snake-case name.
+ID_PATTERN = r"^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+\.[a-z0-9_]+$"
+DOCUMENT_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+#: Who an instrument pays.
+RECIPIENTS = ("firm", "station", "incubator", "centre", "project", "organisation", "person")
+Recipient = Literal["firm", "station", "incubator", "centre", "project", "organisation", "person"]
+
+#: Fields a scenario may not override: they say what the instrument *is*, not how it is set.
+FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name"})
 
 
 class _Strict(BaseModel):
@@ -57,9 +63,14 @@ class Citation(_Strict):
 
 
 class Document(_Strict):
-    """One of the eight documents of the gazette."""
+    """One policy document: of the gazette (D1…D8) or added by a scenario.
 
-    key: Literal["centers", "cohesion", "transfer", "managers", "software", "digital_human", "hydrogen", "scaleup"]
+    ``position`` orders the documents (the gazette's D-number; a scenario's documents come
+    after the gazette's, in the order listed), and with them the ``program`` dimension.
+    """
+
+    key: str = Field(pattern=DOCUMENT_KEY_PATTERN)
+    position: int = Field(ge=1, le=10_000)
     number: str
     title: str
     title_en: str
@@ -70,20 +81,50 @@ class Document(_Strict):
     notes: str = ""
 
 
-class _InstrumentBase(_Strict):
-    id: str = Field(pattern=_ID_PATTERN)
+class Eligibility(_Strict):
+    """Base of each kind's typed eligibility: unknown keys are refused (with "did you mean")."""
+
+
+class InstrumentBase(_Strict):
+    """Fields every instrument has.
+
+    Attributes
+    ----------
+    id : str
+        ``<document>.<item>.<name>``.
+    recipient : str
+        Who it pays (one of :data:`RECIPIENTS`).
+    payer : str
+        The paying agency (joint payers written as the gazette writes them, joined by "、").
+    valid_from, valid_until : datetime.date
+        Validity window, both days inclusive.
+    payment_lag_years : int
+        Years between approval and payment.
+    share_of_cap_paid : float
+        Share of the rule's amount actually paid (1.0 = the cap: maximum exposure).
+    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float, optional
+        Caps per recipient and year, and per recipient in all.
+    shared_cap_group : str, optional
+        Instruments naming the same group share their caps per recipient (one cap, several
+        instruments: D5 item 9's M&A and major-project loans, L603).
+    assumed_amount : bool
+        The amount is not in the text but assumed (see ``assumptions``); reports mark it.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
     name: str
     citation: Citation
     payer: str
-    recipient: Literal["firm", "station", "incubator", "centre", "project", "organisation", "person"]
+    recipient: Recipient
     valid_from: dt.date
     valid_until: dt.date
     payment_lag_years: int = Field(default=0, ge=0, le=10)
     share_of_cap_paid: Share = 1.0
     cap_per_recipient_year_cny: NonNegative | None = None
     cap_per_recipient_total_cny: NonNegative | None = None
+    shared_cap_group: str | None = Field(default=None, pattern=r"^[a-z0-9_.]+$")
     enabled: bool = True
-    eligibility: dict[str, float | int | str | bool | list[str] | list[int]] = Field(default_factory=dict)
+    assumed_amount: bool = False
     assumptions: list[str] = Field(default_factory=list)
     notes: str = ""
 
@@ -94,6 +135,8 @@ class _InstrumentBase(_Strict):
                 f"valid_until ({self.valid_until}) is before valid_from ({self.valid_from}); "
                 "the end date must be on or after the start date"
             )
+        if self.assumed_amount and not self.assumptions:
+            raise ValueError("assumed_amount = true needs the assumption and its reasoning in assumptions")
         return self
 
     @property
@@ -102,135 +145,10 @@ class _InstrumentBase(_Strict):
         return self.id.split(".", 1)[0]
 
 
-class TieredGrant(_InstrumentBase):
-    """Fixed grant by tier of a measured quantity (``measure >= threshold``)."""
-
-    kind: Literal["tiered_grant"]
-    measure: str
-    tier_thresholds: list[NonNegative] = Field(min_length=1)
-    tier_amounts_cny: list[NonNegative] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _tiers_consistent(self):
-        if len(self.tier_thresholds) != len(self.tier_amounts_cny):
-            raise ValueError("tier_thresholds and tier_amounts_cny must have the same length")
-        if any(a <= b for a, b in zip(self.tier_thresholds, self.tier_thresholds[1:])):
-            raise ValueError("tier_thresholds must be strictly descending")
-        return self
-
-
-class UnitSubsidy(_InstrumentBase):
-    """Subsidy per kg sold, for sellers whose price is at or under a cap."""
-
-    kind: Literal["unit_subsidy"]
-    rate_cny_per_kg: NonNegative
-    price_cap_cny_per_kg: NonNegative | None = None
-
-
-class CostShare(_InstrumentBase):
-    """Share of an eligible amount, capped per project (and per recipient via the common caps)."""
-
-    kind: Literal["cost_share"]
-    base: str
-    share: Share
-    cap_per_project_cny: NonNegative | None = None
-    min_base_cny: NonNegative = 0.0
-
-
-class InterestSubsidy(_InstrumentBase):
-    """Loan-interest subsidy in percentage points or at the loan prime rate (LPR)."""
-
-    kind: Literal["interest_subsidy"]
-    rate_basis: Literal["points", "lpr_1y", "lpr_5y"]
-    rate_points: NonNegative | None = None
-    max_years: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _points_given(self):
-        if self.rate_basis == "points" and self.rate_points is None:
-            raise ValueError("rate_points is required when rate_basis = 'points'")
-        return self
-
-
-class ThresholdReward(_InstrumentBase):
-    """One-off reward for a firm's first crossing of a size threshold, with extras and exclusions."""
-
-    kind: Literal["threshold_reward"]
-    event: Literal[
-        "first_above_size_last_year",
-        "first_above_size_this_year",
-        "first_above_100m_last_year",
-        "first_above_size_last_year_and_100m",
-    ]
-    base_amount_cny: NonNegative
-    extras_cny: dict[str, NonNegative] = Field(default_factory=dict)
-    #: Firm categories excluded from the whole instrument.
-    excluded: list[str] = Field(default_factory=list)
-    #: Firm categories that keep the base reward and the discretionary extras but get no 专精特新
-    #: extra (``extras_cny.srdi``), as L838 excludes central-funded little giants from it.
-    extras_excluded_for: list[str] = Field(default_factory=list)
-
-
-class MilestoneGrant(_InstrumentBase):
-    """City money released in stages on passing milestone evaluations, against matching funds."""
-
-    kind: Literal["milestone_grant"]
-    min_matching_ratio: NonNegative
-    cycle_years_min: int = Field(ge=1)
-    cycle_years_max: int = Field(ge=1)
-    cycle_years_max_extended: int = Field(ge=1)
-    milestone_interval_years_max: NonNegative
-    ip_income_split: dict[str, Share] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _cycles_ordered(self):
-        if not self.cycle_years_min <= self.cycle_years_max <= self.cycle_years_max_extended:
-            raise ValueError("need cycle_years_min <= cycle_years_max <= cycle_years_max_extended")
-        if self.ip_income_split and abs(sum(self.ip_income_split.values()) - 1.0) > 1e-9:
-            raise ValueError("ip_income_split shares must add up to 1")
-        return self
-
-
-class CappedGrant(_InstrumentBase):
-    """A grant of "up to" an amount per project."""
-
-    kind: Literal["capped_grant"]
-    cap_per_project_cny: NonNegative
-
-
-class CategoryGrant(_InstrumentBase):
-    """A grant whose ceiling depends on the category of the item (standard level, post held)."""
-
-    kind: Literal["category_grant"]
-    category_amounts_cny: dict[str, NonNegative] = Field(min_length=1)
-
-
-Instrument = Annotated[
-    Union[
-        TieredGrant, UnitSubsidy, CostShare, InterestSubsidy, ThresholdReward, MilestoneGrant, CappedGrant, CategoryGrant
-    ],
-    Field(discriminator="kind"),
-]
-
-from pydantic import TypeAdapter  # noqa: E402  (after the union it adapts)
-
-InstrumentAdapter: TypeAdapter = TypeAdapter(Instrument)
-
-#: Fields a scenario may not override: they say what the instrument *is*, not how it is set.
-FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name"})
-#: Every field a scenario may override, by kind.
-OVERRIDABLE_FIELDS: dict[str, frozenset[str]] = {
-    model.model_fields["kind"].annotation.__args__[0]: frozenset(model.model_fields) - FIXED_FIELDS
-    for model in (
-        TieredGrant, UnitSubsidy, CostShare, InterestSubsidy, ThresholdReward, MilestoneGrant, CappedGrant, CategoryGrant
-    )
-}
-
-
 class Target(_Strict):
-    """A quantified goal of the gazette for a year (e.g. 2025), and the quantity it is measured on."""
+    """A quantified goal for a year (e.g. 2025), and the quantity it is measured on."""
 
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=ID_PATTERN)
     name: str
     citation: Citation
     year: int

@@ -17,11 +17,10 @@ import numpy as np
 from pydantic import ValidationError
 
 from sim.policy.gazette import Gazette
-from sim.policy.instrument import FIXED_FIELDS, OVERRIDABLE_FIELDS, Instrument, InstrumentAdapter
+from sim.policy.instrument import FIXED_FIELDS
+from sim.policy.kinds import OVERRIDABLE_FIELDS, Instrument, InstrumentAdapter, instrument_error_lines
 
-__all__ = ["Program", "BudgetLineSpec", "PolicySet", "resolve_policy", "validity_share", "RATIONING_RULES"]
-
-RATIONING_RULES = {"none": 0, "pro_rata": 1, "queue": 2}
+__all__ = ["Program", "BudgetLineSpec", "PolicySet", "PolicyReadings", "resolve_policy", "validity_share"]
 
 
 def validity_share(year: int, valid_from: dt.date, valid_until: dt.date) -> float:
@@ -102,19 +101,50 @@ class BudgetLineSpec:
 
 
 @dataclass(frozen=True)
+class PolicyReadings:
+    """How a scenario reads the clauses whose text allows two readings that change money.
+
+    See ``[policy]`` in :mod:`sim.scenario.schema` for each choice and its default.
+    """
+
+    stack_software_and_scaleup_rewards: bool = False
+    one_off_claims: str = "in_window"
+    this_year_counting: str = "new_firms"
+    software_stay_up: str = "at_100m_when_first_counted"
+    loan_subsidies_after_expiry: str = "stop_at_expiry"
+    discretionary_extras_share: float = 0.5
+
+
+@dataclass(frozen=True)
 class PolicySet:
-    """Programmes in force, budget lines and the simulated years."""
+    """Programmes in force, budget lines and the simulated years.
+
+    Attributes
+    ----------
+    catalogue : Gazette
+        Every instrument known to the scenario (the gazette and the scenario's own documents),
+        in force or not.
+    readings : PolicyReadings
+        The scenario's readings of clauses the text leaves open.
+    """
 
     years: tuple[int, ...]
     programs: tuple[Program, ...]
     lines: tuple[BudgetLineSpec, ...]
     discount_rate: float
     base_year: int
+    catalogue: Gazette | None = None
+    readings: PolicyReadings = field(default_factory=PolicyReadings)
     _by_id: dict[str, Program] = field(default_factory=dict, repr=False)
 
     def get(self, program_id: str) -> Program | None:
         """The programme of an instrument id, or None when it is not in force."""
         return self._by_id.get(program_id)
+
+    def of_kind(self, kind: str, recipient: str | None = None) -> list[Program]:
+        """Programmes in force of one kind (and recipient), in programme order."""
+        return [p for p in self.programs
+                if p.instrument.kind == kind and (recipient is None or p.instrument.recipient == recipient)]
 
     @property
     def ids(self) -> list[str]:
@@ -195,19 +225,15 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                     f"{source}: instruments.\"{ins_id}\".payer: '{value}' is not a paying agency of the gazette; "
                     f"allowed: {', '.join(sorted(known_payers))}"
                 )
+            elif key == "eligibility" and isinstance(value, dict):
+                # Eligibility is overridden key by key, like the instrument itself.
+                good[key] = ins.eligibility.model_dump() | value
             else:
                 good[key] = value
         try:
             new = InstrumentAdapter.validate_python(ins.model_dump() | good)
         except ValidationError as exc:
-            for e in exc.errors():
-                loc = ".".join(str(p) for p in e["loc"][1:])
-                where = f"instruments.\"{ins_id}\"" + (f".{loc}" if loc else "")
-                given = "" if not loc or isinstance(e.get("input"), (dict, list)) else f" (got {e.get('input')!r})"
-                msg = e["msg"].removeprefix("Value error, ")
-                if e["type"] == "date_type" and isinstance(e.get("input"), str):
-                    msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
-                problems.append(f"{source}: {where}: {msg}{given}")
+            problems += instrument_error_lines(exc, source, f"instruments.\"{ins_id}\"", ins.kind)
             continue
         if len(good) != len(override):
             continue
@@ -272,11 +298,23 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
         for i, spec in enumerate(line_specs)
     )
     base_year = scenario.budget.base_year if scenario.budget.base_year is not None else years[0]
+    sel = scenario.policy
+    firms = getattr(scenario, "firms", None)
+    readings = PolicyReadings(
+        stack_software_and_scaleup_rewards=sel.stack_software_and_scaleup_rewards,
+        one_off_claims=sel.one_off_claims,
+        this_year_counting=sel.this_year_counting,
+        software_stay_up=sel.software_stay_up,
+        loan_subsidies_after_expiry=sel.loan_subsidies_after_expiry,
+        discretionary_extras_share=firms.rewards.discretionary_extras_share if firms is not None else 0.5,
+    )
     return PolicySet(
         years=years,
         programs=tuple(programs),
         lines=lines,
         discount_rate=scenario.budget.discount_rate,
         base_year=base_year,
+        catalogue=gazette,
+        readings=readings,
         _by_id={p.id: p for p in programs},
     )

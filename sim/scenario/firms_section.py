@@ -226,10 +226,15 @@ class LoanProgram(StrictModel):
         Sectors whose firms borrow under it.
     weight : float
         Relative frequency among the programmes open to a sector (a loan picks one).
+    min_fixed_asset_investment_cny : float, optional
+        Smallest recorded fixed-asset investment of a borrower under this programme, CNY;
+        default: the instrument's eligibility (D5 item 9: 10,000,000, L603; D7 item 11's
+        inclusive subsidy: any recorded amount, L765; none for the others).
     """
 
     sectors: list[str] = Field(min_length=1)
     weight: PositiveFloat = 1.0
+    min_fixed_asset_investment_cny: NonNegative | None = None
 
 
 class LoansConfig(StrictModel):
@@ -242,9 +247,8 @@ class LoansConfig(StrictModel):
     investment_to_revenue : Param
         Recorded fixed-asset investment a year as a share of revenue (assumption: 0.08).
     min_fixed_asset_investment_cny : float, optional
-        Smallest recorded investment of a borrower; default: the largest
-        ``eligibility.min_fixed_asset_investment_recorded_cny`` of the gazette's firm interest
-        subsidies, in force or not (D5 item 9, L603: 10,000,000).
+        Smallest recorded investment of any borrower, CNY, on top of each programme's own floor
+        (:class:`LoanProgram`); default: none.
     borrow_probability : Param
         Yearly probability that an eligible firm without an open loan takes one (assumption: 0.15).
     loan_to_investment : Param

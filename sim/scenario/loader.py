@@ -21,8 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError, SimError
-from sim.policy.gazette import load_gazette
+from sim.errors import PolicyDataError, ScenarioError, SimError
+from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
 from sim.scenario.schema import Scenario
 
@@ -52,6 +52,9 @@ class LoadedScenario:
         SHA-256 of the file's bytes and of every file it extends, in order.
     files : tuple of Path
         The file and the files it extends, outermost first.
+    unclaimed : tuple of str
+        Programmes in force (by a pattern, not by name) that no population of the scenario can
+        claim: they pay 0, and ``sim validate`` and ``sim run`` say so.
     """
 
     scenario: Scenario
@@ -59,6 +62,7 @@ class LoadedScenario:
     path: Path
     sha256: str
     files: tuple[Path, ...]
+    unclaimed: tuple[str, ...] = ()
 
 
 def read_toml(path: Path) -> tuple[dict, bytes]:
@@ -149,7 +153,8 @@ def _flatten(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
 
 
 def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
-    """Make input-file paths (keys ``csv`` or ``*_csv``) absolute, relative to the file that set them."""
+    """Make input-file paths (keys ``csv``, ``*_csv``, ``policy.documents``) absolute, relative to the file
+    that set them."""
     for key, value in table.items():
         path = prefix + (key,)
         if isinstance(value, dict):
@@ -157,6 +162,9 @@ def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
         elif isinstance(value, str) and (key == "csv" or key.endswith("_csv")):
             source = Path(_source_of(path, prov, "."))
             table[key] = str((source.parent / value).resolve())
+        elif path == ("policy", "documents") and isinstance(value, list):
+            source = Path(_source_of(path, prov, "."))
+            table[key] = [str((source.parent / v).resolve()) if isinstance(v, str) else v for v in value]
 
 
 def _unwrap(annotation) -> list:
@@ -297,8 +305,16 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(format_validation_errors(exc, Scenario, prov, str(path))) from None
+    documents = [Path(p) for p in scenario.policy.documents]
     try:
-        policy = resolve_policy(scenario, load_gazette(), str(path))
+        catalogue = load_documents(documents)
+    except PolicyDataError as exc:
+        where = _source_of(("policy", "documents"), prov, str(path))
+        raise ScenarioError([f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]) from None
+    for doc in documents:
+        blobs.append(doc.read_bytes())
+    try:
+        policy = resolve_policy(scenario, catalogue, str(path))
     except ScenarioError as exc:
         raise ScenarioError([_reattribute(line, prov) for line in exc.problems]) from None
     from sim.engine.registry import active_components
@@ -309,12 +325,59 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
             problems += cls.check(scenario, policy, str(path))
         except SimError as exc:
             problems += str(exc).splitlines()
+    claim_problems, unclaimed = check_claimants(scenario, policy, str(path))
+    problems += claim_problems
     if problems:
         raise ScenarioError([_reattribute(line, prov) for line in problems])
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
-    return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files))
+    return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files), tuple(unclaimed))
+
+
+def _named_explicitly(scenario: Scenario, program_id: str) -> bool:
+    """Whether the scenario names a programme by its id (not only through a pattern)."""
+    if program_id in scenario.policy.in_force or program_id in scenario.instruments:
+        return True
+    return any(program_id in line.programs for line in scenario.budget.lines.values())
+
+
+def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple[list[str], list[str]]:
+    """Programmes in force that no population can claim, or that two would pay.
+
+    Returns
+    -------
+    problems : list of str
+        One line for each programme named by its id that nothing claims, and for each programme
+        that a project stream and a population would both pay (counted twice).
+    unclaimed : list of str
+        Programmes in force through a pattern that nothing claims (they pay 0).
+    """
+    from sim.engine.registry import active_components
+    from sim.policy.facts import ProjectApprovals, ProjectLoans
+    from sim.policy.kinds import KINDS
+
+    bases = [b for cls in active_components(scenario) for b in cls.claim_bases(scenario)]
+    problems: list[str] = []
+    unclaimed: list[str] = []
+    for program in policy.programs:
+        ins = program.instrument
+        kind = KINDS[ins.kind]
+        claimants = [b for b in bases if b.facts in kind.pays_on and kind.applies(ins, b)]
+        if not claimants:
+            if _named_explicitly(scenario, ins.id):
+                problems.append(
+                    f'{source}: instruments."{ins.id}": in force but no population of this scenario can claim it, '
+                    f"so it would pay 0: a {ins.kind} to a {ins.recipient} is {kind.how_claimed}; "
+                    "or switch it off (enabled = false)")
+            else:
+                unclaimed.append(ins.id)
+        by_stream = [b for b in claimants if b.facts in (ProjectApprovals, ProjectLoans)]
+        if by_stream and len(claimants) > len(by_stream):
+            problems.append(
+                f'{source}: projects.streams."{ins.id}": also paid by a population of the scenario; the same '
+                "instrument would be counted twice: remove the stream or that population's claim")
+    return problems, unclaimed
 
 
 def _reattribute(line: str, prov: dict) -> str:

@@ -40,6 +40,9 @@ class ProjectStream(StrictModel):
         Interest rate the borrower pays, percent a year (interest subsidies only).
     loan_term_years : int
         Years over which a loan is repaid in equal instalments (interest subsidies only).
+    firms_in_pool : int, optional
+        Number of distinct firms the projects come from, each project from one drawn uniformly,
+        so per-firm caps bind across a firm's projects. Unset: every project is its own recipient.
     """
 
     arrivals_per_year: CountRateParam
@@ -49,6 +52,7 @@ class ProjectStream(StrictModel):
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)
     loan_rate_percent: NonNegativeParam = 4.3
     loan_term_years: Annotated[int, Field(ge=1, le=30)] = 3
+    firms_in_pool: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
 
 
 class ProjectsSection(StrictModel):

@@ -68,10 +68,41 @@ class Ensemble(StrictModel):
 
 
 class PolicySelection(StrictModel):
-    """Which encoded instruments are in force."""
+    """Which instruments are in force, the scenario's own documents, and readings of the text.
+
+    Attributes
+    ----------
+    in_force : list of str
+        Glob patterns over instrument ids (default: every instrument).
+    documents : list of str
+        The scenario's own policy documents, in the format of ``sim/policy/gazette/*.toml``,
+        paths relative to the scenario file; their instruments join the gazette's.
+    stack_software_and_scaleup_rewards : bool
+        Pay D5 item 8 and D8 item 3 for the same event (default: no, "从优、从高、不重复", L615).
+    one_off_claims : {"in_window", "random_day"}
+        One-off rewards and grants in a year the window covers only in part: ``in_window``
+        (default) every claim is made while the window is open and paid in full; ``random_day``
+        each firm applies on a day drawn for it, paid in full inside the window, not at all outside.
+    this_year_counting : {"new_firms", "any_first_inclusion"}
+        Who is "当年首次纳入" (D8 item 2, L828): ``new_firms`` (default) entrants counted in their
+        first year; ``any_first_inclusion`` any firm first counted in the year.
+    software_stay_up : {"at_100m_when_first_counted", "first_100m_last_year"}
+        The software reward's condition (D5 item 8, D8 item 3): ``at_100m_when_first_counted``
+        (default, L599/L832) revenue >= 100,000,000 in the year first counted above size;
+        ``first_100m_last_year`` first reaching 100,000,000 last year, as L820 defines 稳规.
+    loan_subsidies_after_expiry : {"stop_at_expiry", "run_to_term"}
+        ``stop_at_expiry`` (default) pays interest subsidies only for the part of each year
+        inside the window; ``run_to_term`` subsidises loans approved inside the window to the end
+        of their term ("期限不超过 3 年", D5 item 9, L603).
+    """
 
     in_force: list[str] = Field(default_factory=lambda: ["*"])
+    documents: list[str] = Field(default_factory=list)
     stack_software_and_scaleup_rewards: bool = False
+    one_off_claims: Literal["in_window", "random_day"] = "in_window"
+    this_year_counting: Literal["new_firms", "any_first_inclusion"] = "new_firms"
+    software_stay_up: Literal["at_100m_when_first_counted", "first_100m_last_year"] = "at_100m_when_first_counted"
+    loan_subsidies_after_expiry: Literal["stop_at_expiry", "run_to_term"] = "stop_at_expiry"
 
 
 class BudgetLine(StrictModel):
@@ -102,6 +133,22 @@ class Macro(StrictModel):
 
     lpr_1y_percent: YearTable[Percent] = Field(default_factory=dict)
     lpr_5y_percent: YearTable[Percent] = Field(default_factory=dict)
+
+    def rates_by_year(self, years: list[int]) -> dict[str, dict[int, float]]:
+        """Every rate path the scenario gives, by name without ``_percent`` (``lpr_5y``) and year.
+
+        Years before a path's first value are left out (a programme needing them is refused by
+        ``sim validate``).
+        """
+        out: dict[str, dict[int, float]] = {}
+        for name in ("lpr_1y_percent", "lpr_5y_percent"):
+            series = {int(k): v for k, v in getattr(self, name).items()}
+            if not series:
+                continue
+            out[name.removesuffix("_percent")] = {
+                y: series[max(k for k in series if k <= y)] for y in years if any(k <= y for k in series)
+            }
+        return out
 
     def path(self, name: str, years: list[int]) -> list[float]:
         """Values of a path for the given years, carried forward from the last earlier year.

@@ -167,6 +167,8 @@ def reference_rewards(event, flags, base, srdi_extra, other, excluded_flag, srdi
     (fk.INCUBATED | fk.COUNTED_IN_YEAR, fk.LITTLE_GIANT),
 ])
 def test_reward_amounts_matches_numpy_reference(excluded, extra_excluded):
+    from sim.policy.kinds.threshold_reward import reward_amounts
+
     rng = np.random.default_rng(13)
     m = 3000
     event = rng.random(m) < 0.7
@@ -176,7 +178,7 @@ def test_reward_amounts_matches_numpy_reference(excluded, extra_excluded):
     for bit, p in zip(bits, share):
         flags |= np.where(rng.random(m) < p, bit, 0).astype(np.uint8)
     base, srdi_extra, other = 200_000.0, 150_000.0, 33_333.3
-    got = fk.reward_amounts(event, flags, base, srdi_extra, other, excluded, extra_excluded)
+    got = reward_amounts(event, flags, base, srdi_extra, other, excluded, extra_excluded, fk.SRDI, fk.SRDI_EXTRA_PAID)
     want = reference_rewards(event, flags, base, srdi_extra, other, excluded, extra_excluded)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
     # The random inputs reach every branch.
@@ -212,64 +214,82 @@ WEIGHTS = np.array([
 TERM = 5
 
 
-def reference_loans(n, sector, flags, fai, principal, start, program, min_fai, borrow_probability, cum_weights,
+FLOORS = np.array([5e6, 0.0, 5e6, 2e7])  # each programme's recorded-investment floor (>=)
+
+
+def reference_loans(n, sector, flags, fai, principal, start, program, floors, borrow_probability, weights,
                     loan_to_investment):
-    """New (principal, start, program) arrays of firms 0..n-1, the subsidies and the firms that borrowed."""
+    """New (principal, start, program) arrays of firms 0..n-1, the balances and the firms that borrowed."""
     principal, start, program = principal[:n].copy(), start[:n].copy(), program[:n].copy()
     i = np.arange(n)
     s = sector[:n]
     alive = (flags[:n] & fk.ALIVE) != 0
     matured = (program != fk.NO_LOAN) & (YEAR - start.astype(np.int64) >= TERM)
     program[~alive | matured] = fk.NO_LOAN
-    # Borrowing: free living firms of a sector with some programme, at or above the investment gate.
-    total = cum_weights[s, -1]
-    may = alive & (program == fk.NO_LOAN) & (total > 0.0) & (fai[:n].astype(np.float64) >= min_fai)
+    # Borrowing: free living firms, among the programmes of their sector whose floor they meet.
+    open_w = np.where(fai[:n, None].astype(np.float64) >= floors[None, :], weights[s], 0.0)
+    cum = np.cumsum(open_w, axis=1)
+    total = cum[:, -1]
+    may = alive & (program == fk.NO_LOAN) & (total > 0.0)
     borrows = may & (borrow_probability > 0.0) & (_uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_loan"]))
                                                   < borrow_probability)
     # Programme: the first whose cumulative weight exceeds u * total.
     u = _uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_loan_size"])) * total
-    choice = np.minimum((cum_weights[s] <= u[:, None]).sum(axis=1), cum_weights.shape[1] - 1)
+    choice = np.minimum((cum <= u[:, None]).sum(axis=1), weights.shape[1] - 1)
     program[borrows] = choice[borrows]
     start[borrows] = YEAR
-    principal[borrows] = (loan_to_investment * fai[:n][borrows].astype(np.float64)).astype(np.float32)
-    # Subsidy under kinds.interest_subsidy on the equal-instalment average balance.
+    principal[borrows] = (loan_to_investment * fai[:n][borrows].astype(np.float64)).astype(principal.dtype)
     has = program != fk.NO_LOAN
-    q = np.where(has, program, 0)
     age = YEAR - start.astype(np.int64)
-    balance = principal.astype(np.float64) * (TERM - age) / TERM
+    balance = np.where(has, principal.astype(np.float64) * (TERM - age) / TERM, 0.0)
+    return principal, start, program, balance, borrows
+
+
+def reference_subsidy(balance, age, q):
+    """kinds.interest_subsidy on each loan's balance, by programme."""
     rate = np.minimum(SUBSIDY_RATE[q], LOAN_RATE)
     in_term = (MAX_YEARS[q] < 0) | (age < MAX_YEARS[q])
-    pays = has & (balance > 0.0) & in_term & (rate > 0.0)
-    subsidy = np.where(pays, np.minimum(balance * rate / 100.0, CAP[q]), 0.0)
-    return principal, start, program, subsidy, borrows
+    pays = (balance > 0.0) & in_term & (rate > 0.0)
+    return np.where(pays, np.minimum(balance * rate / 100.0, CAP[q]), 0.0)
 
 
 @pytest.mark.parametrize("borrow_probability", [0.35, 0.0])
 def test_loan_step_matches_numpy_reference(borrow_probability):
+    from sim.policy.kinds.interest_subsidy import interest_subsidies
+
     rng = np.random.default_rng(21)
     n, size = 5000, 5060  # firms past n are not stepped
     min_fai, lti = 5e6, 0.6
-    cum_weights = np.cumsum(WEIGHTS, axis=1)
     sector = rng.integers(0, N_SECTORS, size).astype(np.uint8)
     flags = np.where(rng.random(size) < 0.9, fk.ALIVE, 0).astype(np.uint8)
     fai = (min_fai * np.exp(1.2 * rng.standard_normal(size))).astype(np.float32)
-    fai[rng.choice(n, 30, replace=False)] = min_fai  # on the gate (>=)
+    fai[rng.choice(n, 30, replace=False)] = min_fai  # on the floor (>=)
     has_loan = rng.random(size) < 0.45
     program = np.where(has_loan, rng.integers(0, 4, size), fk.NO_LOAN).astype(np.uint8)
     start = np.where(has_loan, rng.integers(YEAR - TERM - 2, YEAR + 1, size), 0).astype(np.int16)
     principal = np.where(has_loan, 1e6 * np.exp(1.5 * rng.standard_normal(size)), 0.0).astype(np.float32)
     before = dict(principal=principal.copy(), start=start.copy(), program=program.copy())
 
-    want_p, want_s, want_q, want_sub, borrows = reference_loans(
-        n, sector, flags, fai, principal, start, program, min_fai, borrow_probability, cum_weights, lti)
-    got = fk.loan_step(SEED, DRAW, YEAR, n, sector, flags, fai, principal, start, program, min_fai,
-                       borrow_probability, cum_weights, lti, TERM, LOAN_RATE, SUBSIDY_RATE, MAX_YEARS, CAP)
+    want_p, want_s, want_q, want_bal, borrows = reference_loans(
+        n, sector, flags, fai, principal, start, program, FLOORS, borrow_probability, WEIGHTS, lti)
+    got = fk.loan_step(SEED, DRAW, YEAR, n, sector, flags, fai, principal, start, program, FLOORS,
+                       borrow_probability, WEIGHTS, lti, TERM)
     assert got.shape == (n,)
     assert np.array_equal(program[:n], want_q) and np.array_equal(start[:n], want_s)
-    np.testing.assert_allclose(principal[:n], want_p, rtol=1e-6)  # the float32 store of lti * fai
-    np.testing.assert_allclose(got, want_sub, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(principal[:n], want_p, rtol=1e-6)  # the stored lti * fai
+    np.testing.assert_allclose(got, want_bal, rtol=1e-12, atol=0)
     for name, v in dict(principal=principal, start=start, program=program).items():
         assert np.array_equal(v[n:], before[name][n:]), name
+    # The subsidy on those balances, by the instrument kind's rule, programme by programme.
+    now = program[:n]
+    open_ = now != fk.NO_LOAN
+    q = np.where(open_, now, 0)
+    age = YEAR - start[:n].astype(np.int64)
+    sub = np.zeros(n)
+    for k in range(4):
+        m = open_ & (q == k)
+        sub[m] = interest_subsidies(got[m], LOAN_RATE, SUBSIDY_RATE[k], age[m], int(MAX_YEARS[k]), CAP[k])
+    np.testing.assert_allclose(sub, reference_subsidy(got, age, q) * open_, rtol=1e-12, atol=0)
 
     # The random inputs reach every branch.
     s = sector[:n]
@@ -278,33 +298,30 @@ def test_loan_step_matches_numpy_reference(borrow_probability):
     matured = alive & had & (YEAR - before["start"][:n].astype(np.int64) >= TERM)
     assert (~alive & had).sum() > 50 and np.all(program[:n][~alive] == fk.NO_LOAN) and np.all(got[~alive] == 0.0)
     assert matured.sum() > 100
-    now = program[:n]
-    q = np.where(now != fk.NO_LOAN, now, 0)
-    age = YEAR - start[:n].astype(np.int64)
-    open_ = now != fk.NO_LOAN
     assert np.all(got[~open_] == 0.0)
-    capped = open_ & np.isfinite(CAP[q]) & (got == CAP[q])
-    assert capped.sum() > 20
+    assert (open_ & np.isfinite(CAP[q]) & (sub == CAP[q])).sum() > 20
     expired = open_ & (MAX_YEARS[q] >= 0) & (age >= MAX_YEARS[q])
-    assert expired.sum() > 50 and np.all(got[expired] == 0.0)
-    above_loan_rate = open_ & (q == 1) & (got > 0.0)
-    assert above_loan_rate.sum() > 50
-    assert np.all(got[open_ & (q == 3)] == 0.0) and (open_ & (q == 3)).sum() > 50
+    assert expired.sum() > 50 and np.all(sub[expired] == 0.0)
+    assert (open_ & (q == 1) & (sub > 0.0)).sum() > 50
+    assert np.all(sub[open_ & (q == 3)] == 0.0) and (open_ & (q == 3)).sum() > 50
     free = (alive & (before["program"][:n] == fk.NO_LOAN)) | matured
-    gated = free & (fai[:n] < min_fai) & (WEIGHTS[s].sum(axis=1) > 0)
-    assert gated.sum() > 100 and not np.any(borrows[gated])
-    zero_weight = free & (s == 2) & (fai[:n] >= min_fai)
+    # Below every floor of its sector's programmes (sector 4 only has programme 2, floor 5e6).
+    gated = free & (s == 4) & (fai[:n] < min_fai)
+    assert gated.sum() > 20 and not np.any(borrows[gated])
+    zero_weight = free & (s == 2)
     assert zero_weight.sum() > 50 and not np.any(borrows[zero_weight])
     # Open loans of sector 2 (weights 0) keep running: the weights only choose new loans.
     assert np.any(open_ & (s == 2) & (got > 0.0))
     if borrow_probability > 0.0:
         assert borrows.sum() > 300 and np.any(borrows & matured)  # a matured loan is replaced the same year
         assert np.all(age[borrows] == 0)
-        # Every programme is chosen, and only where its sector gives it weight.
+        # Every programme is chosen, only where its sector gives it weight and its floor is met.
         assert set(np.unique(now[borrows])) == {0, 1, 2, 3}
         assert np.all(WEIGHTS[s[borrows], now[borrows]] > 0.0)
+        assert np.all(fai[:n][borrows] >= FLOORS[now[borrows]])
+        # Sector 0 firms below 5e6 borrow only under programme 1 (no floor).
+        low = borrows & (s == 0) & (fai[:n] < min_fai)
+        assert low.sum() > 10 and np.all(now[low] == 1)
         assert np.any(borrows & (fai[:n] == min_fai))
-        # A new loan of a 1-year programme is subsidised in its first year (age 0 < 1).
-        assert np.any(borrows & (now == 2) & (got > 0.0))
     else:
         assert not borrows.any() and np.all(now[~had] == fk.NO_LOAN)

@@ -140,11 +140,12 @@ def test_no_loan_below_the_recorded_investment_threshold(tmp_path):
     assert committed(loaded, out, "software.9.fixed_asset_loan_interest").sum() == 0.0
 
 
-def test_borrowing_gate_does_not_depend_on_the_programmes_in_force(tmp_path):
-    # Only the hydrogen documents in force: the 10,000,000 gate of D5 item 9 still decides who borrows.
+def test_each_loan_programme_has_its_own_investment_floor(tmp_path):
+    # D5 item 9 needs recorded investment >= 10,000,000 (L603); D7 item 11's inclusive subsidy
+    # only "some contribution" (L765): 5,000,000 qualifies there, not under D5 item 9; 0 under neither.
     body = """
 [policy]
-in_force = ["hydrogen.*"]
+in_force = ["hydrogen.*", "software.*"]
 [firms.loans]
 borrow_probability = 1.0
 loan_to_investment = 0.5
@@ -152,12 +153,25 @@ loan_rate_percent = 4.3
 term_years = 2
 [firms.loans.programs."hydrogen.11.inclusive_loan_interest"]
 sectors = ["hydrogen"]
+[firms.loans.programs."software.9.fixed_asset_loan_interest"]
+sectors = ["software_it"]
 """
-    rows = ["H1,hydrogen,50000000,5,0,0,0,9999999,2015,0", "H2,hydrogen,50000000,5,0,0,0,10000000,2015,0"]
+    rows = ["H1,hydrogen,50000000,5,0,0,0,5000000,2015,0", "H2,hydrogen,50000000,5,0,0,0,0,2015,0",
+            "S1,software_it,50000000,5,0,0,0,9999999,2015,0", "S2,software_it,50000000,5,0,0,0,10000000,2015,0"]
     loaded, model, out = run_firms(tmp_path, rows, body)
-    assert out["firm_loans_open"][0] == 1
-    assert model.ledger.paid_in_total("hydrogen.11.inclusive_loan_interest", 0) == 0.0
-    assert model.ledger.paid_in_total("hydrogen.11.inclusive_loan_interest", 1) > 0.0
+    inclusive, d5 = "hydrogen.11.inclusive_loan_interest", "software.9.fixed_asset_loan_interest"
+    assert out["firm_loans_open"][0] == 2
+    assert model.ledger.paid_in_total(inclusive, 0) > 0.0  # 5,000,000 recorded: eligible under D7 item 11
+    assert model.ledger.paid_in_total(inclusive, 1) == 0.0  # nothing recorded
+    assert model.ledger.paid_in_total(d5, 2) == 0.0  # 9,999,999 < 10,000,000
+    assert model.ledger.paid_in_total(d5, 3) > 0.0  # exactly 10,000,000 (以上, inclusive)
+
+
+def test_a_scenario_floor_for_a_loan_programme_overrides_the_instruments(tmp_path):
+    body = LOANS + 'min_fixed_asset_investment_cny = 20000000\n'
+    rows = ["S1,software_it,50000000,5,0,0,0,10000000,2015,0"]
+    loaded, model, out = run_firms(tmp_path, rows, body)
+    assert out["firm_loans_open"][0] == 0
 
 
 def test_same_instrument_in_projects_and_firms_is_refused(tmp_path):
@@ -258,13 +272,23 @@ def test_csv_first_counted_in_the_revenue_year_needs_revenue_above_the_line(tmp_
         run_firms(tmp_path, ["A,advanced_manufacturing,50000000,3,0,0,0,0,2015,2021"])
 
 
+def test_one_off_reward_in_a_partial_year_is_paid_in_full_to_every_claim_by_default(tmp_path):
+    # 300 software firms first counted in 2021 at 150,000,000: D5 item 8 (from 2022-07-26) is
+    # open part of 2022; under the default reading every firm applies while it is open: 500,000 each.
+    rows = [f"S{i},software_it,150000000,6,0,0,0,0,2021,2021" for i in range(300)]
+    loaded, model, out = run_firms(tmp_path, rows, "", last_year=2023)
+    paid = np.array([model.ledger.paid_in_total("software.8.scaleup_reward", i) for i in range(300)])
+    assert set(np.unique(paid)) == {500_000.0}
+    assert committed(loaded, out, "software.8.scaleup_reward")[0] == 300 * 500_000.0
+
+
 def test_one_off_reward_is_paid_in_full_or_not_at_all_by_application_day(tmp_path):
-    # 300 software firms first counted in 2021 at 150,000,000: D5 item 8 (from 2022-07-26) pays
-    # those applying on day 206 of 2022 or later 500,000 each, the others nothing (D8 starts 2023).
+    # The same firms under the random_day reading: those applying on day 206 of 2022 or later are
+    # paid 500,000 each, the others nothing (D8 starts 2023).
     from sim.engine.rng import STREAM, uniforms_at
 
     rows = [f"S{i},software_it,150000000,6,0,0,0,0,2021,2021" for i in range(300)]
-    loaded, model, out = run_firms(tmp_path, rows, "", last_year=2023)
+    loaded, model, out = run_firms(tmp_path, rows, '[policy]\none_off_claims = "random_day"\n', last_year=2023)
     paid = np.array([model.ledger.paid_in_total("software.8.scaleup_reward", i) for i in range(300)])
     assert set(np.unique(paid)) == {0.0, 500_000.0}
     day = np.floor(uniforms_at(model.seed, model.draw, np.arange(300), 2022, STREAM["firm_reward_date"]) * 365)

@@ -86,5 +86,5 @@ def test_a_project_stream_for_an_incubator_programme_is_refused(tmp_path):
     """)
     path = tmp_path / "s.toml"
     path.write_text(deterministic_toml(csv, body), encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"paid by the incubators component too"):
+    with pytest.raises(ScenarioError, match=r"would be counted twice"):
         load_scenario(path)

@@ -58,13 +58,15 @@ def test_category_grant_pays_the_category_ceiling():
     np.testing.assert_allclose(model.ledger.committed[:, i], counts(model, pid) * 300_000.0)
 
 
-def test_no_arrivals_outside_validity_and_pro_rating_inside():
-    pid = "hydrogen.17.zgc_standard"  # valid 2022-08-11 .. 2025-08-10
-    model = run_model(tables(pid, {"arrivals_per_year": 4}, horizon=(2025, 2026)))
+def test_no_arrivals_outside_validity_and_arrivals_in_a_partial_year_paid_in_full():
+    pid = "hydrogen.17.zgc_standard"  # valid 2022-08-11 .. 2025-08-10: 222 days of 2025
+    model = run_model(tables(pid, {"arrivals_per_year": 4, "random_arrivals": False}, horizon=(2025, 2026)))
     n = counts(model, pid)
-    assert n[1] == 0
+    # Projects arrive while the window is open: round(4 * 222 / 365) = 2; each grant is one-off, in full.
+    assert list(n) == [2, 0]
     i = model.policy.get(pid).index
-    assert model.ledger.committed[0, i] == pytest.approx(n[0] * 500_000.0 * 222 / 365)
+    assert model.ledger.committed[0, i] == 2 * 500_000.0
+    assert model.ledger.committed[1, i] == 0.0
 
 
 def test_interest_subsidy_over_the_loan_term():
@@ -82,8 +84,28 @@ def test_interest_subsidy_over_the_loan_term():
 
 def test_lpr_linked_instrument_needs_the_macro_path():
     pid = "software.9.major_project_loan_interest"
-    with pytest.raises(ValueError, match="needs macro.lpr_5y_percent"):
-        run_model(tables(pid, {"arrivals_per_year": 20, "size_median_cny": 1e7}))
+    t = tables(pid, {"arrivals_per_year": 20, "size_median_cny": 1e7})
+    scenario = Scenario.model_validate({"name": "projects_test"} | t)
+    problems = ProjectArrivals.check(scenario, make_policy(t), "test.toml")
+    assert len(problems) == 1 and "is LPR-linked" in problems[0] and "needs macro.lpr_5y_percent" in problems[0]
+    # A path starting after the first year is refused too.
+    t["macro"] = {"lpr_5y_percent": {"2024": 4.0}}
+    scenario = Scenario.model_validate({"name": "projects_test"} | t)
+    problems = ProjectArrivals.check(scenario, make_policy(t), "test.toml")
+    assert len(problems) == 1 and "macro.lpr_5y_percent has no value for 2023" in problems[0]
+
+
+def test_a_pool_of_firms_makes_the_per_firm_cap_bind_across_projects():
+    pid = "hydrogen.5.new_material_first_batch"  # <= 5,000,000 a product, <= 10,000,000 a firm in all
+    stream = {"arrivals_per_year": 6, "random_arrivals": False, "size_median_cny": 5_000_000, "firms_in_pool": 1}
+    model = run_model(tables(pid, stream, horizon=(2023, 2024)))
+    i = model.policy.get(pid).index
+    # One firm: 12 projects of 5,000,000 asked, but the firm is paid 10,000,000 in all.
+    assert list(counts(model, pid)) == [6, 6]
+    assert model.ledger.committed[:, i].sum() == 10_000_000.0
+    # Each project its own recipient (no pool): 12 x 5,000,000.
+    del stream["firms_in_pool"]
+    assert run_model(tables(pid, stream, horizon=(2023, 2024))).ledger.committed[:, i].sum() == 60_000_000.0
 
 
 def test_arrivals_are_reproducible_per_draw_and_differ_between_draws():

@@ -45,7 +45,7 @@ def test_enrolment_keeps_30_00_and_lowers_30_01_to_the_cap():
     mc = np.array([20.0, 20.0])
     q = np.array([1000.0, 1000.0])
     price, enrolled = np.zeros(2), np.zeros(2, dtype=np.int64)
-    price_and_enrol(own, mc, q, q * 10, 40.0, 0.0, True, 30.0, 10.0, price, enrolled)
+    price_and_enrol(own, mc, q, q * 10, 40.0, 0.0, np.array([30.0]), np.array([10.0]), 0.0, price, enrolled)
     assert list(price) == [30.00, 30.0] and list(enrolled) == [1, 1]
 
 
@@ -53,12 +53,28 @@ def test_station_stays_out_when_own_price_pays_better():
     # Own price 50, mc 30: margin 20. Enrolled: 30 + 5 - 30 = 5 per kg, same volume: stays out.
     price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
     price_and_enrol(np.array([50.0]), np.array([30.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
-                    True, 30.0, 5.0, price, enrolled)
+                    np.array([30.0]), np.array([5.0]), 0.0, price, enrolled)
     assert price[0] == 50.0 and enrolled[0] == 0
-    # The scheme switched off: never enrolled, own price.
+    # No scheme in force: never enrolled, own price.
     price_and_enrol(np.array([25.0]), np.array([20.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
-                    False, 30.0, 10.0, price, enrolled)
+                    np.zeros(0), np.zeros(0), 0.0, price, enrolled)
     assert price[0] == 25.0 and enrolled[0] == 0
+
+
+def test_two_capped_schemes_stations_enrol_at_the_level_that_pays_best():
+    # Own price 50, mc 30, same volume. Caps 30 (rates 10 + 8 = 18 there) and 40 (rate 8):
+    # at 30: 30 + 18 - 30 = 18; at 40: 40 + 8 - 30 = 18; staying out: 20. Stays out.
+    caps, rates = np.array([30.0, 40.0]), np.array([18.0, 8.0])
+    price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
+    args = (np.array([50.0]), np.array([30.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0)
+    price_and_enrol(*args, caps, rates, 0.0, price, enrolled)
+    assert (price[0], enrolled[0]) == (50.0, 0)
+    # An uncapped 3 CNY/kg on top: out 23; at 30: 21; at 40: 21. Still out; with the 40 scheme at 12:
+    # at 40: 40 + 12 + 3 - 30 = 25 > 23 and at 30: 30 + 22 + 3 - 30 = 25, the first best level (30) wins ties.
+    price_and_enrol(*args, caps, rates, 3.0, price, enrolled)
+    assert (price[0], enrolled[0]) == (50.0, 0)
+    price_and_enrol(*args, caps, np.array([22.0, 12.0]), 3.0, price, enrolled)
+    assert (price[0], enrolled[0]) == (30.0, 1)
 
 
 def test_levelised_cost_by_hand():
@@ -94,8 +110,11 @@ def test_allocation_is_proportional_to_capacity_below_it():
 
 def test_npv_by_hand():
     # Capex 10, grant 4 after 1 year at r = 0: -6; then 2 years of (own 50 - mc 30) * 1 - fixed 5 = 15 each.
-    rates = np.zeros(2)
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, 30.0, rates, 1, 0.0) == pytest.approx(24.0)
+    caps, none = np.array([30.0]), np.zeros(2)
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, np.zeros((1, 2)), none, 1, 0.0) == pytest.approx(24.0)
     # With a subsidy of 25/kg in the first year, enrolling at 30 pays 30 + 25 - 30 = 25 > 20.
-    rates = np.array([25.0, 0.0])
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, 30.0, rates, 1, 0.0) == pytest.approx(29.0)
+    rates = np.array([[25.0, 0.0]])
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, rates, none, 1, 0.0) == pytest.approx(29.0)
+    # An uncapped 2/kg in both years adds 2 a year to the better margin: 29 + 4.
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, rates, np.full(2, 2.0), 1, 0.0) == \
+        pytest.approx(33.0)

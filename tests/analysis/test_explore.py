@@ -27,14 +27,21 @@ def test_explore_model_steps_the_horizon_and_collects_series():
     assert (df["outlay_million_cny"] > 0).any()
 
 
-def test_sliders_change_the_policy_the_model_runs():
+def test_sliders_change_the_policy_the_model_runs(tmp_path):
     from sim.analysis.explore import ExploreModel
 
     none = _run_through(ExploreModel(MINIMAL, share_of_cap_paid=0.0))
     assert np.allclose(none["outlay_million_cny"], 0.0)
-    model = ExploreModel(MINIMAL, operating_subsidy_cny_per_kg=15.0, price_cap_cny_per_kg=35.0, hydrogen_sunset_year=2030)
+    # The station levers act on the station programmes a scenario with stations claims.
+    with_stations = tmp_path / "with_stations.toml"
+    with_stations.write_text(f'extends = "{MINIMAL}"\nname = "with_stations"\n[hydrogen]\n', encoding="utf-8")
+    model = ExploreModel(str(with_stations), operating_subsidy_cny_per_kg=15.0, price_cap_cny_per_kg=35.0,
+                         hydrogen_sunset_year=2030)
     ins = model.policy.get("hydrogen.13.operating_subsidy").instrument
     assert (ins.rate_cny_per_kg, ins.price_cap_cny_per_kg, ins.valid_until.isoformat()) == (15.0, 35.0, "2030-12-31")
+    # In minimal, no station claims them: the levers leave them alone.
+    model = ExploreModel(MINIMAL, operating_subsidy_cny_per_kg=15.0)
+    assert model.policy.get("hydrogen.13.operating_subsidy").instrument.rate_cny_per_kg == 10.0
 
 
 def test_page_builds():

@@ -10,14 +10,23 @@ import pytest
 from pydantic import ValidationError
 
 from sim.errors import PolicyDataError
-from sim.policy.gazette import _load_document_file, load_gazette
-from sim.policy.instrument import DOCUMENT_KEYS, FIXED_FIELDS, OVERRIDABLE_FIELDS, InstrumentAdapter
+from sim.policy.gazette import load_gazette, read_document_file
+from sim.policy.instrument import FIXED_FIELDS
+from sim.policy.kinds import OVERRIDABLE_FIELDS, InstrumentAdapter
+
+DOCUMENT_KEYS = ("centers", "cohesion", "transfer", "managers", "software", "digital_human", "hydrogen", "scaleup")
+
+
+def _load_document_file(path, text):
+    return read_document_file(path, text)[1:]
 
 ID_PATTERN = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")
 
 
-def test_all_eight_documents_load(gazette):
+def test_all_eight_documents_load_in_gazette_order(gazette):
+    # Discovered from the files; ordered by their position in the gazette (D1...D8).
     assert list(gazette.documents) == list(DOCUMENT_KEYS)
+    assert [d.position for d in gazette.documents.values()] == list(range(1, 9))
     assert len(gazette.instruments) > 30
 
 
@@ -83,6 +92,7 @@ def test_fixed_fields_are_not_overridable():
         ({"payment_lag_years": 11}, "less than or equal to 10"),
         ({"tier_amounts_cny": [float("nan"), 1.0]}, "finite"),
         ({"colour": "red"}, "Extra inputs are not permitted"),
+        ({"eligibility": {"sectorr": "x"}}, "Extra inputs are not permitted"),
     ],
 )
 def test_instrument_records_are_validated(gazette, change, fragment):
@@ -94,6 +104,7 @@ def test_instrument_records_are_validated(gazette, change, fragment):
 DOC = """
 [document]
 key = "hydrogen"
+position = 7
 number = "N"
 title = "t"
 title_en = "t"
@@ -124,11 +135,13 @@ def test_data_file_loader_reads_a_good_file():
     "text, fragment",
     [
         ("oops = 1\n" + DOC, r"x\.toml: unknown top-level key\(s\) \['oops'\]"),
-        (DOC + "oops = 1\n", r"x\.toml: document\.oops: Extra inputs are not permitted"),
+        (DOC + "oops = 1\n", r"x\.toml: document\.oops: unknown key"),
         (DOC + "[[instrument]\n", r"x\.toml: not valid TOML"),
         (DOC + INSTRUMENT.format(id="scaleup.1.a", cap=1.0), r"instrument scaleup\.1\.a: id must start with the document key 'hydrogen\.'"),
         (DOC + INSTRUMENT.format(id="hydrogen.1.a", cap=-1.0), r"x\.toml: instrument\[0\] \(hydrogen\.1\.a\)\.cap_per_project_cny"),
-        (DOC.replace('key = "hydrogen"', 'key = "moon"'), r"x\.toml: document\.key"),
+        (DOC.replace('key = "hydrogen"', 'key = "Moon"'), r"x\.toml: document\.key"),
+        (DOC + INSTRUMENT.format(id="hydrogen.1.a", cap=1.0) + "eligibility = { incubator_knd = 'service' }\n",
+         r"instrument\[0\] \(hydrogen\.1\.a\)\.eligibility\.incubator_knd: unknown key \(did you mean 'incubator_kind'\?\)"),
     ],
 )
 def test_data_file_loader_errors_name_file_and_key(text, fragment):

@@ -11,7 +11,14 @@ import math
 import numpy as np
 import pytest
 
+from sim.engine.ledger import apply_caps_in_order
 from sim.policy import kinds
+
+
+def _caps(amount, paid_year, cap_year, paid_total, cap_total):
+    """One claim through the ledger's recipient caps (what a recipient already had, and the caps)."""
+    return apply_caps_in_order(np.array([0]), np.array([amount]), np.array([paid_year]), np.array([paid_total]),
+                               cap_year, cap_total)[0]
 
 INF = math.inf
 
@@ -102,13 +109,13 @@ def test_recipient_cap_per_firm_year_exact_and_one_fen_over(instruments):
     cap_year = instruments["hydrogen.11.equipment_lease_subsidy"].cap_per_recipient_year_cny
     assert cap_year == 10_000_000.0
     # Already 9,500,000 this year: a claim of exactly the room is paid in full ...
-    assert kinds.apply_recipient_caps(500_000.0, 9_500_000.0, cap_year, 9_500_000.0, INF) == 500_000.0
+    assert _caps(500_000.0, 9_500_000.0, cap_year, 9_500_000.0, INF) == 500_000.0
     # ... one fen more is cut to the room.
-    assert kinds.apply_recipient_caps(500_000.01, 9_500_000.0, cap_year, 9_500_000.0, INF) == 500_000.0
+    assert _caps(500_000.01, 9_500_000.0, cap_year, 9_500_000.0, INF) == 500_000.0
     # At the cap, nothing more.
-    assert kinds.apply_recipient_caps(0.01, cap_year, cap_year, cap_year, INF) == 0.0
+    assert _caps(0.01, cap_year, cap_year, cap_year, INF) == 0.0
     # Last year's payments do not count against this year's cap.
-    assert kinds.apply_recipient_caps(500_000.0, 0.0, cap_year, 25_000_000.0, INF) == 500_000.0
+    assert _caps(500_000.0, 0.0, cap_year, 25_000_000.0, INF) == 500_000.0
 
 
 def test_recipient_cap_per_firm_in_total_exact_and_one_fen_over(instruments):
@@ -118,15 +125,15 @@ def test_recipient_cap_per_firm_in_total_exact_and_one_fen_over(instruments):
     first = kinds.capped_grant(5_000_000.0, ins.cap_per_project_cny)
     second = kinds.capped_grant(5_000_000.01, ins.cap_per_project_cny)
     assert (first, second) == (5_000_000.0, 5_000_000.0)
-    assert kinds.apply_recipient_caps(second, 0.0, INF, first, cap_total) == 5_000_000.0  # exactly at the total
-    assert kinds.apply_recipient_caps(0.01, 0.0, INF, cap_total, cap_total) == 0.0  # one fen over
-    assert kinds.apply_recipient_caps(5_000_000.0, 0.0, INF, 5_000_000.01, cap_total) == pytest.approx(4_999_999.99)
+    assert _caps(second, 0.0, INF, first, cap_total) == 5_000_000.0  # exactly at the total
+    assert _caps(0.01, 0.0, INF, cap_total, cap_total) == 0.0  # one fen over
+    assert _caps(5_000_000.0, 0.0, INF, 5_000_000.01, cap_total) == pytest.approx(4_999_999.99)
 
 
 def test_recipient_caps_binding_cap_is_the_smaller():
-    assert kinds.apply_recipient_caps(100.0, 10.0, 50.0, 10.0, 30.0) == 20.0
-    assert kinds.apply_recipient_caps(100.0, 10.0, 30.0, 10.0, 50.0) == 20.0
-    assert kinds.apply_recipient_caps(100.0, 0.0, INF, 0.0, INF) == 100.0
+    assert _caps(100.0, 10.0, 50.0, 10.0, 30.0) == 20.0
+    assert _caps(100.0, 10.0, 30.0, 10.0, 50.0) == 20.0
+    assert _caps(100.0, 0.0, INF, 0.0, INF) == 100.0
 
 
 # --- interest subsidy -----------------------------------------------------------------------

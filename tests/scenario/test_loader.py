@@ -41,6 +41,7 @@ def test_extends_merges_tables_and_replaces_values(write_scenario):
         in_force = ["hydrogen.13.*"]
         [instruments."hydrogen.13.operating_subsidy"]
         rate_cny_per_kg = 5.0
+        [hydrogen]
         """,
     )
     loaded = load_scenario(path)
@@ -94,7 +95,7 @@ def test_extends_relative_to_the_file_not_the_working_directory(write_scenario, 
         ('[projects.streams."hydrogen.17.standards"]\narrivals_per_year = 1\ncategory_weights = { planetary = 1.0 }\n',
          "category_weights: give positive weights for categories among industry_local_or_group, international, national"),
         ("[policy]\nin_force = [\"hydrogen.13.*\"]\nstack_software_and_scaleup_reward = true\n",
-         "policy.stack_software_and_scaleup_reward: unknown key (did you mean 'stack_software_and_scaleup_rewards'?); allowed: in_force, stack_software_and_scaleup_rewards"),
+         "policy.stack_software_and_scaleup_reward: unknown key (did you mean 'stack_software_and_scaleup_rewards'?); allowed: in_force, documents, stack_software_and_scaleup_rewards"),
         ("[ensemble]\nseed = 9223372036854775808\n", "ensemble.seed"),
     ],
 )

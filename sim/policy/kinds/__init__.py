@@ -1,0 +1,119 @@
+"""Instrument kinds, one module each, discovered from this package.
+
+A kind module defines ``KIND``, a :class:`~sim.policy.kinds._base.KindSpec`: its schema, payout
+rule, description and claim handler. Adding a kind is adding a module; nothing else lists them.
+The pure payout rules are re-exported here for kernels and tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Annotated, Union
+
+from pydantic import Field, TypeAdapter
+
+from sim.policy.instrument import FIXED_FIELDS
+from sim.policy.kinds._base import ClaimContext, KindSpec, Payment
+from sim.policy.kinds.capped_grant import capped_grant
+from sim.policy.kinds.cost_share import cost_share
+from sim.policy.kinds.interest_subsidy import interest_subsidy
+from sim.policy.kinds.milestone_grant import matching_ratio_ok, milestone_stage_payment
+from sim.policy.kinds.threshold_reward import threshold_reward
+from sim.policy.kinds.tiered_grant import tiered_grant
+from sim.policy.kinds.unit_subsidy import price_within_cap, unit_subsidy_under_price_cap
+
+__all__ = [
+    "KINDS",
+    "KIND_NAMES",
+    "Instrument",
+    "InstrumentAdapter",
+    "OVERRIDABLE_FIELDS",
+    "KindSpec",
+    "ClaimContext",
+    "Payment",
+    "capped_grant",
+    "cost_share",
+    "interest_subsidy",
+    "matching_ratio_ok",
+    "milestone_stage_payment",
+    "price_within_cap",
+    "threshold_reward",
+    "tiered_grant",
+    "unit_subsidy_under_price_cap",
+    "instrument_error_lines",
+]
+
+
+def _discover() -> dict[str, KindSpec]:
+    found: dict[str, KindSpec] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        spec = importlib.import_module(f"{__name__}.{info.name}").KIND
+        found[spec.name] = spec
+    return found
+
+
+#: Every kind, by its ``kind`` value.
+KINDS: dict[str, KindSpec] = _discover()
+KIND_NAMES: tuple[str, ...] = tuple(KINDS)
+
+#: Any instrument: the union of the kinds' schemas, told apart by ``kind``.
+Instrument = Annotated[Union[tuple(k.schema for k in KINDS.values())], Field(discriminator="kind")]  # type: ignore[valid-type]
+InstrumentAdapter: TypeAdapter = TypeAdapter(Instrument)
+
+#: Every field a scenario may override, by kind.
+OVERRIDABLE_FIELDS: dict[str, frozenset[str]] = {
+    name: frozenset(k.schema.model_fields) - FIXED_FIELDS for name, k in KINDS.items()
+}
+
+
+def _fields_at(kind: str | None, loc: tuple) -> list[str]:
+    """Field names allowed at a location inside an instrument of `kind` (for "did you mean")."""
+    if kind not in KINDS:
+        return []
+    model = KINDS[kind].schema
+    for part in loc:
+        field = model.model_fields.get(str(part)) if hasattr(model, "model_fields") else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and hasattr(annotation, "model_fields")):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def instrument_error_lines(exc, source: str, where: str, kind: str | None) -> list[str]:
+    """One line per problem of an instrument record: ``source: where.key: what is wrong; what is allowed``.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+        From validating the record with :data:`InstrumentAdapter`.
+    source : str
+        The file the record comes from.
+    where : str
+        Its key path (``instruments."<id>"`` or ``instrument[3] (<id>)``).
+    kind : str, optional
+        The record's kind, to list the keys allowed where one is unknown.
+    """
+    import difflib
+
+    lines = []
+    for e in exc.errors():
+        loc = tuple(p for p in e["loc"] if p not in KINDS)
+        key = ".".join(str(p) for p in loc)
+        at = f"{where}.{key}" if key else where
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            allowed = _fields_at(kind, loc[:-1])
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            lines.append(f"{source}: {at}: unknown key{hint}; allowed: {', '.join(allowed) or 'none'}")
+            continue
+        if e["type"] == "date_type" and isinstance(e.get("input"), str):
+            msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
+        given = e.get("input")
+        shown = "" if not key or isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
+        lines.append(f"{source}: {at}: {msg}{shown}")
+    return lines

@@ -1,0 +1,158 @@
+"""What every instrument kind module provides, and what its claim handler is given.
+
+Each module of :mod:`sim.policy.kinds` is one kind: its schema (a model of
+:mod:`sim.policy.instrument` with a typed ``eligibility``), its pure payout rule, a one-line
+description for ``sim policies``, and :attr:`KindSpec.file_claims`, which takes every
+programme of the kind that applies to a table of facts at once, so rules across programmes
+(best-of, once-per-firm extras, enrolment under a price cap) sit in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import numpy as np
+
+from sim.policy.facts import ClaimBasis, Facts
+
+if TYPE_CHECKING:
+    from sim.policy.policyset import PolicyReadings, Program
+
+__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off"]
+
+
+@dataclass(frozen=True)
+class Payment:
+    """What the ledger approved under one programme for some recipients in a year (CNY)."""
+
+    program: "Program"
+    ids: np.ndarray
+    approved_cny: np.ndarray
+
+
+@dataclass
+class ClaimContext:
+    """What a claim handler may read besides the facts.
+
+    Attributes
+    ----------
+    year : int
+    year_index : int
+        Position of `year` in the horizon.
+    ledger : Ledger
+        Files claims (:meth:`~sim.engine.ledger.Ledger.claim`) and knows each recipient's room
+        under its caps.
+    rates_percent : mapping of str to float
+        Macro rates of the year by name (``lpr_1y``, ``lpr_5y``), as the scenario's ``[macro]``
+        gives them.
+    readings : PolicyReadings
+        The scenario's readings of clauses the text leaves open.
+    """
+
+    year: int
+    year_index: int
+    ledger: Any
+    rates_percent: Mapping[str, float]
+    readings: "PolicyReadings"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """One instrument kind.
+
+    Attributes
+    ----------
+    name : str
+        The ``kind`` value in the data.
+    schema : type
+        Its pydantic model.
+    pays_on : tuple of type
+        The fact tables it pays on.
+    applies : callable
+        ``applies(instrument, basis) -> bool``: whether an instrument pays on a table with that
+        :class:`~sim.policy.facts.ClaimBasis` (recipient, measures, families, stream ids).
+    file_claims : callable
+        ``file_claims(programs, facts, ctx) -> list[Payment]`` for every programme of the kind
+        that applies to `facts`.
+    describe : callable
+        ``describe(instrument) -> str``: amounts, rates and caps in words.
+    how_claimed : str
+        How a scenario lets a population claim an instrument of this kind (for messages).
+    """
+
+    name: str
+    schema: type
+    pays_on: tuple[type, ...]
+    applies: Callable[[Any, ClaimBasis], bool]
+    file_claims: Callable[[list, Facts, ClaimContext], list[Payment]]
+    describe: Callable[[Any], str]
+    how_claimed: str
+    extra: dict = field(default_factory=dict)
+
+
+def cny(value: float | None) -> str:
+    """An amount in words: ``1,000,000 CNY`` or ``no cap``."""
+    return "no cap" if value is None or value == math.inf else f"{value:,.0f} CNY"
+
+
+def window_days(program: "Program", year: int) -> tuple[int, int]:
+    """First and last day of `year` (0-based day numbers) inside the programme's window.
+
+    Returns ``(first, last)`` with ``first > last`` when no day of the year is inside.
+    """
+    ins = program.instrument
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    first = max(0, (ins.valid_from - start).days)
+    last = min(days - 1, (ins.valid_until - start).days)
+    return first, last
+
+
+def one_off_claim_dates(program: "Program", year: int, application_day: np.ndarray | None,
+                        reading: str) -> tuple[np.ndarray, list[dt.date]]:
+    """When each one-off claim of the year is made, and whether it falls inside the window.
+
+    Parameters
+    ----------
+    program : Program
+    year : int
+    application_day : ndarray of int, optional
+        Day of the year (0-based) each recipient would apply on (``random_day`` reading).
+    reading : {"in_window", "random_day"}
+        ``in_window``: a recipient applies while the window is open, so every claim of a year the
+        window touches is paid in full (dated the window's first day in the year);
+        ``random_day``: it applies on its own day, paid in full inside the window, not at all
+        outside.
+
+    Returns
+    -------
+    inside : ndarray of bool
+    dates : list of datetime.date
+        The claim dates, for the ledger's event-date check.
+    """
+    first, last = window_days(program, year)
+    start = dt.date(year, 1, 1)
+    n = 0 if application_day is None else application_day.size
+    if reading == "in_window" or application_day is None:
+        open_ = first <= last
+        day = first if open_ else 0
+        inside = np.full(n, open_)
+        return inside, [start + dt.timedelta(days=int(day))] * n
+    inside = (application_day >= first) & (application_day <= last)
+    return inside, [start + dt.timedelta(days=int(d)) for d in application_day]
+
+
+def file_one_off(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
+    """File one-off claims made while the window is open: in full, dated its first day in the year.
+
+    A year the window does not touch pays nothing (the population should not have asked).
+    """
+    first, last = window_days(program, ctx.year)
+    if first > last or ids.size == 0:
+        return Payment(program, ids, np.zeros(ids.size))
+    date = dt.date(ctx.year, 1, 1) + dt.timedelta(days=first)
+    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_dates=[date] * ids.size)
+    return Payment(program, ids, approved)

@@ -1,5 +1,6 @@
 """The firm kernels agree with a plain NumPy implementation of the same rules on random inputs;
-the baseline pays no scale-up reward or firm subsidy after 2025-12-31."""
+the baseline pays no scale-up reward or firm subsidy after 2025-12-31; on the firm state, each
+threshold is met at its line and not one yuan below it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.agents import firm_kernels as fk
+from sim.agents.firm_population import FirmArrays
 from sim.engine.rng import STREAM
 
 _G = np.uint64(0x9E3779B97F4A7C15)
@@ -171,3 +173,73 @@ def test_step_parameters_are_positional_in_signature_order_with_defaults():
     assert args[:3] == (1, 0.3, 2e7) and args[-5:] == (0, 0, 1.0, 0.0, 0.5)
     with pytest.raises(TypeError, match="no parameter 'sigma'"):
         fk.step_parameters(dict(sigma=0.3))
+
+
+# ------------------------------------------------------------------ thresholds are exact
+# Revenues one yuan either side of each line; float32 would store every one of them on the line.
+LINES_CNY = [19_999_999.0, 20_000_000.0, 99_999_999.0, 100_000_000.0]
+BIG_CNY = [999_999_999.0, 1_000_000_000.0, 4_999_999_999.0, 5_000_000_000.0]
+
+
+def _deterministic_step(st, year=2023):
+    """One step of the firms in `st` with drift 0, no shock, no exit and no certification."""
+    fk.step_firms(1, 0, year, st.n, *st.kernel_args(), np.zeros(5), np.full(5, 2e7), 1e8,
+                  *fk.step_parameters(dict(shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.0, sigma_ref_revenue_cny=2e7,
+                                           beta=0.2, sigma_max=1.0, elasticity=0.0, exit_base=0.0, exit_peak_min=3,
+                                           exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
+                                           exit_ref_revenue_cny=2e7, srdi_hazard=0.0, little_giant_share=0.0,
+                                           this_year_max_age=0)))
+
+
+def _state(revenue_cny):
+    st = FirmArrays.empty(len(revenue_cny))
+    st.revenue_cny[:] = revenue_cny
+    st.fai_cny[:] = revenue_cny
+    st.flags[:] = fk.ALIVE
+    st.n = len(revenue_cny)
+    return st
+
+
+def test_step_crosses_20m_and_100m_at_the_line_and_not_one_yuan_below():
+    # Growth exp(0 + 0 * z) = 1: each revenue is the same after the step, and decides the crossings.
+    st = _state(LINES_CNY)
+    _deterministic_step(st)
+    assert st.revenue_cny.tolist() == LINES_CNY and st.fai_cny.tolist() == LINES_CNY
+    assert st.first_size_year.tolist() == [fk.NEVER, 2023, 2023, 2023]
+    assert st.first_100m_year.tolist() == [fk.NEVER, fk.NEVER, fk.NEVER, 2023]
+    assert ((st.flags & fk.COUNTED_AT_100M) != 0).tolist() == [False, False, False, True]
+
+
+def test_entrant_at_20m_is_counted_and_one_yuan_below_is_not():
+    st = FirmArrays.empty(2)
+    median = np.array([19_999_999.0, 20_000_000.0, 1.0, 1.0, 1.0])
+    fk.spawn_entrants(1, 0, 2023, 0, np.array([0, 1], np.uint8), median, np.zeros(5), np.uint8(0), 0.1,
+                      st.sector, st.revenue_cny, st.age_years, st.flags, st.first_size_year, st.first_100m_year,
+                      st.fai_cny, st.support_cny, st.loan_program, np.full(5, 2e7), 1e8, 0)
+    assert st.revenue_cny.tolist() == [19_999_999.0, 20_000_000.0]
+    assert st.first_size_year.tolist() == [fk.NEVER, 2023]
+    assert ((st.flags & fk.COUNTED_IN_YEAR) != 0).tolist() == [False, True]
+
+
+def test_tally_counts_at_each_line_and_not_one_yuan_below():
+    st = _state(LINES_CNY + BIG_CNY)
+    _deterministic_step(st)
+    counts, revenue = fk.tally_firms(2023, st.n, 5, st.sector, st.revenue_cny, st.flags, st.first_size_year,
+                                     st.first_100m_year, np.full(5, 2e7), np.array([1e9, 5e9]))
+    # Above size: all but 19,999,999; first 100m this year: 100,000,000 and the four big ones;
+    # at or above 1e9: three; at or above 5e9: one.
+    assert counts[:, 0].tolist() == [8, 7, 7, 5, 0, 3, 1]
+    assert revenue[0] == sum(LINES_CNY + BIG_CNY)
+
+
+def test_borrowing_gate_at_10m_is_exact():
+    # Recorded investment 9,999,999 and 9,999,999.5 are below the 10,000,000 gate (D5 item 9):
+    # float32 would store the second as 10,000,000 and let it borrow.
+    st = _state([1e8, 1e8, 1e8])
+    st.fai_cny[:] = [9_999_999.0, 9_999_999.5, 10_000_000.0]
+    subsidy = fk.loan_step(1, 0, 2023, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
+                           st.loan_start_year, st.loan_program, 10_000_000.0, 1.0, np.ones((5, 1)), 0.5, 2, 4.3,
+                           np.array([2.0]), np.array([-1], np.int64), np.array([np.inf]))
+    assert st.loan_program.tolist() == [fk.NO_LOAN, fk.NO_LOAN, 0]
+    # 0.5 x 10,000,000 borrowed, 2 points of the full balance in the first year.
+    assert subsidy.tolist() == [0.0, 0.0, 100_000.0]

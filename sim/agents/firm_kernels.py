@@ -105,7 +105,7 @@ def step_firms(
     ----------
     seed, draw, year, n : int
         Random keys and number of firms to step.
-    sector : uint8 array; revenue_cny, fai_cny, support_cny : float32 arrays (CNY);
+    sector : uint8 array; revenue_cny, fai_cny : float64 arrays (CNY); support_cny : float32 array (CNY);
     age_years, first_size_year, first_100m_year : int16 arrays; flags : uint8 array
         Firm state (updated in place).
     drift_by_sector, threshold_by_sector : float64 arrays
@@ -149,7 +149,8 @@ def step_firms(
         r1 = float(revenue_cny[i]) * growth
         revenue_cny[i] = r1
         fai_cny[i] = fai_cny[i] * growth
-        # Thresholds are compared on the stored (float32) revenue, which the outputs also read.
+        # Thresholds are compared on the stored revenue, which the outputs also read (the same
+        # value when the state is float64, as FirmArrays keeps it).
         r1 = float(revenue_cny[i])
         first_size_year[i], first_100m_year[i], counted = _first_crossings(
             i, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],

@@ -51,16 +51,20 @@ from sim.scenario.csv_input import CsvColumn, read_csv_table
 
 __all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "synthetic_population", "read_firms_csv", "pareto_alpha"]
 
-#: Bytes of state per firm (the sum of the item sizes of the arrays of :class:`FirmArrays`).
-#: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm, and
-#: far inside the float32 state (a larger value is a typo, not a firm).
+#: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm (a
+#: larger value is a typo, not a firm).
 MAX_REVENUE_CNY = 1e13
 #: Oldest age a CSV row may give, years (the int16 state holds more; older is a typo).
 MAX_AGE_YEARS = 200
 
+#: The state arrays of :class:`FirmArrays` and their types (35 bytes per firm). Revenue and recorded
+#: investment are float64 because they meet thresholds (20,000,000 above size, 100,000,000,
+#: 1e9 and 5e9, the 10,000,000 borrowing gate): float32 holds integers exactly only up to 2^24
+#: (16,777,216), so it stores 19,999,999 as 20,000,000 and 99,999,999 as 100,000,000. Support and
+#: loan principal meet no threshold (they scale growth and a subsidy), so float32 keeps them.
 STATE_FIELDS = (
-    ("sector", np.uint8), ("revenue_cny", np.float32), ("age_years", np.int16), ("flags", np.uint8),
-    ("first_size_year", np.int16), ("first_100m_year", np.int16), ("fai_cny", np.float32),
+    ("sector", np.uint8), ("revenue_cny", np.float64), ("age_years", np.int16), ("flags", np.uint8),
+    ("first_size_year", np.int16), ("first_100m_year", np.int16), ("fai_cny", np.float64),
     ("support_cny", np.float32), ("loan_principal_cny", np.float32), ("loan_start_year", np.int16),
     ("loan_program", np.uint8),
 )
@@ -74,15 +78,15 @@ class FirmArrays:
     ----------
     sector : uint8
         Sector code (position in ``sectors.toml``).
-    revenue_cny : float32
-        Main-business revenue of the last simulated year, CNY.
+    revenue_cny : float64
+        Main-business revenue of the last simulated year, CNY (compared with thresholds exactly).
     age_years : int16
     flags : uint8
         Bits ALIVE, SRDI, LITTLE_GIANT, INCUBATED, COUNTED_IN_YEAR (:mod:`sim.agents.firm_kernels`).
     first_size_year, first_100m_year : int16
         Year of the first crossing of the above-size and of the 100,000,000 threshold, or 0.
-    fai_cny : float32
-        Recorded fixed-asset investment a year, CNY.
+    fai_cny : float64
+        Recorded fixed-asset investment a year, CNY (compared with the borrowing gate exactly).
     support_cny : float32
         Support approved for the firm in the last year, CNY (feeds the policy effect on growth).
     loan_principal_cny : float32; loan_start_year : int16; loan_program : uint8
@@ -162,8 +166,8 @@ def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndar
     out.n = n
 
 
-def _before_horizon(revenue32: np.ndarray, threshold: np.ndarray, first_year: int) -> np.ndarray:
-    return np.where(revenue32 >= threshold, first_year - 2, NEVER).astype(np.int16)
+def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray, first_year: int) -> np.ndarray:
+    return np.where(revenue_cny >= threshold, first_year - 2, NEVER).astype(np.int16)
 
 
 @dataclass(frozen=True)
@@ -216,15 +220,15 @@ class GrowthLaw:
         return np.where(r >= t, p, 0.0)
 
 
-def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue32: np.ndarray, threshold: np.ndarray,
+def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray, threshold: np.ndarray,
                           sector: np.ndarray, first_year: int,
                           crossed_anyway: np.ndarray | None = None) -> np.ndarray:
     """The year before `first_year` for firms the growth law says crossed then (``u < P``, or
     `crossed_anyway`), long before for the other firms at or above the threshold."""
-    crossed = u < law.crossed_last_year(revenue32, threshold, sector)
+    crossed = u < law.crossed_last_year(revenue_cny, threshold, sector)
     if crossed_anyway is not None:
-        crossed |= crossed_anyway & (revenue32 >= threshold)
-    years = _before_horizon(revenue32, threshold, first_year)
+        crossed |= crossed_anyway & (revenue_cny >= threshold)
+    years = _before_horizon(revenue_cny, threshold, first_year)
     years[crossed] = first_year - 1
     return years
 
@@ -272,7 +276,10 @@ def synthetic_population(
             alpha = pareto_alpha(n_above, n_top, t, stay_up_cny)
             rev[:n_top] = stay_up_cny * (1.0 - rng.random(n_top)) ** (-1.0 / alpha)
             below_top = 1.0 - (stay_up_cny / t) ** -alpha
-            rev[n_top:n_above] = t * (1.0 - rng.random(n_above - n_top) * below_top) ** (-1.0 / alpha)
+            # The inverse CDF rounded at a uniform next to 1 could land on the upper line; each
+            # stratum is kept strictly below its line so the counts hold whatever the rounding.
+            rev[n_top:n_above] = np.minimum(t * (1.0 - rng.random(n_above - n_top) * below_top) ** (-1.0 / alpha),
+                                            np.nextafter(stay_up_cny, 0.0))
         n_below = n - n_above
         if n_below > 0:
             if body_sigma[s] == 0.0:
@@ -280,27 +287,17 @@ def synthetic_population(
             else:
                 top = ndtr((math.log(t) - math.log(body_median_cny[s])) / body_sigma[s])
                 u = rng.random(n_below) * top
-                rev[n_above:] = body_median_cny[s] * np.exp(body_sigma[s] * ndtri(np.maximum(u, 1e-300)))
+                rev[n_above:] = np.minimum(body_median_cny[s] * np.exp(body_sigma[s] * ndtri(np.maximum(u, 1e-300))),
+                                           np.nextafter(t, 0.0))
         sectors.append(np.full(n, s, dtype=np.uint8))
         revenues.append(rev)
     sector = np.concatenate(sectors) if sectors else np.zeros(0, np.uint8)
     revenue = np.concatenate(revenues) if revenues else np.zeros(0)
-    # float32 storage must not move a firm across the line above it.
-    revenue32 = revenue.astype(np.float32)
     thr = threshold_by_sector[sector]
-    line_above = np.empty(revenue.size)
-    for s in range(counts.shape[0]):
-        idx = np.nonzero(sector == s)[0]
-        n_top, n_above = int(above_100m_counts[s]), int(above_size_counts[s])
-        line_above[idx[:n_top]] = np.inf
-        line_above[idx[n_top:n_above]] = stay_up_cny
-        line_above[idx[n_above:]] = thr[idx[n_above:]]
-    fix = revenue32 >= line_above
-    revenue32[fix] = np.nextafter(line_above[fix].astype(np.float32), np.float32(0))
     n = revenue.size
     p_year = 1.0 - (1.0 - share_under_5_years) ** (1.0 / 5.0)
     age = (rng.geometric(p_year, n) - 1) if n else np.zeros(0, np.int64)
-    above = revenue32 >= thr
+    above = revenue >= thr
     srdi = above & (rng.random(n) < srdi_share_above_size)
     giant = srdi & (rng.random(n) < little_giant_share)
     flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
@@ -308,11 +305,11 @@ def synthetic_population(
     # One uniform per firm for both thresholds, so a firm that crossed the size threshold last year
     # and is now above 100,000,000 crossed that too last year.
     u = rng.random(n)
-    first_size = _first_crossing_years(u, growth, revenue32, thr, sector, first_year)
-    first_100m = _first_crossing_years(u, growth, revenue32, np.full(n, stay_up_cny), sector, first_year,
+    first_size = _first_crossing_years(u, growth, revenue, thr, sector, first_year)
+    first_100m = _first_crossing_years(u, growth, revenue, np.full(n, stay_up_cny), sector, first_year,
                                        crossed_anyway=first_size == first_year - 1)
-    _fill(out, sector, revenue32, age, flags, investment_to_revenue * revenue32.astype(np.float64), first_size,
-          first_100m, first_year, stay_up_cny)
+    _fill(out, sector, revenue, age, flags, investment_to_revenue * revenue, first_size, first_100m, first_year,
+          stay_up_cny)
     return out
 
 
@@ -365,7 +362,7 @@ def read_firms_csv(
     table = read_csv_table(path, firm_columns(sector_keys))
     code = {k: i for i, k in enumerate(sector_keys)}
     sector = np.array([code[s] for s in table["sector"]], dtype=np.uint8)
-    revenue32 = table["revenue_cny"].astype(np.float32)
+    revenue = table["revenue_cny"]
     problems = []
     for r in np.nonzero(table["little_giant_central_funds"] & ~table["srdi"])[0][:10]:
         problems.append(f"{path}: row {r + 2}, column 'little_giant_central_funds': is 1 but srdi is 0; "
@@ -379,20 +376,20 @@ def read_firms_csv(
     # The revenue is that of the year before the first year: a firm first above a line in that
     # year must be above it.
     for col, line in (("first_above_size_year", thr), ("first_above_100m_year", np.full(sector.size, stay_up_cny))):
-        bad = np.nonzero((table[col] == first_year - 1) & (revenue32 < line))[0]
+        bad = np.nonzero((table[col] == first_year - 1) & (revenue < line))[0]
         for r in bad[:10]:
             problems.append(f"{path}: row {r + 2}, column '{col}': is {first_year - 1}, the year of revenue_cny, but "
                             f"revenue_cny {table['revenue_cny'][r]:,.0f} is below {line[r]:,.0f} that year")
     if problems:
         raise InputDataError("\n".join(problems))
     first_size = np.where(table["first_above_size_year"] > 0, table["first_above_size_year"],
-                          _before_horizon(revenue32, thr, first_year)).astype(np.int16)
+                          _before_horizon(revenue, thr, first_year)).astype(np.int16)
     first_100m = np.where(table["first_above_100m_year"] > 0, table["first_above_100m_year"],
-                          _before_horizon(revenue32, stay_up_cny, first_year)).astype(np.int16)
+                          _before_horizon(revenue, stay_up_cny, first_year)).astype(np.int16)
     flags = (ALIVE | np.where(table["srdi"], SRDI, 0) | np.where(table["little_giant_central_funds"], LITTLE_GIANT, 0)
              | np.where(table["incubated"], INCUBATED, 0)).astype(np.uint8)
     fai = np.where(table["fixed_asset_investment_cny"] >= 0.0, table["fixed_asset_investment_cny"],
-                   investment_to_revenue * revenue32.astype(np.float64))
+                   investment_to_revenue * revenue)
     out = FirmArrays.empty(max(capacity, sector.size))
-    _fill(out, sector, revenue32, table["age_years"], flags, fai, first_size, first_100m, first_year, stay_up_cny)
+    _fill(out, sector, revenue, table["age_years"], flags, fai, first_size, first_100m, first_year, stay_up_cny)
     return out, table["firm_id"]

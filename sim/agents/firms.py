@@ -1,7 +1,7 @@
 """Firms: a Numba-stepped firm population, its scale-up transitions and the rewards and loan
 subsidies they trigger (D8 items 2-4; D5 items 1, 4, 8, 9; D7 item 11).
 
-State is a structure of arrays (:class:`~sim.agents.firm_population.FirmArrays`, 27 bytes per
+State is a structure of arrays (:class:`~sim.agents.firm_population.FirmArrays`, 35 bytes per
 firm); each year is one kernel call over all firms (:func:`~sim.agents.firm_kernels.step_firms`),
 then entrants, then claims.
 

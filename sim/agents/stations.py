@@ -244,10 +244,12 @@ class Station(mesa.Agent):
                     self.status = CLOSED
 
 
-#: Columns of the CSV of real stations (``[hydrogen.stations] stations_csv``).
+#: Columns of the CSV of real stations (``[hydrogen.stations] stations_csv``), one row a station.
+#: A district may have any number of stations; a station id need only differ from the other
+#: stations' (it may equal a district name or a firm id).
 STATION_COLUMNS = [
-    CsvColumn("station_id", "id", description="any unique name"),
-    CsvColumn("district", "id", description="one of the scenario's districts"),
+    CsvColumn("station_id", "id", description="a name no other station of the file has"),
+    CsvColumn("district", "text", description="one of the scenario's districts"),
     CsvColumn("capacity_kg_per_12h", "float", min_value=0.0, description="compressor 12-hour rated capacity, kg"),
     CsvColumn(
         "status", "choice", choices=("operating", "under_construction", "mothballed"),
@@ -262,12 +264,25 @@ STATION_COLUMNS = [
 
 
 def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndarray]:
-    """Read the CSV of real stations and check its districts.
+    """Read the CSV of real stations (see :data:`STATION_COLUMNS`) and check its districts.
+
+    Parameters
+    ----------
+    path : str
+        The CSV file.
+    district_names : list of str
+        The scenario's districts, which the ``district`` column must name.
+
+    Returns
+    -------
+    dict of str to ndarray
+        One array per column of :data:`STATION_COLUMNS`, one element per station, in file order.
 
     Raises
     ------
     InputDataError
-        On any bad value, naming file, row and column.
+        On any bad value, naming file, row and column: among them a station id that an earlier
+        row already has, and a district that is not one of `district_names`.
     """
     from sim.errors import InputDataError
 

@@ -1,7 +1,7 @@
 """Strict reading of the CSV files a scenario names (real firms, real stations).
 
 A :class:`CsvColumn` says what a column holds; :func:`read_csv_table` checks the header, every
-value and the uniqueness of the id column, and reports each problem as one line naming the file,
+value and the uniqueness of each id column, and reports each problem as one line naming the file,
 the row (as a spreadsheet shows it: the header is row 1) and the column.
 """
 
@@ -29,8 +29,11 @@ class CsvColumn:
     ----------
     name : str
         Header name.
-    kind : {"id", "float", "int", "bool", "choice"}
-        What the values are (``bool`` accepts 0/1/true/false; ``choice`` one of `choices`).
+    kind : {"id", "text", "float", "int", "bool", "choice"}
+        What the values are: ``id`` is non-empty text unique within its column (it may repeat a
+        value of another column); ``text`` is non-empty text that may repeat (a key into
+        something else, checked by the caller); ``bool`` accepts 0/1/true/false; ``choice`` is one
+        of `choices`.
     required : bool
         Whether the column must be present; an absent optional column takes `default`.
     min_value, max_value : float
@@ -53,7 +56,7 @@ class CsvColumn:
 
 def _parse(col: CsvColumn, text: str):
     text = text.strip()
-    if col.kind in ("id", "choice"):
+    if col.kind in ("id", "text", "choice"):
         if not text:
             raise ValueError("is empty")
         if col.kind == "choice" and text not in col.choices:
@@ -97,7 +100,8 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
     Raises
     ------
     InputDataError
-        One line per problem (at most 20 listed), naming file, row and column.
+        One line per problem (at most 20 listed), naming file, row and column: unknown, missing or
+        repeated columns, bad values, an id seen before in the same column.
     """
     path = Path(path)
     try:
@@ -124,7 +128,8 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
         raise InputDataError("\n".join(problems))
     index = {h: i for i, h in enumerate(header)}
     values: dict[str, list] = {c.name: [] for c in columns}
-    seen: dict[str, int] = {}
+    # Row of each id's first appearance, by column: an id is unique in its own column only.
+    seen: dict[str, dict[str, int]] = {c.name: {} for c in columns if c.kind == "id"}
     for r, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -147,10 +152,9 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
                 v = c.default
             values[c.name].append(v)
             if c.kind == "id" and v is not None:
-                if v in seen:
-                    problems.append(f"{path}: row {r}, column '{c.name}': duplicate id {v!r} (first at row {seen[v]})")
-                else:
-                    seen[v] = r
+                first = seen[c.name].setdefault(v, r)
+                if first != r:
+                    problems.append(f"{path}: row {r}, column '{c.name}': duplicate id {v!r} (first at row {first})")
         if len(problems) >= _MAX_PROBLEMS:
             problems.append(f"{path}: more problems not listed")
             break
@@ -158,7 +162,7 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
         raise InputDataError("\n".join(problems))
     out = {}
     for c in columns:
-        if c.kind in ("id", "choice"):
+        if c.kind in ("id", "text", "choice"):
             out[c.name] = np.array(values[c.name], dtype=object)
         elif c.kind == "bool":
             out[c.name] = np.array(values[c.name], dtype=bool)

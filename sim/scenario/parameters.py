@@ -162,7 +162,8 @@ CountRateParam = Annotated[Param, param_in(0.0, 1e6, "values in [0, 1,000,000]")
 #: A yearly rate of change: never below -100%, and at most +1,000% (larger is a typo that overflows).
 ChangeParam = Annotated[Param, param_in(-1.0, 10.0, "values in [-1, 10] (-100% to +1,000% a year)")]
 #: The exponent of a size law ``(revenue / ref)^-x``: bounded so the factor stays finite for any
-#: revenue the float32 state can hold (|x| * ln(3.4e38) < 709), far beyond the 0.2 the sources give.
+#: revenue up to 3.4e38 CNY (|x| * ln(3.4e38) < 709), 25 orders of magnitude above the largest
+#: firm a CSV may give, and far beyond the 0.2 the sources give.
 SizeExponentParam = Annotated[Param, param_in(-5.0, 5.0, "values in [-5, 5]")]
 #: A delay in months, up to fifty years.
 MonthsParam = Annotated[Param, param_in(0.0, 600.0, "values in [0, 600] months")]

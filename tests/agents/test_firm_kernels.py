@@ -1,5 +1,6 @@
 """The firm kernels agree with a plain NumPy implementation of the same rules on random inputs;
-the baseline pays no scale-up reward or firm subsidy after 2025-12-31."""
+the baseline pays no scale-up reward or firm subsidy after 2025-12-31; on the firm state, each
+threshold is met at its line and not one yuan below it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from sim.agents import firm_kernels as fk
+from sim.agents.firm_population import FirmArrays
 from sim.engine.rng import STREAM
 
 _G = np.uint64(0x9E3779B97F4A7C15)
@@ -55,11 +57,13 @@ def reference_step(seed, draw, year, st, p):
     h = np.where(incubating, h * p["inc_exit"], h)
     exits = alive & (_uniform(_key(seed, draw, i, year, STREAM["firm_exit"])) < h)
     grow = alive & ~exits
-    g = p["drift"][st["sector"]] + p["elasticity"] * st["support"] / r0 + np.where(incubating, p["inc_boost"], 0.0)
+    # The float32 support widened first, as the kernel does (NumPy would multiply it in float32).
+    support = st["support"].astype(np.float64)
+    g = p["drift"][st["sector"]] + p["elasticity"] * support / r0 + np.where(incubating, p["inc_boost"], 0.0)
     sig = np.minimum(p["sigma_max"], p["sigma_ref"] * (r0 / p["ref"]) ** (-p["beta"]))
     shock = _normal if p["shock"] == fk.SHOCK_NORMAL else _laplace
     g = g + sig * shock(_key(seed, draw, i, year, STREAM["firm_growth"]))
-    revenue = np.where(grow, (st["revenue"].astype(np.float64) * np.exp(g)).astype(np.float32), st["revenue"])
+    revenue = np.where(grow, st["revenue"] * np.exp(g), st["revenue"])
     thr = p["threshold"][st["sector"]]
     included = (p["inclusion"] >= 1.0) | (_uniform(_key(seed, draw, i, year, STREAM["firm_inclusion"])) < p["inclusion"])
     counted = grow & (revenue >= thr) & (st["fsy"] == 0) & included
@@ -81,7 +85,7 @@ def test_step_kernel_matches_numpy_reference(shock, inclusion):
     n = 20_000
     st = dict(
         sector=rng.integers(0, 5, n).astype(np.uint8),
-        revenue=(1e7 * np.exp(1.5 * rng.standard_normal(n))).astype(np.float32),
+        revenue=1e7 * np.exp(1.5 * rng.standard_normal(n)),
         age=rng.integers(0, 20, n).astype(np.int16),
         flags=(fk.ALIVE | np.where(rng.random(n) < 0.1, fk.SRDI, 0) | np.where(rng.random(n) < 0.2, fk.INCUBATED, 0)
                ).astype(np.uint8),
@@ -97,14 +101,15 @@ def test_step_kernel_matches_numpy_reference(shock, inclusion):
              inclusion=inclusion, this_year_max_age=4)
     want = reference_step(11, 4, 2023, st, p)
     a = {k: v.copy() for k, v in st.items()}
-    fai = np.ones(n, np.float32)
+    fai = np.ones(n)
     fk.step_firms(11, 4, 2023, n, a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"], fai,
                   a["support"], p["drift"], p["threshold"], p["stay_up"], shock, p["sigma_ref"], p["ref"],
                   p["beta"], p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"],
                   p["peak_mult"], p["exit_exp"], p["exit_ref"], p["srdi"], p["lg"], p["this_year_max_age"],
                   p["inc_years"], p["inc_exit"], p["inc_boost"], inclusion)
-    np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-6)
-    # Crossings are decided on the stored float32 revenue: identical unless a value sits on a threshold.
+    # NumPy and Numba may differ by an ulp in exp and the power law of sigma; crossings are then
+    # identical unless a revenue sits within an ulp of a threshold.
+    np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-12)
     assert np.array_equal(a["age"], want[1])
     assert np.array_equal(a["flags"], want[2])
     assert np.array_equal(a["fsy"], want[3]) and np.array_equal(a["f100"], want[4])
@@ -120,10 +125,10 @@ def test_kernel_is_a_pure_function_of_its_keys():
     sector = args()[0]
     out = []
     for _ in range(2):
-        rev = np.full(n, 1.5e7, np.float32)
+        rev = np.full(n, 1.5e7)
         flags = np.full(n, fk.ALIVE, np.uint8)
         z16 = lambda: np.zeros(n, np.int16)  # noqa: E731
-        fk.step_firms(1, 2, 2024, n, sector, rev, z16(), flags, z16(), z16(), np.zeros(n, np.float32),
+        fk.step_firms(1, 2, 2024, n, sector, rev, z16(), flags, z16(), z16(), np.zeros(n),
                       np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8, fk.SHOCK_NORMAL, 0.3, 2e7,
                       0.2, 1.0, 0.0, 0.05, 3, 7, 1.5, 0.2, 2e7, 0.05, 0.1, 0)
         out.append((rev, flags))
@@ -146,17 +151,17 @@ def test_baseline_pays_no_firm_reward_or_subsidy_after_2025(scenarios_dir):
 def test_switched_off_mechanisms_do_nothing_at_any_size():
     """exit_base, sigma_ref and srdi_hazard 0 still draw their numbers (no branch on the switch):
     nobody exits, growth is exactly the drift and nobody is certified, at the extremes of the
-    allowed size exponents (+-5) and of the float32 revenue range."""
-    revenue = np.array([0.0, 1.0, 2e7, 1e13, 1e30], np.float32)
+    allowed size exponents (+-5) and of revenue up to 3.4e38 (the bound of the exponents)."""
+    revenue = np.array([0.0, 1.0, 2e7, 1e13, 1e30, 3.4e38])
     n = revenue.size
     for exponent in (-5.0, 5.0):
         rev, flags = revenue.copy(), np.full(n, fk.ALIVE, np.uint8)
         z16 = np.zeros(n, np.int16)
         fk.step_firms(1, 0, 2023, n, np.zeros(n, np.uint8), rev, z16.copy(), flags, z16.copy(), z16.copy(),
-                      np.zeros(n, np.float32), np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8,
+                      np.zeros(n), np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8,
                       fk.SHOCK_LAPLACE, 0.0, 2e7, abs(exponent), 1.0, 0.0, 0.0, 3, 7, 1.5, exponent, 2e7, 0.0, 1.0, 0)
         assert np.all((flags & fk.ALIVE) != 0) and not np.any(flags & fk.SRDI)
-        want = (revenue.astype(np.float64) * np.exp(0.1)).astype(np.float32)
+        want = revenue * np.exp(0.1)
         assert np.array_equal(rev, want)
 
 
@@ -168,3 +173,72 @@ def test_step_parameters_are_positional_in_signature_order_with_defaults():
     assert args[:3] == (1, 0.3, 2e7) and args[-5:] == (0, 0, 1.0, 0.0, 0.5)
     with pytest.raises(TypeError, match="no parameter 'sigma'"):
         fk.step_parameters(dict(sigma=0.3))
+
+
+# ------------------------------------------------------------------ thresholds are exact
+# Revenues one yuan either side of each line; float32 would store every one of them on the line.
+LINES_CNY = [19_999_999.0, 20_000_000.0, 99_999_999.0, 100_000_000.0]
+BIG_CNY = [999_999_999.0, 1_000_000_000.0, 4_999_999_999.0, 5_000_000_000.0]
+
+
+def _deterministic_step(st, year=2023):
+    """One step of the firms in `st` with drift 0, no shock, no exit and no certification."""
+    fk.step_firms(1, 0, year, st.n, *st.kernel_args(), np.zeros(5), np.full(5, 2e7), 1e8,
+                  *fk.step_parameters(dict(shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.0, sigma_ref_revenue_cny=2e7,
+                                           beta=0.2, sigma_max=1.0, elasticity=0.0, exit_base=0.0, exit_peak_min=3,
+                                           exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
+                                           exit_ref_revenue_cny=2e7, srdi_hazard=0.0, little_giant_share=0.0,
+                                           this_year_max_age=0)))
+
+
+def _state(revenue_cny):
+    st = FirmArrays.empty(len(revenue_cny))
+    st.revenue_cny[:] = revenue_cny
+    st.fai_cny[:] = revenue_cny
+    st.flags[:] = fk.ALIVE
+    st.n = len(revenue_cny)
+    return st
+
+
+def test_step_crosses_20m_and_100m_at_the_line_and_not_one_yuan_below():
+    # Growth exp(0 + 0 * z) = 1: each revenue is the same after the step, and decides the crossings.
+    st = _state(LINES_CNY)
+    _deterministic_step(st)
+    assert st.revenue_cny.tolist() == LINES_CNY and st.fai_cny.tolist() == LINES_CNY
+    assert st.first_size_year.tolist() == [fk.NEVER, 2023, 2023, 2023]
+    assert st.first_100m_year.tolist() == [fk.NEVER, fk.NEVER, fk.NEVER, 2023]
+    assert ((st.flags & fk.COUNTED_AT_100M) != 0).tolist() == [False, False, False, True]
+
+
+def test_entrant_at_20m_is_counted_and_one_yuan_below_is_not():
+    st = FirmArrays.empty(2)
+    median = np.array([19_999_999.0, 20_000_000.0, 1.0, 1.0, 1.0])
+    fk.spawn_entrants(1, 0, 2023, 0, np.array([0, 1], np.uint8), median, np.zeros(5), np.uint8(0), 0.1,
+                      st.sector, st.revenue_cny, st.age_years, st.flags, st.first_size_year, st.first_100m_year,
+                      st.fai_cny, st.support_cny, st.loan_program, np.full(5, 2e7), 1e8, 0)
+    assert st.revenue_cny.tolist() == [19_999_999.0, 20_000_000.0]
+    assert st.first_size_year.tolist() == [fk.NEVER, 2023]
+    assert ((st.flags & fk.COUNTED_IN_YEAR) != 0).tolist() == [False, True]
+
+
+def test_tally_counts_at_each_line_and_not_one_yuan_below():
+    st = _state(LINES_CNY + BIG_CNY)
+    _deterministic_step(st)
+    counts, revenue = fk.tally_firms(2023, st.n, 5, st.sector, st.revenue_cny, st.flags, st.first_size_year,
+                                     st.first_100m_year, np.full(5, 2e7), np.array([1e9, 5e9]))
+    # Above size: all but 19,999,999; first 100m this year: 100,000,000 and the four big ones;
+    # at or above 1e9: three; at or above 5e9: one.
+    assert counts[:, 0].tolist() == [8, 7, 7, 5, 0, 3, 1]
+    assert revenue[0] == sum(LINES_CNY + BIG_CNY)
+
+
+def test_borrowing_gate_at_10m_is_exact():
+    # Recorded investment 9,999,999 and 9,999,999.5 are below the 10,000,000 gate (D5 item 9):
+    # float32 would store the second as 10,000,000 and let it borrow.
+    st = _state([1e8, 1e8, 1e8])
+    st.fai_cny[:] = [9_999_999.0, 9_999_999.5, 10_000_000.0]
+    balance = fk.loan_step(1, 0, 2023, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
+                           st.loan_start_year, st.loan_program, np.array([10_000_000.0]), 1.0, np.ones((5, 1)), 0.5, 2)
+    assert st.loan_program.tolist() == [fk.NO_LOAN, fk.NO_LOAN, 0]
+    # 0.5 x 10,000,000 borrowed: the full balance in the first year (2 points of it are the subsidy).
+    assert balance.tolist() == [0.0, 0.0, 5_000_000.0]

@@ -40,8 +40,8 @@ def reference_spawn(start, new_sector, median, sigma, extra_flags, investment_to
     i = np.arange(start, start + new_sector.size)
     s = new_sector
     z = np.where(sigma[s] > 0.0, _normal(_key(SEED, DRAW, i, YEAR, STREAM["firm_entry_size"])), 0.0)
-    revenue = (median[s] * np.exp(sigma[s] * z)).astype(np.float32)
-    r = revenue.astype(np.float64)  # thresholds are compared on the stored value
+    revenue = median[s] * np.exp(sigma[s] * z)
+    r = revenue
     included = inclusion >= 1.0 or _uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_inclusion"])) < inclusion
     counted = (r >= threshold[s]) & included
     big = r >= stay_up
@@ -51,7 +51,7 @@ def reference_spawn(start, new_sector, median, sigma, extra_flags, investment_to
     return dict(
         sector=s, revenue=revenue, age=np.zeros(s.size, np.int16), flags=flags.astype(np.uint8),
         fsy=np.where(counted, YEAR, fk.NEVER).astype(np.int16), f100=np.where(big, YEAR, fk.NEVER).astype(np.int16),
-        fai=(investment_to_revenue * r).astype(np.float32), support=np.zeros(s.size, np.float32),
+        fai=investment_to_revenue * r, support=np.zeros(s.size, np.float32),
         loan_program=np.full(s.size, fk.NO_LOAN, np.uint8),
     )
 
@@ -70,12 +70,12 @@ def test_spawn_entrants_matches_numpy_reference(inclusion):
     # Existing firms (and spare room) hold arbitrary values the kernel must leave alone.
     st = dict(
         sector=rng.integers(0, N_SECTORS, size).astype(np.uint8),
-        revenue=rng.random(size).astype(np.float32) * 1e8,
+        revenue=rng.random(size) * 1e8,
         age=rng.integers(0, 30, size).astype(np.int16),
         flags=rng.integers(0, 256, size).astype(np.uint8),
         fsy=rng.integers(2000, 2024, size).astype(np.int16),
         f100=rng.integers(2000, 2024, size).astype(np.int16),
-        fai=rng.random(size).astype(np.float32),
+        fai=rng.random(size),
         support=rng.random(size).astype(np.float32),
         loan_program=rng.integers(0, 3, size).astype(np.uint8),
     )
@@ -89,13 +89,12 @@ def test_spawn_entrants_matches_numpy_reference(inclusion):
         assert np.array_equal(v[:start], before[name][:start]), name
         assert np.array_equal(v[start + m:], before[name][start + m:]), name
         if name in ("revenue", "fai"):
-            # Box-Muller and exp in NumPy and in Numba may differ by an ulp before the float32 store.
-            np.testing.assert_allclose(v[new], want[name], rtol=1e-6, err_msg=name)
+            # Box-Muller and exp in NumPy and in Numba may differ by an ulp.
+            np.testing.assert_allclose(v[new], want[name], rtol=1e-12, err_msg=name)
         else:
             assert np.array_equal(v[new], want[name]), name
     # fai is investment_to_revenue times the *stored* revenue.
-    np.testing.assert_allclose(st["fai"][new], (itr * st["revenue"][new].astype(np.float64)).astype(np.float32),
-                               rtol=0)
+    np.testing.assert_allclose(st["fai"][new], itr * st["revenue"][new], rtol=0)
     # The random inputs reach every branch.
     flags, r = st["flags"][new], st["revenue"][new]
     above = r >= threshold[new_sector]
@@ -115,7 +114,7 @@ def test_spawn_entrants_matches_numpy_reference(inclusion):
 # ------------------------------------------------------------------------------------ tally_firms
 def reference_tally(year, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big):
     alive = (flags[:n] & fk.ALIVE) != 0
-    s, r = sector[:n][alive], revenue[:n][alive].astype(np.float64)
+    s, r = sector[:n][alive], revenue[:n][alive]
     fsy, f100, flags = fsy[:n][alive], f100[:n][alive], flags[:n][alive]
     masks = [np.ones(s.size, bool), (r >= threshold[s]) & (fsy != fk.NEVER), fsy == year, f100 == year,
              (flags & fk.SRDI) != 0] + [r >= b for b in big]
@@ -129,7 +128,7 @@ def test_tally_firms_matches_numpy_reference():
     threshold = np.array([2e7, 2e7, 1e7, 2e7, 5e6, 2e7])
     big = np.array([1e9, 5e9])
     sector = rng.integers(0, N_SECTORS, size).astype(np.uint8)
-    revenue = (1e7 * np.exp(2.5 * rng.standard_normal(size))).astype(np.float32)
+    revenue = 1e7 * np.exp(2.5 * rng.standard_normal(size))
     revenue[rng.choice(n, 40, replace=False)] = threshold[0]  # on the thresholds (>=)
     revenue[rng.choice(n, 10, replace=False)] = big[1]
     flags = (np.where(rng.random(size) < 0.85, fk.ALIVE, 0) | np.where(rng.random(size) < 0.15, fk.SRDI, 0)
@@ -262,7 +261,7 @@ def test_loan_step_matches_numpy_reference(borrow_probability):
     min_fai, lti = 5e6, 0.6
     sector = rng.integers(0, N_SECTORS, size).astype(np.uint8)
     flags = np.where(rng.random(size) < 0.9, fk.ALIVE, 0).astype(np.uint8)
-    fai = (min_fai * np.exp(1.2 * rng.standard_normal(size))).astype(np.float32)
+    fai = min_fai * np.exp(1.2 * rng.standard_normal(size))
     fai[rng.choice(n, 30, replace=False)] = min_fai  # on the floor (>=)
     has_loan = rng.random(size) < 0.45
     program = np.where(has_loan, rng.integers(0, 4, size), fk.NO_LOAN).astype(np.uint8)

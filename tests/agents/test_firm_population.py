@@ -1,5 +1,6 @@
 """The synthetic starting population: counts matched, and the firms that crossed a threshold in
-the year before the first year identified by the growth law read backwards."""
+the year before the first year identified by the growth law read backwards; a CSV population
+whose revenues one yuan below a line stay below it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import math
 import numpy as np
 import pytest
 
+from _firms_helpers import HEADER
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import GrowthLaw, synthetic_population
+from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
+from sim.agents.sectors import load_sectors
+from sim.errors import InputDataError
 
 T = 20_000_000.0
 
@@ -96,3 +100,52 @@ def test_counts_above_both_lines_match_exactly():
         for code, above, top in ((0, 3_000, 600), (1, 3_860, 772)):
             assert np.sum(rev[sector == code] >= T) == above
             assert np.sum(rev[sector == code] >= 1e8) == top
+
+
+# ------------------------------------------------------------------ thresholds are exact
+def test_state_keeps_revenue_and_investment_in_float64():
+    # float32 holds integers exactly only up to 2^24 = 16,777,216: it would store 19,999,999 as
+    # 20,000,000. Revenue and investment meet thresholds, so they are float64 (35 bytes a firm).
+    st = FirmArrays.empty(3)
+    assert st.revenue_cny.dtype == np.float64 and st.fai_cny.dtype == np.float64
+    assert FirmArrays.bytes_per_firm() == 35
+
+
+def _read(tmp_path, rows, first_year=2022):
+    table = load_sectors()
+    path = tmp_path / "firms.csv"
+    path.write_text("\n".join([HEADER] + rows) + "\n", encoding="utf-8")
+    thresholds = np.array([s.above_size_threshold_cny for s in table.sectors])
+    return read_firms_csv(path, table.keys, thresholds, table.stay_up_threshold_cny, first_year, 0.1, 0)[0]
+
+
+def test_csv_revenue_one_yuan_below_a_line_is_below_it(tmp_path):
+    # The manufacturing line is 20,000,000 and the stay-up line 100,000,000 (sectors.toml), both ">=".
+    table = load_sectors()
+    assert table.sectors[table.code("advanced_manufacturing")].above_size_threshold_cny == 20_000_000.0
+    assert table.stay_up_threshold_cny == 100_000_000.0
+    revenue = [19_999_999, 20_000_000, 99_999_999, 100_000_000]
+    st = _read(tmp_path, [f"M{k},advanced_manufacturing,{r},6,0,0,0,{r - 1},0,0" for k, r in enumerate(revenue)])
+    assert st.revenue_cny[:4].tolist() == revenue
+    assert st.fai_cny[:4].tolist() == [r - 1 for r in revenue]
+    # Unknown first years: a firm at or above a line crossed it long before (2022 - 2 = 2020).
+    assert st.first_size_year[:4].tolist() == [fk.NEVER, 2020, 2020, 2020]
+    assert st.first_100m_year[:4].tolist() == [fk.NEVER, fk.NEVER, fk.NEVER, 2020]
+
+
+def test_csv_first_counted_last_year_needs_the_line_itself(tmp_path):
+    # First counted in 2021, the year of revenue_cny: 20,000,000 is enough, 19,999,999 is not.
+    assert _read(tmp_path, ["A,advanced_manufacturing,20000000,3,0,0,0,0,2021,0"]).first_size_year[0] == 2021
+    with pytest.raises(InputDataError, match="row 2, column 'first_above_size_year': is 2021, the year of "
+                                             "revenue_cny, but revenue_cny 19,999,999 is below 20,000,000"):
+        _read(tmp_path, ["A,advanced_manufacturing,19999999,3,0,0,0,0,2021,0"])
+    assert _read(tmp_path, ["A,advanced_manufacturing,100000000,3,0,0,0,0,2015,2021"]).first_100m_year[0] == 2021
+    with pytest.raises(InputDataError, match="row 2, column 'first_above_100m_year': is 2021, the year of "
+                                             "revenue_cny, but revenue_cny 99,999,999 is below 100,000,000"):
+        _read(tmp_path, ["A,advanced_manufacturing,99999999,3,0,0,0,0,2015,2021"])
+
+
+def test_software_firm_first_counted_last_year_at_99_999_999_is_not_at_100m(tmp_path):
+    # D8 item 3 / D5 item 8 software: first counted in 2021 with revenue >= 100,000,000 that year.
+    st = _read(tmp_path, ["S1,software_it,99999999,3,0,0,0,0,2021,0", "S2,software_it,100000000,3,0,0,0,0,2021,2021"])
+    assert ((st.flags[:2] & fk.COUNTED_AT_100M) != 0).tolist() == [False, True]

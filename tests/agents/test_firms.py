@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from sim.agents.firm_population import FirmArrays
+from sim.engine.model import PolicyModel
 from sim.errors import ScenarioError
-from _firms_helpers import G12, committed, run_firms
+from sim.scenario.loader import load_scenario
+from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
 MANUF_12 = """
 [firms.behaviour.advanced_manufacturing]
@@ -40,6 +42,45 @@ def test_exactly_20m_counts_as_above_size(tmp_path):
     assert firms.state.revenue_cny[0] == np.float32(40_000_000.0)
     assert out["upscaled"][0, 0] == 1
     assert committed(loaded, out, "scaleup.2.first_above_size_last_year")[1] == 300_000.0
+
+
+def test_revenue_one_yuan_below_a_line_is_not_counted_at_it(tmp_path):
+    # Drift 0, no shocks: each firm keeps its CSV revenue in 2022. Counted above size: all but
+    # 19,999,999; digital-human firms at or above 1e9: three of four; at or above 5e9: one.
+    rows = ["M1,advanced_manufacturing,19999999,6,0,0,0,0,0,0", "M2,advanced_manufacturing,20000000,6,0,0,0,0,0,0",
+            "D1,digital_human,999999999,6,0,0,0,0,0,0", "D2,digital_human,1000000000,6,0,0,0,0,0,0",
+            "D3,digital_human,4999999999,6,0,0,0,0,0,0", "D4,digital_human,5000000000,6,0,0,0,0,0,0"]
+    _, model, out = run_firms(tmp_path, rows, last_year=2022)
+    firms = model.component("firms")
+    manufacturing, digital_human = firms.table.code("advanced_manufacturing"), firms.table.code("digital_human")
+    assert out["firms_above_size"][0, manufacturing] == 1
+    assert out["firms_above_size"][0, digital_human] == 4
+    assert out["firms_above_1bn_digital_human"][0] == 3
+    assert out["firms_above_5bn_digital_human"][0] == 1
+
+
+def test_graduate_counted_this_year_at_20m_and_not_one_yuan_below(tmp_path):
+    loaded, _, out = run_firms(tmp_path, [], "", graduates=[(2023, [0, 0], [19_999_999.0, 20_000_000.0])])
+    assert committed(loaded, out, "scaleup.2.first_above_size_this_year").tolist() == [0, 500_000.0, 0, 0, 0, 0]
+    assert out["upscaled"][1, 0] == 1
+
+
+def test_software_reward_needs_this_year_revenue_of_100m_not_one_yuan_less(tmp_path):
+    # Both firms first counted in 2022 at 100,000,000; in 2023 one still has 100,000,000 and one
+    # 99,999,999. D5 item 8 asks 100,000,000 this year, so it pays only the first; D8 item 3
+    # (no condition on this year) pays the second. One reward each, 500,000 (from the better).
+    rows = ["S1,software_it,100000000,6,0,0,0,0,2022,2022", "S2,software_it,100000000,6,0,0,0,0,2022,2022"]
+    csv = tmp_path / "firms.csv"
+    csv.write_text("\n".join([HEADER] + rows) + "\n", encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(deterministic_toml(csv, first_year=2023, last_year=2023), encoding="utf-8")
+    loaded = load_scenario(path)
+    model = PolicyModel(loaded.scenario, loaded.policy, 0)
+    model.component("firms").state.revenue_cny[1] = 99_999_999.0  # the 2022 revenue; drift 0 keeps it in 2023
+    model.step()
+    d5, d8 = "software.8.scaleup_reward", "scaleup.3.software_first_above_size_last_year_and_100m"
+    assert model.ledger.paid_in_total(d5, 1) == 0.0 and model.ledger.paid_in_total(d8, 1) == 500_000.0
+    assert model.ledger.paid_in_total(d5, 0) + model.ledger.paid_in_total(d8, 0) == 500_000.0
 
 
 def test_srdi_extra_and_little_giant_exclusion(tmp_path):

@@ -105,6 +105,26 @@ def test_hand_checked_case(write_scenario):
     assert ds0.station_capacity_kg.values.tolist() == [500.0, 500.0]
 
 
+def test_five_real_stations_in_one_district_all_run_on_the_station_dimension(write_scenario):
+    # Five 500 kg/12h stations in A from a CSV; ids "A" (a district name) and "M1" (a firm id of
+    # the firms CSV) are station ids like any other. 5 x 366,000 kg of room in 2024 against
+    # demand 800,000: equal prices and capacities, so 160,000 kg each, nothing unmet.
+    write_scenario("stations.csv", "station_id,district,capacity_kg_per_12h,status\n"
+                   + "".join(f"{sid},A,500,operating\n" for sid in ("A", "M1", "S3", "S4", "S5")))
+    write_scenario("firms.csv", "firm_id,sector,revenue_cny,age_years\nM1,hydrogen,5000000,3\nA,hydrogen,5000000,3\n")
+    ds = _run(write_scenario, extra='[firms]\nsource = "csv"\ncsv = "firms.csv"',
+              **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "stations.csv"'})
+    ds0 = ds.isel(draw=0)
+    assert ds.sizes["station"] == 5
+    assert ds0.station_district.values.tolist() == [0] * 5
+    assert ds0.station_capacity_kg.values.tolist() == [500.0] * 5
+    assert ds0.station_opened_year.values.tolist() == [2023] * 5
+    assert ds0.stations_by_district.sel(year=2024).values.tolist() == [5, 0]
+    assert ds0.station_kg_sold.sel(year=2024).values == pytest.approx([160_000.0] * 5)
+    assert float(ds0.unmet_demand_kg.sel(year=2024)) == pytest.approx(0.0)
+    assert int(ds0.firms_alive.sel(year=2024).sum()) == 2
+
+
 def test_no_subsidy_programme_means_no_enrolment_and_own_pricing(write_scenario):
     ds = _run(write_scenario, extra='[instruments."hydrogen.13.operating_subsidy"]\nenabled = false')
     assert int(ds.station_enrolled.sum()) == 0

@@ -1,4 +1,5 @@
-"""Station kernels and agents: hand-computed costs, tiers, the price cap, enrolment, allocation."""
+"""Station kernels and agents: hand-computed costs, tiers, the price cap, enrolment, allocation;
+the CSV of real stations (any number per district, ids unique among stations)."""
 
 import math
 
@@ -13,6 +14,8 @@ from sim.agents.station_kernels import (
     price_and_enrol,
     station_npv_cny,
 )
+from sim.agents.stations import read_stations_csv
+from sim.errors import InputDataError
 from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
 
 
@@ -118,3 +121,41 @@ def test_npv_by_hand():
     # An uncapped 2/kg in both years adds 2 a year to the better margin: 29 + 4.
     assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, rates, np.full(2, 2.0), 1, 0.0) == \
         pytest.approx(33.0)
+
+
+# ------------------------------------------------------------------ the CSV of real stations
+STATIONS_HEADER = "station_id,district,capacity_kg_per_12h,status"
+
+
+def _stations_csv(tmp_path, rows):
+    path = tmp_path / "stations.csv"
+    path.write_text("\n".join([STATIONS_HEADER] + rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_stations_csv_takes_any_number_of_stations_per_district(tmp_path):
+    rows = [f"S{k},Daxing,500,operating" for k in range(5)] + ["S5,Fangshan,1000,under_construction"]
+    table = read_stations_csv(str(_stations_csv(tmp_path, rows)), ["Daxing", "Fangshan"])
+    assert list(table["station_id"]) == ["S0", "S1", "S2", "S3", "S4", "S5"]
+    assert list(table["district"]) == ["Daxing"] * 5 + ["Fangshan"]
+
+
+def test_station_id_may_equal_a_district_name(tmp_path):
+    # Ids are unique among stations only: "Fangshan" names a station in Daxing and a district.
+    rows = ["Daxing,Daxing,500,operating", "Fangshan,Daxing,500,operating", "S1,Fangshan,500,operating"]
+    table = read_stations_csv(str(_stations_csv(tmp_path, rows)), ["Daxing", "Fangshan"])
+    assert list(table["station_id"]) == ["Daxing", "Fangshan", "S1"]
+
+
+def test_two_stations_with_one_id_are_refused_naming_file_row_and_column(tmp_path):
+    path = _stations_csv(tmp_path, ["S1,Daxing,500,operating", "S2,Daxing,500,operating", "S1,Fangshan,500,operating"])
+    with pytest.raises(InputDataError) as info:
+        read_stations_csv(str(path), ["Daxing", "Fangshan"])
+    assert str(info.value) == f"{path}: row 4, column 'station_id': duplicate id 'S1' (first at row 2)"
+
+
+def test_a_district_outside_the_scenario_is_refused_with_the_allowed_ones(tmp_path):
+    path = _stations_csv(tmp_path, ["S1,Daxing,500,operating", "S2,Haidian,500,operating"])
+    with pytest.raises(InputDataError) as info:
+        read_stations_csv(str(path), ["Daxing", "Fangshan"])
+    assert str(info.value) == f"{path}: row 3, column 'district': is 'Haidian'; allowed: Daxing, Fangshan"

@@ -24,12 +24,12 @@ def _kwargs(**over):
 def _both(kwargs, years=3, n=400):
     rng = np.random.default_rng(4)
     sector = rng.integers(0, 5, n).astype(np.uint8)
-    revenue = (1.5e7 * np.exp(0.4 * rng.standard_normal(n))).astype(np.float32)
+    revenue = 1.5e7 * np.exp(0.4 * rng.standard_normal(n))
     revenue[:20] = np.linspace(8e7, 1.2e8, 20)  # some first counted at or above 100,000,000
     age = rng.integers(0, 6, n).astype(np.int16)
     incubated = rng.random(n) < 0.3
     flags = (fk.ALIVE | np.where(incubated, fk.INCUBATED, 0)).astype(np.uint8)
-    fai = (0.1 * revenue).astype(np.float32)
+    fai = 0.1 * revenue
     support = (rng.random(n) * 2e6).astype(np.float32)
     model = FirmModel.from_kernel_args(sector, revenue, age, DRIFT, THRESHOLD, 1e8, kwargs, incubated=incubated,
                                        fai_cny=fai, support_cny=support)
@@ -44,8 +44,8 @@ def _both(kwargs, years=3, n=400):
 def test_deterministic_paths_agree_with_the_kernel():
     state, agents = _both(_kwargs())
     _, revenue, age, flags, fsy, f100, fai, _ = state
-    np.testing.assert_allclose([a.revenue_cny for a in agents], revenue, rtol=1e-5)
-    np.testing.assert_allclose([a.fai_cny for a in agents], fai, rtol=1e-5)
+    np.testing.assert_allclose([a.revenue_cny for a in agents], revenue, rtol=1e-12)
+    np.testing.assert_allclose([a.fai_cny for a in agents], fai, rtol=1e-12)
     assert [a.age_years for a in agents] == age.tolist()
     assert [a.first_size_year for a in agents] == fsy.tolist()
     assert [a.first_100m_year for a in agents] == f100.tolist()

@@ -98,3 +98,24 @@ def test_values_above_a_column_maximum_are_refused(tmp_path):
     lines = str(err.value).splitlines()
     assert lines == [f"{path}: row 2, column 'revenue_cny': is 1e40; must be <= 1e+13",
                      f"{path}: row 3, column 'age_years': is 70000; must be <= 200"]
+
+
+STATION_LIKE = [CsvColumn("station_id", "id"), CsvColumn("owner_id", "id"), CsvColumn("district", "text")]
+
+
+def test_an_id_is_unique_in_its_own_column_only_and_text_repeats(write):
+    # 'A' is a station id, an owner id and a district, on one row and across rows: all allowed.
+    t = read_csv_table(write("station_id,owner_id,district\nA,A,A\nB,C,A\nC,B,A\n"), STATION_LIKE)
+    assert list(t["station_id"]) == ["A", "B", "C"] and list(t["owner_id"]) == ["A", "C", "B"]
+    assert list(t["district"]) == ["A", "A", "A"] and t["district"].dtype == object
+
+
+def test_repeats_inside_each_id_column_are_reported_and_empty_text_refused(write):
+    path = write("station_id,owner_id,district\nA,x,D\nA,x,D\nB,y,\n")
+    with pytest.raises(InputDataError) as info:
+        read_csv_table(path, STATION_LIKE)
+    assert str(info.value).splitlines() == [
+        f"{path}: row 3, column 'station_id': duplicate id 'A' (first at row 2)",
+        f"{path}: row 3, column 'owner_id': duplicate id 'x' (first at row 2)",
+        f"{path}: row 4, column 'district': is empty",
+    ]

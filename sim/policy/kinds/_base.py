@@ -21,7 +21,7 @@ from sim.policy.facts import ClaimBasis, Facts
 if TYPE_CHECKING:
     from sim.policy.policyset import PolicyReadings, Program
 
-__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off"]
+__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off", "file_positive"]
 
 
 @dataclass(frozen=True)
@@ -156,3 +156,16 @@ def file_one_off(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts
     date = dt.date(ctx.year, 1, 1) + dt.timedelta(days=first)
     approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_dates=[date] * ids.size)
     return Payment(program, ids, approved)
+
+
+def file_positive(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray,
+                  dates: list[dt.date] | None = None, in_force_share: np.ndarray | None = None) -> list[Payment]:
+    """File the claims with a positive amount (with their dates or shares); ``[]`` when none is."""
+    keep = amounts_cny > 0.0
+    if not keep.any():
+        return []
+    kept_dates = None if dates is None else [d for d, k in zip(dates, keep) if k]
+    shares = None if in_force_share is None else in_force_share[keep]
+    approved = ctx.ledger.claim(program.id, ctx.year, ids[keep], amounts_cny[keep], event_dates=kept_dates,
+                                in_force_share=shares)
+    return [Payment(program, ids[keep], approved)]

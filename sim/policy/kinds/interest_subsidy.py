@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from sim.policy.facts import ClaimBasis, FirmLoans, ProjectLoans
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment
+from sim.policy.kinds._base import KindSpec, Payment, file_positive
 
 __all__ = ["InterestSubsidy", "InterestSubsidyEligibility", "interest_subsidy", "interest_subsidies",
            "subsidy_rate_percent", "lpr_path_problems", "KIND"]
@@ -178,12 +178,7 @@ def _file_claims(programs, facts, ctx) -> list[Payment]:
                                      subsidy_rate_percent(ins, ctx.rates_percent), age,
                                      -1 if ins.max_years is None else ins.max_years,
                                      program.cap_per_recipient_year_cny)
-        keep = amounts > 0.0
-        if not keep.any():
-            continue
-        shares = _in_force_shares(program, ctx, age[keep])
-        approved = ctx.ledger.claim(program.id, ctx.year, ids[keep], amounts[keep], in_force_share=shares)
-        out.append(Payment(program, ids[keep], approved))
+        out += file_positive(program, ctx, ids, amounts, in_force_share=_in_force_shares(program, ctx, age))
     return out
 
 

@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 
 from sim.policy.facts import CentreMilestones, ClaimBasis
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative, Share
-from sim.policy.kinds._base import KindSpec, Payment
+from sim.policy.kinds._base import KindSpec, Payment, file_positive
 
 __all__ = ["MilestoneGrant", "milestone_stage_payment", "matching_ratio_ok", "KIND"]
 
@@ -99,13 +99,7 @@ def _file_claims(programs, facts: CentreMilestones, ctx) -> list[Payment]:
             amounts[k] = milestone_stage_payment(bool(facts.passed[k]), facts.stage_cny[k], facts.matching_cny[k],
                                                  ins.min_matching_ratio, paid[k], facts.total_city_funding_cny[k])
             paid[facts.ids == facts.ids[k]] += amounts[k]
-        keep = amounts > 0.0
-        if not keep.any():
-            continue
-        ids = facts.ids[keep]
-        dates = [d for d, k in zip(facts.dates, keep) if k]
-        out.append(Payment(program, ids, ctx.ledger.claim(program.id, ctx.year, ids, amounts[keep],
-                                                           event_dates=dates)))
+        out += file_positive(program, ctx, facts.ids, amounts, dates=facts.dates)
     return out
 
 

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from sim.policy.facts import ClaimBasis, StationSales
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment
+from sim.policy.kinds._base import KindSpec, Payment, file_positive
 
 __all__ = ["UnitSubsidy", "price_within_cap", "unit_subsidy_under_price_cap", "price_cap_offers", "KIND"]
 
@@ -127,11 +127,7 @@ def _file_claims(programs, facts: StationSales, ctx) -> list[Payment]:
             if (enrolled or not capped) else 0.0
             for kg, price, enrolled in zip(facts.kg_sold, facts.price_enrolled_cny_per_kg, facts.enrolled)
         ])
-        keep = amounts > 0.0
-        if not keep.any():
-            continue
-        ids = facts.ids[keep]
-        out.append(Payment(program, ids, ctx.ledger.claim(program.id, ctx.year, ids, amounts[keep])))
+        out += file_positive(program, ctx, facts.ids, amounts)
     return out
 
 

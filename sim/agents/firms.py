@@ -238,6 +238,8 @@ class Firms(Component):
             )
             self.state.reserve(self.state.n + room)
             self.ids = None
+        if self.ids is not None:
+            model.claims.name_recipients("firm", [str(x) for x in self.ids])
         self._graduates: list[tuple[np.ndarray, np.ndarray]] = []
         self._alive_by_sector = np.bincount(self.state.sector[: self.state.n][
             (self.state.flags[: self.state.n] & fk.ALIVE) != 0], minlength=n_sec)

@@ -118,7 +118,7 @@ class HydrogenStations(Component):
     def claim_bases(cls, scenario) -> list[ClaimBasis]:
         """Station completions (with their capacity), station sales, vehicles added (paid to firms)."""
         return [ClaimBasis(StationCompletions, "station", frozenset({CAPACITY_MEASURE})),
-                ClaimBasis(StationSales, "station"), ClaimBasis(VehicleAdditions, "firm")]
+                ClaimBasis(StationSales, "station"), ClaimBasis(VehicleAdditions, "fleet_segment")]
 
     @classmethod
     def coords(cls, scenario, policy):
@@ -203,6 +203,9 @@ class HydrogenStations(Component):
         self.agents: dict[int, Station] = {}
         self._place_existing(h)
         self._place_plan(h)
+        rows = _csv_rows(h)
+        if rows is not None:
+            model.claims.name_recipients("station", [str(x) for x in rows["station_id"]])
         self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
         self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
         self.unmet_by_district = np.zeros(len(self.names))
@@ -347,7 +350,7 @@ class HydrogenStations(Component):
                                                       enrolled[sellers] == 1), year):
             subsidy_paid[payment.ids] += payment.approved_cny
         if added.sum() > 0:
-            model.claims.file(VehicleAdditions("firm", np.arange(added.size), added), year)
+            model.claims.file(VehicleAdditions("fleet_segment", np.arange(added.size), added), year)
 
         profit = np.where(selling, (price - mc) * sales + subsidy_paid - a.fixed_opex_cny_per_year * op_share, 0.0)
         a.price_cny_per_kg[:] = np.where(selling, price, np.nan)

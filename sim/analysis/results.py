@@ -77,6 +77,19 @@ def build_dataset(
         ("year",), policy.discount_factors(),
         attrs={"units": "1", "long_name": f"present-value factor to {policy.base_year} at {policy.discount_rate:.4g} a year"},
     )
+    if "payment_draw" in arrays and arrays["payment_draw"].size:
+        years = np.asarray(policy.years)
+        programs = np.array(policy.ids, dtype=object)
+        table = {
+            "payment_draw": (arrays["payment_draw"], "1", "draw of the payment"),
+            "payment_year": (years[arrays["payment_year"]], "year", "year of approval and payment"),
+            "payment_program": (programs[arrays["payment_program"]], "1", "programme (instrument id)"),
+            "payment_recipient": (arrays["payment_recipient"].astype(object), "1", "recipient's id in its CSV file"),
+            "payment_committed_cny": (arrays["payment_committed_cny"], "CNY", "approved for the recipient in the year"),
+            "payment_outlay_cny": (arrays["payment_outlay_cny"], "CNY", "paid to the recipient in the year"),
+        }
+        for name, (values, units, long_name) in table.items():
+            data_vars[name] = xr.Variable(("payment",), values, attrs={"units": units, "long_name": long_name})
     names = sorted({k for p in parameters for k in p})
     if names:
         coords["parameter"] = names
@@ -98,6 +111,17 @@ def build_dataset(
         "base_year": int(policy.base_year),
     }
     return ds
+
+
+def payments_table(ds: xr.Dataset):
+    """``payments.csv``: draw, year, program, recipient (its CSV id), committed_cny, outlay_cny."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "draw": ds["payment_draw"].values, "year": ds["payment_year"].values,
+        "program": ds["payment_program"].values, "recipient": ds["payment_recipient"].values,
+        "committed_cny": ds["payment_committed_cny"].values, "outlay_cny": ds["payment_outlay_cny"].values,
+    }).sort_values(["draw", "year", "program", "recipient"], kind="stable")
 
 
 def open_results(folder: Path) -> xr.Dataset:
@@ -159,6 +183,8 @@ def write_outputs(ds: xr.Dataset, out: Path, staging: Path, force: bool, extra_w
     ds.to_netcdf(staging / "results.nc", engine="h5netcdf")
     summary_table(ds).to_csv(staging / "summary.csv", index=False)
     target_table(ds).to_csv(staging / "targets.csv", index=False)
+    if "payment" in ds.dims:
+        payments_table(ds).to_csv(staging / "payments.csv", index=False)
     write_plots(ds, staging)
     for writer in extra_writers:
         writer(ds, staging)

@@ -24,7 +24,11 @@ from sim.engine.registry import active_components, coordinates, ledger_variables
 from sim.errors import SimError
 from sim.scenario.loader import LoadedScenario
 
-__all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws"]
+__all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws", "PAYMENT_COLUMNS"]
+
+#: Columns of the table of payments to recipients read from CSV files (see ClaimDesk.payments).
+PAYMENT_COLUMNS = ("payment_year", "payment_program", "payment_recipient", "payment_committed_cny",
+                   "payment_outlay_cny")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,11 @@ def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.nd
         per_draw.append(model.run())
         params.append(dict(model.parameters))
     stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
+    # Payments to named recipients are a table of rows, not an array by draw: rows of all draws.
+    for name in PAYMENT_COLUMNS:
+        stacked[name] = np.concatenate([out[name] for out in per_draw])
+    stacked["payment_draw"] = np.concatenate([np.full(out["payment_year"].size, d, dtype=np.int64)
+                                              for d, out in zip(draws, per_draw)])
     return stacked, params
 
 
@@ -211,5 +220,8 @@ def run_draws(
     arrays = {
         s.name: np.concatenate([results[i][0][s.name] for i in range(len(chunks))]) for s in layout.specs
     }
+    for name in PAYMENT_COLUMNS + ("payment_draw",):
+        arrays[name] = np.concatenate([results[i][0][name] for i in range(len(chunks)) if name in results[i][0]]
+                                      or [np.zeros(0)])
     params = [p for i in range(len(chunks)) for p in results[i][1]]
     return layout, arrays, params

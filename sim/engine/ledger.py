@@ -114,6 +114,12 @@ class Ledger:
         # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
         self._queue: list[list[float]] = []
         self._settled_through = -1
+        # Recipients followed one by one (those read from CSV files), by programme: how many, and
+        # what each was approved and is still owed per (approval year, programme).
+        self._followed: dict[int, int] = {}
+        self._owed: dict[tuple[int, int], dict[int, float]] = {}
+        self.recipient_committed: dict[tuple[int, int, int], float] = {}
+        self.recipient_outlay: dict[tuple[int, int, int], float] = {}
 
     def _year_index(self, year: int) -> int:
         i = year - self.policy.years[0]
@@ -221,7 +227,26 @@ class Ledger:
         total = float(approved.sum())
         if total > 0.0:
             self.committed[yi, program.index] += total
+            followed = self._followed.get(program.index, 0)
+            if followed:
+                owed = self._owed.setdefault((yi, program.index), {})
+                for r, a in zip(recipients.tolist(), approved.tolist()):
+                    if r < followed and a > 0.0:
+                        owed[r] = owed.get(r, 0.0) + a
+                        key = (yi, program.index, r)
+                        self.recipient_committed[key] = self.recipient_committed.get(key, 0.0) + a
         return approved
+
+    def follow_recipients(self, program_id: str, n_recipients: int) -> None:
+        """Keep what each recipient ``0 .. n_recipients - 1`` of a programme is approved and paid.
+
+        For populations read from a CSV file, whose recipients have ids (``payments.csv``). The
+        outlay of a commitment is shared among its recipients in proportion to what each is owed,
+        so rationing cuts or queues every recipient of a claim alike.
+        """
+        program = self.policy.get(program_id)
+        if program is not None:
+            self._followed[program.index] = max(self._followed.get(program.index, 0), int(n_recipients))
 
     def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
         """What each of `recipients` could still be approved under a programme in `year`, CNY:
@@ -240,6 +265,13 @@ class Ledger:
             this_year[known] = paid_year[recipients[known]]
         room = np.minimum(program.cap_per_recipient_year_cny - this_year, program.cap_per_recipient_total_cny - total)
         return np.maximum(room, 0.0)
+
+    def _share_out(self, yi: int, program: int, owed: dict[int, float], paid_share: float, left_share: float) -> None:
+        """Pay the followed recipients of one commitment their share of what it was paid."""
+        for r, amount in owed.items():
+            key = (yi, program, r)
+            self.recipient_outlay[key] = self.recipient_outlay.get(key, 0.0) + amount * paid_share
+            owed[r] = amount * left_share
 
     def paid_in_total(self, program_id: str, recipient: int) -> float:
         """What a recipient has been approved under a programme so far (CNY)."""
@@ -275,7 +307,12 @@ class Ledger:
         program_line = [p.line for p in self.policy.programs]
         for line in self.lines:
             rows = [row for row in self._queue if program_line[int(row[1])] == line.index]
-            line.pay(self, yi, rows)
+            before = [row[2] for row in rows]
+            paid = line.pay(self, yi, rows)
+            for row, was, got in zip(rows, before, paid):
+                owed = self._owed.get((int(row[0]), int(row[1])))
+                if owed and was > 0.0:
+                    self._share_out(yi, int(row[1]), owed, got / was, row[2] / was)
         self._queue = [row for row in self._queue if row[2] > 0.0]
         for row in self._queue:
             self.unpaid[yi, int(row[1])] += row[2]

@@ -130,4 +130,4 @@ class PolicyModel(mesa.Model):
         for name in ("committed", "outlay", "unpaid", "forfeited", "pending"):
             self.recorder[name] = getattr(led, name)
         self.recorder["budget_overrun"] = led.budget_overrun
-        return self.recorder.arrays
+        return self.recorder.arrays | self.claims.payments()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.policy.facts import ClaimBasis, Facts, basis_of
 from sim.policy.kinds import KINDS, ClaimContext, Payment
 
@@ -40,6 +42,33 @@ class ClaimDesk:
         self.policy = policy
         self.ledger = ledger
         self.rates = rates_percent_by_year
+        #: Ids of recipients read from CSV files, by recipient kind (``firm``, ``station``).
+        self.labels: dict[str, list[str]] = {}
+        #: The recipient kind each programme with followed recipients paid, by programme index.
+        self.recipient_kind: dict[int, str] = {}
+
+    def name_recipients(self, recipient: str, labels: list[str]) -> None:
+        """Give recipients ``0 .. len(labels) - 1`` of a kind their ids (a CSV's), for ``payments.csv``."""
+        self.labels[recipient] = list(labels)
+
+    def payments(self) -> dict[str, np.ndarray]:
+        """What each named recipient was approved and paid, by year and programme (nonzero rows only).
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``payment_year`` (year index), ``payment_program`` (programme index),
+            ``payment_recipient`` (the id), ``payment_committed_cny``, ``payment_outlay_cny``.
+        """
+        keys = sorted(set(self.ledger.recipient_committed) | set(self.ledger.recipient_outlay))
+        labels = [self.labels[self.recipient_kind[p]][r] for _, p, r in keys]
+        return {
+            "payment_year": np.array([k[0] for k in keys], dtype=np.int64),
+            "payment_program": np.array([k[1] for k in keys], dtype=np.int64),
+            "payment_recipient": np.array(labels, dtype=str) if labels else np.zeros(0, dtype="<U1"),
+            "payment_committed_cny": np.array([self.ledger.recipient_committed.get(k, 0.0) for k in keys]),
+            "payment_outlay_cny": np.array([self.ledger.recipient_outlay.get(k, 0.0) for k in keys]),
+        }
 
     def file(self, facts: Facts, year: int) -> list[Payment]:
         """Pay `facts` of `year` under every programme that applies; return the approvals."""
@@ -53,6 +82,11 @@ class ClaimDesk:
             if basis.facts not in kind.pays_on:
                 continue
             programs = [p for p in self.policy.programs if p.instrument.kind == name and kind.applies(p.instrument, basis)]
-            if programs:
-                payments += kind.file_claims(programs, facts, ctx)
+            if not programs:
+                continue
+            named = self.labels.get(facts.recipient)
+            for p in programs if named else ():
+                self.ledger.follow_recipients(p.id, len(named))
+                self.recipient_kind[p.index] = facts.recipient
+            payments += kind.file_claims(programs, facts, ctx)
         return payments

@@ -60,6 +60,8 @@ def test_two_workers_give_the_same_results(minimal, reference):
 def test_a_draw_does_not_depend_on_the_others(minimal, reference):
     arrays, _ = run_chunk(minimal, [4, 2])
     for name, value in arrays.items():
+        if name.startswith("payment_"):  # a table of rows over all draws, not an array by draw
+            continue
         np.testing.assert_array_equal(value[0], reference[1][name][4])
         np.testing.assert_array_equal(value[1], reference[1][name][2])
 

@@ -211,7 +211,7 @@ def _cmd_calibrate(args) -> int:
     if not args.quiet:
         for path, value in result.values.items():
             print(f"{path} = {value!r}")
-        for t, s in zip(config.target, result.simulated):
+        for t, s in zip(config.target, result.simulated, strict=False):
             print(f"  target {t.variable} {t.select or ''} {t.year or ''}: observed {t.value:,.6g}, simulated {s:,.6g}")
     print(f"fitted scenario written to {out} (loss {result.loss:.6g}, {result.evaluations} evaluations)")
     return 0

@@ -43,7 +43,14 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from sim.agents.firm_kernels import (
-    ALIVE, COUNTED_AT_100M, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SHOCK_LAPLACE, SRDI,
+    ALIVE,
+    COUNTED_AT_100M,
+    INCUBATED,
+    LITTLE_GIANT,
+    NEVER,
+    NO_LOAN,
+    SHOCK_LAPLACE,
+    SRDI,
 )
 from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
@@ -107,7 +114,7 @@ class FirmArrays:
     n: int
 
     @classmethod
-    def empty(cls, capacity: int) -> "FirmArrays":
+    def empty(cls, capacity: int) -> FirmArrays:
         arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in STATE_FIELDS}
         arrays["loan_program"][:] = NO_LOAN
         return cls(**arrays, n=0)
@@ -224,7 +231,8 @@ def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray
                           sector: np.ndarray, first_year: int,
                           crossed_anyway: np.ndarray | None = None) -> np.ndarray:
     """The year before `first_year` for firms the growth law says crossed then (``u < P``, or
-    `crossed_anyway`), long before for the other firms at or above the threshold."""
+    `crossed_anyway`), long before for the other firms at or above the threshold.
+    """
     crossed = u < law.crossed_last_year(revenue_cny, threshold, sector)
     if crossed_anyway is not None:
         crossed |= crossed_anyway & (revenue_cny >= threshold)

@@ -25,13 +25,12 @@ and the readings of the text they follow are in :mod:`sim.policy.kinds.threshold
 
 from __future__ import annotations
 
-
 import datetime as dt
 
 import numpy as np
 
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
+from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_population
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
@@ -228,7 +227,7 @@ class Firms(Component):
                 np.array([q.above_size_count if q else 0 for q in pops]),
                 np.array([q.above_100m_count if q else 0 for q in pops]),
                 np.array([p(f"firms.population.{k}.body_median_cny", q.body_median_cny) if q else 1.0
-                          for k, q in zip(keys, pops)]),
+                          for k, q in zip(keys, pops, strict=False)]),
                 np.array([q.body_sigma if q else 0.0 for q in pops]),
                 self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
                 cfg.share_under_5_years,
@@ -358,7 +357,8 @@ class Firms(Component):
 
     def _enter(self, year: int) -> np.ndarray:
         """Births (Poisson by sector, or the expected number) and queued incubator graduates;
-        returns entries by sector."""
+        returns entries by sector.
+        """
         model, st = self.model, self.state
         if self.cfg.entry == "expected":
             t = year - model.years[0]

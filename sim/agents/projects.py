@@ -14,7 +14,6 @@ firm's projects (D7 item 5: 10,000,000 per firm; D5 item 4: 30,000,000 per firm-
 
 from __future__ import annotations
 
-import math
 import zlib
 
 import numpy as np
@@ -134,7 +133,7 @@ class ProjectArrivals(Component):
                 recipients = rng.integers(0, cfg.firms_in_pool, size=n).astype(np.int64)
             model.recorder["projects_approved"][yi, program.index] = n
             if ins.kind == "interest_subsidy":
-                s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes))
+                s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes, strict=False))
                 self._file_loans(s, year)
                 continue
             if n == 0:

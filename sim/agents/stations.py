@@ -100,7 +100,7 @@ class StationArrays:
     grant_cny: np.ndarray
 
     @classmethod
-    def empty(cls, n_slots: int) -> "StationArrays":
+    def empty(cls, n_slots: int) -> StationArrays:
         """All slots empty."""
         f = lambda: np.zeros(n_slots)  # noqa: E731
         i = lambda: np.full(n_slots, _NO_DAY, dtype=np.int64)  # noqa: E731

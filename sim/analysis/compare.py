@@ -8,8 +8,8 @@ paired differences: much tighter than the difference of two independent bands.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
     units = {label: unit for label, unit, _ in METRICS}
     ref = tables[0]
     rows = []
-    for ds, tab in zip(datasets, tables):
+    for ds, tab in zip(datasets, tables, strict=False):
         paired = ds.attrs.get("seed") == datasets[0].attrs.get("seed") and ds.sizes["draw"] == datasets[0].sizes["draw"]
         for label, values in tab.items():
             mean, p5, p50, p95 = band(values)

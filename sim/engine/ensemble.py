@@ -13,9 +13,9 @@ import json
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -116,7 +116,7 @@ def _load_chunk(path: Path) -> tuple[dict[str, np.ndarray], list[dict]]:
     with np.load(path) as z:
         arrays = {k[2:]: z[k] for k in z.files if k.startswith("v_")}
         names = list(z["_param_names"])
-        params = [dict(zip(names, row)) for row in z["_params"]]
+        params = [dict(zip(names, row, strict=False)) for row in z["_params"]]
     return arrays, params
 
 

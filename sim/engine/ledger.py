@@ -225,7 +225,8 @@ class Ledger:
 
     def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
         """What each of `recipients` could still be approved under a programme in `year`, CNY:
-        the room left under its per-recipient caps (``inf`` without caps; 0 when not in force)."""
+        the room left under its per-recipient caps (``inf`` without caps; 0 when not in force).
+        """
         recipients = np.asarray(recipients, dtype=np.int64)
         program = self.policy.get(program_id)
         if program is None:
@@ -247,7 +248,8 @@ class Ledger:
 
     def paid_in_total_by_recipient(self, program_id: str, recipients: np.ndarray) -> np.ndarray:
         """What each of `recipients` has been approved under a programme so far (CNY); zeros if the
-        programme is not in force."""
+        programme is not in force.
+        """
         recipients = np.asarray(recipients, dtype=np.int64)
         out = np.zeros(recipients.shape)
         program = self.policy.get(program_id)

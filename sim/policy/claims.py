@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["ClaimDesk", "programs_paying_on"]
 
 
-def programs_paying_on(policy: "PolicySet", basis: ClaimBasis) -> list["Program"]:
+def programs_paying_on(policy: PolicySet, basis: ClaimBasis) -> list[Program]:
     """The programmes in force that pay on tables of this basis, in programme order."""
     return [p for p in policy.programs
             if basis.facts in KINDS[p.instrument.kind].pays_on and KINDS[p.instrument.kind].applies(p.instrument, basis)]
@@ -36,7 +36,7 @@ class ClaimDesk:
         Macro rates (``lpr_1y``, ``lpr_5y``) by year, those the scenario gives.
     """
 
-    def __init__(self, policy: "PolicySet", ledger, rates_percent_by_year: dict[str, dict[int, float]]):
+    def __init__(self, policy: PolicySet, ledger, rates_percent_by_year: dict[str, dict[int, float]]):
         self.policy = policy
         self.ledger = ledger
         self.rates = rates_percent_by_year

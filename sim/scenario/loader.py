@@ -154,7 +154,8 @@ def _flatten(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
 
 def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
     """Make input-file paths (keys ``csv``, ``*_csv``, ``policy.documents``) absolute, relative to the file
-    that set them."""
+    that set them.
+    """
     for key, value in table.items():
         path = prefix + (key,)
         if isinstance(value, dict):

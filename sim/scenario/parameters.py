@@ -122,7 +122,7 @@ class Triangular(_Dist):
         return self.low, self.high
 
 
-Distribution = Annotated[Union[Uniform, Normal, LogNormal, Triangular], Field(discriminator="dist")]
+Distribution = Annotated[Uniform | Normal | LogNormal | Triangular, Field(discriminator="dist")]
 #: A behavioural parameter: a fixed number or a distribution.
 Param = Union[Finite, Distribution]
 

@@ -1,6 +1,5 @@
 """The hydrogen component end to end: a hand-checked case, the subsidy identity, the grant window."""
 
-import datetime as dt
 
 import numpy as np
 import pytest

@@ -60,7 +60,7 @@ KINDS: dict[str, KindSpec] = _discover()
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 
 #: Any instrument: the union of the kinds' schemas, told apart by ``kind``.
-Instrument = Annotated[Union[tuple(k.schema for k in KINDS.values())], Field(discriminator="kind")]  # type: ignore[valid-type]
+Instrument = Annotated[tuple(k.schema for k in KINDS.values()), Field(discriminator="kind")]  # type: ignore[valid-type]
 InstrumentAdapter: TypeAdapter = TypeAdapter(Instrument)
 
 #: Every field a scenario may override, by kind.

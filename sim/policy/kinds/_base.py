@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ __all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off
 class Payment:
     """What the ledger approved under one programme for some recipients in a year (CNY)."""
 
-    program: "Program"
+    program: Program
     ids: np.ndarray
     approved_cny: np.ndarray
 
@@ -56,7 +57,7 @@ class ClaimContext:
     year_index: int
     ledger: Any
     rates_percent: Mapping[str, float]
-    readings: "PolicyReadings"
+    readings: PolicyReadings
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,7 @@ def cny(value: float | None) -> str:
     return "no cap" if value is None or value == math.inf else f"{value:,.0f} CNY"
 
 
-def window_days(program: "Program", year: int) -> tuple[int, int]:
+def window_days(program: Program, year: int) -> tuple[int, int]:
     """First and last day of `year` (0-based day numbers) inside the programme's window.
 
     Returns ``(first, last)`` with ``first > last`` when no day of the year is inside.
@@ -111,7 +112,7 @@ def window_days(program: "Program", year: int) -> tuple[int, int]:
     return first, last
 
 
-def one_off_claim_dates(program: "Program", year: int, application_day: np.ndarray | None,
+def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray | None,
                         reading: str) -> tuple[np.ndarray, list[dt.date]]:
     """When each one-off claim of the year is made, and whether it falls inside the window.
 
@@ -145,7 +146,7 @@ def one_off_claim_dates(program: "Program", year: int, application_day: np.ndarr
     return inside, [start + dt.timedelta(days=int(d)) for d in application_day]
 
 
-def file_one_off(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
+def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
     """File one-off claims made while the window is open: in full, dated its first day in the year.
 
     A year the window does not touch pays nothing (the population should not have asked).

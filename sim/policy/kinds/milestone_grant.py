@@ -103,7 +103,7 @@ def _file_claims(programs, facts: CentreMilestones, ctx) -> list[Payment]:
         if not keep.any():
             continue
         ids = facts.ids[keep]
-        dates = [d for d, k in zip(facts.dates, keep) if k]
+        dates = [d for d, k in zip(facts.dates, keep, strict=False) if k]
         out.append(Payment(program, ids, ctx.ledger.claim(program.id, ctx.year, ids, amounts[keep],
                                                            event_dates=dates)))
     return out

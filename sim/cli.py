@@ -139,6 +139,7 @@ def _cmd_policies(args) -> int:
         gazette = load_scenario(args.scenario).policy.catalogue
     else:
         gazette = load_gazette()
+    assert gazette is not None  # a loaded scenario's policy always carries its catalogue
     keys = list(gazette.documents)
     if args.document is not None and args.document not in keys:
         raise SimError(f"--document: unknown document '{args.document}'; allowed: {', '.join(keys)}")

@@ -173,7 +173,7 @@ def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndar
     out.n = n
 
 
-def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray, first_year: int) -> np.ndarray:
+def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray | float, first_year: int) -> np.ndarray:
     return np.where(revenue_cny >= threshold, first_year - 2, NEVER).astype(np.int16)
 
 

@@ -326,7 +326,8 @@ class Firms(Component):
         model = self.model
         yi = year - model.years[0]
         st = self.state
-        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,
+        # mypy cannot count the unpacked tuples against the kernel's parameters.
+        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,  # type: ignore[call-arg]
                       self.stay_up, *fk.step_parameters(self.growth))
         alive_after_growth = self._count_alive()
         entries = self._enter(year)
@@ -366,7 +367,7 @@ class Firms(Component):
         else:
             births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
         entries = births.copy()
-        batches = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
+        batches: list[tuple[np.ndarray, np.ndarray | None, np.uint8]] = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
         batches += [(codes, rev, fk.INCUBATED) for codes, rev in self._graduates]
         self._graduates = []
         for codes, revenue, extra in batches:

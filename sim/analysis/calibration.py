@@ -34,7 +34,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -221,8 +221,9 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
         sims = simulate(x)
         total = 0.0
         for t, s in zip(config.target, sims, strict=False):
-            scale = abs(t.value) if t.value != 0 else 1.0
-            total += t.weight * ((s - t.value) / scale) ** 2
+            value = cast(float, t.value)  # filled from the observed file when the config is read
+            scale = abs(value) if value != 0 else 1.0
+            total += t.weight * ((s - value) / scale) ** 2
         if progress is not None:
             progress(evaluations, total)
         return total

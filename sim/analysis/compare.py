@@ -143,7 +143,7 @@ def compare_command(args) -> int:
     datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
     names = [ds.attrs.get("scenario") for ds in datasets]
     if len(set(names)) != len(names):
-        raise SimError(f"sim compare: scenario names repeat ({', '.join(names)}); give each a distinct `name`")
+        raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); give each a distinct `name`")
     df = compare_datasets(datasets)
     print(_format(df))
     staging.mkdir(parents=True, exist_ok=True)

@@ -108,7 +108,8 @@ def _save_chunk(folder: Path, draws: list[int], arrays: dict[str, np.ndarray], p
     names = sorted({k for p in params for k in p})
     table = np.array([[p.get(k, np.nan) for k in names] for p in params], dtype=np.float64).reshape(len(params), -1)
     tmp = folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.tmp.npz"
-    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)
+    # numpy's stub matches the ** mapping against savez's allow_pickle flag; the keys are array names.
+    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)  # type: ignore[arg-type]
     tmp.rename(folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz")
 
 
@@ -205,9 +206,9 @@ def run_draws(
     else:
         ctx = _process_context()
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
-            for fut in cf.as_completed(futures):
-                _finish(futures[fut], fut.result())
+            pending = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
+            for finished in cf.as_completed(pending):
+                _finish(pending[finished], finished.result())
     arrays = {
         s.name: np.concatenate([results[i][0][s.name] for i in range(len(chunks))]) for s in layout.specs
     }

@@ -27,6 +27,7 @@ pending``: rationing moves money in time or cuts it, never creates it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit
@@ -93,7 +94,7 @@ class Ledger:
         Who pays on each budget line (the model's Mesa budget-line agents); plain rules by default.
     """
 
-    def __init__(self, policy: PolicySet, lines: list[BudgetLineRule] | None = None):
+    def __init__(self, policy: PolicySet, lines: Sequence[BudgetLineRule] | None = None):
         self.policy = policy
         self.lines = lines if lines is not None else [BudgetLineRule(spec, i) for i, spec in enumerate(policy.lines)]
         if [line.index for line in self.lines] != list(range(len(policy.lines))):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
 from sim.policy.gazette import load_documents
@@ -213,7 +214,7 @@ def _key_path(loc: tuple) -> str:
 
 def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
     """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[tuple, list[ErrorDetails]] = {}
     for e in exc.errors():
         loc = e["loc"]
         cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)), None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -124,7 +124,7 @@ class Triangular(_Dist):
 
 Distribution = Annotated[Uniform | Normal | LogNormal | Triangular, Field(discriminator="dist")]
 #: A behavioural parameter: a fixed number or a distribution.
-Param = Union[Finite, Distribution]
+Param = Finite | Distribution
 
 
 def param_in(low: float, high: float, allowed: str, low_open: bool = False) -> AfterValidator:
@@ -191,7 +191,7 @@ def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(ss))
 
 
-def draw_value(value: float | _Dist, seed: int, draw: int, path: str) -> float:
+def draw_value(value: float | Uniform | Normal | LogNormal | Triangular, seed: int, draw: int, path: str) -> float:
     """Value of a parameter in a draw: the number itself, or a sample of its distribution."""
     if isinstance(value, (int, float)):
         return float(value)

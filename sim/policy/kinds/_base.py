@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.policy.facts import ClaimBasis, Facts
+from sim.policy.facts import ClaimBasis
 
 if TYPE_CHECKING:
+    from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
 __all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off"]
@@ -85,10 +86,10 @@ class KindSpec:
     """
 
     name: str
-    schema: type
+    schema: type[InstrumentBase]
     pays_on: tuple[type, ...]
     applies: Callable[[Any, ClaimBasis], bool]
-    file_claims: Callable[[list, Facts, ClaimContext], list[Payment]]
+    file_claims: Callable[[list, Any, ClaimContext], list[Payment]]  # Any: each kind takes its own fact table
     describe: Callable[[Any], str]
     how_claimed: str
     extra: dict = field(default_factory=dict)

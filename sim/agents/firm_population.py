@@ -115,12 +115,14 @@ class FirmArrays:
 
     @classmethod
     def empty(cls, capacity: int) -> FirmArrays:
+        """Arrays for `capacity` firms, all zero (no loan), holding none yet."""
         arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in STATE_FIELDS}
         arrays["loan_program"][:] = NO_LOAN
         return cls(**arrays, n=0)
 
     @property
     def capacity(self) -> int:
+        """Number of firms the arrays can hold before they grow."""
         return self.sector.shape[0]
 
     @property
@@ -130,6 +132,7 @@ class FirmArrays:
 
     @staticmethod
     def bytes_per_firm() -> int:
+        """Memory of one firm's state across all the arrays, bytes."""
         return sum(np.dtype(dt).itemsize for _, dt in STATE_FIELDS)
 
     def reserve(self, capacity: int) -> None:

@@ -63,6 +63,7 @@ class Firms(Component):
     # ------------------------------------------------------------------ scenario-level
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [firms] section: sector keys, thresholds, instrument ids and LPR paths; one message per problem."""
         from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
         section, table = scenario.firms, load_sectors()
@@ -138,10 +139,12 @@ class Firms(Component):
 
     @classmethod
     def coords(cls, scenario, policy):
+        """The ``sector`` coordinate: the keys of the sector table."""
         return {"sector": load_sectors().keys}
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The firms' output variables: counts by sector and year, rewards and loans by programme."""
         ys, y, yp = ("year", "sector"), ("year",), ("year", "program")
         return [
             VariableSpec("firms_alive", ys, "firms", "living firms at year end", "int64"),
@@ -323,6 +326,7 @@ class Firms(Component):
 
     # ------------------------------------------------------------------ the year
     def step(self, year: int) -> None:
+        """Step the firm population one year: growth and exits, entrants, then their claims and counts."""
         model = self.model
         yi = year - model.years[0]
         st = self.state

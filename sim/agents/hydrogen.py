@@ -103,6 +103,7 @@ class HydrogenStations(Component):
     # ---- shapes and checks (scenario only) -------------------------------------------------
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [hydrogen] section: its station slots and the district weights; one message per problem."""
         from sim.errors import SimError
 
         problems = []
@@ -123,6 +124,7 @@ class HydrogenStations(Component):
 
     @classmethod
     def coords(cls, scenario, policy):
+        """The ``station``, ``district`` and ``segment`` coordinates of the hydrogen section."""
         h = scenario.hydrogen
         return {
             "station": list(range(n_station_slots(h))),
@@ -132,6 +134,7 @@ class HydrogenStations(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The stations' output variables: counts, sales, prices, costs and subsidies by year and station."""
         y, ys, s = ("year",), ("year", "station"), ("station",)
         nan = float("nan")
         return [
@@ -288,6 +291,7 @@ class HydrogenStations(Component):
 
     # ---- the year ---------------------------------------------------------------------------
     def step(self, year: int) -> None:
+        """Step the stations one year: invest, build, open, price and sell, then claim the subsidies."""
         model, a = self.model, self.arrays
         yi = year - self.years[0]
         rec = model.recorder

@@ -42,6 +42,7 @@ class ProjectArrivals(Component):
 
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check each [projects.streams] entry names a known instrument it may claim; one message per problem."""
         problems = []
         gazette = policy.catalogue
         for pid, stream in scenario.projects.streams.items():
@@ -83,6 +84,7 @@ class ProjectArrivals(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The one output variable: projects approved by year and programme."""
         return [VariableSpec("projects_approved", ("year", "program"), "projects", "projects approved in the year")]
 
     def __init__(self, model):
@@ -112,6 +114,7 @@ class ProjectArrivals(Component):
         return median * np.exp(sigma * rng.standard_normal(n))
 
     def step(self, year: int) -> None:
+        """Draw each stream's approvals for `year` and file their claims."""
         model = self.model
         yi = year - model.years[0]
         for s in self.streams:

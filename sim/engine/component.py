@@ -59,7 +59,7 @@ class Component(ABC):
     def step(self, year: int) -> None:
         """Advance one year: update state, file claims, record outputs."""
 
-    def finish_year(self, year: int) -> None:
+    def finish_year(self, year: int) -> None:  # noqa: B027 - an optional hook, a no-op unless overridden
         """Called after every component stepped `year` and before the ledger settles it.
 
         For components that read what the others did in the year (e.g. incubators counting the

@@ -36,6 +36,7 @@ class EnsembleLayout:
 
     @property
     def sizes(self) -> dict[str, int]:
+        """Length of each coordinate, by dimension name."""
         return {k: len(v) for k, v in self.coords.items()}
 
 

@@ -50,7 +50,7 @@ class Gazette:
         return [ins for ins in self.instruments.values() if ins.document == key]
 
     def extended(self, others: Sequence[tuple[Path, Document, list[Instrument], list[Target]]]) -> Gazette:
-        """This gazette with more documents after it (a scenario's own).
+        """A copy of this gazette with more documents after it (a scenario's own).
 
         Raises
         ------

@@ -53,9 +53,11 @@ class Uniform(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the distribution, using `rng`."""
         return float(rng.uniform(self.low, self.high))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return self.low, self.high
 
 
@@ -75,6 +77,7 @@ class Normal(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the (truncated) normal, by inverse CDF of one uniform from `rng`."""
         if self.sd == 0.0:
             return float(np.clip(self.mean, *self.bounds()))
         from scipy.stats import truncnorm
@@ -84,6 +87,7 @@ class Normal(_Dist):
         return float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
 
     def bounds(self) -> tuple[float, float]:
+        """The truncation interval, infinite where no bound is given."""
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
 
@@ -95,9 +99,11 @@ class LogNormal(_Dist):
     sigma: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the lognormal, using `rng`."""
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return 0.0, math.inf
 
 
@@ -116,9 +122,11 @@ class Triangular(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the triangular distribution, using `rng`."""
         return float(rng.triangular(self.low, self.mode, self.high))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return self.low, self.high
 
 

@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh clone:
 #   make run    creates .venv if missing, installs sim, runs the baseline into results/baseline/
-#   make test   creates .venv if missing, installs sim with the test extras, runs every test
+#   make test   creates .venv if missing, installs sim with the test extras, runs ruff, mypy and every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -25,6 +25,8 @@ run: $(STAMP_RUN)
 	$(BIN)/sim run scenarios/baseline.toml --out results/baseline --force --workers 2
 
 test: $(STAMP_TEST)
+	$(BIN)/ruff check sim tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m benchmarks --quick --out benchmarks/out/quick.json
 

@@ -25,7 +25,7 @@ _LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
 class FirmAgent(mesa.Agent):
     """One firm: sector, revenue and investment (CNY), age, status flags and first-crossing years."""
 
-    def __init__(self, model: "FirmModel", sector: int, revenue_cny: float, age_years: int,
+    def __init__(self, model: FirmModel, sector: int, revenue_cny: float, age_years: int,
                  incubated: bool = False, fai_cny: float = 0.0, support_cny: float = 0.0):
         super().__init__(model)
         self.sector = sector
@@ -108,7 +108,7 @@ class FirmModel(mesa.Model):
         for k, v in params.items():
             setattr(self, k, v)
         n = len(sectors)
-        for k, (s, r, a) in enumerate(zip(sectors, revenues_cny, ages)):
+        for k, (s, r, a) in enumerate(zip(sectors, revenues_cny, ages, strict=False)):
             FirmAgent(self, int(s), float(r), int(a), bool(incubated[k]) if incubated is not None else False,
                       float(fai_cny[k]) if fai_cny is not None else 0.0,
                       float(support_cny[k]) if support_cny is not None else 0.0)
@@ -116,7 +116,7 @@ class FirmModel(mesa.Model):
 
     @classmethod
     def from_kernel_args(cls, sectors, revenues_cny, ages, drift, threshold, stay_up_cny, kernel_kwargs: dict,
-                         **kwargs) -> "FirmModel":
+                         **kwargs) -> FirmModel:
         """A model with the parameters of a :func:`step_firms` call given as its keyword arguments."""
         k = dict(kernel_kwargs)
         names = dict(sigma_ref="sigma_ref", sigma_ref_revenue_cny="ref_cny", beta="beta", sigma_max="sigma_max",

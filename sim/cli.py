@@ -139,6 +139,7 @@ def _cmd_policies(args) -> int:
         gazette = load_scenario(args.scenario).policy.catalogue
     else:
         gazette = load_gazette()
+    assert gazette is not None  # a loaded scenario's policy always carries its catalogue
     keys = list(gazette.documents)
     if args.document is not None and args.document not in keys:
         raise SimError(f"--document: unknown document '{args.document}'; allowed: {', '.join(keys)}")
@@ -211,7 +212,7 @@ def _cmd_calibrate(args) -> int:
     if not args.quiet:
         for path, value in result.values.items():
             print(f"{path} = {value!r}")
-        for t, s in zip(config.target, result.simulated):
+        for t, s in zip(config.target, result.simulated, strict=False):
             print(f"  target {t.variable} {t.select or ''} {t.year or ''}: observed {t.value:,.6g}, simulated {s:,.6g}")
     print(f"fitted scenario written to {out} (loss {result.loss:.6g}, {result.evaluations} evaluations)")
     return 0

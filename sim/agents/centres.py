@@ -49,6 +49,7 @@ class Centre(SlotAgent):
 
     @property
     def status(self) -> int:
+        """Status code of the centre (a value of ``CENTRE_STATUS``)."""
         return int(self._get("status"))
 
     def lifecycle(self, env: simpy.Environment):
@@ -82,6 +83,7 @@ class Centres(Component):
 
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [centres] section against each centre milestone grant; one message per problem."""
         problems = []
         for program in policy.of_kind("milestone_grant", "centre"):
             problems += cls._check_against(scenario.centres, program.instrument, source)
@@ -119,6 +121,7 @@ class Centres(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The centres' output variables: counts by status, matching funds and IP income shares."""
         y = ("year",)
         return [
             VariableSpec("centres_active", y, "centres", "innovation centres active (funded) at year end"),
@@ -171,6 +174,7 @@ class Centres(Component):
             self._released.append((slot, t_years, self.city_funding_cny / self.n_milestones))
 
     def step(self, year: int) -> None:
+        """Run the centres' processes to the end of `year`, claim the released stages and record counts."""
         model = self.model
         yi = year - model.years[0]
         self.env.run(until=yi + 1.0 - 1e-9)

@@ -43,7 +43,14 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from sim.agents.firm_kernels import (
-    ALIVE, COUNTED_AT_100M, INCUBATED, LITTLE_GIANT, NEVER, NO_LOAN, SHOCK_LAPLACE, SRDI,
+    ALIVE,
+    COUNTED_AT_100M,
+    INCUBATED,
+    LITTLE_GIANT,
+    NEVER,
+    NO_LOAN,
+    SHOCK_LAPLACE,
+    SRDI,
 )
 from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
@@ -107,13 +114,15 @@ class FirmArrays:
     n: int
 
     @classmethod
-    def empty(cls, capacity: int) -> "FirmArrays":
+    def empty(cls, capacity: int) -> FirmArrays:
+        """Arrays for `capacity` firms, all zero (no loan), holding none yet."""
         arrays = {name: np.zeros(capacity, dtype=dt) for name, dt in STATE_FIELDS}
         arrays["loan_program"][:] = NO_LOAN
         return cls(**arrays, n=0)
 
     @property
     def capacity(self) -> int:
+        """Number of firms the arrays can hold before they grow."""
         return self.sector.shape[0]
 
     @property
@@ -123,6 +132,7 @@ class FirmArrays:
 
     @staticmethod
     def bytes_per_firm() -> int:
+        """Memory of one firm's state across all the arrays, bytes."""
         return sum(np.dtype(dt).itemsize for _, dt in STATE_FIELDS)
 
     def reserve(self, capacity: int) -> None:
@@ -166,7 +176,7 @@ def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndar
     out.n = n
 
 
-def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray, first_year: int) -> np.ndarray:
+def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray | float, first_year: int) -> np.ndarray:
     return np.where(revenue_cny >= threshold, first_year - 2, NEVER).astype(np.int16)
 
 
@@ -224,7 +234,8 @@ def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray
                           sector: np.ndarray, first_year: int,
                           crossed_anyway: np.ndarray | None = None) -> np.ndarray:
     """The year before `first_year` for firms the growth law says crossed then (``u < P``, or
-    `crossed_anyway`), long before for the other firms at or above the threshold."""
+    `crossed_anyway`), long before for the other firms at or above the threshold.
+    """
     crossed = u < law.crossed_last_year(revenue_cny, threshold, sector)
     if crossed_anyway is not None:
         crossed |= crossed_anyway & (revenue_cny >= threshold)

@@ -25,13 +25,12 @@ and the readings of the text they follow are in :mod:`sim.policy.kinds.threshold
 
 from __future__ import annotations
 
-
 import datetime as dt
 
 import numpy as np
 
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
+from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_population
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
@@ -64,6 +63,7 @@ class Firms(Component):
     # ------------------------------------------------------------------ scenario-level
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [firms] section: sector keys, thresholds, instrument ids and LPR paths; one message per problem."""
         from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
         section, table = scenario.firms, load_sectors()
@@ -139,10 +139,12 @@ class Firms(Component):
 
     @classmethod
     def coords(cls, scenario, policy):
+        """The ``sector`` coordinate: the keys of the sector table."""
         return {"sector": load_sectors().keys}
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The firms' output variables: counts by sector and year, rewards and loans by programme."""
         ys, y, yp = ("year", "sector"), ("year",), ("year", "program")
         return [
             VariableSpec("firms_alive", ys, "firms", "living firms at year end", "int64"),
@@ -228,7 +230,7 @@ class Firms(Component):
                 np.array([q.above_size_count if q else 0 for q in pops]),
                 np.array([q.above_100m_count if q else 0 for q in pops]),
                 np.array([p(f"firms.population.{k}.body_median_cny", q.body_median_cny) if q else 1.0
-                          for k, q in zip(keys, pops)]),
+                          for k, q in zip(keys, pops, strict=False)]),
                 np.array([q.body_sigma if q else 0.0 for q in pops]),
                 self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
                 cfg.share_under_5_years,
@@ -326,10 +328,12 @@ class Firms(Component):
 
     # ------------------------------------------------------------------ the year
     def step(self, year: int) -> None:
+        """Step the firm population one year: growth and exits, entrants, then their claims and counts."""
         model = self.model
         yi = year - model.years[0]
         st = self.state
-        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,
+        # mypy cannot count the unpacked tuples against the kernel's parameters.
+        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,  # type: ignore[call-arg]
                       self.stay_up, *fk.step_parameters(self.growth))
         alive_after_growth = self._count_alive()
         entries = self._enter(year)
@@ -360,7 +364,8 @@ class Firms(Component):
 
     def _enter(self, year: int) -> np.ndarray:
         """Births (Poisson by sector, or the expected number) and queued incubator graduates;
-        returns entries by sector."""
+        returns entries by sector.
+        """
         model, st = self.model, self.state
         if self.cfg.entry == "expected":
             t = year - model.years[0]
@@ -368,7 +373,7 @@ class Firms(Component):
         else:
             births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
         entries = births.copy()
-        batches = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
+        batches: list[tuple[np.ndarray, np.ndarray | None, np.uint8]] = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
         batches += [(codes, rev, fk.INCUBATED) for codes, rev in self._graduates]
         self._graduates = []
         for codes, revenue, extra in batches:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
 import numpy as np
 
@@ -102,6 +103,7 @@ class HydrogenStations(Component):
     # ---- shapes and checks (scenario only) -------------------------------------------------
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [hydrogen] section: its station slots and the district weights; one message per problem."""
         from sim.errors import SimError
 
         problems = []
@@ -122,6 +124,7 @@ class HydrogenStations(Component):
 
     @classmethod
     def coords(cls, scenario, policy):
+        """The ``station``, ``district`` and ``segment`` coordinates of the hydrogen section."""
         h = scenario.hydrogen
         return {
             "station": list(range(n_station_slots(h))),
@@ -131,6 +134,7 @@ class HydrogenStations(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The stations' output variables: counts, sales, prices, costs and subsidies by year and station."""
         y, ys, s = ("year",), ("year", "station"), ("station",)
         nan = float("nan")
         return [
@@ -218,7 +222,7 @@ class HydrogenStations(Component):
 
     def _pick_district(self, slot: int) -> int:
         u = self._u(slot, _DRAW_DISTRICT, "station")
-        return int(min(np.searchsorted(np.cumsum(self.district_weight), u), len(self.names) - 1))
+        return min(int(np.searchsorted(np.cumsum(self.district_weight), u)), len(self.names) - 1)
 
     def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float) -> Station:
         a, e = self.arrays, self.cfg.economics
@@ -249,7 +253,7 @@ class HydrogenStations(Component):
             caps = np.asarray(h.stations.existing_capacity_kg_per_12h)
             cum = np.cumsum(h.stations.existing_capacity_weights) / np.sum(h.stations.existing_capacity_weights)
             for slot in range(h.stations.existing):
-                k = int(min(np.searchsorted(cum, self._u(slot, _DRAW_CAPACITY, "station")), len(caps) - 1))
+                k = min(int(np.searchsorted(cum, self._u(slot, _DRAW_CAPACITY, "station"))), len(caps) - 1)
                 st = self._set_station(slot, self._pick_district(slot), float(caps[k]), ORIGIN_EXISTING, -1.0)
                 st.status = OPERATING
                 self.arrays.opened_year[slot] = first - 1
@@ -290,6 +294,7 @@ class HydrogenStations(Component):
 
     # ---- the year ---------------------------------------------------------------------------
     def step(self, year: int) -> None:
+        """Step the stations one year: invest, build, open, price and sell, then claim the subsidies."""
         model, a = self.model, self.arrays
         yi = year - self.years[0]
         rec = model.recorder
@@ -315,8 +320,8 @@ class HydrogenStations(Component):
 
         production = self.production0 * (1.0 + self.production_change) ** yi
         e = self.cfg.economics
-        purchase = delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km,
-                                             a.trailer_distance_km)
+        purchase = np.asarray(delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km,
+                                             a.trailer_distance_km))
         mc = self.variable_opex + purchase
         cross = self.fleet.cross_supply_share
         expected, _ = allocate_demand(demand, a.district, capacity_kg, np.ones(a.n_slots), cross)
@@ -438,7 +443,7 @@ class HydrogenStations(Component):
             self.agents[slot].begin_construction(start)
             tasks.append(StagedTask(slot, start, (lead_days,)))
         for slot, ends in run_staged_tasks(tasks).items():
-            self.agents[slot].schedule_completion(ends[0])
+            self.agents[slot].schedule_completion(cast(dt.date, ends[0]))  # no `until`: every stage ends
 
     def _complete(self, year: int) -> list[int]:
         """Stations whose construction ends this year start operating and claim the grant."""

@@ -40,10 +40,12 @@ class Incubator(SlotAgent):
 
     @property
     def kind(self) -> int:
+        """Kind code of the incubator (benchmark or service)."""
         return int(self._get("kind"))
 
     @property
     def opened_year(self) -> int:
+        """Year the incubator opened."""
         return int(self._get("opened_year"))
 
 
@@ -54,6 +56,7 @@ class Incubators(Component):
 
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check the [incubators] section: an enabled [firms] section and a known start-up sector."""
         problems = []
         sec = scenario.incubators
         if scenario.firms is None or not scenario.firms.enabled:
@@ -71,6 +74,7 @@ class Incubators(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The incubators' output variables: incubators operating, start-ups admitted, in incubation and graduated."""
         y = ("year",)
         return [
             VariableSpec("incubators_operating", y, "incubators", "incubators operating at year end"),
@@ -114,6 +118,7 @@ class Incubators(Component):
         return self.firms
 
     def step(self, year: int) -> None:
+        """Step the incubators one year: pay grants, admit start-ups into the firm population, record counts."""
         model = self.model
         yi = year - model.years[0]
         firms = self._firms()

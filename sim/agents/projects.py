@@ -14,7 +14,6 @@ firm's projects (D7 item 5: 10,000,000 per firm; D5 item 4: 30,000,000 per firm-
 
 from __future__ import annotations
 
-import math
 import zlib
 
 import numpy as np
@@ -43,6 +42,7 @@ class ProjectArrivals(Component):
 
     @classmethod
     def check(cls, scenario, policy, source):
+        """Check each [projects.streams] entry names a known instrument it may claim; one message per problem."""
         problems = []
         gazette = policy.catalogue
         for pid, stream in scenario.projects.streams.items():
@@ -84,6 +84,7 @@ class ProjectArrivals(Component):
 
     @classmethod
     def variables(cls, scenario, policy):
+        """The one output variable: projects approved by year and programme."""
         return [VariableSpec("projects_approved", ("year", "program"), "projects", "projects approved in the year")]
 
     def __init__(self, model):
@@ -113,6 +114,7 @@ class ProjectArrivals(Component):
         return median * np.exp(sigma * rng.standard_normal(n))
 
     def step(self, year: int) -> None:
+        """Draw each stream's approvals for `year` and file their claims."""
         model = self.model
         yi = year - model.years[0]
         for s in self.streams:
@@ -134,7 +136,7 @@ class ProjectArrivals(Component):
                 recipients = rng.integers(0, cfg.firms_in_pool, size=n).astype(np.int64)
             model.recorder["projects_approved"][yi, program.index] = n
             if ins.kind == "interest_subsidy":
-                s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes))
+                s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes, strict=False))
                 self._file_loans(s, year)
                 continue
             if n == 0:

@@ -54,6 +54,7 @@ class SectorTable:
 
     @property
     def keys(self) -> list[str]:
+        """Sector keys in code order."""
         return [s.key for s in self.sectors]
 
     def code(self, key: str) -> int:

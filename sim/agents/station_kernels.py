@@ -88,8 +88,9 @@ def levelised_cost_cny_per_kg(
 
 @njit(cache=True)
 def delivered_cost_cny_per_kg(
-    production_cny_per_kg: float, trailer_fixed_cny_per_kg: float, trailer_cny_per_kg_km: float, distance_km: float
-) -> float:
+    production_cny_per_kg: float, trailer_fixed_cny_per_kg: float, trailer_cny_per_kg_km: float,
+    distance_km: float | np.ndarray,
+) -> float | np.ndarray:
     """Hydrogen bought at the station's gate: production route plus tube-trailer haul, CNY/kg."""
     return production_cny_per_kg + trailer_fixed_cny_per_kg + trailer_cny_per_kg_km * distance_km
 

@@ -100,7 +100,7 @@ class StationArrays:
     grant_cny: np.ndarray
 
     @classmethod
-    def empty(cls, n_slots: int) -> "StationArrays":
+    def empty(cls, n_slots: int) -> StationArrays:
         """All slots empty."""
         f = lambda: np.zeros(n_slots)  # noqa: E731
         i = lambda: np.full(n_slots, _NO_DAY, dtype=np.int64)  # noqa: E731
@@ -128,6 +128,7 @@ class StationArrays:
 
     @property
     def n_slots(self) -> int:
+        """Number of station slots."""
         return self.status.shape[0]
 
     def free_slot(self) -> int:
@@ -157,6 +158,7 @@ class Station(mesa.Agent):
     # Views of the arrays: reading and writing go straight to the one copy of the state.
     @property
     def status(self) -> int:
+        """Status code of the station (see ``STATUS_NAMES``)."""
         return int(self.arrays.status[self.index])
 
     @status.setter
@@ -165,31 +167,38 @@ class Station(mesa.Agent):
 
     @property
     def status_name(self) -> str:
+        """Name of the station's status."""
         return STATUS_NAMES[self.status]
 
     @property
     def district(self) -> int:
+        """Index of the station's district."""
         return int(self.arrays.district[self.index])
 
     @property
     def capacity_kg_per_12h(self) -> float:
+        """Dispensing capacity of the station, kg per 12 hours."""
         return float(self.arrays.capacity_kg_per_12h[self.index])
 
     @property
     def opened_year(self) -> int:
+        """Year the station opened."""
         return int(self.arrays.opened_year[self.index])
 
     @property
     def completion_date(self) -> dt.date | None:
+        """Day construction completes, or None when not scheduled."""
         day = int(self.arrays.completion_day[self.index])
         return None if day == _NO_DAY else dt.date.fromordinal(day)
 
     @property
     def price_cny_per_kg(self) -> float:
+        """Price the station charges this year, CNY/kg."""
         return float(self.arrays.price_cny_per_kg[self.index])
 
     @property
     def kg_sold(self) -> float:
+        """Hydrogen the station sold this year, kg."""
         return float(self.arrays.kg_sold[self.index])
 
     def begin_construction(self, start: dt.date) -> None:

@@ -34,7 +34,7 @@ import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -205,7 +205,7 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
 
     def overrides_of(x) -> dict:
         table: dict = {}
-        for p, v in zip(config.parameter, x):
+        for p, v in zip(config.parameter, x, strict=False):
             v = float(np.clip(v, p.low, p.high))
             table = _merge(table, _override_for(p.path, int(round(v)) if p.integer else v))
         return table
@@ -220,9 +220,10 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
         evaluations += 1
         sims = simulate(x)
         total = 0.0
-        for t, s in zip(config.target, sims):
-            scale = abs(t.value) if t.value != 0 else 1.0
-            total += t.weight * ((s - t.value) / scale) ** 2
+        for t, s in zip(config.target, sims, strict=False):
+            value = cast(float, t.value)  # filled from the observed file when the config is read
+            scale = abs(value) if value != 0 else 1.0
+            total += t.weight * ((s - value) / scale) ** 2
         if progress is not None:
             progress(evaluations, total)
         return total
@@ -237,8 +238,8 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
         res = optimize.differential_evolution(loss, bounds, maxiter=max(1, config.max_evaluations // (popsize * len(bounds))),
                                               popsize=popsize, seed=0, polish=False, tol=1e-8)
         x = res.x
-    x = np.array([float(np.clip(v, p.low, p.high)) for p, v in zip(config.parameter, x)])
-    values = {p.path: (int(round(v)) if p.integer else float(v)) for p, v in zip(config.parameter, x)}
+    x = np.array([float(np.clip(v, p.low, p.high)) for p, v in zip(config.parameter, x, strict=False)])
+    values = {p.path: (int(round(v)) if p.integer else float(v)) for p, v in zip(config.parameter, x, strict=False)}
     return CalibrationResult(values, float(loss(x)), evaluations, simulate(x))
 
 
@@ -252,7 +253,7 @@ def write_fitted_scenario(out: Path, scenario_path: Path, name: str, result: Cal
         f"# Fitted by `sim calibrate`: loss {result.loss:.6g} after {result.evaluations} evaluations,",
         f"# {config.draws} draws per evaluation. Targets (observed -> simulated):",
     ]
-    for t, s in zip(config.target, result.simulated):
+    for t, s in zip(config.target, result.simulated, strict=False):
         where = ", ".join(f"{k}={v}" for k, v in t.select.items())
         lines.append(f"#   {t.variable}[{where}] {t.year or 'all years'}: {t.value:,.6g} -> {s:,.6g}  ({t.source})")
     lines += [f'extends = "{rel}"', f'name = "{name}"', ""]

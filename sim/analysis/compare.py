@@ -8,8 +8,8 @@ paired differences: much tighter than the difference of two independent bands.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -90,7 +90,7 @@ def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
     units = {label: unit for label, unit, _ in METRICS}
     ref = tables[0]
     rows = []
-    for ds, tab in zip(datasets, tables):
+    for ds, tab in zip(datasets, tables, strict=False):
         paired = ds.attrs.get("seed") == datasets[0].attrs.get("seed") and ds.sizes["draw"] == datasets[0].sizes["draw"]
         for label, values in tab.items():
             mean, p5, p50, p95 = band(values)
@@ -143,7 +143,7 @@ def compare_command(args) -> int:
     datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
     names = [ds.attrs.get("scenario") for ds in datasets]
     if len(set(names)) != len(names):
-        raise SimError(f"sim compare: scenario names repeat ({', '.join(names)}); give each a distinct `name`")
+        raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); give each a distinct `name`")
     df = compare_datasets(datasets)
     print(_format(df))
     staging.mkdir(parents=True, exist_ok=True)

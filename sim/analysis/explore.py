@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
@@ -133,7 +134,7 @@ def make_page(scenario_path: str):
     base = load_scenario(scenario_path)
     subsidies, _ = _station_programs(base.policy, base.unclaimed)
     # Sliders start at the scenario's own values; the middle of the range where it has none.
-    defaults = {name: (lo + hi) / 2 for name, (_, lo, hi, _) in LEVERS.items()}
+    defaults: dict[str, Any] = {name: (lo + hi) / 2 for name, (_, lo, hi, _) in LEVERS.items()}
     defaults["draw"] = 0
     defaults["share_of_cap_paid"] = 1.0
     if subsidies:

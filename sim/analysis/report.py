@@ -14,7 +14,6 @@ import xarray as xr
 from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import fiscal_totals
 from sim.analysis.targets import target_table
-from sim.errors import SimError
 from sim.policy.payers import payer_english
 
 __all__ = ["build_report", "write_report"]
@@ -31,7 +30,7 @@ img { max-width: 48%; margin: 0.5%; border: 1px solid #eee; }
 
 def _money_table(nominal: pd.DataFrame, pv: pd.DataFrame, label_name: str, english=None) -> str:
     rows = []
-    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows()):
+    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows(), strict=False):
         if a["label"] != "all" and a["p95"] == 0.0:
             continue
         label = html.escape(a["label"]) + (f"<br><span class=note>{html.escape(english(a['label']))}</span>"

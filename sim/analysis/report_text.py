@@ -33,7 +33,7 @@ def format_money_table(title: str, nominal, pv) -> str:
     """Rows of label with nominal and present-value P5/P50/P95 in million CNY."""
     lines = [title, f"  {'':52s} {'nominal, million CNY':>32s}   {'present value, million CNY':>32s}",
              f"  {'':52s} {'P5':>10s} {'P50':>10s} {'P95':>10s}   {'P5':>10s} {'P50':>10s} {'P95':>10s}"]
-    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows()):
+    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows(), strict=False):
         if a["label"] != "all" and a["p95"] == 0.0:
             continue
         lines.append(
@@ -65,7 +65,7 @@ def waiting_table(ds: xr.Dataset) -> str:
     years = [int(y) for y in ds["year"].values]
     lines = ["Queued claims at year end, median by programme (million CNY)",
              f"  {'programme':52s}" + "".join(f"{y:>9d}" for y in years)]
-    for pid, row in zip(ds["program"].values, med.values):
+    for pid, row in zip(ds["program"].values, med.values, strict=False):
         if np.nanmax(row) > 0:
             lines.append(f"  {str(pid)[:52]:52s}" + "".join(f"{v / _MILLION:9.1f}" for v in row))
     return "\n".join(lines)
@@ -77,9 +77,9 @@ def format_frame(title: str, frame, label_width: int = 52, decimals: int = 1) ->
              for row in frame.itertuples(index=False)]
     widths = [max([len(str(c))] + [len(r[j]) for r in cells]) for j, c in enumerate(frame.columns)]
     lines = [title, "  " + _pad(str(frame.index.name or ""), label_width)
-             + "".join(f" {str(c):>{w}s}" for c, w in zip(frame.columns, widths))]
-    for label, row in zip(frame.index, cells):
-        lines.append("  " + _pad(str(label), label_width) + "".join(f" {c:>{w}s}" for c, w in zip(row, widths)))
+             + "".join(f" {str(c):>{w}s}" for c, w in zip(frame.columns, widths, strict=False))]
+    for label, row in zip(frame.index, cells, strict=False):
+        lines.append("  " + _pad(str(label), label_width) + "".join(f" {c:>{w}s}" for c, w in zip(row, widths, strict=False)))
     return "\n".join(lines)
 
 

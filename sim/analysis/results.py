@@ -80,7 +80,7 @@ def build_dataset(
     if "payment_draw" in arrays and arrays["payment_draw"].size:
         years = np.asarray(policy.years)
         programs = np.array(policy.ids, dtype=object)
-        table = {
+        columns = {
             "payment_draw": (arrays["payment_draw"], "1", "draw of the payment"),
             "payment_year": (years[arrays["payment_year"]], "year", "year of approval and payment"),
             "payment_program": (programs[arrays["payment_program"]], "1", "programme (instrument id)"),
@@ -88,7 +88,7 @@ def build_dataset(
             "payment_committed_cny": (arrays["payment_committed_cny"], "CNY", "approved for the recipient in the year"),
             "payment_outlay_cny": (arrays["payment_outlay_cny"], "CNY", "paid to the recipient in the year"),
         }
-        for name, (values, units, long_name) in table.items():
+        for name, (values, units, long_name) in columns.items():
             data_vars[name] = xr.Variable(("payment",), values, attrs={"units": units, "long_name": long_name})
     names = sorted({k for p in parameters for k in p})
     if names:

@@ -28,7 +28,7 @@ def band(values: np.ndarray) -> tuple[float, float, float, float]:
 
 def _rows_for(ds: xr.Dataset, name: str) -> list[dict]:
     da = ds[name]
-    rows = []
+    rows: list[dict] = []
     other = [d for d in da.dims if d not in ("draw", "year")]
     if "draw" not in da.dims or "year" not in da.dims or len(other) > 1 or "station" in other:
         return rows
@@ -79,7 +79,7 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     """The long summary table written as ``summary.csv``."""
     rows: list[dict] = []
     for name in ds.data_vars:
-        rows += _rows_for(ds, name)
+        rows += _rows_for(ds, str(name))
     for by in ("program", "payer"):
         for pv in (False, True):
             tot = fiscal_totals(ds, by, pv)

@@ -1,0 +1,1 @@
+"""The simulation engine: the model and its components, the ledger, random streams and the ensemble runner."""

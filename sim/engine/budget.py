@@ -33,7 +33,7 @@ class BudgetLineRule:
         self.spec = spec
         self.index = index
 
-    def pay(self, ledger: "Ledger", yi: int, rows: list[list[float]]) -> list[float]:
+    def pay(self, ledger: Ledger, yi: int, rows: list[list[float]]) -> list[float]:
         """Pay the due rows (``[approval year index, programme, amount left]``) of year `yi`.
 
         ``none`` pays all and records any excess over the ceiling as an overrun; ``pro_rata``

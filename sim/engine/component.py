@@ -32,34 +32,34 @@ class Component(ABC):
 
     section: ClassVar[str]
 
-    def __init__(self, model: "PolicyModel"):
+    def __init__(self, model: PolicyModel):
         self.model = model
 
     @classmethod
-    def check(cls, scenario: "Scenario", policy: "PolicySet", source: str) -> list[str]:
+    def check(cls, scenario: Scenario, policy: PolicySet, source: str) -> list[str]:
         """Cross-checks of the section against the policy; one message per problem."""
         return []
 
     @classmethod
-    def claim_bases(cls, scenario: "Scenario") -> list["ClaimBasis"]:
+    def claim_bases(cls, scenario: Scenario) -> list[ClaimBasis]:
         """The fact tables this component publishes for instruments to pay on (see :mod:`sim.policy.facts`)."""
         return []
 
     @classmethod
-    def coords(cls, scenario: "Scenario", policy: "PolicySet") -> dict[str, list]:
+    def coords(cls, scenario: Scenario, policy: PolicySet) -> dict[str, list]:
         """Coordinates of the dimensions this component introduces (e.g. ``sector``, ``station``)."""
         return {}
 
     @classmethod
     @abstractmethod
-    def variables(cls, scenario: "Scenario", policy: "PolicySet") -> list[VariableSpec]:
+    def variables(cls, scenario: Scenario, policy: PolicySet) -> list[VariableSpec]:
         """The output variables this component records."""
 
     @abstractmethod
     def step(self, year: int) -> None:
         """Advance one year: update state, file claims, record outputs."""
 
-    def finish_year(self, year: int) -> None:
+    def finish_year(self, year: int) -> None:  # noqa: B027 - an optional hook, a no-op unless overridden
         """Called after every component stepped `year` and before the ledger settles it.
 
         For components that read what the others did in the year (e.g. incubators counting the

@@ -13,9 +13,9 @@ import json
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class EnsembleLayout:
 
     @property
     def sizes(self) -> dict[str, int]:
+        """Length of each coordinate, by dimension name."""
         return {k: len(v) for k, v in self.coords.items()}
 
 
@@ -77,7 +78,7 @@ def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.nd
     for name in PAYMENT_COLUMNS:
         stacked[name] = np.concatenate([out[name] for out in per_draw])
     stacked["payment_draw"] = np.concatenate([np.full(out["payment_year"].size, d, dtype=np.int64)
-                                              for d, out in zip(draws, per_draw)])
+                                              for d, out in zip(draws, per_draw, strict=False)])
     return stacked, params
 
 
@@ -117,7 +118,8 @@ def _save_chunk(folder: Path, draws: list[int], arrays: dict[str, np.ndarray], p
     names = sorted({k for p in params for k in p})
     table = np.array([[p.get(k, np.nan) for k in names] for p in params], dtype=np.float64).reshape(len(params), -1)
     tmp = folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.tmp.npz"
-    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)
+    # numpy's stub matches the ** mapping against savez's allow_pickle flag; the keys are array names.
+    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)  # type: ignore[arg-type]
     tmp.rename(folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz")
 
 
@@ -125,7 +127,7 @@ def _load_chunk(path: Path) -> tuple[dict[str, np.ndarray], list[dict]]:
     with np.load(path) as z:
         arrays = {k[2:]: z[k] for k in z.files if k.startswith("v_")}
         names = list(z["_param_names"])
-        params = [dict(zip(names, row)) for row in z["_params"]]
+        params = [dict(zip(names, row, strict=False)) for row in z["_params"]]
     return arrays, params
 
 
@@ -214,9 +216,9 @@ def run_draws(
     else:
         ctx = _process_context()
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
-            for fut in cf.as_completed(futures):
-                _finish(futures[fut], fut.result())
+            pending = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
+            for finished in cf.as_completed(pending):
+                _finish(pending[finished], finished.result())
     arrays = {
         s.name: np.concatenate([results[i][0][s.name] for i in range(len(chunks))]) for s in layout.specs
     }

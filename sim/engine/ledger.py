@@ -27,6 +27,7 @@ pending``: rationing moves money in time or cuts it, never creates it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit
@@ -93,7 +94,7 @@ class Ledger:
         Who pays on each budget line (the model's Mesa budget-line agents); plain rules by default.
     """
 
-    def __init__(self, policy: PolicySet, lines: list[BudgetLineRule] | None = None):
+    def __init__(self, policy: PolicySet, lines: Sequence[BudgetLineRule] | None = None):
         self.policy = policy
         self.lines = lines if lines is not None else [BudgetLineRule(spec, i) for i, spec in enumerate(policy.lines)]
         if [line.index for line in self.lines] != list(range(len(policy.lines))):
@@ -230,7 +231,7 @@ class Ledger:
             followed = self._followed.get(program.index, 0)
             if followed:
                 owed = self._owed.setdefault((yi, program.index), {})
-                for r, a in zip(recipients.tolist(), approved.tolist()):
+                for r, a in zip(recipients.tolist(), approved.tolist(), strict=False):
                     if r < followed and a > 0.0:
                         owed[r] = owed.get(r, 0.0) + a
                         key = (yi, program.index, r)
@@ -250,7 +251,8 @@ class Ledger:
 
     def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
         """What each of `recipients` could still be approved under a programme in `year`, CNY:
-        the room left under its per-recipient caps (``inf`` without caps; 0 when not in force)."""
+        the room left under its per-recipient caps (``inf`` without caps; 0 when not in force).
+        """
         recipients = np.asarray(recipients, dtype=np.int64)
         program = self.policy.get(program_id)
         if program is None:
@@ -279,7 +281,8 @@ class Ledger:
 
     def paid_in_total_by_recipient(self, program_id: str, recipients: np.ndarray) -> np.ndarray:
         """What each of `recipients` has been approved under a programme so far (CNY); zeros if the
-        programme is not in force."""
+        programme is not in force.
+        """
         recipients = np.asarray(recipients, dtype=np.int64)
         out = np.zeros(recipients.shape)
         program = self.policy.get(program_id)
@@ -309,7 +312,7 @@ class Ledger:
             rows = [row for row in self._queue if program_line[int(row[1])] == line.index]
             before = [row[2] for row in rows]
             paid = line.pay(self, yi, rows)
-            for row, was, got in zip(rows, before, paid):
+            for row, was, got in zip(rows, before, paid, strict=False):
                 owed = self._owed.get((int(row[0]), int(row[1])))
                 if owed and was > 0.0:
                     self._share_out(yi, int(row[1]), owed, got / was, row[2] / was)

@@ -65,7 +65,7 @@ def splitmix64(x: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
-def draw_key(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64, stream: np.int64) -> np.uint64:
+def draw_key(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64) -> np.uint64:
     """The key of one random number: the keys folded one by one through splitmix64."""
     h = splitmix64(np.uint64(seed))
     h = splitmix64(h ^ np.uint64(draw))
@@ -123,7 +123,7 @@ def poisson(key: np.uint64, mean: float) -> np.int64:
 
 
 @njit(cache=True)
-def uniform_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64, stream: np.int64) -> float:
+def uniform_at(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64) -> float:
     """Uniform on (0, 1) for (seed, draw, entity, year, stream), callable from plain Python.
 
     The key stays inside compiled code, so no 64-bit unsigned value crosses into Python.
@@ -132,7 +132,7 @@ def uniform_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64,
 
 
 @njit(cache=True)
-def uniforms_at(seed: np.int64, draw: np.int64, entities: np.ndarray, year: np.int64, stream: np.int64) -> np.ndarray:
+def uniforms_at(seed: int | np.int64, draw: int | np.int64, entities: np.ndarray, year: int | np.int64, stream: int | np.int64) -> np.ndarray:
     """Uniforms on (0, 1), one for each entity of an int64 array: :func:`uniform_at` for many."""
     out = np.empty(entities.shape[0])
     for k in range(entities.shape[0]):
@@ -141,7 +141,7 @@ def uniforms_at(seed: np.int64, draw: np.int64, entities: np.ndarray, year: np.i
 
 
 @njit(cache=True)
-def poisson_at(seed: np.int64, draw: np.int64, entity: np.int64, year: np.int64, stream: np.int64,
+def poisson_at(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64,
                mean: float) -> np.int64:
     """Poisson count for (seed, draw, entity, year, stream), callable from plain Python."""
     return poisson(draw_key(seed, draw, entity, year, stream), mean)

@@ -1,0 +1,1 @@
+"""Policy data: the gazette, its instrument kinds, the resolved policy set, claims and facts."""

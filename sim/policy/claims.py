@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["ClaimDesk", "programs_paying_on"]
 
 
-def programs_paying_on(policy: "PolicySet", basis: ClaimBasis) -> list["Program"]:
+def programs_paying_on(policy: PolicySet, basis: ClaimBasis) -> list[Program]:
     """The programmes in force that pay on tables of this basis, in programme order."""
     return [p for p in policy.programs
             if basis.facts in KINDS[p.instrument.kind].pays_on and KINDS[p.instrument.kind].applies(p.instrument, basis)]
@@ -38,7 +38,7 @@ class ClaimDesk:
         Macro rates (``lpr_1y``, ``lpr_5y``) by year, those the scenario gives.
     """
 
-    def __init__(self, policy: "PolicySet", ledger, rates_percent_by_year: dict[str, dict[int, float]]):
+    def __init__(self, policy: PolicySet, ledger, rates_percent_by_year: dict[str, dict[int, float]]):
         self.policy = policy
         self.ledger = ledger
         self.rates = rates_percent_by_year
@@ -84,7 +84,7 @@ class ClaimDesk:
             programs = [p for p in self.policy.programs if p.instrument.kind == name and kind.applies(p.instrument, basis)]
             if not programs:
                 continue
-            named = self.labels.get(facts.recipient)
+            named = self.labels.get(facts.recipient, [])
             for p in programs if named else ():
                 self.ledger.follow_recipients(p.id, len(named))
                 self.recipient_kind[p.index] = facts.recipient

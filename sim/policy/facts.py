@@ -222,7 +222,8 @@ class CentreMilestones(Facts):
 @dataclass(frozen=True)
 class VehicleAdditions(Facts):
     """Fuel-cell vehicles put into demonstration service this year, by fleet segment (the ids;
-    recipient ``fleet_segment``: the firms paid are the segment's makers, operators and suppliers)."""
+    recipient ``fleet_segment``: the firms paid are the segment's makers, operators and suppliers).
+    """
 
     vehicles: np.ndarray = field(default_factory=lambda: np.zeros(0))
 

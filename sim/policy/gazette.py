@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from pydantic import ValidationError
 
@@ -49,8 +49,8 @@ class Gazette:
         """Instruments of one document, in file order."""
         return [ins for ins in self.instruments.values() if ins.document == key]
 
-    def extended(self, others: Sequence[tuple[Path, Document, list[Instrument], list[Target]]]) -> "Gazette":
-        """This gazette with more documents after it (a scenario's own).
+    def extended(self, others: Sequence[tuple[Path, Document, list[Instrument], list[Target]]]) -> Gazette:
+        """A copy of this gazette with more documents after it (a scenario's own).
 
         Raises
         ------

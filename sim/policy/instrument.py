@@ -14,7 +14,7 @@ the same model, so an override obeys exactly the rules of the data.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -127,6 +127,12 @@ class InstrumentBase(_Strict):
     assumed_amount: bool = False
     assumptions: list[str] = Field(default_factory=list)
     notes: str = ""
+
+    if TYPE_CHECKING:
+        # Every kind's schema declares these (a ``Literal`` kind and its own eligibility model);
+        # declared here for the type checker only, so pydantic sees no extra fields.
+        kind: str
+        eligibility: Eligibility
 
     @model_validator(mode="after")
     def _window_ordered(self):

@@ -76,15 +76,18 @@ class Program:
 
     @property
     def id(self) -> str:
+        """Id of the programme's instrument."""
         return self.instrument.id
 
     @property
     def cap_per_recipient_year_cny(self) -> float:
+        """Cap per recipient and year, CNY (``inf`` when the instrument sets none)."""
         v = self.instrument.cap_per_recipient_year_cny
         return math.inf if v is None else v
 
     @property
     def cap_per_recipient_total_cny(self) -> float:
+        """Cap per recipient over the instrument's life, CNY (``inf`` when it sets none)."""
         v = self.instrument.cap_per_recipient_total_cny
         return math.inf if v is None else v
 
@@ -148,6 +151,7 @@ class PolicySet:
 
     @property
     def ids(self) -> list[str]:
+        """Programme ids in programme order."""
         return [p.id for p in self.programs]
 
     @property

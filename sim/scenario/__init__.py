@@ -1,0 +1,1 @@
+"""Scenarios: the TOML schema and its sections, CSV inputs, behavioural parameters and the loader."""

@@ -21,7 +21,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import StrictModel, Year
-from sim.scenario.parameters import NonNegativeParam, Param, ShareParam
+from sim.scenario.parameters import NonNegativeParam, ShareParam
 
 __all__ = ["CentresSection"]
 

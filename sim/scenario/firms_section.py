@@ -25,7 +25,13 @@ from pydantic import Field, model_validator
 
 from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel
 from sim.scenario.parameters import (
-    CountRateParam, NonNegativeParam, Param, PositiveParam, ShareParam, SizeExponentParam, param_in,
+    CountRateParam,
+    NonNegativeParam,
+    Param,
+    PositiveParam,
+    ShareParam,
+    SizeExponentParam,
+    param_in,
 )
 
 __all__ = [

@@ -231,4 +231,5 @@ class HydrogenSection(StrictModel):
 
     @property
     def district_names(self) -> list[str]:
+        """District names in the order given."""
         return [d.name for d in self.districts]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
 from sim.policy.gazette import load_documents
@@ -154,7 +155,8 @@ def _flatten(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
 
 def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
     """Make input-file paths (keys ``csv``, ``*_csv``, ``policy.documents``) absolute, relative to the file
-    that set them."""
+    that set them.
+    """
     for key, value in table.items():
         path = prefix + (key,)
         if isinstance(value, dict):
@@ -212,7 +214,7 @@ def _key_path(loc: tuple) -> str:
 
 def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
     """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[tuple, list[ErrorDetails]] = {}
     for e in exc.errors():
         loc = e["loc"]
         cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)), None)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -53,9 +53,11 @@ class Uniform(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the distribution, using `rng`."""
         return float(rng.uniform(self.low, self.high))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return self.low, self.high
 
 
@@ -75,6 +77,7 @@ class Normal(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the (truncated) normal, by inverse CDF of one uniform from `rng`."""
         if self.sd == 0.0:
             return float(np.clip(self.mean, *self.bounds()))
         from scipy.stats import truncnorm
@@ -84,6 +87,7 @@ class Normal(_Dist):
         return float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
 
     def bounds(self) -> tuple[float, float]:
+        """The truncation interval, infinite where no bound is given."""
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
 
@@ -95,9 +99,11 @@ class LogNormal(_Dist):
     sigma: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the lognormal, using `rng`."""
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return 0.0, math.inf
 
 
@@ -116,15 +122,17 @@ class Triangular(_Dist):
         return self
 
     def sample(self, rng: np.random.Generator) -> float:
+        """A draw from the triangular distribution, using `rng`."""
         return float(rng.triangular(self.low, self.mode, self.high))
 
     def bounds(self) -> tuple[float, float]:
+        """The interval the distribution's values lie in."""
         return self.low, self.high
 
 
-Distribution = Annotated[Union[Uniform, Normal, LogNormal, Triangular], Field(discriminator="dist")]
+Distribution = Annotated[Uniform | Normal | LogNormal | Triangular, Field(discriminator="dist")]
 #: A behavioural parameter: a fixed number or a distribution.
-Param = Union[Finite, Distribution]
+Param = Finite | Distribution
 
 
 def param_in(low: float, high: float, allowed: str, low_open: bool = False) -> AfterValidator:
@@ -191,7 +199,7 @@ def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(ss))
 
 
-def draw_value(value: float | _Dist, seed: int, draw: int, path: str) -> float:
+def draw_value(value: float | Uniform | Normal | LogNormal | Triangular, seed: int, draw: int, path: str) -> float:
     """Value of a parameter in a draw: the number itself, or a sample of its distribution."""
     if isinstance(value, (int, float)):
         return float(value)

@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import LogSigma, NonNegative, StrictModel
-from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param
+from sim.scenario.parameters import CountRateParam, NonNegativeParam
 
 __all__ = ["ProjectStream", "ProjectsSection"]
 

@@ -174,7 +174,7 @@ def test_reward_amounts_matches_numpy_reference(excluded, extra_excluded):
     bits = [fk.ALIVE, fk.SRDI, fk.LITTLE_GIANT, fk.INCUBATED, fk.COUNTED_IN_YEAR, fk.SRDI_EXTRA_PAID]
     share = [0.9, 0.5, 0.2, 0.2, 0.5, 0.3]
     flags = np.zeros(m, np.uint8)
-    for bit, p in zip(bits, share):
+    for bit, p in zip(bits, share, strict=False):
         flags |= np.where(rng.random(m) < p, bit, 0).astype(np.uint8)
     base, srdi_extra, other = 200_000.0, 150_000.0, 33_333.3
     got = reward_amounts(event, flags, base, srdi_extra, other, excluded, extra_excluded, fk.SRDI, fk.SRDI_EXTRA_PAID)

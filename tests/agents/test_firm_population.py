@@ -8,8 +8,8 @@ import math
 
 import numpy as np
 import pytest
-
 from _firms_helpers import HEADER
+
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
 from sim.agents.sectors import load_sectors

@@ -6,17 +6,17 @@ import math
 
 import numpy as np
 import pytest
+from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
 from sim.agents.firm_population import FirmArrays
 from sim.engine.model import PolicyModel
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
-from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
-MANUF_12 = """
+MANUF_12 = f"""
 [firms.behaviour.advanced_manufacturing]
-drift = {g}
-""".format(g=G12)
+drift = {G12}
+"""
 
 
 def test_manufacturing_firm_at_18m_growing_12pct_is_paid_300k_in_2023(tmp_path):
@@ -279,7 +279,7 @@ def test_inclusion_lag_lets_software_firms_be_first_counted_above_100m(tmp_path)
     # Software firms tripling a year from 15,000,000: above size in 2022 (45,000,000), above
     # 100,000,000 in 2023 (135,000,000). Never paid the software rewards when included at once;
     # some are paid when inclusion lags (first counted in 2023 at >= 100,000,000, paid in 2024).
-    body = "[firms.behaviour.software_it]\ndrift = {g}\n".format(g=math.log(3.0))
+    body = f"[firms.behaviour.software_it]\ndrift = {math.log(3.0)}\n"
     rows = [f"S{i},software_it,15000000,3,0,0,0,0,0,0" for i in range(400)]
     software = ("software.8.scaleup_reward", "scaleup.3.software_first_above_size_last_year_and_100m")
     loaded, _, now = run_firms(tmp_path, rows, body, last_year=2025)

@@ -1,6 +1,5 @@
 """The hydrogen component end to end: a hand-checked case, the subsidy identity, the grant window."""
 
-import datetime as dt
 
 import numpy as np
 import pytest
@@ -156,7 +155,7 @@ def test_operating_subsidy_identity_every_draw_and_year(minimal):
     program = minimal.policy.get("hydrogen.13.operating_subsidy")
     ins = program.instrument
     kg_enrolled = (ds.station_kg_sold * ds.station_enrolled).sum("station")
-    for yi, year in enumerate(ds.year.values):
+    for year in ds.year.values:
         share = validity_share(int(year), ins.valid_from, ins.valid_until)
         expected = ins.rate_cny_per_kg * share * kg_enrolled.sel(year=year).values
         got = ds.committed.sel(program=ins.id, year=year).values

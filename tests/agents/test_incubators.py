@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _firms_helpers import HEADER, deterministic_toml
 
 import sim
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
-from _firms_helpers import HEADER, deterministic_toml
 
 INCUBATORS = """
 [incubators]

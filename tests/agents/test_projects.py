@@ -6,8 +6,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
-
 from conftest import make_policy
+
 from sim.agents.projects import ProjectArrivals
 from sim.engine.model import PolicyModel
 from sim.scenario.schema import Scenario

@@ -39,7 +39,7 @@ def _base(tmp_path: Path) -> Path:
 
 
 def test_calibration_recovers_city_funding_from_observed_outlay(tmp_path):
-    base = _base(tmp_path)
+    _base(tmp_path)
     # Two centres always passing: 2 x 4 stages of funding/4 over 2023-2026; observed 2023 outlay
     # of 30,000,000 means funding of 60,000,000 per centre.
     config = tmp_path / "fit.toml"

@@ -6,10 +6,10 @@ import datetime as dt
 import functools
 
 import numpy as np
+from conftest import make_policy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import make_policy
 from sim.engine.ledger import Ledger
 
 YEARS = (2024, 2025, 2026)
@@ -27,9 +27,9 @@ SHORT_LIVED = "hydrogen.6.first_of_kind_domestic"
 EITB, STATIONS = "市经济和信息化局", "市城市管理委"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def policy_for(station_rule, station_ceiling, eitb_rule, eitb_ceiling, lags, shares):
-    overrides = {pid: {"payment_lag_years": lag, "share_of_cap_paid": share} for pid, lag, share in zip(PROGRAMS, lags, shares)}
+    overrides = {pid: {"payment_lag_years": lag, "share_of_cap_paid": share} for pid, lag, share in zip(PROGRAMS, lags, shares, strict=False)}
     overrides[SHORT_LIVED]["valid_until"] = dt.date(2024, 6, 30)
     return make_policy(
         {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import make_policy
+
 from sim.engine.ledger import Ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))

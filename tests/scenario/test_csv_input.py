@@ -68,7 +68,7 @@ def test_problems_name_file_row_and_column(write, text, fragments):
         read_csv_table(path, COLUMNS)
     lines = str(info.value).splitlines()
     assert len(lines) == len(fragments), lines
-    for line, fragment in zip(lines, fragments):
+    for line, fragment in zip(lines, fragments, strict=False):
         assert line == f"{path}: {fragment}"
 
 

@@ -116,7 +116,7 @@ def test_missing_file_and_folder(tmp_path):
 
 def test_read_toml_returns_the_bytes(tmp_path):
     path = tmp_path / "a.toml"
-    path.write_bytes('name = "ä"\n'.encode("utf-8"))
+    path.write_bytes('name = "ä"\n'.encode())
     data, blob = read_toml(path)
     assert data == {"name": "ä"} and blob == path.read_bytes()
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, TypeAlias, Union
 
 from pydantic import Field, TypeAdapter
 
-from sim.policy.instrument import FIXED_FIELDS
+from sim.policy.instrument import FIXED_FIELDS, InstrumentBase
 from sim.policy.kinds._base import ClaimContext, KindSpec, Payment
 from sim.policy.kinds.capped_grant import capped_grant
 from sim.policy.kinds.cost_share import cost_share
@@ -60,7 +60,12 @@ KINDS: dict[str, KindSpec] = _discover()
 KIND_NAMES: tuple[str, ...] = tuple(KINDS)
 
 #: Any instrument: the union of the kinds' schemas, told apart by ``kind``.
-Instrument = Annotated[Union[tuple(k.schema for k in KINDS.values())], Field(discriminator="kind")]  # type: ignore[valid-type]
+#: (For the type checker, which cannot follow a union built at import time, any InstrumentBase.)
+if TYPE_CHECKING:
+    Instrument: TypeAlias = InstrumentBase
+else:
+    # Union[...] of a runtime tuple: the `X | Y` form cannot spread a tuple.
+    Instrument = Annotated[Union[tuple(k.schema for k in KINDS.values())], Field(discriminator="kind")]  # noqa: UP007
 InstrumentAdapter: TypeAdapter = TypeAdapter(Instrument)
 
 #: Every field a scenario may override, by kind.

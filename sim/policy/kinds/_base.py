@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.policy.facts import ClaimBasis, Facts
+from sim.policy.facts import ClaimBasis
 
 if TYPE_CHECKING:
+    from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
 __all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off", "file_positive"]
@@ -28,7 +30,7 @@ __all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off
 class Payment:
     """What the ledger approved under one programme for some recipients in a year (CNY)."""
 
-    program: "Program"
+    program: Program
     ids: np.ndarray
     approved_cny: np.ndarray
 
@@ -56,7 +58,7 @@ class ClaimContext:
     year_index: int
     ledger: Any
     rates_percent: Mapping[str, float]
-    readings: "PolicyReadings"
+    readings: PolicyReadings
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,10 @@ class KindSpec:
     """
 
     name: str
-    schema: type
+    schema: type[InstrumentBase]
     pays_on: tuple[type, ...]
     applies: Callable[[Any, ClaimBasis], bool]
-    file_claims: Callable[[list, Facts, ClaimContext], list[Payment]]
+    file_claims: Callable[[list, Any, ClaimContext], list[Payment]]  # Any: each kind takes its own fact table
     describe: Callable[[Any], str]
     how_claimed: str
     extra: dict = field(default_factory=dict)
@@ -98,7 +100,7 @@ def cny(value: float | None) -> str:
     return "no cap" if value is None or value == math.inf else f"{value:,.0f} CNY"
 
 
-def window_days(program: "Program", year: int) -> tuple[int, int]:
+def window_days(program: Program, year: int) -> tuple[int, int]:
     """First and last day of `year` (0-based day numbers) inside the programme's window.
 
     Returns ``(first, last)`` with ``first > last`` when no day of the year is inside.
@@ -111,7 +113,7 @@ def window_days(program: "Program", year: int) -> tuple[int, int]:
     return first, last
 
 
-def one_off_claim_dates(program: "Program", year: int, application_day: np.ndarray | None,
+def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray | None,
                         reading: str) -> tuple[np.ndarray, list[dt.date]]:
     """When each one-off claim of the year is made, and whether it falls inside the window.
 
@@ -145,7 +147,7 @@ def one_off_claim_dates(program: "Program", year: int, application_day: np.ndarr
     return inside, [start + dt.timedelta(days=int(d)) for d in application_day]
 
 
-def file_one_off(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
+def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
     """File one-off claims made while the window is open: in full, dated its first day in the year.
 
     A year the window does not touch pays nothing (the population should not have asked).
@@ -158,13 +160,13 @@ def file_one_off(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts
     return Payment(program, ids, approved)
 
 
-def file_positive(program: "Program", ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray,
+def file_positive(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray,
                   dates: list[dt.date] | None = None, in_force_share: np.ndarray | None = None) -> list[Payment]:
     """File the claims with a positive amount (with their dates or shares); ``[]`` when none is."""
     keep = amounts_cny > 0.0
     if not keep.any():
         return []
-    kept_dates = None if dates is None else [d for d, k in zip(dates, keep) if k]
+    kept_dates = None if dates is None else [d for d, k in zip(dates, keep, strict=False) if k]
     shares = None if in_force_share is None else in_force_share[keep]
     approved = ctx.ledger.claim(program.id, ctx.year, ids[keep], amounts_cny[keep], event_dates=kept_dates,
                                 in_force_share=shares)

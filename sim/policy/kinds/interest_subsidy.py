@@ -9,7 +9,7 @@ subsidises a loan approved inside the window to the end of its term ("期限不�
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numba import njit
@@ -122,7 +122,7 @@ def interest_subsidies(balance_cny, loan_rate_percent, subsidy_rate_percent, age
 def subsidy_rate_percent(ins: InterestSubsidy, rates_percent) -> float:
     """The subsidised rate of the year: the points, or the LPR the scenario's [macro] gives."""
     if ins.rate_basis == "points":
-        return float(ins.rate_points)
+        return float(cast(float, ins.rate_points))  # the schema requires rate_points for this basis
     return float(rates_percent[ins.rate_basis])
 
 

@@ -201,12 +201,13 @@ class _Reward:
 
     def keep(self, keep: np.ndarray) -> None:
         self.idx, self.inside = self.idx[keep], self.inside[keep]
-        self.dates = [d for d, k in zip(self.dates, keep) if k]
+        self.dates = [d for d, k in zip(self.dates, keep, strict=False) if k]
 
 
 def _best_of(rewards: list[_Reward], facts: FirmYear, flags: np.ndarray, ledger, year: int) -> None:
     """Keep, for each firm, only the best-paying claim among instruments paying the same event, each
-    valued after its share paid and the room left under its caps (0 outside its window)."""
+    valued after its share paid and the room left under its caps (0 outside its window).
+    """
     groups: dict[tuple, list[_Reward]] = {}
     for rw in rewards:
         groups.setdefault(rw.group, []).append(rw)
@@ -253,7 +254,7 @@ def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
             continue
         local = rw.idx[keep]
         ids = facts.ids[local]
-        dates = [d for d, k in zip(rw.dates, keep) if k]
+        dates = [d for d, k in zip(rw.dates, keep, strict=False) if k]
         approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_dates=dates)
         out.append(Payment(rw.program, ids, approved))
         if rw.srdi_extra > 0.0:

@@ -32,7 +32,7 @@ class TieredGrant(InstrumentBase):
     def _tiers_consistent(self):
         if len(self.tier_thresholds) != len(self.tier_amounts_cny):
             raise ValueError("tier_thresholds and tier_amounts_cny must have the same length")
-        if any(a <= b for a, b in zip(self.tier_thresholds, self.tier_thresholds[1:])):
+        if any(a <= b for a, b in zip(self.tier_thresholds, self.tier_thresholds[1:], strict=False)):
             raise ValueError("tier_thresholds must be strictly descending")
         return self
 
@@ -83,7 +83,7 @@ def _file_claims(programs, facts: StationCompletions, ctx) -> list[Payment]:
 
 
 def _describe(ins: TieredGrant) -> str:
-    tiers = ", ".join(f">= {t:,.0f}: {a:,.0f} CNY" for t, a in zip(ins.tier_thresholds, ins.tier_amounts_cny))
+    tiers = ", ".join(f">= {t:,.0f}: {a:,.0f} CNY" for t, a in zip(ins.tier_thresholds, ins.tier_amounts_cny, strict=False))
     return f"by {ins.measure}: {tiers}"
 
 

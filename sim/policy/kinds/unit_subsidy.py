@@ -125,7 +125,7 @@ def _file_claims(programs, facts: StationSales, ctx) -> list[Payment]:
         amounts = np.array([
             unit_subsidy_under_price_cap(kg, price, ins.rate_cny_per_kg, cap_of(ins), 1.0)
             if (enrolled or not capped) else 0.0
-            for kg, price, enrolled in zip(facts.kg_sold, facts.price_enrolled_cny_per_kg, facts.enrolled)
+            for kg, price, enrolled in zip(facts.kg_sold, facts.price_enrolled_cny_per_kg, facts.enrolled, strict=False)
         ])
         out += file_positive(program, ctx, facts.ids, amounts)
     return out

@@ -54,6 +54,16 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "nan_in_distribution.toml": [
         ("nan_in_distribution.toml", 'projects.streams."hydrogen.6.first_of_kind_domestic".arrivals_per_year: low: Input should be a finite number')],
     "zero_draws.toml": [("zero_draws.toml", "ensemble.draws: Input should be greater than or equal to 1 (got 0)")],
+    "eligibility_misspelt.toml": [
+        ("eligibility_misspelt.toml",
+         'instruments."scaleup.2.first_above_size_last_year".eligibility.sectorr: unknown key (did you mean \'sector\'?)')],
+    "programme_nobody_claims.toml": [
+        ("programme_nobody_claims.toml",
+         'instruments."scaleup.2.first_above_size_last_year": in force but no population of this scenario can claim it')],
+    "lpr_stream_without_macro.toml": [
+        ("lpr_stream_without_macro.toml",
+         'projects.streams."software.9.major_project_loan_interest": software.9.major_project_loan_interest is '
+         "LPR-linked (rate_basis = 'lpr_5y'); the scenario needs macro.lpr_5y_percent")],
     "distribution_missing_parameter.toml": [
         ("distribution_missing_parameter.toml",
          'projects.streams."hydrogen.6.first_of_kind_domestic".arrivals_per_year: sd: Field required')],

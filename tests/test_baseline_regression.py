@@ -1,0 +1,47 @@
+"""The baseline's headline totals at a fixed seed, pinned.
+
+A change to the model that moves these numbers must update them on purpose, with the reason in
+the commit message. Last updated with issue 9's policy layer: D7 item 15's assumed 150,000 CNY
+per demonstration vehicle (the fleet adopts faster and the reward pays), loan floors per
+programme (D5 items 1 and 4 and D5 item 9's LPR loans without the 10,000,000 floor), one-off
+grants in partial years paid in full.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
+
+# Outlay 2022-2030 summed over 4 draws (seed 20221206), by document, CNY.
+OUTLAY_BY_DOCUMENT = {
+    "centers": 2313582047.955884,
+    "software": 5288672327.827308,
+    "hydrogen": 5282856011.325225,
+    "scaleup": 1517000000.0,
+}
+STATIONS_2025 = [28, 48, 42, 49]
+ABOVE_SIZE_2025 = [7728, 7256, 8314, 7135]
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return sim.run(str(BASELINE), draws=4)
+
+
+def test_baseline_outlay_by_document_is_pinned(baseline):
+    outlay = baseline["outlay"].sum("year")
+    doc = np.array([p.split(".")[0] for p in baseline.program.values])
+    got = {d: float(outlay.values[:, doc == d].sum()) for d in OUTLAY_BY_DOCUMENT}
+    assert got == pytest.approx(OUTLAY_BY_DOCUMENT, rel=1e-12)
+    assert set(doc) == set(OUTLAY_BY_DOCUMENT)
+
+
+def test_baseline_stations_and_firms_are_pinned(baseline):
+    assert baseline["stations_operating"].sel(year=2025).values.tolist() == STATIONS_2025
+    assert baseline["firms_above_size"].sel(year=2025).sum("sector").values.tolist() == ABOVE_SIZE_2025

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import make_policy
+
 from sim.agents.firms import FLAG_OF_CATEGORY
 from sim.engine.ledger import Ledger
 from sim.policy.claims import ClaimDesk

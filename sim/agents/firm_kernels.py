@@ -48,6 +48,7 @@ _S_SRDI = STREAM["firm_srdi"]
 _S_LOAN = STREAM["firm_loan"]
 _S_LOAN_2 = STREAM["firm_loan_size"]
 _S_INCLUSION = STREAM["firm_inclusion"]
+_S_LITTLE_GIANT = STREAM["firm_little_giant"]
 # Second number from one key (little-giant draw after certification, programme choice).
 _SECOND = np.uint64(0x2545F4914F6CDD1D)
 
@@ -85,6 +86,8 @@ def step_firms(
     exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
     srdi_hazard, little_giant_share, this_year_max_age,
     incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
+    exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
+    srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
 ):
     """Advance firms ``0..n-1`` one year, in place.
 
@@ -100,6 +103,20 @@ def step_firms(
     ``support_cny`` (support received last year, CNY) is used and reset to 0.
     An incubated start-up (flag ``INCUBATED``) of age <= `incubation_years` has its exit hazard
     multiplied by `incubation_exit_mult` and its log growth raised by `incubation_growth_boost`.
+
+    Optional mechanisms (left at their defaults the rules above hold unchanged):
+
+    * `exit_hazard_by_age`: the hazard at the reference revenue by age after this year's birthday
+      (index ``min(age, len - 1)``; index 0 is the founding year, applied to entrants in
+      :func:`spawn_entrants`), instead of ``exit_base`` and the peak multiplier;
+    * `revenue_cap_by_sector`: no firm's revenue grows above its sector's cap, CNY;
+    * `young_premium`: log growth added at age 1, halving every `young_halflife_years` (young
+      firms that survive grow faster);
+    * `srdi_min_revenue_cny`, `srdi_min_age`: 专精特新 certification open to firms at or above that
+      revenue and age (a negative revenue: the above-size threshold), and `little_giant_hazard`:
+      a certified firm becomes a national little giant with that yearly probability;
+    * `exit_tally` (int64, shape (2, n_ages)): adds the firms at risk (row 0) and the exits (row 1)
+      by age index.
 
     Parameters
     ----------
@@ -127,12 +144,22 @@ def step_firms(
         # Switched-off mechanisms (exit_base, sigma_ref or srdi_hazard 0) still draw their numbers
         # rather than branch on the switch: the draws are keyed by stream, so an unused number
         # shifts nothing, and the loop without those branches runs about 15% faster.
-        h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
-        if exit_peak_min <= a <= exit_peak_max:
-            h *= exit_peak_mult
+        if exit_hazard_by_age is None:
+            h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
+            if exit_peak_min <= a <= exit_peak_max:
+                h *= exit_peak_mult
+        else:
+            h = exit_hazard_by_age[min(a, exit_hazard_by_age.shape[0] - 1)] * math.exp(
+                -exit_size_exp * (log_r0 - log_exit_ref))
         if incubating:
             h *= incubation_exit_mult
-        if uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h:
+        dies = uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h
+        if exit_tally is not None:
+            k = min(a, exit_tally.shape[1] - 1)
+            exit_tally[0, k] += 1
+            if dies:
+                exit_tally[1, k] += 1
+        if dies:
             flags[i] = f & ~ALIVE
             support_cny[i] = 0.0
             continue
@@ -140,6 +167,8 @@ def step_firms(
         g = drift_by_sector[s] + elasticity * support_cny[i] / r0
         if incubating:
             g += incubation_growth_boost
+        if young_premium != 0.0 and a >= 1:
+            g += young_premium * 0.5 ** ((a - 1) / young_halflife_years)
         support_cny[i] = 0.0
         sig = min(sigma_max, sigma_ref * math.exp(-beta * (log_r0 - log_sigma_ref)))
         key = draw_key(seed, draw, i, year, _S_GROWTH)
@@ -147,6 +176,9 @@ def step_firms(
         g += sig * z
         growth = math.exp(g)
         r1 = float(revenue_cny[i]) * growth
+        if revenue_cap_by_sector is not None and r1 > revenue_cap_by_sector[s]:
+            growth = revenue_cap_by_sector[s] / float(revenue_cny[i])
+            r1 = revenue_cap_by_sector[s]
         revenue_cny[i] = r1
         fai_cny[i] = fai_cny[i] * growth
         # Thresholds are compared on the stored revenue, which the outputs also read (the same
@@ -156,12 +188,17 @@ def step_firms(
             i, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],
             first_100m_year[i], seed, draw, inclusion_probability)
         flags[i] |= counted
-        if (flags[i] & SRDI) == 0 and r1 >= threshold_by_sector[s]:
-            key = draw_key(seed, draw, i, year, _S_SRDI)
-            if uniform(key) < srdi_hazard:
-                flags[i] |= SRDI
-                if uniform(key ^ _SECOND) < little_giant_share:
-                    flags[i] |= LITTLE_GIANT
+        srdi_floor = threshold_by_sector[s] if srdi_min_revenue_cny < 0.0 else srdi_min_revenue_cny
+        if (flags[i] & SRDI) == 0:
+            if r1 >= srdi_floor and a >= srdi_min_age:
+                key = draw_key(seed, draw, i, year, _S_SRDI)
+                if uniform(key) < srdi_hazard:
+                    flags[i] |= SRDI
+                    if uniform(key ^ _SECOND) < little_giant_share:
+                        flags[i] |= LITTLE_GIANT
+        elif little_giant_hazard > 0.0 and (flags[i] & LITTLE_GIANT) == 0:
+            if uniform(draw_key(seed, draw, i, year, _S_LITTLE_GIANT)) < little_giant_hazard:
+                flags[i] |= LITTLE_GIANT
 
 
 _SIGNATURE = list(inspect.signature(step_firms.py_func).parameters.values())
@@ -195,12 +232,15 @@ def spawn_entrants(
     seed, draw, year, start, new_sector, median_by_sector, sigma_by_sector, extra_flags, investment_to_revenue,
     sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
     loan_program, threshold_by_sector, stay_up_cny, this_year_max_age, inclusion_probability=1.0,
+    founding_exit_hazard=0.0, exit_tally=None,
 ):
     """Write entrants at positions ``start, start+1, ...``: age 0, lognormal first-year revenue.
 
     ``new_sector[k]`` is the sector of entrant k; its revenue is
     ``median[sector] * exp(sigma[sector] * z)`` with z keyed by its firm index. An entrant that
-    reaches the threshold in its first year is marked as crossing this year.
+    reaches the threshold in its first year is marked as crossing this year. With
+    `founding_exit_hazard` > 0 an entrant exits within its founding year with that probability
+    (counted in `exit_tally` at age index 0, like :func:`step_firms`).
     """
     for k in range(new_sector.shape[0]):
         i = start + k
@@ -218,6 +258,14 @@ def spawn_entrants(
             i, r, year, 0, this_year_max_age, threshold_by_sector[s], stay_up_cny, NEVER, NEVER, seed, draw,
             inclusion_probability)
         flags[i] |= counted
+        if founding_exit_hazard > 0.0:
+            dies = uniform(draw_key(seed, draw, i, year, _S_EXIT)) < founding_exit_hazard
+            if exit_tally is not None:
+                exit_tally[0, 0] += 1
+                if dies:
+                    exit_tally[1, 0] += 1
+            if dies:
+                flags[i] &= ~ALIVE
 
 
 @njit(cache=True)

@@ -56,7 +56,8 @@ from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
 
-__all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "synthetic_population", "read_firms_csv", "pareto_alpha"]
+__all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "synthetic_population", "read_firms_csv", "pareto_alpha",
+           "truncated_pareto_mean", "pareto_alpha_for_mean", "truncated_pareto_quantiles"]
 
 #: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm (a
 #: larger value is a typo, not a firm).
@@ -157,6 +158,52 @@ class FirmArrays:
 def pareto_alpha(above_size_count: int, above_100m_count: int, threshold_cny: float, stay_up_cny: float) -> float:
     """Pareto exponent with ``P(R >= stay_up | R >= threshold) = above_100m / above_size``."""
     return math.log(above_size_count / above_100m_count) / math.log(stay_up_cny / threshold_cny)
+
+
+def truncated_pareto_mean(alpha: float, low: float, high: float) -> float:
+    """Mean of a Pareto law of exponent `alpha` truncated to ``[low, high]``.
+
+    Examples
+    --------
+    >>> round(truncated_pareto_mean(1.0, 1.0, math.e), 6)  # ln(e) / (1 - 1/e)
+    1.581977
+    """
+    r = low / high
+    if abs(alpha) < 1e-9:
+        return (high - low) / math.log(high / low)
+    if abs(alpha - 1.0) < 1e-9:
+        return low * math.log(high / low) / (1.0 - r)
+    return alpha / (alpha - 1.0) * low * (1.0 - r ** (alpha - 1.0)) / (1.0 - r**alpha)
+
+
+def pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
+    """Exponent of the Pareto law truncated to ``[low, high]`` whose mean is `mean` (bisection).
+
+    The mean falls as alpha rises, from `high` (alpha -> -inf) to `low` (alpha -> inf).
+
+    Raises
+    ------
+    ValueError
+        If `mean` is not strictly between `low` and `high`.
+    """
+    if not low < mean < high:
+        raise ValueError(f"a mean of {mean:,.0f} is not between {low:,.0f} and {high:,.0f}")
+    lo, hi = -50.0, 50.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if truncated_pareto_mean(mid, low, high) > mean:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def truncated_pareto_quantiles(u: np.ndarray, alpha: float, low: float, high: float) -> np.ndarray:
+    """Inverse CDF of the Pareto law of exponent `alpha` truncated to ``[low, high]``, at `u` in [0, 1)."""
+    if abs(alpha) < 1e-9:
+        return low * (high / low) ** u
+    r = (low / high) ** alpha
+    return np.minimum(low * (1.0 - u * (1.0 - r)) ** (-1.0 / alpha), high)
 
 
 def _fill(out: FirmArrays, sector: np.ndarray, revenue: np.ndarray, age: np.ndarray, flags: np.ndarray,
@@ -260,6 +307,10 @@ def synthetic_population(
     investment_to_revenue: float,
     capacity: int,
     growth: GrowthLaw,
+    above_size_revenue_cny: np.ndarray | None = None,
+    largest_firm_revenue_cny: np.ndarray | None = None,
+    srdi_min_revenue_cny: float | None = None,
+    srdi_min_age_years: int = 0,
 ) -> FirmArrays:
     """Draw a starting population, sector by sector (arrays indexed by sector code).
 
@@ -271,6 +322,13 @@ def synthetic_population(
     Firms at or above a threshold crossed it in the year before `first_year` with the probability
     `growth` gives, and long before otherwise.
 
+    Where ``above_size_revenue_cny[s]`` is given (not NaN), the tail is instead the Pareto law
+    truncated at ``largest_firm_revenue_cny[s]`` whose mean gives that total
+    (:func:`pareto_alpha_for_mean`), drawn at stratified quantiles ``(k + v_k) / n`` so that the
+    total holds closely in every draw; `above_100m_counts` is then not used. Where
+    `srdi_min_revenue_cny` is given, the initial 专精特新 share applies to the firms at or above that
+    revenue and `srdi_min_age_years`, in every sector, instead of the above-size firms.
+
     Returns
     -------
     FirmArrays
@@ -280,7 +338,13 @@ def synthetic_population(
         n, n_above = int(counts[s]), int(above_size_counts[s])
         t = float(threshold_by_sector[s])
         rev = np.empty(n)
-        if n_above > 0:
+        total = np.nan if above_size_revenue_cny is None else float(above_size_revenue_cny[s])
+        if n_above > 0 and not math.isnan(total):
+            top_cny = math.inf if largest_firm_revenue_cny is None else float(largest_firm_revenue_cny[s])
+            alpha = pareto_alpha_for_mean(total / n_above, t, top_cny)
+            u = (np.arange(n_above) + rng.random(n_above)) / n_above
+            rev[:n_above] = np.maximum(truncated_pareto_quantiles(u, alpha, t, top_cny), t)
+        elif n_above > 0:
             # The tail in two strata so both observed counts hold exactly: the first n_top firms
             # from the Pareto above 100,000,000, the next from it truncated to [T, 100,000,000).
             n_top = int(above_100m_counts[s])
@@ -308,8 +372,9 @@ def synthetic_population(
     n = revenue.size
     p_year = 1.0 - (1.0 - share_under_5_years) ** (1.0 / 5.0)
     age = (rng.geometric(p_year, n) - 1) if n else np.zeros(0, np.int64)
-    above = revenue >= thr
-    srdi = above & (rng.random(n) < srdi_share_above_size)
+    open_to_srdi = revenue >= thr if srdi_min_revenue_cny is None else \
+        (revenue >= srdi_min_revenue_cny) & (age >= srdi_min_age_years)
+    srdi = open_to_srdi & (rng.random(n) < srdi_share_above_size)
     giant = srdi & (rng.random(n) < little_giant_share)
     flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
     out = FirmArrays.empty(max(capacity, n))

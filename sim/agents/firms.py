@@ -39,7 +39,12 @@ from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 from sim.scenario.parameters import param_rng
 
-__all__ = ["Firms", "FLAG_OF_CATEGORY"]
+__all__ = ["Firms", "FLAG_OF_CATEGORY", "EXIT_AGE_CLASSES"]
+
+#: Years of life the exit rates are reported by (the last class holds every later year).
+EXIT_AGE_CLASSES = 10
+#: Fewest firms above size for a Zipf (Hill) estimate of the tail.
+_MIN_TAIL_FIRMS = 10
 
 #: Firm categories instruments may name (``excluded``, ``extras_excluded_for``), as flag bits;
 #: ``srdi_extra_paid`` records that the once-per-firm 专精特新 extra was paid.
@@ -139,8 +144,8 @@ class Firms(Component):
 
     @classmethod
     def coords(cls, scenario, policy):
-        """The ``sector`` coordinate: the keys of the sector table."""
-        return {"sector": load_sectors().keys}
+        """The ``sector`` coordinate (the keys of the sector table) and ``age`` (years of life, 1 = founding year)."""
+        return {"sector": load_sectors().keys, "age": list(range(1, EXIT_AGE_CLASSES + 1))}
 
     @classmethod
     def variables(cls, scenario, policy):
@@ -163,6 +168,18 @@ class Firms(Component):
             VariableSpec("firms_rewarded", yp, "firms", "firms with a positive approved claim under the programme",
                          "int64"),
             VariableSpec("firm_loans_open", y, "loans", "subsidised firm loans outstanding at year end", "int64"),
+            VariableSpec("little_giants", y, "firms", "living firms designated national little giants (central funds)",
+                         "int64"),
+            VariableSpec("above_size_revenue_cny", ys, "CNY", "total revenue of the firms counted above size"),
+            VariableSpec("sector_revenue_start_cny", ("sector",), "CNY",
+                         "total revenue of the starting population (the year before the first year)"),
+            VariableSpec("exit_rate_by_age", ("year", "age"), "1",
+                         "share of the firms alive at the start of the year (entrants: at birth) that exited in "
+                         "the year, by year of life (1 = founding year; the last class holds every later year)",
+                         fill=float("nan")),
+            VariableSpec("zipf_exponent", ys, "1",
+                         "Hill estimate of the Pareto exponent of the revenue tail of the firms counted above size "
+                         "(NaN under 10 firms)", fill=float("nan")),
         ]
 
     # ------------------------------------------------------------------ per draw
@@ -200,6 +217,13 @@ class Firms(Component):
             sigma_max=g.max_volatility,
             elasticity=p("firms.growth.support_elasticity", g.support_elasticity),
             exit_base=p("firms.exit.base_hazard", ex.base_hazard) if ex.enabled else 0.0,
+            exit_hazard_by_age=(np.asarray(ex.hazard_by_year_of_life, dtype=np.float64)
+                                if ex.enabled and ex.hazard_by_year_of_life else None),
+            young_premium=p("firms.growth.young_premium", g.young_premium),
+            young_halflife_years=float(g.young_halflife_years),
+            srdi_min_revenue_cny=-1.0 if sr.min_revenue_cny is None else float(sr.min_revenue_cny),
+            srdi_min_age=int(sr.min_age_years),
+            little_giant_hazard=p("firms.srdi.little_giant_hazard", sr.little_giant_hazard),
             exit_peak_min=ex.peak_age_min_years,
             exit_peak_max=ex.peak_age_max_years,
             exit_peak_mult=ex.peak_multiplier,
@@ -217,12 +241,16 @@ class Firms(Component):
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
         years = len(model.years)
         room = int(self.entry_mean.sum() * years * 1.5) + 64
+        pops = [cfg.population.get(k) for k in keys]
+        # The largest firm of each sector: the tail is truncated there, and no firm outgrows the
+        # sector's mean drift beyond it.
+        self.largest_cny = np.array([q.largest_firm_revenue_cny if q and q.largest_firm_revenue_cny else np.inf
+                                     for q in pops])
         if cfg.source == "csv":
             self.state, self.ids = read_firms_csv(cfg.csv, keys, self.threshold, self.stay_up, model.years[0],
                                                   self.investment_to_revenue, 0)
             self.state.reserve(self.state.n + room)
         else:
-            pops = [cfg.population.get(k) for k in keys]
             self.state = synthetic_population(
                 param_rng(model.seed, model.draw, "firms.population"),
                 model.years[0],
@@ -237,12 +265,23 @@ class Firms(Component):
                 self.investment_to_revenue, 0,
                 GrowthLaw(self.drift, *(self.growth[k] for k in (
                     "sigma_ref", "sigma_ref_revenue_cny", "beta", "sigma_max", "shock_kind"))),
+                np.array([p(f"firms.population.{k}.above_size_revenue_cny", q.above_size_revenue_cny)
+                          if q and q.above_size_revenue_cny is not None else np.nan
+                          for k, q in zip(keys, pops, strict=True)]),
+                self.largest_cny,
+                sr.min_revenue_cny, sr.min_age_years,
             )
             self.state.reserve(self.state.n + room)
             self.ids = None
         if self.ids is not None:
             model.claims.name_recipients("firm", [str(x) for x in self.ids])
         self._graduates: list[tuple[np.ndarray, np.ndarray]] = []
+        self._founding_hazard = float(ex.hazard_by_year_of_life[0]) if ex.enabled and ex.hazard_by_year_of_life else 0.0
+        self._exit_tally = np.zeros((2, EXIT_AGE_CLASSES), dtype=np.int64)
+        st0 = self.state
+        live0 = (st0.flags[: st0.n] & fk.ALIVE) != 0
+        model.recorder["sector_revenue_start_cny"] = np.bincount(
+            st0.sector[: st0.n][live0], weights=st0.revenue_cny[: st0.n][live0], minlength=n_sec)
         self._alive_by_sector = np.bincount(self.state.sector[: self.state.n][
             (self.state.flags[: self.state.n] & fk.ALIVE) != 0], minlength=n_sec)
         self._setup_rewards(model)
@@ -333,9 +372,12 @@ class Firms(Component):
         yi = year - model.years[0]
         st = self.state
         # mypy cannot count the unpacked tuples against the kernel's parameters.
+        self._exit_tally[:] = 0
+        # The largest firm grows at most at its sector's mean drift (when positive) from its start.
+        self.growth["revenue_cap_by_sector"] = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
+        self.growth["exit_tally"] = self._exit_tally
         fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,  # type: ignore[call-arg]
                       self.stay_up, *fk.step_parameters(self.growth))
-        alive_after_growth = self._count_alive()
         entries = self._enter(year)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)
@@ -348,19 +390,37 @@ class Firms(Component):
         rec["crossed_100m"][yi] = counts[3]
         rec["srdi_firms"][yi] = counts[4]
         rec["firm_entries"][yi] = entries
-        rec["firm_exits"][yi] = self._alive_by_sector - alive_after_growth
+        # Alive at the start, plus entries, less alive at the end (founding-year exits included).
+        rec["firm_exits"][yi] = self._alive_by_sector + entries - counts[0]
         rec["sector_revenue_cny"][yi] = revenue
         rec["firm_loans_open"][yi] = loans_open
+        self._record_structure(yi)
         if self.dh >= 0:
             rec["digital_human_revenue_cny"][yi] = revenue[self.dh]
             rec["firms_above_1bn_digital_human"][yi] = counts[5, self.dh]
             rec["firms_above_5bn_digital_human"][yi] = counts[6, self.dh]
         self._alive_by_sector = counts[0]
 
-    def _count_alive(self) -> np.ndarray:
-        st = self.state
-        alive = (st.flags[: st.n] & fk.ALIVE) != 0
-        return np.bincount(st.sector[: st.n][alive], minlength=self.n_sectors)
+    def _record_structure(self, yi: int) -> None:
+        """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year."""
+        st, rec = self.state, self.model.recorder
+        n = st.n
+        flags, sector, revenue = st.flags[:n], st.sector[:n], st.revenue_cny[:n]
+        alive = (flags & fk.ALIVE) != 0
+        rec["little_giants"][yi] = int(np.count_nonzero(alive & ((flags & fk.LITTLE_GIANT) != 0)))
+        counted = alive & (revenue >= self.threshold[sector]) & (st.first_size_year[:n] != fk.NEVER)
+        rec["above_size_revenue_cny"][yi] = np.bincount(sector[counted], weights=revenue[counted],
+                                                        minlength=self.n_sectors)
+        at_risk, exits = self._exit_tally
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rec["exit_rate_by_age"][yi] = np.where(at_risk > 0, exits / np.maximum(at_risk, 1), np.nan)
+        # Hill estimator of P(R > x) ~ x^-alpha above the threshold: n / sum(ln(R / T)).
+        logs = np.log(revenue[counted] / self.threshold[sector[counted]])
+        n_tail = np.bincount(sector[counted], minlength=self.n_sectors)
+        sums = np.bincount(sector[counted], weights=logs, minlength=self.n_sectors)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rec["zipf_exponent"][yi] = np.where(n_tail >= _MIN_TAIL_FIRMS, n_tail / np.where(sums > 0, sums, 1.0),
+                                                np.nan)
 
     def _enter(self, year: int) -> np.ndarray:
         """Births (Poisson by sector, or the expected number) and queued incubator graduates;
@@ -390,7 +450,7 @@ class Firms(Component):
                               self.investment_to_revenue, st.sector, st.revenue_cny, st.age_years, st.flags,
                               st.first_size_year, st.first_100m_year, st.fai_cny, st.support_cny, st.loan_program,
                               self.threshold, self.stay_up, self.growth["this_year_max_age"],
-                              self.growth["inclusion_probability"])
+                              self.growth["inclusion_probability"], self._founding_hazard, self._exit_tally)
             if revenue is not None:
                 # Graduates bring their own revenue; re-mark thresholds on it.
                 st.revenue_cny[start: start + codes.size] = revenue

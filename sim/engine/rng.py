@@ -43,6 +43,7 @@ STREAM = {
     "firm_loan_size": 8,
     "firm_inclusion": 9,
     "firm_reward_date": 10,
+    "firm_little_giant": 11,
     "station": 20,
     "station_2": 21,
     "fleet": 30,

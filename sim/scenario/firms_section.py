@@ -66,6 +66,14 @@ class SectorPopulation(StrictModel):
         Firms with revenue >= T: matched exactly.
     above_100m_count : int
         Expected firms with revenue >= 100,000,000; must be < `above_size_count` when that is > 0.
+        Leave it out (0) and give `above_size_revenue_cny` to set the tail by its total instead.
+    above_size_revenue_cny : Param, optional
+        Total revenue of the firms at or above T, CNY: the Pareto tail, truncated at
+        `largest_firm_revenue_cny`, takes the exponent that gives this total, and its firms are
+        drawn by stratified quantiles so the total holds closely in every draw.
+    largest_firm_revenue_cny : float, optional
+        Revenue of the sector's largest firm, CNY: no synthetic firm is larger, and no firm grows
+        above it faster than the sector's mean drift.
     body_median_cny : Param
         Median revenue of the lognormal body before truncation, CNY.
     body_sigma : float
@@ -75,6 +83,8 @@ class SectorPopulation(StrictModel):
     count: Count
     above_size_count: Count = 0
     above_100m_count: Count = 0
+    above_size_revenue_cny: PositiveParam | None = None
+    largest_firm_revenue_cny: Annotated[float, Field(gt=0.0, le=1e13, allow_inf_nan=False)] | None = None
     body_median_cny: PositiveParam = 3_000_000.0
     body_sigma: LogSigma = 1.2
 
@@ -82,6 +92,14 @@ class SectorPopulation(StrictModel):
     def _counts_ordered(self):
         if self.above_size_count > self.count:
             raise ValueError(f"above_size_count (={self.above_size_count}) must be <= count (={self.count})")
+        if self.above_size_revenue_cny is not None:
+            if self.above_100m_count:
+                raise ValueError("give above_100m_count or above_size_revenue_cny, not both: each sets the Pareto tail")
+            if self.largest_firm_revenue_cny is None:
+                raise ValueError("above_size_revenue_cny needs largest_firm_revenue_cny (the tail is truncated there)")
+            if self.above_size_count == 0:
+                raise ValueError("above_size_revenue_cny needs above_size_count > 0")
+            return self
         if self.above_size_count > 0 and not 0 < self.above_100m_count < self.above_size_count:
             raise ValueError(
                 f"above_100m_count (={self.above_100m_count}) must be > 0 and < above_size_count "
@@ -135,6 +153,13 @@ class GrowthConfig(StrictModel):
     support_elasticity : Param
         Added log growth per unit of support received last year relative to revenue
         (``elasticity * support / revenue``). Assumption, no source: 0.5. 0 switches it off.
+    young_premium : Param
+        Log growth added to a firm in its second year of life, halving every
+        `young_halflife_years`: young firms that survive grow faster than old ones ("up or
+        out", Haltiwanger, Jarmin & Miranda 2013, Review of Economics and Statistics 95:347).
+        0 (default) switches it off; the baseline sets it (assumption on the size).
+    young_halflife_years : float
+        Years over which the young-firm premium halves (assumption: 2).
     """
 
     shocks: Literal["laplace", "normal"] = "laplace"
@@ -143,10 +168,15 @@ class GrowthConfig(StrictModel):
     size_beta: Annotated[Param, param_in(0.0, 5.0, "values in [0, 5]")] = 0.20
     max_volatility: NonNegative = 1.0
     support_elasticity: Param = 0.5
+    young_premium: Annotated[Param, param_in(-1.0, 1.0, "values in [-1, 1]")] = 0.0
+    young_halflife_years: Annotated[float, Field(gt=0.0, le=50.0)] = 2.0
 
 
 class ExitConfig(StrictModel):
-    """Exit hazard by age and size: ``base * (peak_multiplier if peak age) * (revenue / ref)^-size_exponent``.
+    """Exit hazard by age and size: ``hazard(age) * (revenue / ref)^-size_exponent``.
+
+    ``hazard(age)`` is `hazard_by_year_of_life` when given (the first value for the founding year,
+    the last for every later year), else ``base_hazard * (peak_multiplier at peak ages)``.
 
     Attributes
     ----------
@@ -164,6 +194,11 @@ class ExitConfig(StrictModel):
         the exponent 0.2 is an assumption.
     reference_revenue_cny : float
         Revenue where the size factor is 1 (assumption: 20,000,000).
+    hazard_by_year_of_life : list of float, optional
+        Yearly exit probability at the reference revenue in the 1st (founding), 2nd, ... year of a
+        firm's life; the last value holds for every later year. SAIC (2013, report on the survival
+        of Chinese firms): 1.6% in the founding year, 6.3% in year 2, 9.5% in year 3 (the peak),
+        above 8% to year 7 and below after (CALIBRATION_FACTS.md section 7).
     """
 
     enabled: bool = True
@@ -173,6 +208,7 @@ class ExitConfig(StrictModel):
     peak_multiplier: NonNegative = 1.5
     size_exponent: SizeExponentParam = 0.2
     reference_revenue_cny: PositiveFloat = 20_000_000.0
+    hazard_by_year_of_life: list[Share] | None = Field(default=None, min_length=1, max_length=100)
 
 
 class SrdiConfig(StrictModel):
@@ -188,12 +224,27 @@ class SrdiConfig(StrictModel):
         Share of certified firms that are national little giants with central funds. Derived as an
         upper bound: 588 / 5,360 = 0.11 (EITB Oct 2022).
     initial_share_above_size : float
-        Share of the starting above-size firms already certified. Derived: 5,360 / ~42,000 = 0.13.
+        Share of the starting firms open to certification (above size, or at `min_revenue_cny`
+        and `min_age_years` when given) already certified. Derived: 5,360 / ~42,000 = 0.13.
+    min_revenue_cny : float, optional
+        Certification is open to firms at or above this revenue (and `min_age_years`), in every
+        sector; unset: to firms above size. Assumption from the MIIT criteria for 专精特新中小企业
+        (《优质中小企业梯度培育管理暂行办法》, 2022: revenue >= 10,000,000 last year, or equity
+        financing instead; >= 2 years in the niche): the stored pages give only their titles.
+    min_age_years : int
+        Youngest age at which a firm can be certified (see `min_revenue_cny`).
+    little_giant_hazard : Param
+        Yearly probability that a certified firm is designated a national little giant with
+        central funds. Derived: 795 - 588 = 207 more little giants in 2023 over about 5,400
+        certified firms (EITB) is 0.038. 0 (default): only at certification.
     """
 
     certification_hazard: ShareParam = 0.025
     little_giant_share: Share = 0.11
     initial_share_above_size: Share = 0.13
+    min_revenue_cny: NonNegative | None = None
+    min_age_years: Annotated[int, Field(ge=0, le=100)] = 0
+    little_giant_hazard: ShareParam = 0.0
 
 
 class RewardsConfig(StrictModel):

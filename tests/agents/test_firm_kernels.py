@@ -51,8 +51,12 @@ def reference_step(seed, draw, year, st, p):
     alive = (st["flags"] & fk.ALIVE) != 0
     age = np.where(alive, st["age"] + 1, st["age"])
     r0 = np.maximum(st["revenue"].astype(np.float64), 1.0)
-    h = p["exit_base"] * (r0 / p["exit_ref"]) ** (-p["exit_exp"])
-    h = np.where((age >= p["peak_min"]) & (age <= p["peak_max"]), h * p["peak_mult"], h)
+    schedule = p.get("exit_by_age")
+    if schedule is None:
+        h = p["exit_base"] * (r0 / p["exit_ref"]) ** (-p["exit_exp"])
+        h = np.where((age >= p["peak_min"]) & (age <= p["peak_max"]), h * p["peak_mult"], h)
+    else:
+        h = schedule[np.minimum(age, schedule.size - 1)] * (r0 / p["exit_ref"]) ** (-p["exit_exp"])
     incubating = ((st["flags"] & fk.INCUBATED) != 0) & (age <= p["inc_years"])
     h = np.where(incubating, h * p["inc_exit"], h)
     exits = alive & (_uniform(_key(seed, draw, i, year, STREAM["firm_exit"])) < h)
@@ -60,10 +64,14 @@ def reference_step(seed, draw, year, st, p):
     # The float32 support widened first, as the kernel does (NumPy would multiply it in float32).
     support = st["support"].astype(np.float64)
     g = p["drift"][st["sector"]] + p["elasticity"] * support / r0 + np.where(incubating, p["inc_boost"], 0.0)
+    if p.get("young", 0.0):
+        g = g + np.where(age >= 1, p["young"] * 0.5 ** ((age - 1) / p["halflife"]), 0.0)
     sig = np.minimum(p["sigma_max"], p["sigma_ref"] * (r0 / p["ref"]) ** (-p["beta"]))
     shock = _normal if p["shock"] == fk.SHOCK_NORMAL else _laplace
     g = g + sig * shock(_key(seed, draw, i, year, STREAM["firm_growth"]))
     revenue = np.where(grow, st["revenue"] * np.exp(g), st["revenue"])
+    if p.get("cap") is not None:
+        revenue = np.where(grow, np.minimum(revenue, p["cap"][st["sector"]]), revenue)
     thr = p["threshold"][st["sector"]]
     included = (p["inclusion"] >= 1.0) | (_uniform(_key(seed, draw, i, year, STREAM["firm_inclusion"])) < p["inclusion"])
     counted = grow & (revenue >= thr) & (st["fsy"] == 0) & included
@@ -73,14 +81,24 @@ def reference_step(seed, draw, year, st, p):
     flags = flags | np.where(counted & (age <= p["this_year_max_age"]), fk.COUNTED_IN_YEAR, 0)
     flags = flags | np.where(counted & (revenue >= p["stay_up"]), fk.COUNTED_AT_100M, 0)
     key = _key(seed, draw, i, year, STREAM["firm_srdi"])
-    cert = grow & ((flags & fk.SRDI) == 0) & (revenue >= thr) & (_uniform(key) < p["srdi"])
+    floor = thr if p.get("srdi_min_revenue", -1.0) < 0 else p["srdi_min_revenue"]
+    was_srdi = (flags & fk.SRDI) != 0
+    cert = grow & ~was_srdi & (revenue >= floor) & (age >= p.get("srdi_min_age", 0)) & (_uniform(key) < p["srdi"])
     giant = cert & (_uniform(key ^ np.uint64(0x2545F4914F6CDD1D)) < p["lg"])
-    flags = flags | np.where(cert, fk.SRDI, 0) | np.where(giant, fk.LITTLE_GIANT, 0)
+    later = grow & was_srdi & ((flags & fk.LITTLE_GIANT) == 0) & (
+        _uniform(_key(seed, draw, i, year, STREAM["firm_little_giant"])) < p.get("lg_hazard", 0.0))
+    flags = flags | np.where(cert, fk.SRDI, 0) | np.where(giant | later, fk.LITTLE_GIANT, 0)
     return revenue, age, flags.astype(np.uint8), fsy, f100, exits
 
 
-@pytest.mark.parametrize("shock, inclusion", [(fk.SHOCK_LAPLACE, 1.0), (fk.SHOCK_NORMAL, 0.5)])
-def test_step_kernel_matches_numpy_reference(shock, inclusion):
+SCHEDULE = np.array([0.016, 0.063, 0.095, 0.09, 0.085, 0.06])
+MECHANISMS = dict(exit_by_age=SCHEDULE, cap=np.array([5e7, 1e9, 3e7, 2e8, 1e8]), young=0.15, halflife=2.0,
+                  srdi_min_revenue=1e7, srdi_min_age=2, lg_hazard=0.3)
+
+
+@pytest.mark.parametrize("shock, inclusion, mechanisms", [
+    (fk.SHOCK_LAPLACE, 1.0, False), (fk.SHOCK_NORMAL, 0.5, False), (fk.SHOCK_LAPLACE, 1.0, True)])
+def test_step_kernel_matches_numpy_reference(shock, inclusion, mechanisms):
     rng = np.random.default_rng(3)
     n = 20_000
     st = dict(
@@ -99,14 +117,19 @@ def test_step_kernel_matches_numpy_reference(shock, inclusion):
              beta=0.2, sigma_max=1.0, elasticity=0.7, exit_base=0.08, peak_min=3, peak_max=7, peak_mult=1.5,
              exit_exp=0.3, exit_ref=5e6, srdi=0.1, lg=0.2, inc_years=3, inc_exit=0.5, inc_boost=0.1, shock=shock,
              inclusion=inclusion, this_year_max_age=4)
+    if mechanisms:
+        p |= MECHANISMS
     want = reference_step(11, 4, 2023, st, p)
     a = {k: v.copy() for k, v in st.items()}
     fai = np.ones(n)
+    tally = np.zeros((2, SCHEDULE.size), np.int64)
+    extra = (p["exit_by_age"], p["cap"], p["young"], p["halflife"], p["srdi_min_revenue"], p["srdi_min_age"],
+             p["lg_hazard"], tally) if mechanisms else ()
     fk.step_firms(11, 4, 2023, n, a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"], fai,
                   a["support"], p["drift"], p["threshold"], p["stay_up"], shock, p["sigma_ref"], p["ref"],
                   p["beta"], p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"],
                   p["peak_mult"], p["exit_exp"], p["exit_ref"], p["srdi"], p["lg"], p["this_year_max_age"],
-                  p["inc_years"], p["inc_exit"], p["inc_boost"], inclusion)
+                  p["inc_years"], p["inc_exit"], p["inc_boost"], inclusion, *extra)
     # NumPy and Numba may differ by an ulp in exp and the power law of sigma; crossings are then
     # identical unless a revenue sits within an ulp of a threshold.
     np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-12)
@@ -116,6 +139,16 @@ def test_step_kernel_matches_numpy_reference(shock, inclusion):
     assert np.any(a["flags"] & fk.COUNTED_IN_YEAR) and np.any(a["flags"] & fk.COUNTED_AT_100M)
     was_alive = (st["flags"] & fk.ALIVE) != 0
     assert want[5].sum() > 0 and np.all(a["support"][was_alive] == 0.0)
+    if mechanisms:
+        # Every mechanism reached: the tally by age, the caps, late little giants, the SRDI floors.
+        k = np.minimum(want[1][was_alive], SCHEDULE.size - 1)
+        assert np.array_equal(tally[0], np.bincount(k, minlength=SCHEDULE.size))
+        assert np.array_equal(tally[1], np.bincount(k[want[5][was_alive]], minlength=SCHEDULE.size))
+        assert np.sum(a["revenue"] == MECHANISMS["cap"][a["sector"]]) > 20
+        new_lg = ((a["flags"] & fk.LITTLE_GIANT) != 0) & ((st["flags"] & fk.LITTLE_GIANT) == 0)
+        assert np.sum(new_lg & ((st["flags"] & fk.SRDI) != 0)) > 20
+        newly = ((a["flags"] & fk.SRDI) != 0) & ((st["flags"] & fk.SRDI) == 0)
+        assert newly.sum() > 20 and np.all(a["revenue"][newly] >= 1e7) and np.all(want[1][newly] >= 2)
 
 
 def test_kernel_is_a_pure_function_of_its_keys():
@@ -170,7 +203,9 @@ def test_step_parameters_are_positional_in_signature_order_with_defaults():
                                    elasticity=0.0, exit_base=0.05, exit_peak_min=3, exit_peak_max=7,
                                    exit_peak_mult=1.5, exit_size_exp=0.2, exit_ref_revenue_cny=2e7, srdi_hazard=0.05,
                                    little_giant_share=0.1, this_year_max_age=0, inclusion_probability=0.5))
-    assert args[:3] == (1, 0.3, 2e7) and args[-5:] == (0, 0, 1.0, 0.0, 0.5)
+    assert args[:3] == (1, 0.3, 2e7) and args[-13:-8] == (0, 0, 1.0, 0.0, 0.5)
+    # The optional mechanisms after them keep their defaults (off).
+    assert args[-8:] == (None, None, 0.0, 1.0, -1.0, 0, 0.0, None)
     with pytest.raises(TypeError, match="no parameter 'sigma'"):
         fk.step_parameters(dict(sigma=0.3))
 

@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=_positive_int("--port"), default=8765)
 
+    p = sub.add_parser("parameters", help="list the behavioural parameters with their sources or assumptions")
+    p.add_argument("scenario", type=Path)
+    p.add_argument("--missing", action="store_true", help="only those with neither a source nor an assumption")
+
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
     p.add_argument("--document", help="only this document (centers, cohesion, ..., scaleup, or a scenario's own)")
     p.add_argument("--scenario", help="also list the documents this scenario adds ([policy] documents)")
@@ -157,6 +161,26 @@ def _cmd_policies(args) -> int:
                 print(f"  {tgt.id}  target {tgt.year}: {tgt.quantity} {tgt.comparison} {tgt.value:,.0f} {tgt.unit}"
                       f"  [{tgt.citation}]")
     return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _cmd_parameters(args) -> int:
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.provenance import list_parameters
+
+    params = list_parameters(load_scenario(args.scenario).scenario)
+    missing = [p for p in params if p.note is None]
+    for p in missing if args.missing else params:
+        note = "neither a source nor an assumption" if p.note is None else f"{p.note.kind}: {p.note.text}"
+        unit = f" {p.note.unit}" if p.note is not None and p.note.unit else ""
+        print(f"{_cut(p.dotted, 64):64s}  {_cut(p.shown_value + unit, 44):44s}  {_cut(note, 110)}")
+    sourced = sum(p.note is not None and p.note.kind == "source" for p in params)
+    assumed = sum(p.note is not None and p.note.kind == "assumption" for p in params)
+    print(f"{len(params)} parameters: {sourced} sourced, {assumed} assumed, {len(missing)} with neither")
+    return EXIT_BAD_INPUT if args.missing and missing else 0
 
 
 def _cmd_run(args) -> int:
@@ -280,6 +304,7 @@ _COMMANDS = {
     "run": _cmd_run,
     "validate": _cmd_validate,
     "policies": _cmd_policies,
+    "parameters": _cmd_parameters,
     "compare": _cmd_compare,
     "report": _cmd_report,
     "calibrate": _cmd_calibrate,

@@ -329,6 +329,12 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
             problems += str(exc).splitlines()
     claim_problems, unclaimed = check_claimants(scenario, policy, str(path))
     problems += claim_problems
+    from sim.scenario.provenance import unmatched_notes
+
+    for key in unmatched_notes(scenario):
+        loc = ("parameter_sources", key)
+        problems.append(f"{_source_of(loc, prov, str(path))}: {_key_path(loc)}: names no behavioural parameter of "
+                        "this scenario (`sim parameters` lists them)")
     if problems:
         raise ScenarioError([_reattribute(line, prov) for line in problems])
     digest = hashlib.sha256()

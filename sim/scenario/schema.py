@@ -21,13 +21,16 @@ Top-level tables:
     Paths of macro variables by year, e.g. the loan prime rates.
 ``[projects]``, ``[firms]``, ``[hydrogen]``, ``[centres]``, ``[incubators]``
     The agents and their behaviour; each section is optional and switched off when absent.
+``[parameter_sources."<path>"]``
+    The scenario's own notes on the values it sets: exactly one of ``source`` or ``assumption``,
+    and an optional ``unit`` (see :mod:`sim.scenario.provenance`); ``*`` stands for one segment.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from sim.scenario.base import StrictModel, Year, YearTable
 from sim.scenario.centres_section import CentresSection
@@ -35,6 +38,7 @@ from sim.scenario.firms_section import FirmsSection
 from sim.scenario.hydrogen_section import HydrogenSection
 from sim.scenario.incubators_section import IncubatorsSection
 from sim.scenario.projects_section import ProjectsSection
+from sim.scenario.provenance import ParameterNote, parse_path
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
 
@@ -168,6 +172,12 @@ class Macro(StrictModel):
         return out
 
 
+def _check_note_paths(table: dict) -> dict:
+    for key in table:
+        parse_path(key)  # raises ValueError with the problem
+    return table
+
+
 class Scenario(StrictModel):
     """A validated scenario. Build it with :func:`sim.scenario.loader.load_scenario`."""
 
@@ -184,3 +194,6 @@ class Scenario(StrictModel):
     centres: CentresSection | None = None
     hydrogen: HydrogenSection | None = None
     incubators: IncubatorsSection | None = None
+    parameter_sources: Annotated[dict[str, ParameterNote], AfterValidator(_check_note_paths)] = Field(
+        default_factory=dict
+    )

@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError, model_validator
 from sim.errors import ScenarioError
 from sim.scenario.base import StrictModel, Year
 
-__all__ = ["Observation", "load_observations", "simulated", "Simulated", "DEFAULT_OBSERVED", "ROLES", "TRANSFORMS"]
+__all__ = ["Observation", "load_observations", "simulated", "model_series", "Simulated", "DEFAULT_OBSERVED", "ROLES", "TRANSFORMS"]
 
 #: The observations shipped with the repository.
 DEFAULT_OBSERVED = Path(__file__).resolve().parents[2] / "calibration" / "observed.toml"
@@ -141,6 +141,35 @@ def _labels(ds: xr.Dataset, dim: str) -> list:
     return [v.item() if hasattr(v, "item") else v for v in ds[dim].values]
 
 
+def model_series(ds: xr.Dataset, obs: Observation) -> tuple[xr.DataArray | None, str]:
+    """The model quantity of `obs` over ``draw`` (and ``year`` if the variable has it), in its unit.
+
+    Keeps the coordinates of ``select``, reduces every other dimension but draw and year by
+    ``reduce`` and applies ``transform``. Returns ``(None, reason)`` when the results lack the
+    variable, a dimension or a label.
+    """
+    if obs.variable is None:
+        return None, "no model variable"
+    if obs.variable not in ds:
+        return None, f"no variable '{obs.variable}' in the results"
+    da = ds[obs.variable]
+    if "draw" not in da.dims:
+        return None, f"'{obs.variable}' has no draw dimension"
+    for dim, wanted in obs.select.items():
+        if dim not in da.dims:
+            return None, f"'{obs.variable}' has no dimension '{dim}'"
+        keep = wanted if isinstance(wanted, list) else [wanted]
+        have = _labels(ds, dim) if dim in ds.coords else list(range(ds.sizes[dim]))
+        missing = [k for k in keep if k not in have]
+        if missing:
+            return None, f"no {dim} {', '.join(map(str, missing))} in '{obs.variable}'"
+        da = da.sel({dim: keep})
+    extra = [d for d in da.dims if d not in ("draw", "year")]
+    if extra:
+        da = da.sum(extra, min_count=1) if obs.reduce == "sum" else da.mean(extra)
+    return da.astype(np.float64) * TRANSFORMS[obs.transform], ""
+
+
 def simulated(ds: xr.Dataset, obs: Observation) -> Simulated:
     """The model's values to set against `obs`, one per draw (or per draw and year when `obs` has no year).
 
@@ -149,22 +178,9 @@ def simulated(ds: xr.Dataset, obs: Observation) -> Simulated:
     ``year``) is set against every year of the results pooled. Never raises for a missing
     variable, dimension, label or year: the reason is returned instead.
     """
-    if obs.variable is None:
-        return Simulated(None, "no model variable")
-    if obs.variable not in ds:
-        return Simulated(None, f"no variable '{obs.variable}' in the results")
-    da = ds[obs.variable]
-    if "draw" not in da.dims:
-        return Simulated(None, f"'{obs.variable}' has no draw dimension")
-    for dim, wanted in obs.select.items():
-        if dim not in da.dims:
-            return Simulated(None, f"'{obs.variable}' has no dimension '{dim}'")
-        keep = wanted if isinstance(wanted, list) else [wanted]
-        have = _labels(ds, dim) if dim in ds.coords else list(range(ds.sizes[dim]))
-        missing = [k for k in keep if k not in have]
-        if missing:
-            return Simulated(None, f"no {dim} {', '.join(map(str, missing))} in '{obs.variable}'")
-        da = da.sel({dim: keep})
+    da, reason = model_series(ds, obs)
+    if da is None:
+        return Simulated(None, reason)
     if obs.year is not None:
         if "year" in da.dims:
             years = [int(y) for y in ds["year"].values]
@@ -172,15 +188,10 @@ def simulated(ds: xr.Dataset, obs: Observation) -> Simulated:
                 return Simulated(None, f"{obs.year} outside the results' years {years[0]}-{years[-1]}")
             da = da.sel(year=obs.year)
         else:
-            start = int(da.attrs.get("year", int(ds.attrs.get("first_year", ds["year"].values[0])) - 1))
+            start = int(ds[obs.variable].attrs.get("year", int(ds.attrs.get("first_year", ds["year"].values[0])) - 1))
             if obs.year != start:
                 return Simulated(None, f"'{obs.variable}' describes {start}, not {obs.year}")
-    keep_dims = ("draw", "year")
-    extra = [d for d in da.dims if d not in keep_dims]
-    if extra:
-        da = da.sum(extra, min_count=1) if obs.reduce == "sum" else da.mean(extra)
     values = np.asarray(da.transpose("draw", ...).values, dtype=np.float64).reshape(-1)
-    values = values * TRANSFORMS[obs.transform]
     if values.size == 0 or np.all(np.isnan(values)):
         return Simulated(None, f"'{obs.variable}' has no values there")
     return Simulated(values)

@@ -119,3 +119,17 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, argv, fragment):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and fragment in err[0], err
+
+
+def test_fan_charts_mark_the_observations_of_their_selection(tmp_path):
+    from sim.analysis.plots import write_plots
+
+    draws = np.arange(20, dtype=np.float64)
+    firms = np.stack([np.stack([draws, draws], axis=1)] * 2, axis=2)  # (draw, year, sector)
+    ds = xr.Dataset({"firms_above_size": (("draw", "year", "sector"), firms)},
+                    coords={"draw": np.arange(20), "year": [2022, 2023], "sector": ["a", "b"]})
+    observations = {"all": _obs(variable="firms_above_size", value=20.0, role="calibration", year=2022),
+                    "a_only": _obs(variable="firms_above_size", low=5.0, high=9.0, select={"sector": "a"}),
+                    "national": _obs(variable="firms_above_size", value=1e6, role="context")}
+    names = sorted(p.name for p in write_plots(ds, tmp_path, observations))
+    assert names == ["firms_above_size.png", "firms_above_size_a.png"]

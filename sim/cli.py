@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing fitted file")
     p.add_argument("--quiet", action="store_true")
 
+    p = sub.add_parser("hindcast", help="set every observation against the forecast band; coverage by year and role")
+    p.add_argument("scenario", type=Path, help="scenario file (run now) or results folder (read)")
+    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--seed", type=_seed)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--observed", type=Path, help="observations file (default calibration/observed.toml)")
+    p.add_argument("--out", type=Path, help="folder for hindcast.csv (default: the results folder, "
+                                              "or results/<name>-hindcast)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+
     p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
     p.add_argument("scenario", type=Path)
     p.add_argument("--host", default="127.0.0.1")
@@ -217,6 +227,14 @@ def _cmd_compare(args) -> int:
     return compare_command(args)
 
 
+def _cmd_hindcast(args) -> int:
+    from sim.analysis.hindcast import hindcast_command
+
+    if not args.scenario.exists():
+        raise SimError(f"sim hindcast: {args.scenario}: no such scenario file or results folder")
+    return hindcast_command(args)
+
+
 def _cmd_calibrate(args) -> int:
     from sim.analysis.calibration import calibrate, load_calibration, write_fitted_scenario
 
@@ -308,6 +326,7 @@ _COMMANDS = {
     "compare": _cmd_compare,
     "report": _cmd_report,
     "calibrate": _cmd_calibrate,
+    "hindcast": _cmd_hindcast,
     "explore": _cmd_explore,
     "sensitivity": _cmd_sensitivity,
 }

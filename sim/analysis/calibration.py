@@ -144,19 +144,26 @@ def load_calibration(path: str | Path) -> tuple[CalibrationConfig, Path]:
         except SimError:
             raise ScenarioError([f"{path}: parameter[{i}].path: '{p.path}' is not a TOML dotted key"]) from None
     if any(t.observed for t in config.target):
+        from sim.analysis.observations import load_observations
+
         observed_path = path.parent / config.observed_file
-        observed, _ = read_toml(observed_path)
+        observed = load_observations(observed_path)
         targets = []
         for i, t in enumerate(config.target):
             if t.observed is None:
                 targets.append(t)
                 continue
             entry = observed.get(t.observed)
-            if not isinstance(entry, dict) or "value" not in entry or "source" not in entry:
-                close = ", ".join(sorted(observed))
+            if entry is None:
                 raise ScenarioError([f"{path}: target[{i}].observed: '{t.observed}' is not an entry of "
-                                     f"{observed_path} with value and source; entries: {close}"])
-            targets.append(t.model_copy(update={"value": float(entry["value"]), "source": str(entry["source"])}))
+                                     f"{observed_path}; entries: {', '.join(observed)}"])
+            if entry.role != "calibration":
+                raise ScenarioError([f"{path}: target[{i}].observed: '{t.observed}' has role '{entry.role}'; "
+                                     "only calibration observations may be fitted (holdouts are kept out of fits)"])
+            if entry.point is None:
+                raise ScenarioError([f"{path}: target[{i}].observed: '{t.observed}' is a one-sided bound "
+                                     f"({entry.observed_text()}); a target needs a value or a two-sided range"])
+            targets.append(t.model_copy(update={"value": entry.point, "source": entry.source}))
         config = config.model_copy(update={"target": targets})
     return config, scenario_path
 

@@ -84,7 +84,20 @@ def test_bad_calibration_config_names_file_and_key(tmp_path):
 
 def test_targets_can_name_an_entry_of_the_observed_file(tmp_path):
     _base(tmp_path)
-    (tmp_path / "observed.toml").write_text('[outlay_2023]\nvalue = 30000000.0\nsource = "test"\n')
+    (tmp_path / "observed.toml").write_text(textwrap.dedent('''
+        [outlay_2023]
+        quantity = "centre funding paid"
+        year = 2023
+        low = 29_000_000.0
+        high = 31_000_000.0
+        unit = "CNY"
+        source = "test"
+        source_short = "test"
+        scope = "synthetic"
+        confidence = "high"
+        role = "calibration"
+        variable = "outlay"
+    '''))
     config = tmp_path / "fit.toml"
     body = ('scenario = "centres.toml"\n[[parameter]]\npath = "centres.city_funding_cny"\nlow = 1e7\nhigh = 2e8\n'
             '[[target]]\nvariable = "outlay"\nyear = 2023\nobserved = "{ref}"\n')
@@ -92,6 +105,7 @@ def test_targets_can_name_an_entry_of_the_observed_file(tmp_path):
     from sim.analysis.calibration import load_calibration
 
     loaded, _ = load_calibration(config)
+    # The midpoint of the observed range is the target.
     assert loaded.target[0].value == 30_000_000.0 and loaded.target[0].source == "test"
     config.write_text(body.format(ref="outlay_2032"))
     with pytest.raises(ScenarioError, match=r"target\[0\].observed: 'outlay_2032' is not an entry"):

@@ -26,6 +26,7 @@ and the readings of the text they follow are in :mod:`sim.policy.kinds.threshold
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 
@@ -125,6 +126,19 @@ class Firms(Component):
                     f"{source}: instruments.\"{ins.id}\".eligibility.min_revenue_last_year_cny: the firm model "
                     f"tracks {table.stay_up_threshold_cny:,.0f} (sim/agents/sectors.toml); got {need}"
                 )
+        for key, pop in section.population.items():
+            if key not in keys or pop.above_size_revenue_cny is None:
+                continue
+            # The tail's mean must lie between the threshold and the largest firm, for every value drawn.
+            total = pop.above_size_revenue_cny
+            low, high = (total, total) if isinstance(total, (int, float)) else total.bounds()
+            t = table.sectors[keys.index(key)].above_size_threshold_cny
+            top = pop.largest_firm_revenue_cny or math.inf
+            if not (low > pop.above_size_count * t and high < pop.above_size_count * top):
+                problems.append(
+                    f"{source}: firms.population.{key}.above_size_revenue_cny: values in [{low:,.0f}, {high:,.0f}]; "
+                    f"allowed: above {pop.above_size_count:,} firms x the {t:,.0f} threshold and below "
+                    f"{pop.above_size_count:,} x largest_firm_revenue_cny")
         if section.source == "csv" and section.csv:
             try:
                 read_firms_csv(section.csv, keys, _thresholds(section, table), table.stay_up_threshold_cny,
@@ -208,6 +222,8 @@ class Firms(Component):
              for k, b in beh.items()]
         )
         self.entrant_sigma = np.array([b.entrant_revenue_sigma if b else 0.0 for b in beh.values()])
+        self.drift_change = {int(y): np.array([b.drift_change_by_year.get(str(y), 0.0) if b else 0.0
+                                               for b in beh.values()]) for y in model.years}
         g, ex, sr = cfg.growth, cfg.exit, cfg.srdi
         self.growth = dict(
             shock_kind=fk.SHOCK_LAPLACE if g.shocks == "laplace" else fk.SHOCK_NORMAL,
@@ -376,8 +392,8 @@ class Firms(Component):
         # The largest firm grows at most at its sector's mean drift (when positive) from its start.
         self.growth["revenue_cap_by_sector"] = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
         self.growth["exit_tally"] = self._exit_tally
-        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift, self.threshold,  # type: ignore[call-arg]
-                      self.stay_up, *fk.step_parameters(self.growth))
+        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift + self.drift_change[year],  # type: ignore[call-arg]
+                      self.threshold, self.stay_up, *fk.step_parameters(self.growth))
         entries = self._enter(year)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)

@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel
+from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
 from sim.scenario.parameters import (
     CountRateParam,
     NonNegativeParam,
@@ -124,12 +124,17 @@ class SectorBehaviour(StrictModel):
         Median revenue of an entrant in its first year, CNY.
     entrant_revenue_sigma : float
         Standard deviation of log revenue of entrants.
+    drift_change_by_year : dict
+        Added to the drift in the years given (an observed shock of one year, e.g. 2022, when
+        Beijing's above-size industrial revenue fell 4.9%), e.g. ``{ "2022" = -0.10 }``.
     """
 
     drift: Param = 0.0
     entry_per_year: CountRateParam = 0.0
     entrant_revenue_median_cny: PositiveParam = 2_000_000.0
     entrant_revenue_sigma: LogSigma = 1.0
+    drift_change_by_year: YearTable[Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]] = \
+        Field(default_factory=dict)
 
 
 class GrowthConfig(StrictModel):

@@ -161,7 +161,8 @@ def _cmd_policies(args) -> int:
 
 def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
-    from sim.analysis.results import prepare_out_dir, run_scenario, write_outputs
+    from sim.analysis.results import prepare_out_dir, write_outputs
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)
@@ -245,8 +246,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    from sim.analysis.results import prepare_out_dir, run_scenario
+    from sim.analysis.results import prepare_out_dir
     from sim.analysis.sensitivity import METHODS, sensitivity_table
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
     if args.method not in METHODS:

@@ -121,7 +121,7 @@ def _format(df: pd.DataFrame) -> str:
 
 def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -> xr.Dataset:
     """Results of a scenario: read from a results folder, or run a scenario file in memory."""
-    from sim.analysis.results import run_scenario
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
     if path.is_dir():

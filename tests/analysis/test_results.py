@@ -1,4 +1,4 @@
-"""The results contract (sim/analysis/results.py, DESIGN.md 'Results')."""
+"""The results contract (sim/engine/run.py labels, sim/analysis/results.py writes; DESIGN.md 'Results')."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.analysis.results import build_dataset, prepare_out_dir, write_outputs
+from sim.analysis.results import prepare_out_dir, write_outputs
 from sim.analysis.summary import fiscal_totals
 from sim.engine.ensemble import run_draws
+from sim.engine.run import build_dataset
 from sim.errors import OutputError
 
 PROGRAM_ID = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")

@@ -1,4 +1,4 @@
-"""Results folders: write a run's dataset with its tables and plots atomically, and read one back.
+"""Results folders: write a run's dataset with its tables and plots, and read one back.
 
 The dataset itself is made by :func:`sim.engine.run.run_scenario` (the results contract of
 DESIGN.md); this module only writes it out and checks a folder is one `sim` wrote.
@@ -6,16 +6,11 @@ DESIGN.md); this module only writes it out and checks a folder is one `sim` wrot
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import xarray as xr
 
-from sim.errors import OutputError
-
-__all__ = ["write_outputs", "prepare_out_dir", "payments_table", "open_results", "REQUIRED_VARIABLES"]
+__all__ = ["write_outputs", "payments_table", "open_results", "REQUIRED_VARIABLES"]
 
 #: What every results file has, whatever the scenario's components.
 REQUIRED_VARIABLES = ("committed", "outlay", "unpaid", "forfeited", "pending", "outlay_by_payer", "discount_factor")
@@ -55,53 +50,22 @@ def open_results(folder: Path) -> xr.Dataset:
     return ds
 
 
-def prepare_out_dir(out: Path, force: bool) -> Path:
-    """Check the output folder can be written; return the staging folder beside it.
+def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
+    """Write ``results.nc``, ``summary.csv``, ``targets.csv``, ``payments.csv`` and plots into `folder`.
 
-    Raises
-    ------
-    OutputError
-        If `out` exists and is not empty and `force` is not set, or exists as a file.
-    """
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is a file; give a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise OutputError(f"--out {out}: folder exists and is not empty; use --force to replace it")
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"--out {out}: cannot create the parent folder ({exc.strerror})") from None
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"--out {out}: parent folder {parent} is not writable")
-    return parent / f".{out.name}.partial"
-
-
-def write_outputs(ds: xr.Dataset, out: Path, staging: Path, force: bool, extra_writers=()) -> None:
-    """Write ``results.nc``, ``summary.csv``, ``targets.csv`` and plots into `staging`, then move it to `out`.
-
-    The move is a rename within one folder, so `out` is either the old folder (or absent) or
-    the complete new one, never half-written.
+    `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
+    renames it into place once everything is written.
     """
     from sim.analysis.plots import write_plots
     from sim.analysis.summary import summary_table
     from sim.analysis.targets import target_table
 
-    staging.mkdir(parents=True, exist_ok=True)
-    ds.to_netcdf(staging / "results.nc", engine="h5netcdf")
-    summary_table(ds).to_csv(staging / "summary.csv", index=False)
-    target_table(ds).to_csv(staging / "targets.csv", index=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    ds.to_netcdf(folder / "results.nc", engine="h5netcdf")
+    summary_table(ds).to_csv(folder / "summary.csv", index=False)
+    target_table(ds).to_csv(folder / "targets.csv", index=False)
     if "payment" in ds.dims:
-        payments_table(ds).to_csv(staging / "payments.csv", index=False)
-    write_plots(ds, staging)
+        payments_table(ds).to_csv(folder / "payments.csv", index=False)
+    write_plots(ds, folder)
     for writer in extra_writers:
-        writer(ds, staging)
-    for leftover in staging.glob("chunks"):
-        shutil.rmtree(leftover)
-    if out.exists():
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.resolve().parent))
-        out.rename(trash / out.name)
-        staging.rename(out)
-        shutil.rmtree(trash, ignore_errors=True)
-    else:
-        staging.rename(out)
+        writer(ds, folder)

@@ -10,7 +10,6 @@ path and what is allowed; all problems of a file are reported together in a
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import tomllib
 import types
@@ -23,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
+from sim.messages import key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
 from sim.scenario.merge import mark_provenance, merge_tables
@@ -177,14 +177,6 @@ def _source_of(loc: tuple, prov: dict, default: str) -> str:
     return default
 
 
-def _key_path(loc: tuple) -> str:
-    parts = []
-    for p in loc:
-        s = str(p)
-        parts.append(f'"{s}"' if "." in s else s)
-    return ".".join(parts)
-
-
 def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
     """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
     grouped: dict[tuple, list[ErrorDetails]] = {}
@@ -201,13 +193,10 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
         union = loc[-1:] == ("<union>",)
         loc = loc[:-1] if union else loc
         source = _source_of(loc, prov, default)
-        where = _key_path(loc) or "(top level)"
+        where = key_path(loc) or "(top level)"
         e = errs[0]
         if e["type"] == "extra_forbidden" and not union:
-            allowed = _allowed_keys(model, loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            lines.append(f"{source}: {where}: unknown key{hint}; allowed: {', '.join(allowed)}")
+            lines.append(f"{source}: {where}: {unknown_key(loc[-1], _allowed_keys(model, loc[:-1]))}")
             continue
         if union:
             given = _input_at(exc, loc)
@@ -220,18 +209,11 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
                 )
                 lines.append(f"{source}: {where}: {msgs}")
             elif len(errs) == 1:
-                lines.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})")
+                lines.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')}{shown_value(e.get('input'))}")
             else:
-                lines.append(f"{source}: {where}: {_DIST_HINT} (got {given!r})")
+                lines.append(f"{source}: {where}: {_DIST_HINT}{shown_value(given)}")
             continue
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] in ("finite_number",):
-            msg = "must be a finite number (NaN and infinity are not allowed)"
-        elif e["type"] in ("date_type", "date_parsing") and isinstance(e.get("input"), str):
-            msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
-        given = e.get("input")
-        shown = "" if isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
-        lines.append(f"{source}: {where}: {msg}{shown}")
+        lines.append(problem_line(source, where, e))
     return lines
 
 

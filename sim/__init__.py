@@ -43,7 +43,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
     sim.errors.SimError
         If the scenario is invalid.
     """
-    from sim.analysis.results import run_scenario
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import LoadedScenario
 
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -195,27 +194,21 @@ def _cmd_parameters(args) -> int:
 
 def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
-    from sim.analysis.results import prepare_out_dir, run_scenario, write_outputs
+    from sim.analysis.results import write_outputs
+    from sim.engine.run import run_scenario
+    from sim.engine.staging import staged_folder
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)
     out = args.out or Path("results") / loaded.scenario.name
-    staging = prepare_out_dir(out, args.force)
-    if staging.exists() and not args.resume:
-        shutil.rmtree(staging)
-    checkpoint = staging / "chunks"
     progress = None
     if not args.quiet and sys.stderr.isatty():
         def progress(done: int, total: int) -> None:
             print(f"\r{done}/{total} draws", end="" if done < total else "\n", file=sys.stderr, flush=True)
-    try:
-        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, checkpoint, progress)
-        write_outputs(ds, out, staging, args.force)
-    except KeyboardInterrupt:
-        raise  # the finished draws stay in the staging folder for --resume
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    # The finished draws are saved in the staging folder's chunks/, which an interrupt leaves for --resume.
+    with staged_folder(out, args.force, resume=args.resume, keep="chunks") as staging:
+        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, staging / "chunks", progress)
+        write_outputs(ds, staging)
     if not args.quiet:
         print_run_summary(ds, out)
     return 0
@@ -287,33 +280,26 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    from sim.analysis.results import prepare_out_dir, run_scenario
     from sim.analysis.sensitivity import METHODS, sensitivity_table
+    from sim.engine.run import run_scenario
+    from sim.engine.staging import staged_folder
     from sim.scenario.loader import load_scenario
 
     if args.method not in METHODS:
         raise SimError(f"--method: unknown method '{args.method}'; allowed: {', '.join(METHODS)}")
     loaded = load_scenario(args.scenario)
     out = args.out or Path("results") / f"{loaded.scenario.name}-sensitivity"
-    staging = prepare_out_dir(out, args.force)
-    ds = run_scenario(loaded, args.draws, args.seed, args.workers)
-    table = sensitivity_table(ds, args.output, args.parameter, args.method, seed=int(ds.attrs["seed"]) % 2**32)
-    main_index = "delta" if args.method == "delta" else "pawn_median"
-    shown = table[table["index"] == main_index].sort_values(["output", "value"], ascending=[True, False])
-    for output, group in shown.groupby("output", sort=False):
-        print(output)
-        for _, r in group.head(8).iterrows():
-            conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3f}"
-            print(f"  {r['parameter'][:70]:70s} {main_index} {r['value']:.3f}{conf}")
-    import shutil
-
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    table.to_csv(staging / "sensitivity.csv", index=False)
-    if out.exists():
-        shutil.rmtree(out)
-    staging.rename(out)
+    with staged_folder(out, args.force) as staging:
+        ds = run_scenario(loaded, args.draws, args.seed, args.workers)
+        table = sensitivity_table(ds, args.output, args.parameter, args.method, seed=int(ds.attrs["seed"]) % 2**32)
+        main_index = "delta" if args.method == "delta" else "pawn_median"
+        shown = table[table["index"] == main_index].sort_values(["output", "value"], ascending=[True, False])
+        for output, group in shown.groupby("output", sort=False):
+            print(output)
+            for _, r in group.head(8).iterrows():
+                conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3f}"
+                print(f"  {r['parameter'][:70]:70s} {main_index} {r['value']:.3f}{conf}")
+        table.to_csv(staging / "sensitivity.csv", index=False)
     print(f"sensitivity indices written to {out}/sensitivity.csv")
     return 0
 

@@ -213,7 +213,7 @@ def test_unexpected_error_is_one_line_without_traceback(tmp_path, capsys, monkey
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("sim.analysis.results.run_scenario", broken)
+    monkeypatch.setattr("sim.engine.run.run_scenario", broken)
     code = main(["run", str(MINIMAL_FOR_CLI), "--draws", "2", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "internal error (ZeroDivisionError" in err[0]

@@ -35,10 +35,9 @@ from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_popu
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, uniform_at, uniforms_at
+from sim.engine.rng import STREAM, generator_for, uniform_at, uniforms_at
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
-from sim.scenario.parameters import param_rng
 
 __all__ = ["Firms", "FLAG_OF_CATEGORY", "EXIT_AGE_CLASSES"]
 
@@ -268,7 +267,7 @@ class Firms(Component):
             self.state.reserve(self.state.n + room)
         else:
             self.state = synthetic_population(
-                param_rng(model.seed, model.draw, "firms.population"),
+                generator_for(model.seed, model.draw, "firms.population"),
                 model.years[0],
                 np.array([q.count if q else 0 for q in pops]),
                 np.array([q.above_size_count if q else 0 for q in pops]),

@@ -33,8 +33,6 @@ from sim.agents.fleet import Fleet, coverage_by_district
 from sim.agents.station_kernels import (
     allocate_demand,
     delivered_cost_cny_per_kg,
-    keyed_normal,
-    keyed_uniform,
     levelised_cost_cny_per_kg,
     own_price_cny_per_kg,
     price_and_enrol,
@@ -57,7 +55,7 @@ from sim.agents.stations import (
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.processes import StagedTask, run_staged_tasks
-from sim.engine.rng import STREAM
+from sim.engine.rng import STREAM, normal_at, uniform_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
 from sim.policy.kinds.tiered_grant import grant_for
 from sim.policy.kinds.unit_subsidy import price_cap_offers
@@ -218,7 +216,7 @@ class HydrogenStations(Component):
 
     def _u(self, entity: int, year: int, stream: str) -> float:
         m = self.model
-        return float(keyed_uniform(m.seed, m.draw, entity, year, STREAM[stream]))
+        return float(uniform_at(m.seed, m.draw, entity, year, STREAM[stream]))
 
     def _pick_district(self, slot: int) -> int:
         u = self._u(slot, _DRAW_DISTRICT, "station")
@@ -438,7 +436,7 @@ class HydrogenStations(Component):
         tasks = []
         for slot in slots:
             start = dt.date(year, 1, 1) + dt.timedelta(days=int(self._u(slot * 2 + _SUB_START, year, "station_2") * days))
-            z = float(keyed_normal(self.model.seed, self.model.draw, slot * 2 + _SUB_LEAD, year, STREAM["station_2"]))
+            z = float(normal_at(self.model.seed, self.model.draw, slot * 2 + _SUB_LEAD, year, STREAM["station_2"]))
             lead_days = self.lead_months * _DAYS_PER_MONTH * math.exp(sigma * z)
             self.agents[slot].begin_construction(start)
             tasks.append(StagedTask(slot, start, (lead_days,)))

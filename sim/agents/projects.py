@@ -14,12 +14,11 @@ firm's projects (D7 item 5: 10,000,000 per firm; D5 item 4: 30,000,000 per firm-
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
+from sim.engine.rng import generator_for
 from sim.policy.facts import ClaimBasis, ProjectApprovals, ProjectLoans
 from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
@@ -27,12 +26,6 @@ __all__ = ["ProjectArrivals", "PROJECT_KINDS"]
 
 #: Instrument kinds that project arrivals can pay; the others belong to agent populations.
 PROJECT_KINDS = ("capped_grant", "cost_share", "category_grant", "interest_subsidy")
-
-
-def _stream_rng(seed: int, draw: int, program_id: str, year: int) -> np.random.Generator:
-    """A generator for one stream and year, independent of every other stream and year."""
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(draw, zlib.crc32(program_id.encode()), year))
-    return np.random.Generator(np.random.PCG64(ss))
 
 
 class ProjectArrivals(Component):
@@ -120,7 +113,7 @@ class ProjectArrivals(Component):
         for s in self.streams:
             program, cfg = s["program"], s["config"]
             ins = program.instrument
-            rng = _stream_rng(model.seed, model.draw, program.id, year)
+            rng = generator_for(model.seed, model.draw, program.id, year)
             share = float(program.validity_share[yi])
             if share <= 0.0:
                 n = 0

@@ -16,7 +16,6 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.rng import draw_key, standard_normal, uniform
 from sim.policy.kinds.unit_subsidy import price_within_cap
 
 __all__ = [
@@ -27,8 +26,6 @@ __all__ = [
     "price_and_enrol",
     "allocate_demand",
     "station_npv_cny",
-    "keyed_uniform",
-    "keyed_normal",
 ]
 
 
@@ -329,15 +326,3 @@ def station_npv_cny(
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
         npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
     return npv
-
-
-@njit(cache=True)
-def keyed_uniform(seed: int, draw: int, entity: int, year: int, stream: int) -> float:
-    """Uniform on (0, 1) keyed by (seed, draw, entity, year, stream): see :mod:`sim.engine.rng`."""
-    return uniform(draw_key(seed, draw, entity, year, stream))
-
-
-@njit(cache=True)
-def keyed_normal(seed: int, draw: int, entity: int, year: int, stream: int) -> float:
-    """Standard normal keyed by (seed, draw, entity, year, stream)."""
-    return standard_normal(draw_key(seed, draw, entity, year, stream))

@@ -41,6 +41,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from sim.errors import ScenarioError, SimError
 from sim.scenario.base import StrictModel
+from sim.scenario.merge import merge_tables
 
 __all__ = ["CalibrationConfig", "CalibrationResult", "load_calibration", "calibrate", "write_fitted_scenario"]
 
@@ -110,13 +111,6 @@ def _override_for(path: str, value: float) -> dict:
         return tomllib.loads(f"{path} = {value!r}")
     except tomllib.TOMLDecodeError:
         raise SimError(f"parameter.path: '{path}' is not a TOML dotted key (quote keys holding dots)") from None
-
-
-def _merge(a: dict, b: dict) -> dict:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def load_calibration(path: str | Path) -> tuple[CalibrationConfig, Path]:
@@ -214,7 +208,7 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
         table: dict = {}
         for p, v in zip(config.parameter, x, strict=False):
             v = float(np.clip(v, p.low, p.high))
-            table = _merge(table, _override_for(p.path, int(round(v)) if p.integer else v))
+            table = merge_tables(table, _override_for(p.path, int(round(v)) if p.integer else v))
         return table
 
     def simulate(x) -> list[float]:

@@ -121,7 +121,7 @@ def _format(df: pd.DataFrame) -> str:
 
 def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -> xr.Dataset:
     """Results of a scenario: read from a results folder, or run a scenario file in memory."""
-    from sim.analysis.results import run_scenario
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
     if path.is_dir():
@@ -134,24 +134,19 @@ def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -
 
 def compare_command(args) -> int:
     """``sim compare``: print the comparison and write ``comparison.csv`` atomically."""
-    from sim.analysis.results import prepare_out_dir
+    from sim.engine.staging import staged_folder
 
     if len(args.scenario) < 2:
         raise SimError("sim compare: give at least two scenario files or result folders")
     out = args.out or Path("results") / "compare"
-    staging = prepare_out_dir(out, args.force)
-    datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
-    names = [ds.attrs.get("scenario") for ds in datasets]
-    if len(set(names)) != len(names):
-        raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); give each a distinct `name`")
-    df = compare_datasets(datasets)
-    print(_format(df))
-    staging.mkdir(parents=True, exist_ok=True)
-    df.to_csv(staging / "comparison.csv", index=False)
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
-    staging.rename(out)
+    with staged_folder(out, args.force) as staging:
+        datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
+        names = [ds.attrs.get("scenario") for ds in datasets]
+        if len(set(names)) != len(names):
+            raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); "
+                           "give each a distinct `name`")
+        df = compare_datasets(datasets)
+        print(_format(df))
+        df.to_csv(staging / "comparison.csv", index=False)
     print(f"comparison written to {out}/comparison.csv", file=sys.stdout)
     return 0

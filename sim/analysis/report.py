@@ -14,6 +14,7 @@ import xarray as xr
 from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import fiscal_totals
 from sim.analysis.targets import target_table
+from sim.engine.staging import FILE_MODE
 from sim.policy.payers import payer_english
 
 __all__ = ["build_report", "write_report"]
@@ -110,5 +111,7 @@ def write_report(folder: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=folder)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    # mkstemp makes the file 0600; the report is for the group like the rest of the folder.
+    os.chmod(tmp, FILE_MODE)
     os.replace(tmp, target)
     return target

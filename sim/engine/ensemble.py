@@ -94,7 +94,7 @@ def _check_manifest(folder: Path, loaded: LoadedScenario, n_draws: int) -> None:
     SimError
         If the folder holds draws of another run.
     """
-    from sim.analysis.results import package_version
+    from sim.engine.provenance import package_version
 
     want = {"scenario_sha256": loaded.sha256, "seed": int(loaded.scenario.ensemble.seed), "draws": int(n_draws),
             "sim_version": package_version()}

@@ -16,17 +16,13 @@ from sim.engine.component import Component
 from sim.engine.ledger import Ledger
 from sim.engine.outputs import DrawRecorder, VariableSpec
 from sim.engine.registry import active_components, ledger_variables
+from sim.engine.rng import generator_for
 from sim.policy.claims import ClaimDesk
 from sim.policy.policyset import PolicySet
 from sim.scenario.parameters import draw_value
 from sim.scenario.schema import Scenario
 
-__all__ = ["PolicyModel", "draw_generator"]
-
-
-def draw_generator(seed: int, draw: int) -> np.random.Generator:
-    """The draw's own generator: ``SeedSequence(seed)`` spawned by draw index."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=(draw,))))
+__all__ = ["PolicyModel"]
 
 
 class PolicyModel(mesa.Model):
@@ -70,7 +66,7 @@ class PolicyModel(mesa.Model):
         self.policy = policy
         self.draw = int(draw)
         self.seed = int(scenario.ensemble.seed)
-        super().__init__(rng=draw_generator(self.seed, self.draw))
+        super().__init__(rng=generator_for(self.seed, self.draw))
         classes = active_components(scenario)
         if specs is None or sizes is None:
             from sim.engine.registry import coordinates

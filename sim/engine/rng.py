@@ -1,14 +1,22 @@
-"""Counter-based random numbers: a pure function of (seed, draw, entity, year, stream).
+"""Keyed random numbers: every draw of `sim` is a pure function of its keys.
 
-Kernels never hold generator state: each random number is a splitmix64 hash of its keys, so the
-numbers do not depend on chunking, thread or worker counts, or the machine, and the same kernel
-compiled for another target gives the same values. Streams separate the uses (growth shock, exit,
-entry, ...) so that switching one mechanism off does not shift the numbers of another.
+Two forms, both keyed so the numbers do not depend on chunking, thread or worker counts, or the
+machine:
+
+- counter-based numbers for kernels, a splitmix64 hash of (seed, draw, entity, year, stream)
+  (:func:`uniform_at`, :func:`normal_at`, :func:`poisson_at` and the in-kernel :func:`uniform`,
+  :func:`standard_normal`, ...); kernels never hold generator state, and the same kernel compiled
+  for another target gives the same values. Streams separate the uses (growth shock, exit,
+  entry, ...) so that switching one mechanism off does not shift the numbers of another;
+- ``numpy.random.Generator`` objects for plain-Python sampling (initial populations, drawn
+  parameters, project arrivals): :func:`generator_for` spawns one from ``SeedSequence(seed)`` by
+  (draw, keys...), a text key standing for the CRC-32 of its UTF-8 bytes.
 """
 
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 from numba import njit
@@ -23,7 +31,10 @@ __all__ = [
     "STREAM",
     "uniform_at",
     "uniforms_at",
+    "normal_at",
     "poisson_at",
+    "text_key",
+    "generator_for",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -142,7 +153,41 @@ def uniforms_at(seed: int | np.int64, draw: int | np.int64, entities: np.ndarray
 
 
 @njit(cache=True)
+def normal_at(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64) -> float:
+    """Standard normal for (seed, draw, entity, year, stream), callable from plain Python."""
+    return standard_normal(draw_key(seed, draw, entity, year, stream))
+
+
+@njit(cache=True)
 def poisson_at(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64,
                mean: float) -> np.int64:
     """Poisson count for (seed, draw, entity, year, stream), callable from plain Python."""
     return poisson(draw_key(seed, draw, entity, year, stream), mean)
+
+
+def text_key(text: str) -> int:
+    """A spawn key for a name (a parameter path, a programme id): CRC-32 of its UTF-8 bytes."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def generator_for(seed: int, draw: int, *keys: int | str) -> np.random.Generator:
+    """The generator of one use of randomness in one draw.
+
+    Parameters
+    ----------
+    seed : int
+        The scenario's seed.
+    draw : int
+        Draw index.
+    *keys : int or str
+        What the generator is for (a parameter path, a programme id and a year, ...); a string
+        stands for its :func:`text_key`. No keys gives the draw's own generator.
+
+    Returns
+    -------
+    numpy.random.Generator
+        PCG64 seeded by ``SeedSequence(seed, spawn_key=(draw, *keys))``: independent of every
+        other key tuple, and of the number of workers.
+    """
+    spawn_key = (draw, *(text_key(k) if isinstance(k, str) else k for k in keys))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=spawn_key)))

@@ -26,6 +26,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
+from sim.scenario.merge import merge_tables
 from sim.scenario.parameters import ChangeParam, MonthsParam, NonNegativeParam, Param, PositiveParam, ShareParam
 
 __all__ = [
@@ -55,14 +56,6 @@ def hydrogen_defaults() -> dict:
 #: Tables that are values (paths by year or district), replaced whole rather than merged with the
 #: defaults: a scenario's plan of {"2027" = 3} must not inherit the default 2023 and 2025 targets.
 _REPLACED_TABLES = frozenset({"stations_by_year", "demonstration_by_year", "fixed_demand_kg_per_year"})
-
-
-def _merge(base: dict, over: dict) -> dict:
-    out = dict(base)
-    for k, v in over.items():
-        merge = isinstance(v, dict) and isinstance(out.get(k), dict) and k not in _REPLACED_TABLES
-        out[k] = _merge(out[k], v) if merge else v
-    return out
 
 
 class District(StrictModel):
@@ -213,7 +206,7 @@ class HydrogenSection(StrictModel):
     def _with_defaults(cls, data):
         if not isinstance(data, dict):
             return data
-        return _merge(hydrogen_defaults(), data)
+        return merge_tables(hydrogen_defaults(), data, replaced=_REPLACED_TABLES)
 
     @model_validator(mode="after")
     def _names(self):

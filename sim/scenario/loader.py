@@ -1,7 +1,7 @@
 """The one strict loader of scenario files.
 
 :func:`load_scenario` reads a TOML file (UTF-8), follows ``extends`` (a path relative to the file
-that includes another scenario, overridden key by key: tables merge, values and arrays replace),
+that includes another scenario, overridden key by key by :func:`sim.scenario.merge.merge_tables`),
 validates the merged tables, resolves the instruments in force against the gazette and runs the
 components' own checks. Every problem becomes one line naming the file that set the key, the key
 path and what is allowed; all problems of a file are reported together in a
@@ -10,7 +10,6 @@ path and what is allowed; all problems of a file are reported together in a
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import tomllib
 import types
@@ -23,11 +22,13 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
+from sim.messages import key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
+from sim.scenario.merge import mark_provenance, merge_tables
 from sim.scenario.schema import Scenario
 
-__all__ = ["LoadedScenario", "load_scenario", "read_toml", "merge_tables"]
+__all__ = ["LoadedScenario", "load_scenario", "read_toml"]
 
 _DIST_TAGS = {"uniform", "normal", "lognormal", "triangular"}
 _BRANCH_TAGS = {"float", "int", "str", "bool", "list[str]", "list[int]", "dict[str,any]"} | _DIST_TAGS
@@ -95,34 +96,6 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
         raise ScenarioError([f"{path}: TOML syntax error: {exc}"]) from None
 
 
-def merge_tables(base: dict, over: dict, source: str, prov: dict, prefix: tuple = ()) -> dict:
-    """Override `base` with `over` key by key; tables merge, values and arrays replace.
-
-    `prov` maps each key path to the file that set it last, for error messages.
-    """
-    out = dict(base)
-    for key, value in over.items():
-        path = prefix + (key,)
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            # The merged table is now partly this file's: a problem with the table as a whole
-            # (e.g. last_year < first_year) names the file that touched it last.
-            prov[path] = source
-            out[key] = merge_tables(out[key], value, source, prov, path)
-        else:
-            out[key] = value
-            for p in [p for p in prov if p[: len(path)] == path]:
-                del prov[p]
-            _mark(value, source, prov, path)
-    return out
-
-
-def _mark(value: Any, source: str, prov: dict, path: tuple) -> None:
-    prov[path] = source
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _mark(v, source, prov, path + (k,))
-
-
 def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Path], list[bytes]]:
     path = path.resolve() if path.exists() else path
     if path in seen:
@@ -131,7 +104,7 @@ def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Pa
     raw, data = read_toml(path)
     base_name = raw.pop("extends", None)
     if base_name is None:
-        _mark(raw, str(path), prov, ())
+        mark_provenance(raw, str(path), prov)
         return raw, [path], [data]
     if not isinstance(base_name, str) or not base_name:
         raise ScenarioError([f"{path}: extends: must be a file name (a string), relative to this file"])
@@ -204,14 +177,6 @@ def _source_of(loc: tuple, prov: dict, default: str) -> str:
     return default
 
 
-def _key_path(loc: tuple) -> str:
-    parts = []
-    for p in loc:
-        s = str(p)
-        parts.append(f'"{s}"' if "." in s else s)
-    return ".".join(parts)
-
-
 def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
     """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
     grouped: dict[tuple, list[ErrorDetails]] = {}
@@ -228,13 +193,10 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
         union = loc[-1:] == ("<union>",)
         loc = loc[:-1] if union else loc
         source = _source_of(loc, prov, default)
-        where = _key_path(loc) or "(top level)"
+        where = key_path(loc) or "(top level)"
         e = errs[0]
         if e["type"] == "extra_forbidden" and not union:
-            allowed = _allowed_keys(model, loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            lines.append(f"{source}: {where}: unknown key{hint}; allowed: {', '.join(allowed)}")
+            lines.append(f"{source}: {where}: {unknown_key(loc[-1], _allowed_keys(model, loc[:-1]))}")
             continue
         if union:
             given = _input_at(exc, loc)
@@ -247,18 +209,11 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
                 )
                 lines.append(f"{source}: {where}: {msgs}")
             elif len(errs) == 1:
-                lines.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')} (got {e.get('input')!r})")
+                lines.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')}{shown_value(e.get('input'))}")
             else:
-                lines.append(f"{source}: {where}: {_DIST_HINT} (got {given!r})")
+                lines.append(f"{source}: {where}: {_DIST_HINT}{shown_value(given)}")
             continue
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] in ("finite_number",):
-            msg = "must be a finite number (NaN and infinity are not allowed)"
-        elif e["type"] in ("date_type", "date_parsing") and isinstance(e.get("input"), str):
-            msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
-        given = e.get("input")
-        shown = "" if isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
-        lines.append(f"{source}: {where}: {msg}{shown}")
+        lines.append(problem_line(source, where, e))
     return lines
 
 

@@ -19,14 +19,15 @@ change the values drawn for the others.
 from __future__ import annotations
 
 import math
-import zlib
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from sim.engine.rng import generator_for
+
 __all__ = [
-    "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value", "param_rng",
+    "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value",
     "param_in", "NonNegativeParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
     "SizeExponentParam",
 ]
@@ -177,30 +178,8 @@ SizeExponentParam = Annotated[Param, param_in(-5.0, 5.0, "values in [-5, 5]")]
 MonthsParam = Annotated[Param, param_in(0.0, 600.0, "values in [0, 600] months")]
 
 
-def param_rng(seed: int, draw: int, path: str) -> np.random.Generator:
-    """The random generator of one parameter in one draw.
-
-    Parameters
-    ----------
-    seed : int
-        The scenario's seed.
-    draw : int
-        Draw index.
-    path : str
-        Dotted path of the parameter in the scenario (e.g. ``firms.behaviour.drift.manufacturing``).
-
-    Returns
-    -------
-    numpy.random.Generator
-        Spawned from ``SeedSequence(seed)`` with spawn key (draw, crc32(path)), so each
-        parameter's stream is independent of the others and of the number of workers.
-    """
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(draw, zlib.crc32(path.encode("utf-8"))))
-    return np.random.Generator(np.random.PCG64(ss))
-
-
 def draw_value(value: float | Uniform | Normal | LogNormal | Triangular, seed: int, draw: int, path: str) -> float:
     """Value of a parameter in a draw: the number itself, or a sample of its distribution."""
     if isinstance(value, (int, float)):
         return float(value)
-    return value.sample(param_rng(seed, draw, path))
+    return value.sample(generator_for(seed, draw, path))

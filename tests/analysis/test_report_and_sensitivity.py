@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import textwrap
 from pathlib import Path
 
@@ -23,6 +24,8 @@ def test_report_embeds_plots_and_tables(tmp_path):
     assert "Fiscal exposure" in text and "Targets" in text
     assert text.count("data:image/png;base64,") == len(list(out.glob("*.png")))
     assert "software.6.data_centre_green_retrofit" in text
+    # Results are for the group: the report as well as what `sim run` wrote (not mkstemp's 0600).
+    assert {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()} == {0o644}
 
 
 def test_report_of_a_folder_without_results_exits_2(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""The results contract (sim/analysis/results.py, DESIGN.md 'Results')."""
+"""The results contract (sim/engine/run.py labels, sim/analysis/results.py writes; DESIGN.md 'Results')."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import pytest
 import xarray as xr
 
 import sim
-from sim.analysis.results import build_dataset, prepare_out_dir, write_outputs
+from sim.analysis.results import write_outputs
 from sim.analysis.summary import fiscal_totals
 from sim.engine.ensemble import run_draws
+from sim.engine.run import build_dataset
+from sim.engine.staging import staged_folder, staging_path
 from sim.errors import OutputError
 
 PROGRAM_ID = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")
@@ -23,8 +25,8 @@ N_DRAWS = 3
 def written(minimal, tmp_path_factory):
     ds = sim.run(minimal, draws=N_DRAWS)
     out = tmp_path_factory.mktemp("run") / "minimal"
-    staging = prepare_out_dir(out, force=False)
-    write_outputs(ds, out, staging, force=False)
+    with staged_folder(out, force=False) as staging:
+        write_outputs(ds, staging)
     return ds, out
 
 
@@ -130,14 +132,14 @@ def test_build_dataset_labels_arrays(minimal):
     np.testing.assert_array_equal(ds["outlay"].values, arrays["outlay"])
 
 
-def test_prepare_out_dir_refuses_a_non_empty_folder_and_a_file(tmp_path):
+def test_staging_path_refuses_a_non_empty_folder_and_a_file(tmp_path):
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "keep.txt").write_text("x")
     with pytest.raises(OutputError, match=r"full: folder exists and is not empty; use --force to replace it"):
-        prepare_out_dir(tmp_path / "full", force=False)
-    assert prepare_out_dir(tmp_path / "full", force=True) == tmp_path / ".full.partial"
+        staging_path(tmp_path / "full", force=False)
+    assert staging_path(tmp_path / "full", force=True) == tmp_path / ".full.partial"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="exists and is a file"):
-        prepare_out_dir(tmp_path / "afile", force=True)
+        staging_path(tmp_path / "afile", force=True)
     (tmp_path / "empty").mkdir()
-    assert prepare_out_dir(tmp_path / "empty", force=False) == tmp_path / ".empty.partial"
+    assert staging_path(tmp_path / "empty", force=False) == tmp_path / ".empty.partial"

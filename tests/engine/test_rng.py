@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
 from numba import njit
 
 from sim.engine import rng
-from sim.engine.model import draw_generator
-from sim.scenario.parameters import param_rng
+from sim.engine.rng import generator_for
 
 U64 = np.uint64
 
@@ -81,18 +81,34 @@ def test_poisson_of_non_positive_mean_is_zero():
     assert rng.poisson(key, 0.0) == 0 and rng.poisson(key, -1.0) == 0
 
 
-def test_draw_generator_is_reproducible_and_distinct_per_draw():
-    a = draw_generator(7, 0).random(5)
-    np.testing.assert_array_equal(a, draw_generator(7, 0).random(5))
-    assert not np.array_equal(a, draw_generator(7, 1).random(5))
-    assert not np.array_equal(a, draw_generator(8, 0).random(5))
+def test_the_draws_generator_is_reproducible_and_distinct_per_draw():
+    a = generator_for(7, 0).random(5)
+    np.testing.assert_array_equal(a, generator_for(7, 0).random(5))
+    assert not np.array_equal(a, generator_for(7, 1).random(5))
+    assert not np.array_equal(a, generator_for(8, 0).random(5))
 
 
-def test_param_rng_depends_on_seed_draw_and_path():
-    a = param_rng(7, 0, "projects.streams.x.arrivals_per_year").random()
-    assert a == param_rng(7, 0, "projects.streams.x.arrivals_per_year").random()
-    others = {param_rng(7, 1, "projects.streams.x.arrivals_per_year").random(),
-              param_rng(7, 0, "projects.streams.y.arrivals_per_year").random(),
-              param_rng(8, 0, "projects.streams.x.arrivals_per_year").random()}
+def test_a_keyed_generator_is_seedsequence_spawned_by_draw_and_keys_with_text_as_crc32():
+    # Pinned to the construction used since the first release, so results stay bit-identical.
+    want = np.random.Generator(np.random.PCG64(np.random.SeedSequence(
+        entropy=7, spawn_key=(2, zlib.crc32(b"hydrogen.6.x"), 2024)))).random(4)
+    np.testing.assert_array_equal(generator_for(7, 2, "hydrogen.6.x", 2024).random(4), want)
+
+
+def test_normal_at_is_the_keyed_standard_normal():
+    assert rng.normal_at(7, 1, 3, 2024, 21) == rng_standard_normal_at(7, 1, 3, 2024, 21)
+
+
+@njit
+def rng_standard_normal_at(seed, draw, entity, year, stream):
+    return rng.standard_normal(rng.draw_key(seed, draw, entity, year, stream))
+
+
+def test_a_parameters_generator_depends_on_seed_draw_and_path():
+    a = generator_for(7, 0, "projects.streams.x.arrivals_per_year").random()
+    assert a == generator_for(7, 0, "projects.streams.x.arrivals_per_year").random()
+    others = {generator_for(7, 1, "projects.streams.x.arrivals_per_year").random(),
+              generator_for(7, 0, "projects.streams.y.arrivals_per_year").random(),
+              generator_for(8, 0, "projects.streams.x.arrivals_per_year").random()}
     assert a not in others and len(others) == 3
     assert not math.isnan(a)

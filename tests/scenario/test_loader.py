@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.scenario.loader import _resolve_file_keys, load_scenario, merge_tables, read_toml
+from sim.scenario.loader import _resolve_file_keys, load_scenario, read_toml
+from sim.scenario.merge import merge_tables
 
 SHIPPED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 

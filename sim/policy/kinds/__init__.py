@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, TypeAlias, Union
 
 from pydantic import Field, TypeAdapter
 
+from sim.messages import key_path, problem_line, unknown_key
 from sim.policy.instrument import FIXED_FIELDS, InstrumentBase
 from sim.policy.kinds._base import ClaimContext, KindSpec, Payment
 from sim.policy.kinds.capped_grant import capped_grant
@@ -102,23 +103,14 @@ def instrument_error_lines(exc, source: str, where: str, kind: str | None) -> li
     kind : str, optional
         The record's kind, to list the keys allowed where one is unknown.
     """
-    import difflib
-
     lines = []
     for e in exc.errors():
         loc = tuple(p for p in e["loc"] if p not in KINDS)
-        key = ".".join(str(p) for p in loc)
+        key = key_path(loc)
         at = f"{where}.{key}" if key else where
-        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            allowed = _fields_at(kind, loc[:-1])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            lines.append(f"{source}: {at}: unknown key{hint}; allowed: {', '.join(allowed) or 'none'}")
+            lines.append(f"{source}: {at}: {unknown_key(loc[-1], _fields_at(kind, loc[:-1]))}")
             continue
-        if e["type"] == "date_type" and isinstance(e.get("input"), str):
-            msg = "must be a TOML date, written without quotes (e.g. 2030-12-31)"
-        given = e.get("input")
-        shown = "" if not key or isinstance(given, (dict, list)) or e["type"] == "missing" else f" (got {given!r})"
-        lines.append(f"{source}: {at}: {msg}{shown}")
+        # A problem with the record as a whole (a missing kind, say) would quote the whole record.
+        lines.append(problem_line(source, at, e, show_value=bool(key), finite_hint=False))
     return lines

@@ -1,0 +1,134 @@
+"""The composition root: run a loaded scenario's ensemble and label its arrays as an ``xarray.Dataset``.
+
+The dataset follows the results contract of DESIGN.md: dims ``draw``, ``year`` and where needed
+``program``, ``payer``, ``sector``, ``station``; every variable has ``units`` and ``long_name``;
+attributes name the scenario, its file's SHA-256, the seed and the package version. Writing it to
+disk is the business of :mod:`sim.analysis.results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from sim.engine.ensemble import EnsembleLayout, run_draws
+from sim.engine.provenance import package_version
+from sim.scenario.loader import LoadedScenario
+
+__all__ = ["build_dataset", "run_scenario"]
+
+
+def build_dataset(
+    loaded: LoadedScenario,
+    layout: EnsembleLayout,
+    arrays: dict[str, np.ndarray],
+    parameters: list[dict[str, float]],
+) -> xr.Dataset:
+    """Label the stacked arrays of an ensemble.
+
+    Adds the payer view (``outlay_by_payer``, ``committed_by_payer``, ``unpaid_by_payer``), the
+    programme-to-payer map, the discount factors and the drawn values of uncertain parameters.
+    """
+    n_draws = next(iter(arrays.values())).shape[0]
+    coords = {"draw": np.arange(n_draws)} | {k: v for k, v in layout.coords.items()}
+    data_vars = {}
+    for spec in layout.specs:
+        data_vars[spec.name] = xr.Variable(
+            ("draw",) + spec.dims, arrays[spec.name], attrs={"units": spec.units, "long_name": spec.long_name}
+        )
+    policy = loaded.policy
+    payers = policy.payers
+    coords["payer"] = payers
+    member = np.zeros((len(policy.programs), len(payers)))
+    for p in policy.programs:
+        member[p.index, payers.index(p.payer)] = 1.0
+    for name in ("outlay", "committed", "unpaid"):
+        data_vars[f"{name}_by_payer"] = xr.Variable(
+            ("draw", "year", "payer"),
+            arrays[name] @ member,
+            attrs={"units": "CNY", "long_name": data_vars[name].attrs["long_name"] + ", by payer"},
+        )
+    data_vars["program_payer"] = xr.Variable(
+        ("program",), np.array([p.payer for p in policy.programs], dtype=object),
+        attrs={"units": "1", "long_name": "payer of the programme (its budget line's payer)"},
+    )
+    data_vars["program_citation"] = xr.Variable(
+        ("program",), np.array([str(p.instrument.citation) for p in policy.programs], dtype=object),
+        attrs={"units": "1", "long_name": "document number, item and seed line of the programme"},
+    )
+    data_vars["discount_factor"] = xr.Variable(
+        ("year",), policy.discount_factors(),
+        attrs={"units": "1", "long_name": f"present-value factor to {policy.base_year} at {policy.discount_rate:.4g} a year"},
+    )
+    if "payment_draw" in arrays and arrays["payment_draw"].size:
+        years = np.asarray(policy.years)
+        programs = np.array(policy.ids, dtype=object)
+        columns = {
+            "payment_draw": (arrays["payment_draw"], "1", "draw of the payment"),
+            "payment_year": (years[arrays["payment_year"]], "year", "year of approval and payment"),
+            "payment_program": (programs[arrays["payment_program"]], "1", "programme (instrument id)"),
+            "payment_recipient": (arrays["payment_recipient"].astype(object), "1", "recipient's id in its CSV file"),
+            "payment_committed_cny": (arrays["payment_committed_cny"], "CNY", "approved for the recipient in the year"),
+            "payment_outlay_cny": (arrays["payment_outlay_cny"], "CNY", "paid to the recipient in the year"),
+        }
+        for name, (values, units, long_name) in columns.items():
+            data_vars[name] = xr.Variable(("payment",), values, attrs={"units": units, "long_name": long_name})
+    names = sorted({k for p in parameters for k in p})
+    if names:
+        coords["parameter"] = names
+        table = np.array([[p.get(k, np.nan) for k in names] for p in parameters], dtype=np.float64)
+        data_vars["parameter_value"] = xr.Variable(
+            ("draw", "parameter"), table, attrs={"units": "as in the scenario", "long_name": "value drawn for an uncertain parameter"}
+        )
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds.attrs = {
+        "scenario": loaded.scenario.name,
+        "scenario_file": loaded.path.name,
+        "scenario_sha256": loaded.sha256,
+        "seed": int(loaded.scenario.ensemble.seed),
+        "draws": int(n_draws),
+        "first_year": int(policy.years[0]),
+        "last_year": int(policy.years[-1]),
+        "sim_version": package_version(),
+        "discount_rate": float(policy.discount_rate),
+        "base_year": int(policy.base_year),
+    }
+    return ds
+
+
+def run_scenario(
+    loaded: LoadedScenario,
+    draws: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    checkpoint: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Run a loaded scenario's ensemble and return the labelled results.
+
+    Parameters
+    ----------
+    loaded : LoadedScenario
+    draws, seed : int, optional
+        Override the scenario's ``[ensemble]`` values.
+    workers, scheduler, checkpoint, progress
+        See :func:`sim.engine.ensemble.run_draws`.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    scenario = loaded.scenario
+    if seed is not None or draws is not None:
+        ens = scenario.ensemble.model_copy(
+            update={k: v for k, v in (("seed", seed), ("draws", draws)) if v is not None}
+        )
+        loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
+    n = loaded.scenario.ensemble.draws
+    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress)
+    return build_dataset(loaded, layout, arrays, params)

@@ -11,7 +11,6 @@ calibration, out of sample = holdout) and year: about 90% if the bands are hones
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -119,7 +118,7 @@ def hindcast_command(args) -> int:
     ``results/<name>-hindcast``), staged as a folder and renamed into place.
     """
     from sim.analysis.compare import load_or_run
-    from sim.analysis.results import prepare_out_dir
+    from sim.engine.staging import staged_folder
 
     observations = load_observations(args.observed or DEFAULT_OBSERVED)
     ds = load_or_run(args.scenario, args.draws, args.seed, args.workers)
@@ -133,14 +132,8 @@ def hindcast_command(args) -> int:
         _write_csv_atomic(coverage, out / "hindcast_coverage.csv")
     else:
         out = args.out or Path("results") / f"{ds.attrs.get('scenario', 'scenario')}-hindcast"
-        staging = prepare_out_dir(out, args.force)
-        if staging.exists():
-            shutil.rmtree(staging)
-        staging.mkdir(parents=True)
-        table.to_csv(staging / "hindcast.csv", index=False)
-        coverage.to_csv(staging / "hindcast_coverage.csv", index=False)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
+        with staged_folder(out, args.force) as staging:
+            table.to_csv(staging / "hindcast.csv", index=False)
+            coverage.to_csv(staging / "hindcast_coverage.csv", index=False)
     print(f"hindcast written to {out}/hindcast.csv", file=sys.stdout)
     return 0

@@ -288,7 +288,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
 
     for key in unmatched_notes(scenario):
         loc = ("parameter_sources", key)
-        problems.append(f"{_source_of(loc, prov, str(path))}: {_key_path(loc)}: names no behavioural parameter of "
+        problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
     if problems:
         raise ScenarioError([_reattribute(line, prov) for line in problems])

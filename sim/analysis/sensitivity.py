@@ -216,7 +216,10 @@ def format_table(table: pd.DataFrame, method: str, top: int = _SHOWN_PARAMETERS)
             cells = []
             for i in indices:
                 v, c = r[("value", i)], r[("conf", i)]
-                cells.append(f"{v:10.3g} ± {c:<5.2g}" if c == c else f"{v:18.3g}")
+                if method == "morris":  # effects in the output's units: significant digits
+                    cells.append(f"{v:10.3g} ± {c:<5.2g}" if c == c else f"{v:18.3g}")
+                else:  # indices are shares of variance or distances in [0, 1]
+                    cells.append(f"{v:8.3f} ± {c:<5.3f}" if c == c else f"{v:16.3f}")
             name = str(parameter) if len(str(parameter)) <= 64 else "…" + str(parameter)[-63:]
             lines.append(f"  {name:64s}" + "".join(f" {c:>18s}" for c in cells))
         if len(sub) > top:

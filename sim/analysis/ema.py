@@ -77,6 +77,53 @@ def _nested(path: str, value: float) -> dict:
     return table
 
 
+class _Experiment:
+    """The model function: one experiment's named values in, its named outcomes out.
+
+    A class rather than a closure so that EMA's ``MultiprocessingEvaluator`` can send it to
+    worker processes (pickled), where each loads the scenarios of its policies once.
+    """
+
+    def __init__(self, scenario_path: str, base, by_name: dict[str, str], lever_names: dict[str, str],
+                 outcomes: list[str], replicates: int):
+        self.scenario_path, self.base = scenario_path, base
+        self.by_name, self.lever_names = by_name, lever_names
+        self.outcomes, self.replicates = outcomes, replicates
+        self._loaded: dict[tuple, Any] = {}
+
+    def _loaded_for(self, policy: dict[str, float]):
+        from sim.scenario.loader import load_scenario
+        from sim.scenario.merge import merge_tables
+
+        key = tuple(sorted(policy.items()))
+        if key not in self._loaded:
+            overrides: dict = {}
+            for path, value in policy.items():
+                overrides = merge_tables(overrides, _nested(path, float(value)), "<ema lever>", {})
+            self._loaded[key] = load_scenario(self.scenario_path, overrides, "<ema levers>") if policy else self.base
+        return self._loaded[key]
+
+    def __call__(self, **kwargs: float) -> dict[str, float]:
+        """Run the experiment's draws; the outcomes are their means."""
+        from sim.analysis.selection import select_outputs
+        from sim.engine.design import ParameterDesign
+        from sim.engine.ensemble import layout_of, run_chunk
+        from sim.engine.run import build_dataset
+
+        policy = {self.lever_names[k]: v for k, v in kwargs.items() if k in self.lever_names}
+        given = {self.by_name[k]: float(v) for k, v in kwargs.items() if k in self.by_name}
+        loaded = self._loaded_for(policy)
+        # Keyed by the uncertainties only: every policy meets the same random numbers in a
+        # scenario (common random numbers), so policies differ by their levers alone.
+        first = zlib.crc32(repr(sorted(given.items())).encode("utf-8")) % _DRAW_RANGE
+        draws = [first + r for r in range(self.replicates)]
+        names = tuple(given)
+        values = np.tile([given[n] for n in names], (self.replicates, 1)).reshape(self.replicates, -1)
+        arrays, drawn = run_chunk(loaded, draws, ParameterDesign(names, values, np.array(draws, dtype=np.int64)))
+        ds = build_dataset(loaded, layout_of(loaded), arrays, drawn)
+        return {ema_name(o.label): float(np.mean(o.values)) for o in select_outputs(ds, self.outcomes)}
+
+
 def sim_model(
     scenario_path: str | Path,
     outcomes: list[str],
@@ -131,43 +178,11 @@ def sim_model(
     by_name = {ema_name(p.path): p.path for p in params}
     lever_names = {ema_name(k): k for k in (levers or {})}
     outcome_names = {ema_name(o): o for o in outcomes}
-    for what, table in (("parameter", by_name), ("lever", lever_names), ("outcome", outcome_names)):
-        if len(set(table)) != len(set(table.values())):
+    for what, table, given in (("parameter", by_name, params), ("lever", lever_names, levers or {}),
+                               ("outcome", outcome_names, set(outcomes))):
+        if len(table) != len(given):
             raise SimError(f"ema: two {what}s map to the same EMA name; allowed: names differing in letters or digits")
-    loaded_by_policy: dict[tuple, Any] = {}
-
-    def loaded_for(policy: dict[str, float]):
-        key = tuple(sorted(policy.items()))
-        if key not in loaded_by_policy:
-            overrides: dict = {}
-            from sim.scenario.merge import merge_tables
-
-            for path, value in policy.items():
-                overrides = merge_tables(overrides, _nested(path, float(value)), "<ema lever>", {})
-            loaded_by_policy[key] = load_scenario(scenario_path, overrides, "<ema levers>") if policy else base
-        return loaded_by_policy[key]
-
-    def run_experiment(**kwargs: float) -> dict[str, float]:
-        from sim.engine.design import ParameterDesign
-        from sim.engine.ensemble import run_chunk
-        from sim.engine.run import build_dataset
-
-        policy = {lever_names[k]: v for k, v in kwargs.items() if k in lever_names}
-        given = {by_name[k]: float(v) for k, v in kwargs.items() if k in by_name}
-        loaded = loaded_for(policy)
-        # Keyed by the uncertainties only: every policy meets the same random numbers in a
-        # scenario (common random numbers), so policies differ by their levers alone.
-        first = zlib.crc32(repr(sorted(given.items())).encode("utf-8")) % _DRAW_RANGE
-        draws = [first + r for r in range(replicates)]
-        names = tuple(given)
-        design = ParameterDesign(names, np.tile([given[n] for n in names], (replicates, 1)).reshape(replicates, -1),
-                                 np.array(draws, dtype=np.int64))
-        arrays, drawn = run_chunk(loaded, draws, design)
-        from sim.engine.ensemble import layout_of
-
-        ds = build_dataset(loaded, layout_of(loaded), arrays, drawn)
-        return {ema_name(o.label): float(np.mean(o.values)) for o in select_outputs(ds, outcomes)}
-
+    run_experiment = _Experiment(str(scenario_path), base, by_name, lever_names, list(outcomes), replicates)
     model = Model(name, function=run_experiment)
     model.uncertainties = [RealParameter.from_dist(n, scipy_distribution(p.distribution))
                            for n, p in zip(by_name, params, strict=True)]

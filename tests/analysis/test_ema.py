@@ -36,6 +36,20 @@ def test_the_lever_scales_what_is_paid_at_the_same_uncertainties(minimal_path):
     assert model.function(**{u: 3.0, lev: 0.5})[out] == half
 
 
+def test_the_model_function_pickles_for_emas_multiprocessing_evaluator(minimal_path):
+    import pickle
+
+    model = sim_model(minimal_path, outcomes=[OUTCOME])
+    u, out = model.uncertainties[0].name, model.outcomes[0].name
+    clone = pickle.loads(pickle.dumps(model.function))
+    assert clone(**{u: 2.5})[out] == model.function(**{u: 2.5})[out]
+
+
+def test_outcomes_that_map_to_one_ema_name_are_refused(minimal_path):
+    with pytest.raises(SimError, match="two outcomes map to the same EMA name"):
+        sim_model(minimal_path, outcomes=["outlay:program=hydrogen.6.*", "outlay:program=hydrogen?6?*"])
+
+
 def test_prim_finds_a_box_of_experiments_with_high_outlay(minimal_path):
     from ema_workbench import SequentialEvaluator, perform_experiments
     from ema_workbench.analysis import prim

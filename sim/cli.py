@@ -79,16 +79,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write a self-contained HTML report of a results folder")
     p.add_argument("folder", type=Path)
 
-    p = sub.add_parser("sensitivity", help="global sensitivity of headline outputs to uncertain parameters")
-    p.add_argument("scenario", type=Path)
-    p.add_argument("--draws", type=_positive_int("--draws"), default=256)
+    p = sub.add_parser("sensitivity", help="global sensitivity of chosen outputs to uncertain parameters")
+    p.add_argument("scenario", type=Path, nargs="?", help="scenario file (or give --results)")
+    p.add_argument("--results", type=Path, help="results folder to analyse instead of running (delta, pawn)")
+    p.add_argument("--method", default="delta",
+                   help="sobol (Saltelli: S1, ST), morris (screening), delta (Borgonovo, with S1) or pawn")
+    p.add_argument("--draws", type=_positive_int("--draws"),
+                   help="model runs (default: sobol 64 x (parameters + 2), morris 10 x (parameters + 1), "
+                        "delta and pawn 256)")
     p.add_argument("--seed", type=_seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1)
-    p.add_argument("--output", action="append", help="headline quantity to analyse (substring; repeatable)")
+    p.add_argument("--output", action="append",
+                   help="VARIABLE[@YEAR][:DIM=VALUE,...], total_exposure_cny, target:ID, or part of a headline "
+                        "(repeatable)")
     p.add_argument("--parameter", action="append", help="parameter path pattern (glob; repeatable)")
-    p.add_argument("--method", default="delta", help="delta (Borgonovo, with S1) or pawn")
-    p.add_argument("--out", type=Path, help="folder for sensitivity.csv (default results/<name>-sensitivity)")
+    p.add_argument("--levels", type=_positive_int("--levels"), default=4, help="levels of the Morris grid")
+    p.add_argument("--top", type=_positive_int("--top"), default=10, help="parameters shown per output")
+    p.add_argument("--out", type=Path, help="folder for the indices (default results/<name>-sensitivity)")
     p.add_argument("--force", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress or notes on standard error")
 
     p = sub.add_parser("calibrate", help="fit behavioural parameters to observed targets")
     p.add_argument("config", type=Path)
@@ -302,28 +311,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    from sim.analysis.sensitivity import METHODS, sensitivity_table
-    from sim.engine.run import run_scenario
-    from sim.engine.staging import staged_folder
-    from sim.scenario.loader import load_scenario
+    from sim.analysis.sensitivity import sensitivity_command
 
-    if args.method not in METHODS:
-        raise SimError(f"--method: unknown method '{args.method}'; allowed: {', '.join(METHODS)}")
-    loaded = load_scenario(args.scenario)
-    out = args.out or Path("results") / f"{loaded.scenario.name}-sensitivity"
-    with staged_folder(out, args.force) as staging:
-        ds = run_scenario(loaded, args.draws, args.seed, args.workers)
-        table = sensitivity_table(ds, args.output, args.parameter, args.method, seed=int(ds.attrs["seed"]) % 2**32)
-        main_index = "delta" if args.method == "delta" else "pawn_median"
-        shown = table[table["index"] == main_index].sort_values(["output", "value"], ascending=[True, False])
-        for output, group in shown.groupby("output", sort=False):
-            print(output)
-            for _, r in group.head(8).iterrows():
-                conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3f}"
-                print(f"  {r['parameter'][:70]:70s} {main_index} {r['value']:.3f}{conf}")
-        table.to_csv(staging / "sensitivity.csv", index=False)
-    print(f"sensitivity indices written to {out}/sensitivity.csv")
-    return 0
+    return sensitivity_command(args)
 
 
 _COMMANDS = {

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from sim.errors import SimError
+from sim.messages import bounded_message
 
 __all__ = ["main", "build_parser"]
 
@@ -129,7 +130,7 @@ def _cmd_validate(args) -> int:
         try:
             loaded = load_scenario(path)
         except SimError as exc:
-            print(str(exc), file=sys.stderr)
+            print(bounded_message(str(exc)), file=sys.stderr)
             failed = True
             continue
         n = len(loaded.policy.programs)
@@ -324,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except SimError as exc:
-        print(str(exc), file=sys.stderr)
+        print(bounded_message(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)

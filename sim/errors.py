@@ -20,11 +20,17 @@ class ScenarioError(SimError):
     ----------
     problems : list of str
         One line per problem, each naming the file, the key path and what is allowed.
+    omitted : int
+        Further problems found but not formatted (the message lists at most
+        :data:`sim.messages.MAX_PROBLEM_LINES` and counts the rest).
     """
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], omitted: int = 0):
+        from sim.messages import bounded_lines
+
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        self.omitted = omitted
+        super().__init__("\n".join(bounded_lines(self.problems, omitted)))
 
 
 class PolicyDataError(SimError):

@@ -35,7 +35,8 @@ _FINITE_HINT = "must be a finite number (NaN and infinity are not allowed)"
 
 def key_path(loc: Iterable[Any]) -> str:
     """A pydantic location as a TOML key path: ``a.b."c.d".0`` (keys holding dots quoted, each key cut to
-    :data:`MAX_VALUE_CHARS` characters)."""
+    :data:`MAX_VALUE_CHARS` characters).
+    """
     parts = []
     for p in loc:
         s = cut_text(str(p))
@@ -83,7 +84,8 @@ def shown_value(value: Any) -> str:
 
 def bounded_lines(lines: Sequence[str], omitted: int = 0) -> list[str]:
     """At most :data:`MAX_PROBLEM_LINES` of `lines`, each cut to :data:`MAX_LINE_CHARS`, then
-    ``… and N more problems`` for the rest and the `omitted` problems never formatted."""
+    ``… and N more problems`` for the rest and the `omitted` problems never formatted.
+    """
     shown = [cut_text(line, MAX_LINE_CHARS) for line in lines[:MAX_PROBLEM_LINES]]
     more = len(lines) - len(shown) + omitted
     if more > 0:
@@ -93,7 +95,8 @@ def bounded_lines(lines: Sequence[str], omitted: int = 0) -> list[str]:
 
 def bounded_message(text: str) -> str:
     """A message of several lines bounded as :func:`bounded_lines` (for errors raised as one text);
-    a message already bounded (its line after the 50th is "… and N more problems") is kept."""
+    a message already bounded (its line after the 50th is "… and N more problems") is kept.
+    """
     lines = text.splitlines()
     if len(lines) == MAX_PROBLEM_LINES + 1 and lines[-1].startswith("… and "):
         return "\n".join(bounded_lines(lines[:-1]) + lines[-1:])

@@ -6,7 +6,7 @@ line on standard error and exit status 2.
 
 from __future__ import annotations
 
-__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError"]
+__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError", "NumericalError"]
 
 
 class SimError(Exception):
@@ -43,3 +43,7 @@ class InputDataError(SimError):
 
 class OutputError(SimError):
     """An output folder cannot be written as asked (exists, not writable)."""
+
+
+class NumericalError(SimError):
+    """A run produced a number that is not finite (values of the scenario that overflow together)."""

@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from sim.engine.ensemble import EnsembleLayout, run_draws
+from sim.engine.finite import check_finite
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
 
@@ -122,6 +123,11 @@ def run_scenario(
     Returns
     -------
     xarray.Dataset
+
+    Raises
+    ------
+    NumericalError
+        If a draw produced an infinite number, or NaN where NaN does not mean "undefined".
     """
     scenario = loaded.scenario
     if seed is not None or draws is not None:
@@ -131,4 +137,6 @@ def run_scenario(
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
     n = loaded.scenario.ensemble.draws
     layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress)
-    return build_dataset(loaded, layout, arrays, params)
+    ds = build_dataset(loaded, layout, arrays, params)
+    check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)}, str(loaded.path))
+    return ds

@@ -297,6 +297,12 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
         policy = resolve_policy(scenario, catalogue, str(path))
     except ScenarioError as exc:
         raise _attributed(exc.problems, prov, exc.omitted) from None
+    if not policy.programs:
+        # Refused rather than run: every output, summary and report is by programme.
+        loc = ("policy", "in_force")
+        raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
+                             "list, or every instrument it selects switched off); allowed: at least one, e.g. "
+                             'in_force = ["*"]'])
     from sim.engine.registry import active_components
 
     problems: list[str] = []

@@ -6,6 +6,7 @@ DESIGN.md); this module only writes it out and checks a folder is one `sim` wrot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import xarray as xr
@@ -70,7 +71,7 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
     # The netCDF file is built in memory and written by Python: HDF5 writing to disk itself
     # crashes the process (a segfault) when the disk is full or a file-size limit is reached,
     # where a plain write raises OSError.
-    steps = [
+    steps: list[tuple[str, Callable[[Path], object]]] = [
         ("results.nc", lambda path: _write_bytes(path, ds.to_netcdf(engine="h5netcdf"))),
         ("summary.csv", lambda path: summary_table(ds).to_csv(path, index=False)),
         ("targets.csv", lambda path: target_table(ds).to_csv(path, index=False)),
@@ -78,7 +79,8 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
     if "payment" in ds.dims:
         steps.append(("payments.csv", lambda path: payments_table(ds).to_csv(path, index=False)))
     steps.append(("the plots", lambda path: write_plots(ds, folder)))
-    steps += [(getattr(w, "__name__", "an extra table"), lambda path, w=w: w(ds, folder)) for w in extra_writers]
+    for writer in extra_writers:
+        steps.append((getattr(writer, "__name__", "an extra table"), _call_with(writer, ds, folder)))
     for name, write in steps:
         try:
             write(folder / name)
@@ -88,6 +90,10 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
             raise OutputError(f"cannot write {name} of the results in {folder.resolve().parent} "
                               f"({exc.strerror or exc}); no output was written and earlier results are unchanged"
                               ) from None
+
+
+def _call_with(writer: Callable[[xr.Dataset, Path], object], ds: xr.Dataset, folder: Path) -> Callable[[Path], object]:
+    return lambda path: writer(ds, folder)
 
 
 def _write_bytes(path: Path, data) -> None:

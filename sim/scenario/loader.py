@@ -209,7 +209,7 @@ def validation_problems(
         else:
             head = tuple(p for p in loc[:cut] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
             grouped.setdefault(head + ("<union>",), []).append(e)
-    lines = []
+    lines: list[str] = []
     for loc, errs in grouped.items():
         if limit is not None and len(lines) >= limit:
             break

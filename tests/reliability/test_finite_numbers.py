@@ -154,3 +154,18 @@ def test_a_bad_kind_change_names_the_child_not_extra_inputs(tmp_path):
     (line,) = info.value.problems
     assert line == f"{child}: firms.growth.support_elasticity: sd: Field required"
     assert "Extra inputs" not in line
+
+
+def test_a_run_of_the_child_draws_the_childs_distribution(tmp_path):
+    import sim
+
+    _scenario(tmp_path, ('[firms.growth]\n'
+                         'support_elasticity = { dist = "normal", mean = 0.05, sd = 0.02, low = 0.0, high = 0.06 }\n'),
+              "parent.toml")
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\n[firms.growth]\n'
+                     'support_elasticity = { dist = "normal", mean = 0.30, sd = 0.01 }\n', encoding="utf-8")
+    ds = sim.run(child, draws=8)
+    drawn = ds["parameter_value"].sel(parameter="firms.growth.support_elasticity").values
+    # 8 draws of N(0.30, 0.01): every one within 6 sd of 0.30, none at the parent's cap of 0.06.
+    assert drawn.shape == (8,) and np.all(np.abs(drawn - 0.30) < 0.06)

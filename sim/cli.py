@@ -241,7 +241,7 @@ def _cmd_hindcast(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from sim.analysis.calibration import calibrate, load_calibration, write_fitted_scenario
+    from sim.analysis.calibration import calibrate, identification_rows, load_calibration, write_fitted_scenario
 
     config, scenario_path = load_calibration(args.config)
     out = args.out or (args.config.parent / config.output)
@@ -256,13 +256,35 @@ def _cmd_calibrate(args) -> int:
 
     result = calibrate(config, scenario_path, str(args.config), progress)
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
+    report = out.with_name(out.stem + ".identification.csv")
+    _write_identification(report, identification_rows(result, config))
     if not args.quiet:
         for path, value in result.values.items():
-            print(f"{path} = {value!r}")
-        for t, s in zip(config.target, result.simulated, strict=False):
-            print(f"  target {t.variable} {t.select or ''} {t.year or ''}: observed {t.value:,.6g}, simulated {s:,.6g}")
-    print(f"fitted scenario written to {out} (loss {result.loss:.6g}, {result.evaluations} evaluations)")
+            flag = "  (not identified by the targets)" if path in result.not_identified else ""
+            print(f"{path} = {value!r}  (posterior sd {result.posterior_sd[path]:.4g}){flag}")
+        for i, (t, s) in enumerate(zip(config.target, result.simulated, strict=False)):
+            label = t.observed or f"{t.variable} {t.select or ''} {t.year or ''}"
+            print(f"  target {label}: observed {t.value:,.6g} +- {result.target_sd[i]:,.4g}, simulated {s:,.6g}")
+        print("  identification (target sds per parameter range):")
+        for j, p in enumerate(config.parameter):
+            cells = "  ".join(f"{result.sensitivity[i, j]:+8.3g}" for i in range(len(config.target)))
+            print(f"    {p.path:55} {cells}")
+    print(f"fitted scenario written to {out}, identification to {report} "
+          f"(loss {result.loss:.6g}, {result.evaluations} ensembles)")
     return 0
+
+
+def _write_identification(path: Path, rows: list[dict]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["parameter"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _cmd_explore(args) -> int:

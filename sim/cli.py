@@ -7,16 +7,19 @@ outputs are staged beside the target folder and renamed into place only when com
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from pathlib import Path
 
 from sim.errors import SimError
+from sim.messages import bounded_message, cut_text
 
 __all__ = ["main", "build_parser"]
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 1
+_MAX_PORT = 65535  # TCP ports are 16-bit
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,17 +29,26 @@ class _Parser(argparse.ArgumentParser):
         raise SimError(f"{self.prog}: {message}")
 
 
-def _positive_int(flag: str):
+def _positive_int(flag: str, maximum: int | None = None):
+    allowed = ">= 1" if maximum is None else f"in 1..{maximum:,}" if maximum >= 100_000 else f"in 1..{maximum}"
+
     def parse(text: str) -> int:
+        shown = cut_text(repr(text))
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 1 (got {text!r})") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{flag} must be a whole number >= 1 (got {text!r})")
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number {allowed} (got {shown})") from None
+        if value < 1 or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"{flag} must be a whole number {allowed} (got {shown})")
         return value
 
     return parse
+
+
+def _draws():
+    from sim.scenario.base import MAX_DRAWS
+
+    return _positive_int("--draws", MAX_DRAWS)
 
 
 def _seed(text: str) -> int:
@@ -56,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a scenario's ensemble and write results")
     p.add_argument("scenario", type=Path)
-    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--draws", type=_draws())
     p.add_argument("--seed", type=_seed)
     p.add_argument("--out", type=Path, help="output folder (default results/<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
@@ -70,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="run or read scenarios and print their differences")
     p.add_argument("scenario", type=Path, nargs="+", help="scenario files or result folders")
-    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--draws", type=_draws())
     p.add_argument("--seed", type=_seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1)
     p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
@@ -84,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, help="results folder to analyse instead of running (delta, pawn)")
     p.add_argument("--method", default="delta",
                    help="sobol (Saltelli: S1, ST), morris (screening), delta (Borgonovo, with S1) or pawn")
-    p.add_argument("--draws", type=_positive_int("--draws"),
+    p.add_argument("--draws", type=_draws(),
                    help="model runs (default: sobol 64 x (parameters + 2), morris 10 x (parameters + 1), "
                         "delta and pawn 256)")
     p.add_argument("--seed", type=_seed)
@@ -107,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("hindcast", help="set every observation against the forecast band; coverage by year and role")
     p.add_argument("scenario", type=Path, help="scenario file (run now) or results folder (read)")
-    p.add_argument("--draws", type=_positive_int("--draws"))
+    p.add_argument("--draws", type=_draws())
     p.add_argument("--seed", type=_seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1)
     p.add_argument("--observed", type=Path, help="observations file (default calibration/observed.toml)")
@@ -118,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
     p.add_argument("scenario", type=Path)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_positive_int("--port"), default=8765)
+    p.add_argument("--port", type=_positive_int("--port", _MAX_PORT), default=8765)
 
     p = sub.add_parser("parameters", help="list the behavioural parameters with their sources or assumptions")
     p.add_argument("scenario", type=Path)
@@ -138,7 +150,7 @@ def _cmd_validate(args) -> int:
         try:
             loaded = load_scenario(path)
         except SimError as exc:
-            print(str(exc), file=sys.stderr)
+            print(bounded_message(str(exc)), file=sys.stderr)
             failed = True
             continue
         n = len(loaded.policy.programs)
@@ -295,11 +307,35 @@ def _cmd_explore(args) -> int:
     solara = _shutil.which("solara", path=os.path.dirname(sys.executable)) or _shutil.which("solara")
     if solara is None:
         raise SimError("sim explore: needs solara (pip install 'mesa[viz]')")
+    _check_port_free(args.host, args.port)
     env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve())})
     print(f"serving the explore page of {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
     os.execve(solara, [solara, "run", "sim.analysis.explore_app", "--host", args.host, "--port", str(args.port),
                        "--production"], env)
     return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse, in one line, an address the explore server could not listen on (in use, or no such host).
+
+    The check binds and closes at once: the server binds the same address a moment later (a
+    program taking the port in between would still make it fail, with its own message).
+    """
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise SimError(f"sim explore: --host {cut_text(host)}: not an address of this machine ({exc.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As a server sets it: a port left in TIME_WAIT by an earlier run is free to reuse.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise SimError(f"sim explore: cannot listen on {cut_text(host)}:{port} ({exc.strerror}); "
+                           "choose another --port (or --host)") from None
 
 
 def _cmd_report(args) -> int:
@@ -336,17 +372,33 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except SimError as exc:
-        print(str(exc), file=sys.stderr)
+        print(bounded_message(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
         return 130
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            return _internal_error(exc)
+        # Disk full or a file-size limit while writing: the environment, not a bug. Output
+        # folders are staged, so nothing half-written is left in place.
+        print(f"sim: {exc.filename or 'an output file'}: cannot be written ({exc.strerror}); no output was written",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: one line, and the traceback on request
-        if os.environ.get("SIM_DEBUG"):
-            raise
-        print(f"sim: internal error ({type(exc).__name__}: {exc}); no output was written. This is a bug: "
-              "please report it with the scenario; SIM_DEBUG=1 shows the traceback", file=sys.stderr)
-        return EXIT_INTERNAL_ERROR
+        return _internal_error(exc)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug, not bad input: one line, and the traceback with ``SIM_DEBUG=1``."""
+    if os.environ.get("SIM_DEBUG"):
+        raise exc
+    print(f"sim: internal error ({type(exc).__name__}: {exc}); no output was written. This is a bug: "
+          "please report it with the scenario; SIM_DEBUG=1 shows the traceback", file=sys.stderr)
+    return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ line on standard error and exit status 2.
 
 from __future__ import annotations
 
-__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError"]
+__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError", "NumericalError"]
 
 
 class SimError(Exception):
@@ -20,11 +20,17 @@ class ScenarioError(SimError):
     ----------
     problems : list of str
         One line per problem, each naming the file, the key path and what is allowed.
+    omitted : int
+        Further problems found but not formatted (the message lists at most
+        :data:`sim.messages.MAX_PROBLEM_LINES` and counts the rest).
     """
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], omitted: int = 0):
+        from sim.messages import bounded_lines
+
         self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
+        self.omitted = omitted
+        super().__init__("\n".join(bounded_lines(self.problems, omitted)))
 
 
 class PolicyDataError(SimError):
@@ -37,3 +43,7 @@ class InputDataError(SimError):
 
 class OutputError(SimError):
     """An output folder cannot be written as asked (exists, not writable)."""
+
+
+class NumericalError(SimError):
+    """A run produced a number that is not finite (values of the scenario that overflow together)."""

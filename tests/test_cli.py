@@ -101,8 +101,8 @@ def test_failing_run_keeps_an_existing_folder(capsys, minimal_path, tmp_path, mo
 @pytest.mark.parametrize(
     "flags, fragment",
     [
-        (["--draws", "0"], "argument --draws: --draws must be a whole number >= 1 (got '0')"),
-        (["--draws", "abc"], "argument --draws: --draws must be a whole number >= 1 (got 'abc')"),
+        (["--draws", "0"], "argument --draws: --draws must be a whole number in 1..10,000,000 (got '0')"),
+        (["--draws", "abc"], "argument --draws: --draws must be a whole number in 1..10,000,000 (got 'abc')"),
         (["--workers", "0"], "argument --workers: --workers must be a whole number >= 1 (got '0')"),
         (["--seed", "-1"], "argument --seed: --seed must be a whole number in 0..2**63-1 (got '-1')"),
         (["--seed", "x"], "argument --seed: --seed must be a whole number >= 0 (got 'x')"),
@@ -123,7 +123,7 @@ def test_bad_input_in_a_subprocess_has_no_traceback(minimal_path, tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip() == "sim run: argument --draws: --draws must be a whole number >= 1 (got '0')"
+    assert proc.stderr.strip() == "sim run: argument --draws: --draws must be a whole number in 1..10,000,000 (got '0')"
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(tmp_path / "missing.toml")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip() == f"{tmp_path / 'missing.toml'}: file not found"

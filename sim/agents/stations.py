@@ -294,10 +294,11 @@ def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndar
         row already has, and a district that is not one of `district_names`.
     """
     from sim.errors import InputDataError
+    from sim.messages import cut_text
 
     table = read_csv_table(path, STATION_COLUMNS)
     bad = [
-        f"{path}: row {r + 2}, column 'district': is {d!r}; allowed: {', '.join(district_names)}"
+        f"{path}: row {r + 2}, column 'district': is {cut_text(repr(d))}; allowed: {', '.join(district_names)}"
         for r, d in enumerate(table["district"])
         if d not in district_names
     ]

@@ -15,6 +15,7 @@ from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import fiscal_totals
 from sim.analysis.targets import target_table
 from sim.engine.staging import FILE_MODE
+from sim.errors import OutputError
 from sim.policy.payers import payer_english
 
 __all__ = ["build_report", "write_report"]
@@ -105,13 +106,26 @@ def build_report(folder: Path) -> str:
 
 
 def write_report(folder: Path) -> Path:
-    """Write ``report.html`` into a results folder atomically; return its path."""
+    """Write ``report.html`` into a results folder atomically (mode 0644); return its path.
+
+    Raises
+    ------
+    SimError
+        If the folder is not a results folder; :class:`~sim.errors.OutputError` if the report
+        cannot be written (disk full, a file-size limit, a read-only folder), leaving no file.
+    """
     text = build_report(folder)
     target = folder / "report.html"
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    # mkstemp makes the file 0600; the report is for the group like the rest of the folder.
-    os.chmod(tmp, FILE_MODE)
-    os.replace(tmp, target)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        # mkstemp makes the file 0600; the report is for the group like the rest of the folder.
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
     return target

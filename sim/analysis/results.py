@@ -6,6 +6,7 @@ DESIGN.md); this module only writes it out and checks a folder is one `sim` wrot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import xarray as xr
@@ -55,17 +56,46 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
 
     `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
     renames it into place once everything is written.
+
+    Raises
+    ------
+    OutputError
+        One line if a file cannot be written (disk full, a file-size limit, no permission); the
+        staging folder is then removed by its owner and earlier results stay as they were.
     """
     from sim.analysis.plots import write_plots
     from sim.analysis.summary import summary_table
     from sim.analysis.targets import target_table
 
     folder.mkdir(parents=True, exist_ok=True)
-    ds.to_netcdf(folder / "results.nc", engine="h5netcdf")
-    summary_table(ds).to_csv(folder / "summary.csv", index=False)
-    target_table(ds).to_csv(folder / "targets.csv", index=False)
+    # The netCDF file is built in memory and written by Python: HDF5 writing to disk itself
+    # crashes the process (a segfault) when the disk is full or a file-size limit is reached,
+    # where a plain write raises OSError.
+    steps: list[tuple[str, Callable[[Path], object]]] = [
+        ("results.nc", lambda path: _write_bytes(path, ds.to_netcdf(engine="h5netcdf"))),
+        ("summary.csv", lambda path: summary_table(ds).to_csv(path, index=False)),
+        ("targets.csv", lambda path: target_table(ds).to_csv(path, index=False)),
+    ]
     if "payment" in ds.dims:
-        payments_table(ds).to_csv(folder / "payments.csv", index=False)
-    write_plots(ds, folder)
+        steps.append(("payments.csv", lambda path: payments_table(ds).to_csv(path, index=False)))
+    steps.append(("the plots", lambda path: write_plots(ds, folder)))
     for writer in extra_writers:
-        writer(ds, folder)
+        steps.append((getattr(writer, "__name__", "an extra table"), _call_with(writer, ds, folder)))
+    for name, write in steps:
+        try:
+            write(folder / name)
+        except OSError as exc:
+            from sim.errors import OutputError
+
+            raise OutputError(f"cannot write {name} of the results in {folder.resolve().parent} "
+                              f"({exc.strerror or exc}); no output was written and earlier results are unchanged"
+                              ) from None
+
+
+def _call_with(writer: Callable[[xr.Dataset, Path], object], ds: xr.Dataset, folder: Path) -> Callable[[Path], object]:
+    return lambda path: writer(ds, folder)
+
+
+def _write_bytes(path: Path, data) -> None:
+    with open(path, "wb") as fh:
+        fh.write(data)

@@ -17,6 +17,7 @@ import xarray as xr
 
 from sim.engine.design import ParameterDesign
 from sim.engine.ensemble import EnsembleLayout, run_draws
+from sim.engine.finite import check_finite
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
 
@@ -127,6 +128,11 @@ def run_scenario(
     Returns
     -------
     xarray.Dataset
+
+    Raises
+    ------
+    NumericalError
+        If a draw produced an infinite number, or NaN where NaN does not mean "undefined".
     """
     scenario = loaded.scenario
     if seed is not None or draws is not None:
@@ -137,4 +143,6 @@ def run_scenario(
     n = loaded.scenario.ensemble.draws if design is None else design.runs
     layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
                                        design=design)
-    return build_dataset(loaded, layout, arrays, params)
+    ds = build_dataset(loaded, layout, arrays, params)
+    check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)}, str(loaded.path))
+    return ds

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from sim.errors import PolicyDataError
+from sim.input_files import MAX_TOML_BYTES, read_input_file
 from sim.policy.instrument import Document, Target
 from sim.policy.kinds import Instrument, InstrumentAdapter, instrument_error_lines
 
@@ -78,9 +79,10 @@ def read_document_file(path: Path, text: str | None = None) -> tuple[Path, Docum
         One line per problem, naming the file and the key.
     """
     if text is None:
+        data = read_input_file(path, "policy document (.toml)", MAX_TOML_BYTES, PolicyDataError)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise PolicyDataError(f"{path}: cannot be read as a UTF-8 document file ({exc})") from None
     try:
         raw = tomllib.loads(text)

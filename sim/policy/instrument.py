@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.scenario.base import MAX_MAGNITUDE
+
 __all__ = [
     "Citation",
     "Document",
@@ -35,7 +37,9 @@ __all__ = [
 ID_PATTERN = r"^[a-z][a-z0-9_]*\.[A-Za-z0-9_]+\.[a-z0-9_]+$"
 DOCUMENT_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 
-NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+# Amounts, rates and thresholds are bounded as a scenario's numbers are, so an override cannot
+# make an outlay infinite.
+NonNegative = Annotated[float, Field(ge=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 #: Who an instrument pays.

@@ -15,10 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import InputDataError
+from sim.input_files import MAX_CSV_BYTES, read_input_file
+from sim.messages import cut_text
 
 __all__ = ["CsvColumn", "read_csv_table"]
 
 _MAX_PROBLEMS = 20
+#: Unknown header cells listed, and their names cut to this length: a header is reported by
+#: column names only, never as a whole line.
+_MAX_UNKNOWN_COLUMNS = 10
+_MAX_COLUMN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,12 @@ class CsvColumn:
 
 def _parse(col: CsvColumn, text: str):
     text = text.strip()
+    shown = repr(cut_text(text))
     if col.kind in ("id", "text", "choice"):
         if not text:
             raise ValueError("is empty")
         if col.kind == "choice" and text not in col.choices:
-            raise ValueError(f"is {text!r}; allowed: {', '.join(col.choices)}")
+            raise ValueError(f"is {shown}; allowed: {', '.join(col.choices)}")
         return text
     if col.kind == "bool":
         low = text.lower()
@@ -68,17 +75,17 @@ def _parse(col: CsvColumn, text: str):
             return True
         if low in ("0", "false", "no", ""):
             return False
-        raise ValueError(f"is {text!r}; allowed: 0, 1, true, false")
+        raise ValueError(f"is {shown}; allowed: 0, 1, true, false")
     try:
         value = float(text) if col.kind == "float" else int(text)
     except ValueError:
-        raise ValueError(f"is {text!r}, not a {'number' if col.kind == 'float' else 'whole number'}") from None
+        raise ValueError(f"is {shown}, not a {'number' if col.kind == 'float' else 'whole number'}") from None
     if col.kind == "float" and not math.isfinite(value):
-        raise ValueError(f"is {text!r}; must be a finite number")
+        raise ValueError(f"is {shown}; must be a finite number")
     if value < col.min_value:
-        raise ValueError(f"is {text}; must be >= {col.min_value:g}")
+        raise ValueError(f"is {cut_text(text)}; must be >= {col.min_value:g}")
     if value > col.max_value:
-        raise ValueError(f"is {text}; must be <= {col.max_value:g}")
+        raise ValueError(f"is {cut_text(text)}; must be <= {col.max_value:g}")
     return value
 
 
@@ -104,10 +111,9 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
         repeated columns, bad values, an id seen before in the same column.
     """
     path = Path(path)
+    data = read_input_file(path, "CSV file (.csv)", MAX_CSV_BYTES)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputDataError(f"{path}: file not found") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputDataError(f"{path}: not UTF-8 (byte at offset {exc.start}); save the file as UTF-8") from None
     rows = list(csv.reader(text.splitlines()))
@@ -115,10 +121,18 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
         raise InputDataError(f"{path}: empty file; expected a header row with {', '.join(c.name for c in columns)}")
     header = [h.strip() for h in rows[0]]
     known = {c.name for c in columns}
+    allowed = ", ".join(c.name for c in columns)
+    if not known & set(header):
+        # Not this table's header at all (another file given by mistake, say one holding secrets):
+        # say so without echoing any of its first line.
+        raise InputDataError(f"{path}: the first row names none of the expected columns, so it is not the header "
+                             f"of this table ({len(header)} cells); expected a header row with {allowed}")
     problems = []
-    for h in header:
-        if h not in known:
-            problems.append(f"{path}: column '{h}': unknown; allowed: {', '.join(c.name for c in columns)}")
+    unknown = [h for h in header if h not in known]
+    for h in unknown[:_MAX_UNKNOWN_COLUMNS]:
+        problems.append(f"{path}: column '{cut_text(h, _MAX_COLUMN_CHARS)}': unknown; allowed: {allowed}")
+    if len(unknown) > _MAX_UNKNOWN_COLUMNS:
+        problems.append(f"{path}: … and {len(unknown) - _MAX_UNKNOWN_COLUMNS} more unknown columns")
     if len(set(header)) != len(header):
         problems.append(f"{path}: header repeats a column name")
     for c in columns:
@@ -154,7 +168,8 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
             if c.kind == "id" and v is not None:
                 first = seen[c.name].setdefault(v, r)
                 if first != r:
-                    problems.append(f"{path}: row {r}, column '{c.name}': duplicate id {v!r} (first at row {first})")
+                    problems.append(f"{path}: row {r}, column '{c.name}': duplicate id {cut_text(repr(v))} "
+                                    f"(first at row {first})")
         if len(problems) >= _MAX_PROBLEMS:
             problems.append(f"{path}: more problems not listed")
             break

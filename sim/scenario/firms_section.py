@@ -23,14 +23,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
+from sim.scenario.base import MAX_MAGNITUDE, LogSigma, NonNegative, Share, StrictModel, YearTable
 from sim.scenario.parameters import (
     CountRateParam,
+    ElasticityParam,
+    LogGrowthParam,
     NonNegativeParam,
     Param,
+    PercentRateParam,
     PositiveParam,
     ShareParam,
     SizeExponentParam,
+    VolatilityParam,
     param_in,
 )
 
@@ -46,7 +50,7 @@ __all__ = [
     "FirmsSection",
 ]
 
-PositiveFloat = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=50_000_000)]
 
 
@@ -129,7 +133,7 @@ class SectorBehaviour(StrictModel):
         Beijing's above-size industrial revenue fell 4.9%), e.g. ``{ "2022" = -0.10 }``.
     """
 
-    drift: Param = 0.0
+    drift: LogGrowthParam = 0.0
     entry_per_year: CountRateParam = 0.0
     entrant_revenue_median_cny: PositiveParam = 2_000_000.0
     entrant_revenue_sigma: LogSigma = 1.0
@@ -168,11 +172,11 @@ class GrowthConfig(StrictModel):
     """
 
     shocks: Literal["laplace", "normal"] = "laplace"
-    volatility_at_reference: NonNegativeParam = 0.25
+    volatility_at_reference: VolatilityParam = 0.25
     reference_revenue_cny: PositiveFloat = 20_000_000.0
     size_beta: Annotated[Param, param_in(0.0, 5.0, "values in [0, 5]")] = 0.20
-    max_volatility: NonNegative = 1.0
-    support_elasticity: Param = 0.5
+    max_volatility: Annotated[float, Field(ge=0.0, le=5.0, allow_inf_nan=False)] = 1.0
+    support_elasticity: ElasticityParam = 0.5
     young_premium: Annotated[Param, param_in(-1.0, 1.0, "values in [-1, 1]")] = 0.0
     young_halflife_years: Annotated[float, Field(gt=0.0, le=50.0)] = 2.0
 
@@ -328,7 +332,7 @@ class LoansConfig(StrictModel):
     min_fixed_asset_investment_cny: NonNegative | None = None
     borrow_probability: ShareParam = 0.15
     loan_to_investment: NonNegativeParam = 0.6
-    loan_rate_percent: NonNegativeParam = 4.3
+    loan_rate_percent: PercentRateParam = 4.3
     term_years: Annotated[int, Field(ge=1, le=30)] = 3
     programs: dict[str, LoanProgram] = Field(default_factory=dict)
 

@@ -27,7 +27,16 @@ from pydantic import Field, model_validator
 
 from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
 from sim.scenario.merge import merge_tables
-from sim.scenario.parameters import ChangeParam, MonthsParam, NonNegativeParam, Param, PositiveParam, ShareParam
+from sim.scenario.parameters import (
+    ChangeParam,
+    DiscountRateParam,
+    ExponentParam,
+    MonthsParam,
+    NonNegativeParam,
+    PositiveParam,
+    ShareParam,
+    SignedAmountParam,
+)
 
 __all__ = [
     "District",
@@ -100,7 +109,7 @@ class StationEconomics(StrictModel):
     capex_scale_exponent: Annotated[float, Field(ge=0.0, le=1.5)]
     land_cny: NonNegativeParam
     life_years: Annotated[int, Field(ge=1, le=60)]
-    discount_rate: NonNegativeParam
+    discount_rate: DiscountRateParam
     fixed_opex_share_of_capex: NonNegativeParam
     variable_opex_cny_per_kg: NonNegativeParam
     production_cost_cny_per_kg: NonNegativeParam
@@ -115,7 +124,7 @@ class StationEconomics(StrictModel):
     fixed_cost_recovery_share: ShareParam
     competition_intensity: NonNegativeParam
     pricing_utilisation_floor: Annotated[float, Field(gt=0.0, le=1.0)]
-    price_elasticity: NonNegativeParam
+    price_elasticity: ExponentParam
     mothball_after_loss_years: PositiveInt
     close_after_mothball_years: PositiveInt
 
@@ -162,7 +171,7 @@ class SegmentConfig(StrictModel):
     replacement_market_per_year: NonNegativeParam
     max_adoption_share: ShareParam
     tco_scale: PositiveParam
-    fcv_premium_cny: Param
+    fcv_premium_cny: SignedAmountParam
     premium_change_per_year: ChangeParam
     diesel_vehicle_cny: NonNegative
     demonstration_share: Share

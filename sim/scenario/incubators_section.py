@@ -17,7 +17,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from sim.scenario.base import LogSigma, NonNegative, Share, StrictModel, YearTable
-from sim.scenario.parameters import CountRateParam, NonNegativeParam, Param, PositiveParam
+from sim.scenario.parameters import CountRateParam, LogGrowthParam, NonNegativeParam, PositiveParam
 
 __all__ = ["IncubatorsSection"]
 
@@ -70,7 +70,7 @@ class IncubatorsSection(StrictModel):
     startup_revenue_sigma: LogSigma = 0.8
     incubation_years: Annotated[int, Field(ge=1, le=10)] = 3
     incubated_exit_multiplier: NonNegativeParam = 0.5
-    incubated_growth_boost: Param = 0.1
+    incubated_growth_boost: LogGrowthParam = 0.1
 
     @model_validator(mode="after")
     def _categories(self):

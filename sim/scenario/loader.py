@@ -22,13 +22,18 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
-from sim.messages import key_path, problem_line, shown_value, unknown_key
+from sim.input_files import MAX_TOML_BYTES, read_input_file
+from sim.messages import MAX_PROBLEM_LINES, key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
 from sim.scenario.merge import mark_provenance, merge_tables
 from sim.scenario.schema import Scenario
 
-__all__ = ["LoadedScenario", "load_scenario", "read_toml"]
+__all__ = ["LoadedScenario", "load_scenario", "read_toml", "MAX_EXTENDS_DEPTH"]
+
+#: Longest chain of ``extends``: a scenario, its base, the base's base... A real alternative is
+#: two or three files deep; a longer chain is a mistake (or a generated trap).
+MAX_EXTENDS_DEPTH = 16
 
 _DIST_TAGS = {"uniform", "normal", "lognormal", "triangular"}
 _BRANCH_TAGS = {"float", "int", "str", "bool", "list[str]", "list[int]", "dict[str,any]"} | _DIST_TAGS
@@ -73,16 +78,11 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     Raises
     ------
     ScenarioError
-        If the file is missing, not UTF-8, or not valid TOML (with its line and column).
+        If the file is missing, not a regular file (a folder, a FIFO, a device), larger than
+        :data:`~sim.input_files.MAX_TOML_BYTES`, not UTF-8, or not valid TOML (with its line and
+        column).
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except IsADirectoryError:
-        raise ScenarioError([f"{path}: is a folder, expected a scenario file (.toml)"]) from None
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    data = read_input_file(path, "scenario file (.toml)", MAX_TOML_BYTES, lambda line: ScenarioError([line]))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -101,6 +101,9 @@ def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Pa
     if path in seen:
         cycle = " -> ".join(p.name for p in seen + [path])
         raise ScenarioError([f"{seen[-1]}: extends: cycle of includes {cycle}; a scenario cannot extend itself"])
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError([f"{seen[-1]}: extends: '{path.name}' would make a chain of more than {MAX_EXTENDS_DEPTH} "
+                             f"files ({seen[0].name} -> ... -> {seen[-1].name}); allowed: at most {MAX_EXTENDS_DEPTH}"])
     raw, data = read_toml(path)
     base_name = raw.pop("extends", None)
     if base_name is None:
@@ -109,7 +112,8 @@ def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Pa
     if not isinstance(base_name, str) or not base_name:
         raise ScenarioError([f"{path}: extends: must be a file name (a string), relative to this file"])
     base_path = (path.parent / base_name)
-    if not base_path.is_file():
+    # Only a missing base is reported here; a folder, a FIFO or a device is refused by read_toml.
+    if not base_path.exists():
         raise ScenarioError([f"{path}: extends: '{base_name}' not found (looked for {base_path})"])
     base, files, blobs = _load_chain(base_path, seen + [path], prov)
     merged = merge_tables(base, raw, str(path), prov)
@@ -179,8 +183,25 @@ def _source_of(loc: tuple, prov: dict, default: str) -> str:
 
 def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov: dict, default: str) -> list[str]:
     """One line per problem: ``file: key.path: what is wrong; what is allowed``."""
+    return validation_problems(exc, model, prov, default)[0]
+
+
+def validation_problems(
+    exc: ValidationError, model: type[BaseModel], prov: dict, default: str, limit: int | None = None
+) -> tuple[list[str], int]:
+    """The problems of `exc` as lines (as :func:`format_validation_errors`), at most `limit` of them.
+
+    Returns
+    -------
+    lines : list of str
+        The first `limit` problems (all when `limit` is None), one line each.
+    omitted : int
+        How many more problems there are (not formatted: a file of a million unknown keys is
+        grouped in linear time, and only what is shown pays for the suggestions).
+    """
+    errors = exc.errors()
     grouped: dict[tuple, list[ErrorDetails]] = {}
-    for e in exc.errors():
+    for e in errors:
         loc = e["loc"]
         cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)), None)
         if cut is None:
@@ -188,8 +209,10 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
         else:
             head = tuple(p for p in loc[:cut] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
             grouped.setdefault(head + ("<union>",), []).append(e)
-    lines = []
+    lines: list[str] = []
     for loc, errs in grouped.items():
+        if limit is not None and len(lines) >= limit:
+            break
         union = loc[-1:] == ("<union>",)
         loc = loc[:-1] if union else loc
         source = _source_of(loc, prov, default)
@@ -199,7 +222,7 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
             lines.append(f"{source}: {where}: {unknown_key(loc[-1], _allowed_keys(model, loc[:-1]))}")
             continue
         if union:
-            given = _input_at(exc, loc)
+            given = _input_at(errors, loc)
             if isinstance(given, dict) and given.get("dist") in _DIST_TAGS:
                 chosen = [err for err in errs if given["dist"] in err["loc"]]
                 msgs = "; ".join(
@@ -214,12 +237,12 @@ def format_validation_errors(exc: ValidationError, model: type[BaseModel], prov:
                 lines.append(f"{source}: {where}: {_DIST_HINT}{shown_value(given)}")
             continue
         lines.append(problem_line(source, where, e))
-    return lines
+    return lines, len(grouped) - len(lines)
 
 
-def _input_at(exc: ValidationError, loc: tuple):
+def _input_at(errors: list[ErrorDetails], loc: tuple):
     """The value the user gave at a key path (for messages about unions)."""
-    for e in exc.errors():
+    for e in errors:
         clean = tuple(p for p in e["loc"] if not (isinstance(p, str) and (p in _BRANCH_TAGS or "[" in p)))
         if clean == loc and e.get("input") is not None:
             return e["input"]
@@ -261,7 +284,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(format_validation_errors(exc, Scenario, prov, str(path))) from None
+        raise ScenarioError(*validation_problems(exc, Scenario, prov, str(path), MAX_PROBLEM_LINES)) from None
     documents = [Path(p) for p in scenario.policy.documents]
     try:
         catalogue = load_documents(documents)
@@ -269,11 +292,17 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
         where = _source_of(("policy", "documents"), prov, str(path))
         raise ScenarioError([f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]) from None
     for doc in documents:
-        blobs.append(doc.read_bytes())
+        blobs.append(read_input_file(doc, "policy document (.toml)", MAX_TOML_BYTES, lambda line: ScenarioError([line])))
     try:
         policy = resolve_policy(scenario, catalogue, str(path))
     except ScenarioError as exc:
-        raise ScenarioError([_reattribute(line, prov) for line in exc.problems]) from None
+        raise _attributed(exc.problems, prov, exc.omitted) from None
+    if not policy.programs:
+        # Refused rather than run: every output, summary and report is by programme.
+        loc = ("policy", "in_force")
+        raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
+                             "list, or every instrument it selects switched off); allowed: at least one, e.g. "
+                             'in_force = ["*"]'])
     from sim.engine.registry import active_components
 
     problems: list[str] = []
@@ -291,7 +320,7 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
         problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
     if problems:
-        raise ScenarioError([_reattribute(line, prov) for line in problems])
+        raise _attributed(problems, prov)
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
@@ -341,6 +370,12 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
                 f'{source}: projects.streams."{ins.id}": also paid by a population of the scenario; the same '
                 "instrument would be counted twice: remove the stream or that population's claim")
     return problems, unclaimed
+
+
+def _attributed(problems: list[str], prov: dict, omitted: int = 0) -> ScenarioError:
+    """The error listing `problems`, each pointed at the file that set its key (only those shown)."""
+    shown = [_reattribute(line, prov) for line in problems[:MAX_PROBLEM_LINES]]
+    return ScenarioError(shown, omitted + len(problems) - len(shown))
 
 
 def _reattribute(line: str, prov: dict) -> str:

@@ -62,10 +62,18 @@ def merge_tables(
         else:
             out[key] = value
             if prov is not None:
-                for p in [p for p in prov if p[: len(path)] == path]:
-                    del prov[p]
+                _forget_provenance(old, prov, path)
                 mark_provenance(value, source, prov, path)
     return out
+
+
+def _forget_provenance(old: Any, prov: dict, path: tuple) -> None:
+    # Only keys of the replaced value can have a provenance under `path`: walking it, rather than
+    # scanning every recorded path for the prefix, keeps a merge linear in the number of keys.
+    prov.pop(path, None)
+    if isinstance(old, dict):
+        for k, v in old.items():
+            _forget_provenance(v, prov, path + (k,))
 
 
 def mark_provenance(value: Any, source: str | None, prov: dict, path: tuple = ()) -> None:

@@ -25,14 +25,19 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sim.engine.rng import generator_for
+from sim.scenario.base import MAX_MAGNITUDE
 
 __all__ = [
     "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value",
-    "param_in", "NonNegativeParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
+    "param_in", "param_limit", "DRAW_RANGE_SDS", "NonNegativeParam", "SignedAmountParam", "LogGrowthParam",
+    "ElasticityParam", "VolatilityParam", "PercentRateParam", "DiscountRateParam", "ExponentParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
     "SizeExponentParam",
 ]
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
+#: Standard deviations either side of the centre that a parameter's draws are checked over
+#: against an overflow limit (:func:`param_limit`): all but 2e-9 of a normal's draws.
+DRAW_RANGE_SDS = 6.0
 Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
 
@@ -64,6 +69,10 @@ class Uniform(_Dist):
     def bounds(self) -> tuple[float, float]:
         """The interval the distribution's values lie in."""
         return self.low, self.high
+
+    def draw_range(self) -> tuple[float, float]:
+        """The interval its draws lie in (see :func:`param_limit`)."""
+        return self.bounds()
 
 
 class Normal(_Dist):
@@ -106,6 +115,11 @@ class Normal(_Dist):
         """The truncation interval, infinite where no bound is given."""
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
 
+    def draw_range(self) -> tuple[float, float]:
+        """The interval all but 2e-9 of its draws lie in: ``mean ± 6 sd``, within the truncation."""
+        lo, hi = self.bounds()
+        return max(lo, self.mean - DRAW_RANGE_SDS * self.sd), min(hi, self.mean + DRAW_RANGE_SDS * self.sd)
+
 
 class LogNormal(_Dist):
     """Lognormal given by its median and the standard deviation of the log (sigma)."""
@@ -127,6 +141,11 @@ class LogNormal(_Dist):
     def bounds(self) -> tuple[float, float]:
         """The interval the distribution's values lie in."""
         return 0.0, math.inf
+
+    def draw_range(self) -> tuple[float, float]:
+        """The interval all but 2e-9 of its draws lie in: ``median * exp(± 6 sigma)``."""
+        spread = math.exp(min(DRAW_RANGE_SDS * self.sigma, 709.0))
+        return self.median / spread, self.median * spread
 
 
 class Triangular(_Dist):
@@ -159,6 +178,10 @@ class Triangular(_Dist):
         """The interval the distribution's values lie in."""
         return self.low, self.high
 
+    def draw_range(self) -> tuple[float, float]:
+        """The interval its draws lie in (see :func:`param_limit`)."""
+        return self.bounds()
+
 
 Distribution = Annotated[Uniform | Normal | LogNormal | Triangular, Field(discriminator="dist")]
 #: A behavioural parameter: a fixed number or a distribution.
@@ -189,10 +212,52 @@ def param_in(low: float, high: float, allowed: str, low_open: bool = False) -> A
     return AfterValidator(check)
 
 
+def param_limit(low: float, high: float, allowed: str) -> AfterValidator:
+    """A check that a parameter stays within [low, high], limits that keep the model's numbers finite.
+
+    Unlike :func:`param_in` (a domain: every value the distribution can take must be inside), a
+    limit is checked over the range holding all but 2e-9 of the draws (``mean ± 6 sd`` of an
+    untruncated normal, ``median * exp(± 6 sigma)`` of a lognormal), so the usual unbounded
+    distributions stay allowed; a draw beyond it that still overflows stops the run
+    (:func:`sim.engine.finite.check_finite`).
+    """
+
+    def check(value):
+        lo, hi = (value, value) if isinstance(value, (int, float)) else value.draw_range()
+        if lo < low or hi > high:
+            if isinstance(value, (int, float)):
+                raise ValueError(f"{value:g} is out of range; allowed: {allowed}")
+            raise ValueError(f"a {value.dist} distribution here draws values in [{lo:g}, {hi:g}]; allowed: {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
 #: A parameter that cannot be negative (amounts, counts, rates of use, probabilities' scales).
-NonNegativeParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0")]
+NonNegativeParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0"),
+                             param_limit(0.0, MAX_MAGNITUDE, f"values in [0, {MAX_MAGNITUDE:g}]")]
 #: A parameter that must be above zero (medians of sizes, scales).
-PositiveParam = Annotated[Param, param_in(0.0, math.inf, "values > 0", low_open=True)]
+PositiveParam = Annotated[Param, param_in(0.0, math.inf, "values > 0", low_open=True),
+                          param_limit(0.0, MAX_MAGNITUDE, f"values in (0, {MAX_MAGNITUDE:g}]")]
+#: An amount that may be negative (a price premium), CNY.
+SignedAmountParam = Annotated[Param, param_limit(-MAX_MAGNITUDE, MAX_MAGNITUDE,
+                                                 f"values in [-{MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}]")]
+#: Mean log growth a year (a sector's drift, a boost to it): within ±5 (a factor e^5 = 148 a
+#: year), so revenues compounded over the century a horizon may span stay below 1e233 CNY; the
+#: sources give 0.05 to 0.20, hand-checked tests use up to ln 6.
+LogGrowthParam = Annotated[Param, param_limit(-5.0, 5.0, "values in [-5, 5] (log growth a year)")]
+#: Added log growth per unit of support relative to revenue: within ±10 (assumption 0.5).
+ElasticityParam = Annotated[Param, param_limit(-10.0, 10.0, "values in [-10, 10]")]
+#: Standard deviation of log growth a year: at most 5 (a factor e^5 per sd), beyond any firm data.
+VolatilityParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0"),
+                            param_limit(0.0, 5.0, "values in [0, 5]")]
+#: A yearly interest rate in percent.
+PercentRateParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0"),
+                             param_limit(0.0, 100.0, "values in [0, 100] percent a year")]
+#: A yearly discount rate (a share): at most 1 (100% a year).
+DiscountRateParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1] a year")]
+#: An elasticity used as an exponent of a price ratio: at most 10.
+ExponentParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0"), param_limit(0.0, 10.0, "values in [0, 10]")]
 #: A share or a probability.
 ShareParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1]")]
 #: A mean count a year (Poisson), bounded so a draw stays a sane integer.

@@ -16,7 +16,7 @@ from typing import Annotated
 from pydantic import Field
 
 from sim.scenario.base import LogSigma, NonNegative, StrictModel
-from sim.scenario.parameters import CountRateParam, NonNegativeParam
+from sim.scenario.parameters import CountRateParam, NonNegativeParam, PercentRateParam
 
 __all__ = ["ProjectStream", "ProjectsSection"]
 
@@ -50,7 +50,7 @@ class ProjectStream(StrictModel):
     size_median_cny: NonNegativeParam = 0.0
     size_sigma: LogSigma = 0.0
     category_weights: dict[str, NonNegative] = Field(default_factory=dict)
-    loan_rate_percent: NonNegativeParam = 4.3
+    loan_rate_percent: PercentRateParam = 4.3
     loan_term_years: Annotated[int, Field(ge=1, le=30)] = 3
     firms_in_pool: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
 

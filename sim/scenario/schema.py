@@ -32,7 +32,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sim.scenario.base import StrictModel, Year, YearTable
+from sim.scenario.base import MAX_DRAWS, StrictModel, Year, YearTable
 from sim.scenario.centres_section import CentresSection
 from sim.scenario.firms_section import FirmsSection
 from sim.scenario.hydrogen_section import HydrogenSection
@@ -67,7 +67,7 @@ class Horizon(StrictModel):
 class Ensemble(StrictModel):
     """Number of draws and the seed of the ensemble."""
 
-    draws: int = Field(default=20, ge=1, le=10_000_000)
+    draws: int = Field(default=20, ge=1, le=MAX_DRAWS)
     seed: int = Field(default=20221206, ge=0, lt=2**63)
 
 

@@ -112,7 +112,7 @@ def test_cli_reads_a_results_folder_and_writes_beside_results_nc(minimal_path, t
     (["hindcast", "no/such.toml"], "sim hindcast: no/such.toml: no such scenario file or results folder"),
     (["hindcast", "{tmp}", "--observed", "{tmp}/missing.toml"], "missing.toml: file not found"),
     (["hindcast", "{tmp}"], "no results.nc here"),
-    (["hindcast", "{tmp}", "--draws", "0"], "--draws must be a whole number >= 1"),
+    (["hindcast", "{tmp}", "--draws", "0"], "--draws must be a whole number in 1..10,000,000"),
 ])
 def test_cli_errors_are_one_line_exit_2(tmp_path, capsys, argv, fragment):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]

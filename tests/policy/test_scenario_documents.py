@@ -81,5 +81,5 @@ def test_a_bad_document_is_refused_by_validate_naming_its_file(tmp_path, edit, f
 
 
 def test_a_missing_document_is_one_line(tmp_path):
-    with pytest.raises(ScenarioError, match=r"policy\.documents: .*nowhere\.toml: cannot be read"):
+    with pytest.raises(ScenarioError, match=r"policy\.documents: .*nowhere\.toml: file not found"):
         load_scenario(_scenario(tmp_path, tmp_path / "nowhere.toml"))

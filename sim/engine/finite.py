@@ -1,0 +1,71 @@
+"""The last guard against overflow: every number of a run's results is finite, or the run stops.
+
+The scenario's bounds (:mod:`sim.scenario.parameters`, :data:`sim.scenario.base.MAX_MAGNITUDE`)
+keep ordinary values far from the float64 limit, but a combination of extreme values can still
+overflow (a reward of 1e15 CNY to a firm whose growth responds to support ten times over). Such a
+run must not write infinity or NaN into ``results.nc`` and exit 0: :func:`check_finite` finds the
+first draw that gave one and names it, its variable and the parameters drawn for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+import xarray as xr
+
+from sim.errors import NumericalError
+from sim.messages import cut_text
+
+__all__ = ["check_finite"]
+
+#: Parameters listed in the message, the rest counted.
+_MAX_PARAMETERS_SHOWN = 12
+
+
+def check_finite(ds: xr.Dataset, nan_allowed: Collection[str], source: str) -> None:
+    """Raise if any number of `ds` is infinite, or NaN where NaN does not mean "undefined".
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A run's results (as :func:`sim.engine.run.build_dataset` labels them).
+    nan_allowed : collection of str
+        Variables in which NaN means "undefined" (a price without sales): their spec's fill is NaN.
+        ``parameter_value`` is always one (NaN: not drawn in that draw).
+    source : str
+        The scenario file, named in the message.
+
+    Raises
+    ------
+    NumericalError
+        One line: the draw, the variable and where in it, the value, and the parameters drawn.
+    """
+    for name, var in ds.data_vars.items():
+        if var.dtype.kind != "f":
+            continue
+        values = var.values
+        bad = np.isinf(values) if (name in nan_allowed or name == "parameter_value") else ~np.isfinite(values)
+        if not bad.any():
+            continue
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = {dim: ds[dim].values[i] if dim in ds.coords else i for dim, i in zip(var.dims, first, strict=True)}
+        draw = where.pop("draw", None)
+        if draw is None and "payment_draw" in ds and var.dims == ("payment",):
+            draw = ds["payment_draw"].values[first[0]]
+        at = ", ".join(f"{dim} {cut_text(str(v), 40)}" for dim, v in where.items())
+        raise NumericalError(
+            f"{source}: draw {draw} gave {values[first]} in {name}{f' ({at})' if at else ''}; "
+            f"{_parameters_drawn(ds, draw)}; no output was written: the scenario's values overflow "
+            "together (narrow the distributions or lower the amounts)"
+        )
+
+
+def _parameters_drawn(ds: xr.Dataset, draw) -> str:
+    if "parameter_value" not in ds or draw is None:
+        return "no parameter is drawn (every value is fixed)"
+    row = ds["parameter_value"].sel(draw=draw)
+    pairs = [(str(p), float(v)) for p, v in zip(ds["parameter"].values, row.values, strict=True) if v == v]
+    shown = ", ".join(f"{cut_text(p, 80)} = {v:.6g}" for p, v in pairs[:_MAX_PARAMETERS_SHOWN])
+    more = f" … and {len(pairs) - _MAX_PARAMETERS_SHOWN} more" if len(pairs) > _MAX_PARAMETERS_SHOWN else ""
+    return f"parameters drawn: {shown}{more}"

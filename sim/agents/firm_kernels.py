@@ -18,8 +18,17 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.rng import (STREAM, draw_key, draw_prefix, entity_prefix, poisson, standard_laplace, standard_normal,
-                            stream_key, uniform)
+from sim.engine.rng import (
+    STREAM,
+    draw_key,
+    draw_prefix,
+    entity_prefix,
+    poisson,
+    standard_laplace,
+    standard_normal,
+    stream_key,
+    uniform,
+)
 
 __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",

@@ -35,6 +35,7 @@ __all__ = [
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
     "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "loan_step",
+    "reward_candidates",
 ]
 
 # Bits of the ``flags`` byte.
@@ -320,6 +321,22 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
             if r >= big_thresholds_cny[b]:
                 counts[5 + b, s] += 1
     return counts, revenue
+
+
+@njit(cache=True)
+def reward_candidates(year, n, flags, first_size_year, first_100m_year):
+    """Indices, in order, of the living firms first counted above size this year or last, or first
+    reaching 100,000,000 last year: the only firms a threshold reward's event can concern
+    (:class:`~sim.policy.facts.FirmYear`).
+    """
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        fsy = first_size_year[i]
+        if (flags[i] & ALIVE) != 0 and (fsy == year or fsy == year - 1 or first_100m_year[i] == year - 1):
+            out[k] = i
+            k += 1
+    return out[:k]
 
 
 @njit(cache=True)

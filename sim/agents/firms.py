@@ -8,7 +8,7 @@ then entrants, then claims.
 Claims
 ------
 The firms know no instrument. Each year they publish two facts (:mod:`sim.policy.facts`): the
-living firms' record (:class:`~sim.policy.facts.FirmYear`: reward family, first crossings,
+record of the living firms with a first crossing this year or last (:class:`~sim.policy.facts.FirmYear`: reward family, first crossings,
 counting flags, revenue, categories, application day) and their open loans
 (:class:`~sim.policy.facts.FirmLoans`, each under the programme of ``[firms.loans.programs]`` it
 was drawn under). The threshold rewards and interest subsidies in force pay on them; the rules
@@ -500,14 +500,14 @@ class Firms(Component):
         return np.minimum((u * days).astype(np.int64), days - 1)
 
     def _pay_rewards(self, year: int, yi: int) -> None:
-        """Publish the living firms' record; keep what the rewards paid and who got the 专精特新 extra."""
+        """Publish the record of the living firms with a first crossing this year or last; keep what
+        the rewards paid and who got the 专精特新 extra.
+        """
         if not self.rewards_in_force:
             return
         st = self.state
-        n = st.n
-        flags = st.flags[:n]
-        ids = np.flatnonzero((flags & fk.ALIVE) != 0)
-        f = flags[ids]
+        ids = fk.reward_candidates(year, st.n, st.flags, st.first_size_year, st.first_100m_year)
+        f = st.flags[ids]
         facts = FirmYear(
             "firm", ids,
             family=self.family_of_sector[st.sector[ids]],

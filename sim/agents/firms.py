@@ -301,6 +301,8 @@ class Firms(Component):
             (self.state.flags[: self.state.n] & fk.ALIVE) != 0], minlength=n_sec)
         self._setup_rewards(model)
         self._setup_loans(model)
+        for program in model.policy.of_kind("threshold_reward", "firm") + [prog for prog, _ in self.loan_programs]:
+            model.ledger.reserve_recipients(program.id, self.state.capacity)
 
     def _setup_rewards(self, model) -> None:
         self.family_of_sector = np.array([s.scaleup_category for s in self.table.sectors], dtype=object)

@@ -247,6 +247,19 @@ class Ledger:
                         self.recipient_committed[key] = self.recipient_committed.get(key, 0.0) + a
         return approved
 
+    def reserve_recipients(self, program_id: str, n_recipients: int) -> None:
+        """Size a programme's cap tallies for recipients ``0 .. n_recipients - 1`` at once.
+
+        A population that knows its size (the firms' capacity) saves the tallies growing claim
+        by claim, each growth a fresh zeroed copy of the whole population's tally. Nothing
+        changes if the programme is not in force or the tallies are already as large.
+        """
+        program = self.policy.get(program_id)
+        if program is not None:
+            group = self._cap_group[program.index]
+            if self._paid_year[group].shape[0] < n_recipients:
+                self._tallies(program.index, self._tally_year[group], int(n_recipients))
+
     def follow_recipients(self, program_id: str, n_recipients: int) -> None:
         """Keep what each recipient ``0 .. n_recipients - 1`` of a programme is approved and paid.
 

@@ -35,7 +35,7 @@ __all__ = [
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
     "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "loan_step",
-    "reward_candidates",
+    "reward_candidates", "counted_above_size",
 ]
 
 # Bits of the ``flags`` byte.
@@ -321,6 +321,38 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
             if r >= big_thresholds_cny[b]:
                 counts[5 + b, s] += 1
     return counts, revenue
+
+
+@njit(cache=True)
+def counted_above_size(n, n_sectors, sector, revenue_cny, flags, first_size_year, threshold_by_sector):
+    """The living firms counted above size (at or above the threshold and in the statistics).
+
+    Returns
+    -------
+    firms : int64 array
+        Their indices, in order.
+    revenue : float64 array (n_sectors,)
+        Their total revenue by sector, summed in index order (as ``np.bincount`` sums).
+    little_giants : int
+        Living firms designated national little giants (counted above size or not).
+    """
+    out = np.empty(n, dtype=np.int64)
+    revenue = np.zeros(n_sectors)
+    k = 0
+    little_giants = 0
+    for i in range(n):
+        f = flags[i]
+        if (f & ALIVE) == 0:
+            continue
+        if (f & LITTLE_GIANT) != 0:
+            little_giants += 1
+        s = sector[i]
+        r = revenue_cny[i]
+        if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
+            out[k] = i
+            k += 1
+            revenue[s] += r
+    return out[:k], revenue, little_giants
 
 
 @njit(cache=True)

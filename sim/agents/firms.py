@@ -421,13 +421,11 @@ class Firms(Component):
     def _record_structure(self, yi: int) -> None:
         """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year."""
         st, rec = self.state, self.model.recorder
-        n = st.n
-        flags, sector, revenue = st.flags[:n], st.sector[:n], st.revenue_cny[:n]
-        alive = (flags & fk.ALIVE) != 0
-        rec["little_giants"][yi] = int(np.count_nonzero(alive & ((flags & fk.LITTLE_GIANT) != 0)))
-        counted = alive & (revenue >= self.threshold[sector]) & (st.first_size_year[:n] != fk.NEVER)
-        rec["above_size_revenue_cny"][yi] = np.bincount(sector[counted], weights=revenue[counted],
-                                                        minlength=self.n_sectors)
+        counted, above_size_revenue, little_giants = fk.counted_above_size(
+            st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year, self.threshold)
+        sector, revenue = st.sector, st.revenue_cny
+        rec["little_giants"][yi] = little_giants
+        rec["above_size_revenue_cny"][yi] = above_size_revenue
         at_risk, exits = self._exit_tally
         with np.errstate(invalid="ignore", divide="ignore"):
             rec["exit_rate_by_age"][yi] = np.where(at_risk > 0, exits / np.maximum(at_risk, 1), np.nan)

@@ -95,5 +95,5 @@ def run(quick: bool) -> list[Measurement]:
     loaded = sim.load_scenario(BASELINE)
     out = _draw_vs_least_work(loaded, 3 if quick else 10)
     out += _workers(loaded, 16 if quick else 200)
-    out += _memory(*((10, 40) if quick else (100, 1000)))
+    out += _memory(*((20, 80) if quick else (100, 1000)))
     return out

@@ -73,6 +73,7 @@ def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.nd
         model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes)
         per_draw.append(model.run())
         params.append(dict(model.parameters))
+        model.discard()
     stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
     # Payments to named recipients are a table of rows, not an array by draw: rows of all draws.
     for name in PAYMENT_COLUMNS:

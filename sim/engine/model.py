@@ -143,3 +143,16 @@ class PolicyModel(mesa.Model):
         ids = getattr(mesa.Agent, "_ids", None)
         if isinstance(ids, dict):
             ids.pop(self, None)
+
+    def discard(self) -> None:
+        """Free the draw's state now, once its outputs are taken.
+
+        The model, its components and its agents refer to one another, so their arrays (firm
+        state, cap tallies) would wait for Python's cycle collector, which runs seldom in a loop
+        of draws (memory grew about 1 MB a draw). The model cannot be used afterwards.
+        """
+        self.release()
+        for component in self.components:
+            component.__dict__.clear()
+        for name in ("components", "budget_lines", "ledger", "claims", "recorder"):
+            self.__dict__.pop(name, None)

@@ -1,5 +1,5 @@
-"""Firm step throughput: firm-years per second of the Numba kernel, against a bare Numba loop that
-only draws the same random numbers (the practical limit) and a Mesa reference in plain Python;
+"""Firm step throughput: firm-years per second of the Numba kernel, against the bare least-work loop
+(:mod:`benchmarks.least_work`: the random numbers, one log and one exp; the practical limit) and a Mesa reference in plain Python;
 and the memory of the firm state per firm."""
 
 from __future__ import annotations
@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from numba import njit
 
-from benchmarks.measure import Measurement, best_time
+from benchmarks.least_work import least_work_seconds
+from benchmarks.measure import Measurement
 from benchmarks.mesa_firm_reference import FirmModel
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import FirmArrays
-from sim.engine.rng import STREAM, draw_key, standard_laplace, uniform
 
 PARAMS = dict(
     shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.25, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,
@@ -26,18 +25,6 @@ DRIFT = np.array([0.05, 0.10, 0.15, 0.20, 0.03])
 THRESHOLD = np.full(5, 2e7)
 STAY_UP = 1e8
 YEARS = 5
-_EXIT, _GROWTH, _SRDI = STREAM["firm_exit"], STREAM["firm_growth"], STREAM["firm_srdi"]
-
-
-@njit(cache=True)
-def bare_draws(seed, draw, year, n):
-    """Only the random numbers of a firm-year (exit uniform, Laplace shock, certification uniform)."""
-    acc = 0.0
-    for i in range(n):
-        acc += uniform(draw_key(seed, draw, i, year, _EXIT))
-        acc += standard_laplace(draw_key(seed, draw, i, year, _GROWTH))
-        acc += uniform(draw_key(seed, draw, i, year, _SRDI))
-    return acc
 
 
 def _population(n: int) -> FirmArrays:
@@ -65,8 +52,8 @@ def kernel_rate(n: int) -> float:
 
 
 def bare_rate(n: int) -> float:
-    seconds = best_time(lambda: [bare_draws(1, 0, 2022 + y, n) for y in range(YEARS)], repeat=5)
-    return n * YEARS / seconds
+    """Firm-years per second of the least-work loop (:mod:`benchmarks.least_work`)."""
+    return n * YEARS / least_work_seconds([n] * YEARS)
 
 
 def mesa_rate(n: int) -> float:

@@ -3,7 +3,8 @@
 The state is a structure of arrays, one element per firm (see :mod:`sim.agents.firms`). Random
 numbers come from the counter-based generator of :mod:`sim.engine.rng`, keyed by (seed, draw, firm
 index, year, stream), so a firm's path does not depend on how many other firms there are or how
-the work is split.
+the work is split. Each kernel hashes the (seed, draw) prefix once per call and the (firm, year)
+prefix once per firm, then one round per number (:func:`~sim.engine.rng.stream_key`).
 
 Year markers (``first_size_year``, ``first_100m_year``) hold the calendar year of the first
 crossing, or :data:`NEVER`.
@@ -17,13 +18,24 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.engine.rng import STREAM, draw_key, poisson, standard_laplace, standard_normal, uniform
+from sim.engine.rng import (
+    STREAM,
+    draw_key,
+    draw_prefix,
+    entity_prefix,
+    poisson,
+    standard_laplace,
+    standard_normal,
+    stream_key,
+    uniform,
+)
 
 __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
     "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "loan_step",
+    "reward_candidates", "counted_above_size",
 ]
 
 # Bits of the ``flags`` byte.
@@ -54,10 +66,11 @@ _SECOND = np.uint64(0x2545F4914F6CDD1D)
 
 
 @njit(cache=True)
-def _first_crossings(i, r, year, age, this_year_max_age, threshold, stay_up, first_size_year, first_100m_year,
-                     seed, draw, inclusion_probability):
+def _first_crossings(firm_key, r, year, age, this_year_max_age, threshold, stay_up, first_size_year, first_100m_year,
+                     inclusion_probability):
     """A firm's first-crossing years and the bits of its first counting (COUNTED_IN_YEAR,
-    COUNTED_AT_100M) after a year at revenue `r`.
+    COUNTED_AT_100M) after a year at revenue `r`; `firm_key` is the firm-year's
+    :func:`~sim.engine.rng.entity_prefix`.
 
     Scalars in, scalars out: the caller stores them, which keeps the step loop free of array
     writes inside a helper (such writes made the whole step about a fifth slower).
@@ -66,7 +79,7 @@ def _first_crossings(i, r, year, age, this_year_max_age, threshold, stay_up, fir
     if r >= threshold and first_size_year == NEVER:
         # A firm above the threshold enters the above-size statistics (纳统) in a yearly review:
         # each year it is included with `inclusion_probability` (1: the year it crosses).
-        if inclusion_probability >= 1.0 or uniform(draw_key(seed, draw, i, year, _S_INCLUSION)) < inclusion_probability:
+        if inclusion_probability >= 1.0 or uniform(stream_key(firm_key, _S_INCLUSION)) < inclusion_probability:
             first_size_year = year
             if age <= this_year_max_age:
                 counted = COUNTED_IN_YEAR
@@ -131,10 +144,12 @@ def step_firms(
     """
     log_exit_ref = math.log(exit_ref_revenue_cny)
     log_sigma_ref = math.log(sigma_ref_revenue_cny)
+    prefix = draw_prefix(seed, draw)
     for i in range(n):
         f = flags[i]
         if (f & ALIVE) == 0:
             continue
+        firm_key = entity_prefix(prefix, i, year)
         a = age_years[i] + 1
         age_years[i] = a
         r0 = max(float(revenue_cny[i]), 1.0)
@@ -153,7 +168,7 @@ def step_firms(
                 -exit_size_exp * (log_r0 - log_exit_ref))
         if incubating:
             h *= incubation_exit_mult
-        dies = uniform(draw_key(seed, draw, i, year, _S_EXIT)) < h
+        dies = uniform(stream_key(firm_key, _S_EXIT)) < h
         if exit_tally is not None:
             k = min(a, exit_tally.shape[1] - 1)
             exit_tally[0, k] += 1
@@ -171,7 +186,7 @@ def step_firms(
             g += young_premium * 0.5 ** ((a - 1) / young_halflife_years)
         support_cny[i] = 0.0
         sig = min(sigma_max, sigma_ref * math.exp(-beta * (log_r0 - log_sigma_ref)))
-        key = draw_key(seed, draw, i, year, _S_GROWTH)
+        key = stream_key(firm_key, _S_GROWTH)
         z = standard_laplace(key) if shock_kind == SHOCK_LAPLACE else standard_normal(key)
         g += sig * z
         growth = math.exp(g)
@@ -185,19 +200,19 @@ def step_firms(
         # value when the state is float64, as FirmArrays keeps it).
         r1 = float(revenue_cny[i])
         first_size_year[i], first_100m_year[i], counted = _first_crossings(
-            i, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],
-            first_100m_year[i], seed, draw, inclusion_probability)
+            firm_key, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],
+            first_100m_year[i], inclusion_probability)
         flags[i] |= counted
         srdi_floor = threshold_by_sector[s] if srdi_min_revenue_cny < 0.0 else srdi_min_revenue_cny
         if (flags[i] & SRDI) == 0:
             if r1 >= srdi_floor and a >= srdi_min_age:
-                key = draw_key(seed, draw, i, year, _S_SRDI)
+                key = stream_key(firm_key, _S_SRDI)
                 if uniform(key) < srdi_hazard:
                     flags[i] |= SRDI
                     if uniform(key ^ _SECOND) < little_giant_share:
                         flags[i] |= LITTLE_GIANT
         elif little_giant_hazard > 0.0 and (flags[i] & LITTLE_GIANT) == 0:
-            if uniform(draw_key(seed, draw, i, year, _S_LITTLE_GIANT)) < little_giant_hazard:
+            if uniform(stream_key(firm_key, _S_LITTLE_GIANT)) < little_giant_hazard:
                 flags[i] |= LITTLE_GIANT
 
 
@@ -242,10 +257,12 @@ def spawn_entrants(
     `founding_exit_hazard` > 0 an entrant exits within its founding year with that probability
     (counted in `exit_tally` at age index 0, like :func:`step_firms`).
     """
+    prefix = draw_prefix(seed, draw)
     for k in range(new_sector.shape[0]):
         i = start + k
         s = new_sector[k]
-        z = standard_normal(draw_key(seed, draw, i, year, _S_ENTRY_SIZE)) if sigma_by_sector[s] > 0.0 else 0.0
+        firm_key = entity_prefix(prefix, i, year)
+        z = standard_normal(stream_key(firm_key, _S_ENTRY_SIZE)) if sigma_by_sector[s] > 0.0 else 0.0
         sector[i] = s
         revenue_cny[i] = median_by_sector[s] * math.exp(sigma_by_sector[s] * z)
         r = float(revenue_cny[i])
@@ -255,11 +272,11 @@ def spawn_entrants(
         support_cny[i] = 0.0
         loan_program[i] = NO_LOAN
         first_size_year[i], first_100m_year[i], counted = _first_crossings(
-            i, r, year, 0, this_year_max_age, threshold_by_sector[s], stay_up_cny, NEVER, NEVER, seed, draw,
+            firm_key, r, year, 0, this_year_max_age, threshold_by_sector[s], stay_up_cny, NEVER, NEVER,
             inclusion_probability)
         flags[i] |= counted
         if founding_exit_hazard > 0.0:
-            dies = uniform(draw_key(seed, draw, i, year, _S_EXIT)) < founding_exit_hazard
+            dies = uniform(stream_key(firm_key, _S_EXIT)) < founding_exit_hazard
             if exit_tally is not None:
                 exit_tally[0, 0] += 1
                 if dies:
@@ -307,6 +324,54 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
 
 
 @njit(cache=True)
+def counted_above_size(n, n_sectors, sector, revenue_cny, flags, first_size_year, threshold_by_sector):
+    """The living firms counted above size (at or above the threshold and in the statistics).
+
+    Returns
+    -------
+    firms : int64 array
+        Their indices, in order.
+    revenue : float64 array (n_sectors,)
+        Their total revenue by sector, summed in index order (as ``np.bincount`` sums).
+    little_giants : int
+        Living firms designated national little giants (counted above size or not).
+    """
+    out = np.empty(n, dtype=np.int64)
+    revenue = np.zeros(n_sectors)
+    k = 0
+    little_giants = 0
+    for i in range(n):
+        f = flags[i]
+        if (f & ALIVE) == 0:
+            continue
+        if (f & LITTLE_GIANT) != 0:
+            little_giants += 1
+        s = sector[i]
+        r = revenue_cny[i]
+        if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
+            out[k] = i
+            k += 1
+            revenue[s] += r
+    return out[:k], revenue, little_giants
+
+
+@njit(cache=True)
+def reward_candidates(year, n, flags, first_size_year, first_100m_year):
+    """Indices, in order, of the living firms first counted above size this year or last, or first
+    reaching 100,000,000 last year: the only firms a threshold reward's event can concern
+    (:class:`~sim.policy.facts.FirmYear`).
+    """
+    out = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        fsy = first_size_year[i]
+        if (flags[i] & ALIVE) != 0 and (fsy == year or fsy == year - 1 or first_100m_year[i] == year - 1):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@njit(cache=True)
 def loan_step(
     seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
     min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years,
@@ -329,6 +394,7 @@ def loan_step(
     out = np.zeros(n)
     n_prog = weights.shape[1]
     open_weights = np.zeros(n_prog)
+    prefix = draw_prefix(seed, draw)
     for i in range(n):
         p = loan_program[i]
         if (flags[i] & ALIVE) == 0:
@@ -347,10 +413,10 @@ def loan_step(
                 open_weights[q] = total
             if total <= 0.0:
                 continue
-            key = draw_key(seed, draw, i, year, _S_LOAN)
-            if uniform(key) >= borrow_probability:
+            firm_key = entity_prefix(prefix, i, year)
+            if uniform(stream_key(firm_key, _S_LOAN)) >= borrow_probability:
                 continue
-            u = uniform(draw_key(seed, draw, i, year, _S_LOAN_2)) * total
+            u = uniform(stream_key(firm_key, _S_LOAN_2)) * total
             q = 0
             while q < n_prog - 1 and open_weights[q] <= u:
                 q += 1

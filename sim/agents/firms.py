@@ -8,7 +8,7 @@ then entrants, then claims.
 Claims
 ------
 The firms know no instrument. Each year they publish two facts (:mod:`sim.policy.facts`): the
-living firms' record (:class:`~sim.policy.facts.FirmYear`: reward family, first crossings,
+record of the living firms with a first crossing this year or last (:class:`~sim.policy.facts.FirmYear`: reward family, first crossings,
 counting flags, revenue, categories, application day) and their open loans
 (:class:`~sim.policy.facts.FirmLoans`, each under the programme of ``[firms.loans.programs]`` it
 was drawn under). The threshold rewards and interest subsidies in force pay on them; the rules
@@ -301,6 +301,8 @@ class Firms(Component):
             (self.state.flags[: self.state.n] & fk.ALIVE) != 0], minlength=n_sec)
         self._setup_rewards(model)
         self._setup_loans(model)
+        for program in model.policy.of_kind("threshold_reward", "firm") + [prog for prog, _ in self.loan_programs]:
+            model.ledger.reserve_recipients(program.id, self.state.capacity)
 
     def _setup_rewards(self, model) -> None:
         self.family_of_sector = np.array([s.scaleup_category for s in self.table.sectors], dtype=object)
@@ -419,13 +421,11 @@ class Firms(Component):
     def _record_structure(self, yi: int) -> None:
         """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year."""
         st, rec = self.state, self.model.recorder
-        n = st.n
-        flags, sector, revenue = st.flags[:n], st.sector[:n], st.revenue_cny[:n]
-        alive = (flags & fk.ALIVE) != 0
-        rec["little_giants"][yi] = int(np.count_nonzero(alive & ((flags & fk.LITTLE_GIANT) != 0)))
-        counted = alive & (revenue >= self.threshold[sector]) & (st.first_size_year[:n] != fk.NEVER)
-        rec["above_size_revenue_cny"][yi] = np.bincount(sector[counted], weights=revenue[counted],
-                                                        minlength=self.n_sectors)
+        counted, above_size_revenue, little_giants = fk.counted_above_size(
+            st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year, self.threshold)
+        sector, revenue = st.sector, st.revenue_cny
+        rec["little_giants"][yi] = little_giants
+        rec["above_size_revenue_cny"][yi] = above_size_revenue
         at_risk, exits = self._exit_tally
         with np.errstate(invalid="ignore", divide="ignore"):
             rec["exit_rate_by_age"][yi] = np.where(at_risk > 0, exits / np.maximum(at_risk, 1), np.nan)
@@ -500,14 +500,14 @@ class Firms(Component):
         return np.minimum((u * days).astype(np.int64), days - 1)
 
     def _pay_rewards(self, year: int, yi: int) -> None:
-        """Publish the living firms' record; keep what the rewards paid and who got the 专精特新 extra."""
+        """Publish the record of the living firms with a first crossing this year or last; keep what
+        the rewards paid and who got the 专精特新 extra.
+        """
         if not self.rewards_in_force:
             return
         st = self.state
-        n = st.n
-        flags = st.flags[:n]
-        ids = np.flatnonzero((flags & fk.ALIVE) != 0)
-        f = flags[ids]
+        ids = fk.reward_candidates(year, st.n, st.flags, st.first_size_year, st.first_100m_year)
+        f = st.flags[ids]
         facts = FirmYear(
             "firm", ids,
             family=self.family_of_sector[st.sector[ids]],

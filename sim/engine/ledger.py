@@ -112,6 +112,9 @@ class Ledger:
         self._paid_year = [np.zeros(0) for _ in groups]
         self._paid_total = [np.zeros(0) for _ in groups]
         self._tally_year = [policy.years[0]] * len(groups)
+        # Recipients claimed for under each group in its tally year: the yearly reset zeroes only
+        # those, not the whole population's tally (most recipients claim nothing).
+        self._touched: list[list[np.ndarray]] = [[] for _ in groups]
         # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
         self._queue: list[list[float]] = []
         self._settled_through = -1
@@ -135,8 +138,11 @@ class Ledger:
         paid_year, paid_total = self._paid_year[group], self._paid_total[group]
         if paid_year.shape[0] < n_recipients:
             grow = max(n_recipients, 2 * paid_year.shape[0])
-            paid_year = np.concatenate([paid_year, np.zeros(grow - paid_year.shape[0])])
-            paid_total = np.concatenate([paid_total, np.zeros(grow - paid_total.shape[0])])
+            # Fresh zeros cost nothing until written; only the old entries are copied.
+            wider_year, wider_total = np.zeros(grow), np.zeros(grow)
+            wider_year[: paid_year.shape[0]] = paid_year
+            wider_total[: paid_total.shape[0]] = paid_total
+            paid_year, paid_total = wider_year, wider_total
             self._paid_year[group], self._paid_total[group] = paid_year, paid_total
         if year < self._tally_year[group]:
             # The yearly tally holds one year at a time; going back would let a recipient's
@@ -146,7 +152,9 @@ class Ledger:
                 f"{self.policy.programs[program].id}: file claims in year order"
             )
         if self._tally_year[group] != year:
-            paid_year[:] = 0.0
+            for touched in self._touched[group]:
+                paid_year[touched] = 0.0
+            self._touched[group] = []
             self._tally_year[group] = year
         return paid_year, paid_total
 
@@ -225,6 +233,7 @@ class Ledger:
             program.cap_per_recipient_year_cny,
             program.cap_per_recipient_total_cny,
         )
+        self._touched[self._cap_group[program.index]].append(recipients)
         total = float(approved.sum())
         if total > 0.0:
             self.committed[yi, program.index] += total
@@ -237,6 +246,19 @@ class Ledger:
                         key = (yi, program.index, r)
                         self.recipient_committed[key] = self.recipient_committed.get(key, 0.0) + a
         return approved
+
+    def reserve_recipients(self, program_id: str, n_recipients: int) -> None:
+        """Size a programme's cap tallies for recipients ``0 .. n_recipients - 1`` at once.
+
+        A population that knows its size (the firms' capacity) saves the tallies growing claim
+        by claim, each growth a fresh zeroed copy of the whole population's tally. Nothing
+        changes if the programme is not in force or the tallies are already as large.
+        """
+        program = self.policy.get(program_id)
+        if program is not None:
+            group = self._cap_group[program.index]
+            if self._paid_year[group].shape[0] < n_recipients:
+                self._tallies(program.index, self._tally_year[group], int(n_recipients))
 
     def follow_recipients(self, program_id: str, n_recipients: int) -> None:
         """Keep what each recipient ``0 .. n_recipients - 1`` of a programme is approved and paid.

@@ -131,11 +131,40 @@ class PolicyModel(mesa.Model):
         self.ledger.settle(year)
 
     def run(self) -> dict[str, np.ndarray]:
-        """Step through the horizon and return the draw's outputs by variable name."""
+        """Step through the horizon and return the draw's outputs by variable name.
+
+        The model is spent afterwards: Mesa's reference to it is dropped (:meth:`release`).
+        """
         for _ in self.years:
             self.step()
         led = self.ledger
         for name in ("committed", "outlay", "unpaid", "forfeited", "pending"):
             self.recorder[name] = getattr(led, name)
         self.recorder["budget_overrun"] = led.budget_overrun
-        return self.recorder.arrays | self.claims.payments()
+        out = self.recorder.arrays | self.claims.payments()
+        self.release()
+        return out
+
+    def release(self) -> None:
+        """Let the model be freed once its last user drops it.
+
+        Mesa 3 numbers agents by model in a class-level table (``mesa.Agent._ids``) that keeps
+        every model ever made alive, with its populations: about 10 MB a baseline draw, so an
+        ensemble's memory grew with draws x firms. Removing the entry frees the draw's state.
+        """
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
+    def discard(self) -> None:
+        """Free the draw's state now, once its outputs are taken.
+
+        The model, its components and its agents refer to one another, so their arrays (firm
+        state, cap tallies) would wait for Python's cycle collector, which runs seldom in a loop
+        of draws (memory grew about 1 MB a draw). The model cannot be used afterwards.
+        """
+        self.release()
+        for component in self.components:
+            component.__dict__.clear()
+        for name in ("components", "budget_lines", "ledger", "claims", "recorder"):
+            self.__dict__.pop(name, None)

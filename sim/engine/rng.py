@@ -7,7 +7,11 @@ machine:
   (:func:`uniform_at`, :func:`normal_at`, :func:`poisson_at` and the in-kernel :func:`uniform`,
   :func:`standard_normal`, ...); kernels never hold generator state, and the same kernel compiled
   for another target gives the same values. Streams separate the uses (growth shock, exit,
-  entry, ...) so that switching one mechanism off does not shift the numbers of another;
+  entry, ...) so that switching one mechanism off does not shift the numbers of another.
+  The keys fold in one at a time, so a kernel hashes the prefixes once and reuses them:
+  :func:`draw_prefix` (seed, draw) once per call, :func:`entity_prefix` (entity, year) once per
+  entity and year, :func:`stream_key` once per number: two splitmix64 rounds a number (with the
+  output round) instead of six, and the same keys as :func:`draw_key`;
 - ``numpy.random.Generator`` objects for plain-Python sampling (initial populations, drawn
   parameters, project arrivals): :func:`generator_for` spawns one from ``SeedSequence(seed)`` by
   (draw, keys...), a text key standing for the CRC-32 of its UTF-8 bytes.
@@ -24,6 +28,9 @@ from numba import njit
 __all__ = [
     "splitmix64",
     "draw_key",
+    "draw_prefix",
+    "entity_prefix",
+    "stream_key",
     "uniform",
     "standard_normal",
     "standard_laplace",
@@ -41,6 +48,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TWO_POW_53_INV = 1.0 / 9007199254740992.0
+#: Scale of the unit-variance Laplace distribution.
+_LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
 
 #: Stream numbers, one per use of randomness; new uses take new numbers, never reuse one.
 STREAM = {
@@ -77,13 +86,31 @@ def splitmix64(x: np.uint64) -> np.uint64:
 
 
 @njit(cache=True, inline="always")
+def draw_prefix(seed: int | np.int64, draw: int | np.int64) -> np.uint64:
+    """The (seed, draw) part of every key of a draw: hashed once per kernel call."""
+    return splitmix64(splitmix64(np.uint64(seed)) ^ np.uint64(draw))
+
+
+@njit(cache=True, inline="always")
+def entity_prefix(prefix: np.uint64, entity: int | np.int64, year: int | np.int64) -> np.uint64:
+    """The (seed, draw, entity, year) part of a key, from the draw's :func:`draw_prefix`: hashed
+    once per entity and year, whatever the number of streams drawn for it.
+    """
+    return splitmix64(splitmix64(prefix ^ np.uint64(entity)) ^ np.uint64(year))
+
+
+@njit(cache=True, inline="always")
+def stream_key(entity_key: np.uint64, stream: int | np.int64) -> np.uint64:
+    """The key of one number of a stream, from its :func:`entity_prefix`."""
+    return splitmix64(entity_key ^ np.uint64(stream))
+
+
+@njit(cache=True, inline="always")
 def draw_key(seed: int | np.int64, draw: int | np.int64, entity: int | np.int64, year: int | np.int64, stream: int | np.int64) -> np.uint64:
-    """The key of one random number: the keys folded one by one through splitmix64."""
-    h = splitmix64(np.uint64(seed))
-    h = splitmix64(h ^ np.uint64(draw))
-    h = splitmix64(h ^ np.uint64(entity))
-    h = splitmix64(h ^ np.uint64(year))
-    return splitmix64(h ^ np.uint64(stream))
+    """The key of one random number: the keys folded one by one through splitmix64
+    (:func:`draw_prefix`, then :func:`entity_prefix`, then :func:`stream_key`).
+    """
+    return stream_key(entity_prefix(draw_prefix(seed, draw), entity, year), stream)
 
 
 @njit(cache=True, inline="always")
@@ -104,10 +131,10 @@ def standard_normal(key: np.uint64) -> float:
 def standard_laplace(key: np.uint64) -> float:
     """Laplace with scale 1/sqrt(2), i.e. unit variance, by inversion."""
     u = uniform(key) - 0.5
-    b = 1.0 / math.sqrt(2.0)
-    if u < 0.0:
-        return b * math.log(1.0 + 2.0 * u)
-    return -b * math.log(1.0 - 2.0 * u)
+    # Branch-free form of ``b ln(1 + 2u)`` for u < 0 and ``-b ln(1 - 2u)`` otherwise (the same
+    # bits: 1 + 2u == 1 - 2|u| exactly, and negation is exact): the sign of a uniform is a coin
+    # toss the branch predictor loses half the time.
+    return math.copysign(-_LAPLACE_SCALE * math.log(1.0 - 2.0 * abs(u)), u)
 
 
 @njit(cache=True)
@@ -147,8 +174,9 @@ def uniform_at(seed: int | np.int64, draw: int | np.int64, entity: int | np.int6
 def uniforms_at(seed: int | np.int64, draw: int | np.int64, entities: np.ndarray, year: int | np.int64, stream: int | np.int64) -> np.ndarray:
     """Uniforms on (0, 1), one for each entity of an int64 array: :func:`uniform_at` for many."""
     out = np.empty(entities.shape[0])
+    prefix = draw_prefix(seed, draw)
     for k in range(entities.shape[0]):
-        out[k] = uniform(draw_key(seed, draw, entities[k], year, stream))
+        out[k] = uniform(stream_key(entity_prefix(prefix, entities[k], year), stream))
     return out
 
 

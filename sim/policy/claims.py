@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policy.facts import ClaimBasis, Facts, basis_of
-from sim.policy.kinds import KINDS, ClaimContext, Payment
+from sim.policy.kinds import KINDS, ClaimContext, KindSpec, Payment
 
 if TYPE_CHECKING:
     from sim.policy.policyset import PolicySet, Program
@@ -46,6 +46,9 @@ class ClaimDesk:
         self.labels: dict[str, list[str]] = {}
         #: The recipient kind each programme with followed recipients paid, by programme index.
         self.recipient_kind: dict[int, str] = {}
+        # Which kinds and programmes pay on a table depends only on its basis: worked out once a
+        # draw per basis, not at every filing (a population files the same basis every year).
+        self._routes: dict[ClaimBasis, list[tuple[KindSpec, list[Program]]]] = {}
 
     def name_recipients(self, recipient: str, labels: list[str]) -> None:
         """Give recipients ``0 .. len(labels) - 1`` of a kind their ids (a CSV's), for ``payments.csv``."""
@@ -70,6 +73,21 @@ class ClaimDesk:
             "payment_outlay_cny": np.array([self.ledger.recipient_outlay.get(k, 0.0) for k in keys]),
         }
 
+    def _routes_of(self, basis: ClaimBasis) -> list[tuple[KindSpec, list[Program]]]:
+        """The kinds paying on tables of `basis`, each with its programmes that apply, in order."""
+        routes = self._routes.get(basis)
+        if routes is None:
+            routes = []
+            for name, kind in KINDS.items():
+                if basis.facts not in kind.pays_on:
+                    continue
+                programs = [p for p in self.policy.programs
+                            if p.instrument.kind == name and kind.applies(p.instrument, basis)]
+                if programs:
+                    routes.append((kind, programs))
+            self._routes[basis] = routes
+        return routes
+
     def file(self, facts: Facts, year: int) -> list[Payment]:
         """Pay `facts` of `year` under every programme that applies; return the approvals."""
         if facts.ids.size == 0:
@@ -78,12 +96,7 @@ class ClaimDesk:
         ctx = ClaimContext(year, year - self.policy.years[0], self.ledger,
                            {k: v[year] for k, v in self.rates.items() if year in v}, self.policy.readings)
         payments: list[Payment] = []
-        for name, kind in KINDS.items():
-            if basis.facts not in kind.pays_on:
-                continue
-            programs = [p for p in self.policy.programs if p.instrument.kind == name and kind.applies(p.instrument, basis)]
-            if not programs:
-                continue
+        for kind, programs in self._routes_of(basis):
             named = self.labels.get(facts.recipient, [])
             for p in programs if named else ():
                 self.ledger.follow_recipients(p.id, len(named))

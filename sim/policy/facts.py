@@ -88,7 +88,10 @@ class StationSales(Facts):
 
 @dataclass(frozen=True)
 class FirmYear(Facts):
-    """The living firms' record this year, as the scale-up rewards read it.
+    """The record this year of the living firms first counted above size this year or last, or
+    first reaching 100,000,000 last year, as the scale-up rewards read it. Every event a
+    threshold reward pays on is such a first crossing, so the other firms are left out: the
+    table is the year's crossings, not the population.
 
     Attributes
     ----------

@@ -8,6 +8,7 @@ the row (as a spreadsheet shows it: the header is row 1) and the column.
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,8 +90,14 @@ def _parse(col: CsvColumn, text: str):
     return value
 
 
+#: Tables already read and checked, by (digest of the file's bytes, columns): every draw of a run
+#: builds its population from the same file, which is parsed and checked once.
+_TABLES: dict[tuple, dict[str, np.ndarray]] = {}
+_MAX_TABLES = 8
+
+
 def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.ndarray]:
-    """Read and check a CSV file.
+    """Read and check a CSV file (a table read before from the same bytes is not parsed again).
 
     Parameters
     ----------
@@ -102,7 +109,7 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
     Returns
     -------
     dict of str to ndarray
-        One array per column (object arrays for ids and choices).
+        One array per column (object arrays for ids and choices), the caller's own copy.
 
     Raises
     ------
@@ -111,9 +118,19 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
         repeated columns, bad values, an id seen before in the same column.
     """
     path = Path(path)
-    data = read_input_file(path, "CSV file (.csv)", MAX_CSV_BYTES)
+    raw = read_input_file(path, "CSV file (.csv)", MAX_CSV_BYTES)
+    key = (hashlib.blake2b(raw, digest_size=16).digest(), tuple(columns))
+    if key not in _TABLES:
+        table = _parse_csv_table(path, raw, columns)
+        if len(_TABLES) >= _MAX_TABLES:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = table
+    return {name: values.copy() for name, values in _TABLES[key].items()}
+
+
+def _parse_csv_table(path: Path, raw: bytes, columns: list[CsvColumn]) -> dict[str, np.ndarray]:
     try:
-        text = data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputDataError(f"{path}: not UTF-8 (byte at offset {exc.start}); save the file as UTF-8") from None
     rows = list(csv.reader(text.splitlines()))

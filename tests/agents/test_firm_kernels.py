@@ -277,3 +277,34 @@ def test_borrowing_gate_at_10m_is_exact():
     assert st.loan_program.tolist() == [fk.NO_LOAN, fk.NO_LOAN, 0]
     # 0.5 x 10,000,000 borrowed: the full balance in the first year (2 points of it are the subsidy).
     assert balance.tolist() == [0.0, 0.0, 5_000_000.0]
+
+
+def _random_state(n: int, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    sector = rng.integers(0, 3, n).astype(np.uint8)
+    revenue = np.exp(rng.normal(16.5, 1.5, n))
+    flags = rng.integers(0, 128, n).astype(np.uint8)
+    first_size = rng.choice(np.array([0, 2019, 2022, 2023, 2024], dtype=np.int16), n)
+    first_100m = rng.choice(np.array([0, 2021, 2023, 2024], dtype=np.int16), n)
+    return sector, revenue, flags, first_size, first_100m
+
+
+def test_reward_candidates_are_the_living_firms_crossing_this_year_or_last():
+    sector, revenue, flags, fsy, f100 = _random_state(5000)
+    got = fk.reward_candidates(2024, 4000, flags, fsy, f100)
+    alive = (flags[:4000] & fk.ALIVE) != 0
+    want = np.flatnonzero(alive & ((fsy[:4000] == 2024) | (fsy[:4000] == 2023) | (f100[:4000] == 2023)))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_counted_above_size_matches_the_numpy_masks_and_bincount_bit_for_bit():
+    sector, revenue, flags, fsy, _ = _random_state(5000)
+    threshold = np.array([2e7, 1.5e7, 3e7])
+    firms, by_sector, little_giants = fk.counted_above_size(4000, 3, sector, revenue, flags, fsy, threshold)
+    n = 4000
+    alive = (flags[:n] & fk.ALIVE) != 0
+    counted = alive & (revenue[:n] >= threshold[sector[:n]]) & (fsy[:n] != fk.NEVER)
+    np.testing.assert_array_equal(firms, np.flatnonzero(counted))
+    np.testing.assert_array_equal(by_sector, np.bincount(sector[:n][counted], weights=revenue[:n][counted], minlength=3))
+    assert little_giants == np.count_nonzero(alive & ((flags[:n] & fk.LITTLE_GIANT) != 0))
+    assert firms.size > 100 and little_giants > 100  # the case is not empty

@@ -105,3 +105,22 @@ def test_layout_knows_the_shapes_before_any_draw(minimal, reference):
 def test_bad_counts_raise(minimal, kwargs, fragment):
     with pytest.raises(SimError, match=fragment):
         run_draws(minimal, **kwargs)
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs():
+    import sys
+    import threading
+
+    from sim.engine.ensemble import _process_context
+
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
+        pytest.skip("the fork rule is for a single-threaded process on Linux")
+    assert _process_context().get_start_method() == "fork"
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _process_context().get_start_method() == "spawn"
+    finally:
+        stop.set()
+        other.join()

@@ -112,3 +112,67 @@ def test_a_parameters_generator_depends_on_seed_draw_and_path():
               generator_for(8, 0, "projects.streams.x.arrivals_per_year").random()}
     assert a not in others and len(others) == 3
     assert not math.isnan(a)
+
+
+def _fold(*keys: int) -> int:
+    """The key of draw_key in plain Python integers: splitmix64 over (seed, draw, entity, year, stream)."""
+    mask = (1 << 64) - 1
+
+    def mix(x: int) -> int:
+        z = (x + 0x9E3779B97F4A7C15) & mask
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    h = mix(keys[0])
+    for k in keys[1:]:
+        h = mix(h ^ k)
+    return h
+
+
+@njit
+def _hoisted_keys(seed, draw, entities, year, streams):
+    out = np.empty((entities.shape[0], streams.shape[0]), dtype=np.uint64)
+    prefix = rng.draw_prefix(seed, draw)
+    for i in range(entities.shape[0]):
+        firm_key = rng.entity_prefix(prefix, entities[i], year)
+        for s in range(streams.shape[0]):
+            out[i, s] = rng.stream_key(firm_key, streams[s])
+    return out
+
+
+def test_hoisted_prefixes_give_the_keys_of_draw_key_and_of_the_plain_fold():
+    # A kernel hashes (seed, draw) once and (entity, year) once per entity: the keys must be
+    # those of draw_key, i.e. of the five-round fold, or every result would move.
+    entities = np.array([0, 1, 7, 12_345, 2**40 + 3], dtype=np.int64)
+    streams = np.array(sorted(rng.STREAM.values()), dtype=np.int64)
+    got = _hoisted_keys(20221206, 17, entities, 2024, streams)
+    for i, e in enumerate(entities):
+        for s, stream in enumerate(streams):
+            assert int(got[i, s]) == _fold(20221206, 17, int(e), 2024, int(stream))
+            assert got[i, s] == rng.draw_key(20221206, 17, int(e), 2024, int(stream))
+
+
+def test_uniforms_at_equals_uniform_at_entity_by_entity():
+    entities = np.arange(0, 5000, 7, dtype=np.int64)
+    many = rng.uniforms_at(3, 2, entities, 2030, rng.STREAM["firm_reward_date"])
+    one = [rng.uniform_at(3, 2, int(e), 2030, rng.STREAM["firm_reward_date"]) for e in entities]
+    np.testing.assert_array_equal(many, np.array(one))
+
+
+@njit
+def _laplace_and_uniform(n):
+    lap, uni = np.empty(n), np.empty(n)
+    for i in range(n):
+        key = rng.draw_key(5, 0, i, 2024, 1)
+        lap[i], uni[i] = rng.standard_laplace(key), rng.uniform(key)
+    return lap, uni
+
+
+def test_branch_free_laplace_is_the_inversion_formula_bit_for_bit():
+    lap, u = _laplace_and_uniform(100_000)
+    b = 1.0 / math.sqrt(2.0)
+    v = u - 0.5
+    # The two-branch inversion: b ln(1 + 2u) below the median, -b ln(1 - 2u) above.
+    want = np.array([b * math.log(1.0 + 2.0 * x) if x < 0.0 else -b * math.log(1.0 - 2.0 * x) for x in v])
+    np.testing.assert_array_equal(lap, want)

@@ -119,3 +119,21 @@ def test_repeats_inside_each_id_column_are_reported_and_empty_text_refused(write
         f"{path}: row 3, column 'owner_id': duplicate id 'x' (first at row 2)",
         f"{path}: row 4, column 'district': is empty",
     ]
+
+
+def test_a_table_read_again_is_a_fresh_copy_and_follows_the_file(write, monkeypatch):
+    import sim.scenario.csv_input as csv_input
+
+    path = write("id,sector,revenue_cny\nf1,software,10\nf2,software,20\n")
+    first = read_csv_table(path, COLUMNS)
+    first["revenue_cny"][0] = -1.0  # a caller's change must not reach the next reader
+    parsed = []
+    monkeypatch.setattr(csv_input, "_parse_csv_table",
+                        lambda *a, _real=csv_input._parse_csv_table: parsed.append(a[0]) or _real(*a))
+    again = read_csv_table(path, COLUMNS)
+    np.testing.assert_array_equal(again["revenue_cny"], [10.0, 20.0])
+    assert parsed == []  # the same bytes are not parsed twice
+    # Same size, new content: read anew.
+    write("id,sector,revenue_cny\nf1,software,30\nf2,software,40\n")
+    np.testing.assert_array_equal(read_csv_table(path, COLUMNS)["revenue_cny"], [30.0, 40.0])
+    assert parsed == [path]

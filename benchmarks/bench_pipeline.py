@@ -1,0 +1,99 @@
+"""The whole pipeline against its limits, each ratio measured in one run:
+
+* a baseline draw against the bare least-work loop (:mod:`benchmarks.least_work`) over the
+  draw's own firm-years (issue 12 target: <= 5x);
+* draws per second on 2 worker processes against 1 (target >= 1.8x);
+* peak memory against the draws kept: the peak resident size of fresh processes running the
+  baseline at two ensemble sizes; the growth per extra draw is set against the size of one
+  draw's results (memory must grow with results kept, not with firms x draws).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.least_work import least_work_seconds
+from benchmarks.measure import Measurement
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+_PEAK = """
+import json, resource, sys
+import sim
+ds = sim.run(sys.argv[1], draws=int(sys.argv[2]), workers=1)
+per_draw = sum(v.nbytes for v in ds.data_vars.values() if "draw" in v.dims) / ds.sizes["draw"]
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "result_bytes_per_draw": per_draw}))
+"""
+
+
+def _firm_years(ds) -> list[int]:
+    """Firms stepped in each year of draw 0: alive at year end plus the year's exits."""
+    alive = ds["firms_alive"].isel(draw=0).sum("sector").values
+    exits = ds["firm_exits"].isel(draw=0).sum("sector").values
+    return [int(a + e) for a, e in zip(alive, exits, strict=True)]
+
+
+def _draw_vs_least_work(loaded, draws: int) -> list[Measurement]:
+    import sim
+
+    ds = sim.run(loaded, draws=1)  # compile, warm the caches, count the firm-years
+    firms = _firm_years(ds)
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        sim.run(loaded, draws=draws)
+        best = min(best, (time.perf_counter() - t0) / draws)
+    bare = least_work_seconds(firms)
+    return [
+        Measurement(f"baseline draw ({sum(firms):,} firm-years)", best * 1e3, "ms/draw"),
+        Measurement("least-work loop, same firm-years", bare * 1e3, "ms", "baseline draw", best / bare,
+                    "draw time / least work", "<= 5"),
+    ]
+
+
+def _workers(loaded, draws: int) -> list[Measurement]:
+    from sim.engine.ensemble import run_draws
+
+    rates = {}
+    for workers in (1, 2):
+        t0 = time.perf_counter()
+        run_draws(loaded, draws, workers)
+        rates[workers] = draws / (time.perf_counter() - t0)
+    return [
+        Measurement(f"baseline, {draws} draws, 1 worker", rates[1], "draws/s"),
+        Measurement(f"baseline, {draws} draws, 2 workers", rates[2], "draws/s", "1 worker", rates[2] / rates[1],
+                    "2 workers / 1 worker", ">= 1.8"),
+    ]
+
+
+def _peak(draws: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", _PEAK, str(BASELINE), str(draws)], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _memory(small: int, large: int) -> list[Measurement]:
+    a, b = _peak(small), _peak(large)
+    growth = (b["peak_kib"] - a["peak_kib"]) * 1024 / (large - small)
+    per_draw = b["result_bytes_per_draw"]
+    return [
+        Measurement(f"peak memory, baseline {small} draws", a["peak_kib"] / 1024, "MiB"),
+        Measurement(f"peak memory, baseline {large} draws", b["peak_kib"] / 1024, "MiB"),
+        Measurement("peak memory growth per extra draw", growth / 1024, "KiB/draw", "results of one draw",
+                    growth / per_draw, "growth / results kept per draw", "O(1), not firms x draws"),
+    ]
+
+
+def run(quick: bool) -> list[Measurement]:
+    import sim
+
+    loaded = sim.load_scenario(BASELINE)
+    out = _draw_vs_least_work(loaded, 3 if quick else 10)
+    out += _workers(loaded, 16 if quick else 200)
+    out += _memory(*((20, 80) if quick else (100, 1000)))
+    return out

@@ -51,18 +51,22 @@ def open_results(folder: Path) -> xr.Dataset:
 
 
 def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
-    """Write ``results.nc``, ``summary.csv``, ``targets.csv``, ``payments.csv`` and plots into `folder`.
+    """Write ``results.nc``, ``scenario.resolved.toml``, ``summary.csv``, ``summary_totals.csv``,
+    ``targets.csv``, ``payments.csv`` and plots into `folder`.
 
     `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
     renames it into place once everything is written.
     """
     from sim.analysis.plots import write_plots
-    from sim.analysis.summary import summary_table
+    from sim.analysis.summary import summary_table, totals_table
     from sim.analysis.targets import target_table
 
     folder.mkdir(parents=True, exist_ok=True)
     ds.to_netcdf(folder / "results.nc", engine="h5netcdf")
+    if ds.attrs.get("scenario_resolved"):
+        (folder / "scenario.resolved.toml").write_text(str(ds.attrs["scenario_resolved"]), encoding="utf-8")
     summary_table(ds).to_csv(folder / "summary.csv", index=False)
+    totals_table(ds).to_csv(folder / "summary_totals.csv", index=False)
     target_table(ds).to_csv(folder / "targets.csv", index=False)
     if "payment" in ds.dims:
         payments_table(ds).to_csv(folder / "payments.csv", index=False)

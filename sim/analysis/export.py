@@ -58,7 +58,7 @@ def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
     numeric: dict[tuple[str, ...], list[str]] = {}
     text: dict[tuple[str, ...], list[str]] = {}
     for name, da in ds.data_vars.items():
-        (numeric if _numeric(da) is not None else text).setdefault(tuple(da.dims), []).append(str(name))
+        (numeric if _numeric(da) is not None else text).setdefault(tuple(str(d) for d in da.dims), []).append(str(name))
     tables: dict[str, pd.DataFrame] = {}
     for dims, names in numeric.items():
         parts = []
@@ -78,7 +78,7 @@ def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
             frame[name] = [str(v) for v in ds[name].values.reshape(-1)]
         tables["_".join(dims) + "_text"] = frame
     tables["variables"] = pd.DataFrame(
-        [{"variable": str(n), "dims": " ".join(ds[n].dims), "units": str(ds[n].attrs.get("units", "")),
+        [{"variable": str(n), "dims": " ".join(str(d) for d in ds[n].dims), "units": str(ds[n].attrs.get("units", "")),
           "long_name": str(ds[n].attrs.get("long_name", ""))} for n in ds.data_vars]
     )
     tables["attributes"] = pd.DataFrame(

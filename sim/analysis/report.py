@@ -306,7 +306,8 @@ def _assumptions_section(info: dict[str, ProgrammeInfo], params: dict[str, str],
 
 def _anchors(ds: xr.Dataset, info: dict[str, ProgrammeInfo], params: dict[str, str]) -> dict[str, str]:
     """Anchor of every flagged key: programmes with an assumed amount or an assumed parameter of their
-    own (a project stream's), and every assumed parameter."""
+    own (a project stream's), and every assumed parameter.
+    """
     keys = [pid for pid, p in info.items() if p.assumed_amount]
     keys += [pid for pid in info if pid not in keys and any(f'"{pid}"' in path for path in params)]
     keys += list(params)

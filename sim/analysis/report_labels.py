@@ -109,6 +109,7 @@ class Labels:
         return f"{zh}{sep}{en}"
 
     def __call__(self, key: str) -> str:
+        """The words of `key`, HTML-escaped."""
         zh, en = _WORDS[key]
         return html.escape(self.pick(zh, en))
 

@@ -65,7 +65,9 @@ def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
             out[pid] = ProgrammeInfo(pid, pid, pid, False, ())
             continue
         doc = catalogue.documents.get(ins.document)
-        zh = f"《{doc.title}》第{ins.citation.item}条" if doc is not None else str(ins.citation)
+        # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
+        item = ins.citation.item.removeprefix("Art.").strip()
+        zh = f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation)
         out[pid] = ProgrammeInfo(pid, ins.name, zh, bool(ins.assumed_amount), tuple(ins.assumptions))
     return out
 
@@ -150,9 +152,10 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
     rate = float(a.get("discount_rate", 0.0))
     parts = [f"<section class=summary><h2>{L('summary')}</h2><ul>",
              f"<li>{L('total exposure')} {years}: <b>{_m(mean)}</b> {L('million CNY')} ({L('mean')}; P5–P95 "
-             f"{_m(p5)}–{_m(p95)}); {L('present value')} {_m(pv_mean)} (P5–P95 {_m(pv5)}–{_m(pv95)}) "
-             f"{L('to')} {a.get('base_year')} {L('at')} {rate:.1%} {L('a year')} "
-             f"<span class=note>(budget.discount_rate; {L('discount note')})</span></li>"]
+             f"{_m(p5)}–{_m(p95)}); {L('present value')} {_m(pv_mean)} (P5–P95 {_m(pv5)}–{_m(pv95)}), "
+             + html.escape(L.pick(f"{a.get('base_year')} 年现值，折现率每年 {rate:.1%}",
+                                  f"discounted to {a.get('base_year')} at {rate:.1%} a year"))
+             + f" <span class=note>(budget.discount_rate; {L('discount note')})</span></li>"]
     totals = fiscal_totals(ds, "program")
     top = totals[totals["label"] != "all"].sort_values("mean", ascending=False).head(3)
     if mean > 0:
@@ -262,8 +265,14 @@ def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) ->
         cut = forfeited.isel(program=j).sum("year").values
         if queued.max() <= 0 and cut.max() <= 0:
             continue
-        # Little's law: mean time in the queue = mean backlog / mean throughput.
-        wait = queued.sum() / paid.sum() if paid.sum() > 0 else float("inf")
+        if "wait_cny_years" in ds:
+            # Amount-weighted: the years a yuan paid waited past its due year, over all draws.
+            total_paid = float(ds["outlay"].isel(program=j).sum())
+            waited = float(ds["wait_cny_years"].isel(program=j).sum())
+            wait = waited / total_paid if total_paid > 0 else float("inf")
+        else:
+            # Results written before waits were recorded: Little's law, mean backlog / mean payments.
+            wait = queued.sum() / paid.sum() if paid.sum() > 0 else float("inf")
         m, c5, _, c95 = band(cut)
         rows.append(f"<tr><td>{html.escape(L.pick(info[pid].name_zh, info[pid].name_en))}<br><span class=id>{pid}</span>"
                     f"</td><td>{_m(queued[-1])}</td><td>{wait:.2f}</td><td>{_m(m)}</td><td>{_m(c5)}–{_m(c95)}</td></tr>")

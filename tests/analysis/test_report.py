@@ -75,7 +75,7 @@ def test_scenario_description_and_changes_key_by_key(ceiling_report):
 def test_queue_section_when_a_budget_line_binds(ceiling_report):
     out, text = ceiling_report
     assert "Queues under binding budget lines" in text and "Backlog at year end" in text
-    assert "forfeited pro rata" in text
+    assert "forfeited pro rata" in text and "mean wait past the due year" in text
     with xr.open_dataset(out / "results.nc", engine="h5netcdf") as ds:
         first = int(ds["year"].values[0])
         backlog = float(ds["unpaid"].sum("program").isel(year=0).mean()) / 1e6

@@ -13,6 +13,7 @@ A ``sim compare`` folder gets the comparison report of :mod:`sim.analysis.report
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 from dataclasses import dataclass
@@ -75,8 +76,12 @@ def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
 def _resolved_scenario(ds: xr.Dataset):
     """The scenario the results were run from (from their resolved copy), or None."""
     text = ds.attrs.get("scenario_resolved")
-    if not text:
-        return None
+    return _load_resolved(str(text)) if text else None
+
+
+@functools.lru_cache(maxsize=4)
+def _load_resolved(text: str):
+    """Load a resolved scenario's text; None when it no longer loads (an input file moved, say)."""
     import tempfile
 
     from sim.errors import SimError

@@ -120,4 +120,5 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
         print("Indicators")
         for label, p5, p50, p95 in rows:
             print(f"  {label:52s} {p5:12,.1f} {p50:12,.1f} {p95:12,.1f}")
-    print(f"results written to {out}/ (results.nc, summary.csv, plots)")
+    print(f"results written to {out}/ (results.nc, scenario.resolved.toml, summary.csv, summary_totals.csv, "
+          f"plots); `sim report {out}` writes the report")

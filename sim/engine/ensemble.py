@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.design import ParameterDesign
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
 from sim.errors import SimError
@@ -63,14 +64,21 @@ def _process_context():
     return multiprocessing.get_context("spawn")
 
 
-def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
-    """Run some draws; return their outputs stacked along a leading draw axis, and their parameters."""
+def run_chunk(
+    loaded: LoadedScenario, draws: list[int], design: ParameterDesign | None = None
+) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
+    """Run some draws; return their outputs stacked along a leading draw axis, and their parameters.
+
+    With a `design` (one row per entry of `draws`), run ``i`` sets the design's parameters to its
+    row and takes its other random numbers from draw ``draws[i]``.
+    """
     from sim.engine.model import PolicyModel
 
     layout = layout_of(loaded)
     per_draw, params = [], []
-    for d in draws:
-        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes)
+    for i, d in enumerate(draws):
+        given = design.given(i) if design is not None else None
+        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes, given)
         per_draw.append(model.run())
         params.append(dict(model.parameters))
     stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
@@ -139,8 +147,9 @@ def run_draws(
     chunk_size: int | None = None,
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    design: ParameterDesign | None = None,
 ) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
-    """Run draws 0..n_draws-1 of a scenario.
+    """Run draws 0..n_draws-1 of a scenario, or the runs of a design.
 
     Parameters
     ----------
@@ -157,6 +166,10 @@ def run_draws(
         Folder where finished chunks are saved and, if present, read back instead of rerun.
     progress : callable, optional
         Called with (draws done, draws in all) as chunks finish.
+    design : ParameterDesign, optional
+        Run its rows instead of draws 0..n_draws-1 (`n_draws` must equal its number of runs):
+        row ``i`` is run with its parameter values and the random numbers of draw
+        ``design.draws[i]``; the outputs are stacked in row order. Not with `checkpoint`.
 
     Returns
     -------
@@ -168,6 +181,9 @@ def run_draws(
     SimError
         If `workers` < 1, or the Dask scheduler cannot be reached.
     """
+    if design is not None and (design.runs != n_draws or checkpoint is not None):
+        raise SimError(f"design: {design.runs} runs given for {n_draws} draws"
+                       + (", with a checkpoint (not supported)" if checkpoint is not None else ""))
     if n_draws < 1:
         raise SimError(f"--draws: must be >= 1 (got {n_draws})")
     if workers < 1:
@@ -185,6 +201,13 @@ def run_draws(
                 results[i] = _load_chunk(path)
     todo = [i for i in range(len(chunks)) if i not in results]
     done = sum(len(chunks[i]) for i in results)
+
+    def _task(i: int) -> tuple:
+        """Arguments of :func:`run_chunk` for chunk `i` (the design's rows of that chunk only)."""
+        if design is None:
+            return (loaded, chunks[i])
+        part = design.take(chunks[i])
+        return (loaded, [int(d) for d in part.draws], part)
 
     def _finish(i: int, value) -> None:
         nonlocal done
@@ -205,18 +228,18 @@ def run_draws(
         except (OSError, TimeoutError) as exc:
             raise SimError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc})") from None
         with client:
-            futures = {client.submit(run_chunk, loaded, chunks[i], pure=False): i for i in todo}
+            futures = {client.submit(run_chunk, *_task(i), pure=False): i for i in todo}
             from dask.distributed import as_completed
 
             for fut in as_completed(futures):
                 _finish(futures[fut], fut.result())
     elif workers == 1 or len(todo) <= 1:
         for i in todo:
-            _finish(i, run_chunk(loaded, chunks[i]))
+            _finish(i, run_chunk(*_task(i)))
     else:
         ctx = _process_context()
         with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = {pool.submit(run_chunk, loaded, chunks[i]): i for i in todo}
+            pending = {pool.submit(run_chunk, *_task(i)): i for i in todo}
             for finished in cf.as_completed(pending):
                 _finish(pending[finished], finished.result())
     arrays = {

@@ -18,6 +18,7 @@ import numpy as np
 import tomli_w
 import xarray as xr
 
+from sim.engine.design import ParameterDesign
 from sim.engine.ensemble import EnsembleLayout, run_draws
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
@@ -134,6 +135,7 @@ def run_scenario(
     scheduler: str | None = None,
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    design: ParameterDesign | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
 
@@ -144,6 +146,9 @@ def run_scenario(
         Override the scenario's ``[ensemble]`` values.
     workers, scheduler, checkpoint, progress
         See :func:`sim.engine.ensemble.run_draws`.
+    design : ParameterDesign, optional
+        Run its rows (see :mod:`sim.engine.design`) instead of the scenario's draws; `draws` is
+        then ignored and the dataset's ``draw`` is the row.
 
     Returns
     -------
@@ -155,6 +160,7 @@ def run_scenario(
             update={k: v for k, v in (("seed", seed), ("draws", draws)) if v is not None}
         )
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
-    n = loaded.scenario.ensemble.draws
-    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress)
+    n = loaded.scenario.ensemble.draws if design is None else design.runs
+    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
+                                       design=design)
     return build_dataset(loaded, layout, arrays, params)

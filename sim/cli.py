@@ -88,8 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
     p.add_argument("--force", action="store_true")
 
-    p = sub.add_parser("report", help="write a self-contained HTML report of a results folder")
-    p.add_argument("folder", type=Path)
+    p = sub.add_parser("report", help="write a self-contained HTML report of a results or compare folder")
+    p.add_argument("folder", type=Path, help="a folder written by `sim run` or `sim compare`")
+    p.add_argument("--lang", choices=("zh", "en"), help="one language only (default: Chinese and English)")
+
+    p = sub.add_parser("export", help="write the results as tidy long tables (CSV, Parquet or Excel)")
+    p.add_argument("folder", type=Path, help="a results folder written by `sim run`")
+    p.add_argument("--format", default="csv", help="csv (default), parquet or xlsx")
+    p.add_argument("--out", type=Path, help="folder for the tables (default DIR/export)")
 
     p = sub.add_parser("sensitivity", help="global sensitivity of chosen outputs to uncertain parameters")
     p.add_argument("scenario", type=Path, nargs="?", help="scenario file (or give --results)")
@@ -341,8 +347,16 @@ def _check_port_free(host: str, port: int) -> None:
 def _cmd_report(args) -> int:
     from sim.analysis.report import write_report
 
-    path = write_report(args.folder)
+    path = write_report(args.folder, args.lang)
     print(f"report written to {path}")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from sim.analysis.export import write_export
+
+    written = write_export(args.folder, args.format, args.out)
+    print(f"{len(written)} file(s) written to {written[0].parent}/")
     return 0
 
 
@@ -359,6 +373,7 @@ _COMMANDS = {
     "parameters": _cmd_parameters,
     "compare": _cmd_compare,
     "report": _cmd_report,
+    "export": _cmd_export,
     "calibrate": _cmd_calibrate,
     "hindcast": _cmd_hindcast,
     "explore": _cmd_explore,

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.analysis.summary import band
+from sim.analysis.summary import band, share_positive
 from sim.errors import SimError
 
-__all__ = ["METRICS", "metric_table", "compare_datasets", "compare_command", "load_or_run"]
+__all__ = ["METRICS", "PROGRAMME_PREFIX", "programme_table", "metric_table", "compare_datasets", "compare_command", "load_or_run"]
 
 
 def _total(name: str, pv: bool = False, select: str | None = None) -> Callable[[xr.Dataset], np.ndarray | None]:
@@ -84,20 +84,39 @@ def metric_table(ds: xr.Dataset) -> dict[str, np.ndarray]:
     return out
 
 
+#: Prefix of the per-programme rows of the comparison (quantity ``outlay by programme: <id>``).
+PROGRAMME_PREFIX = "outlay by programme: "
+
+
+def programme_table(ds: xr.Dataset, programs: list[str]) -> dict[str, np.ndarray]:
+    """Per-draw outlay over the horizon of each of `programs` (0 where the run lacks it), million CNY."""
+    have = {str(p) for p in ds["program"].values}
+    total = ds["outlay"].sum("year")
+    return {PROGRAMME_PREFIX + p: (total.sel(program=p).values if p in have else np.zeros(ds.sizes["draw"])) * 1e-6
+            for p in programs}
+
+
 def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
-    """Bands of each headline quantity per scenario and of its difference to the first scenario."""
-    tables = [metric_table(ds) for ds in datasets]
-    units = {label: unit for label, unit, _ in METRICS}
+    """Bands of each quantity per scenario and of its difference to the first scenario.
+
+    The quantities are the headline ones of :data:`METRICS` (``group`` = ``headline``) and the
+    outlay of every programme in force in any of the scenarios (``group`` = ``programme``).
+    """
+    programs = list(dict.fromkeys(str(p) for ds in datasets for p in ds["program"].values))
+    tables = [metric_table(ds) | programme_table(ds, programs) for ds in datasets]
+    units = {label: unit for label, unit, _ in METRICS} | {PROGRAMME_PREFIX + p: "million CNY" for p in programs}
     ref = tables[0]
     rows = []
     for ds, tab in zip(datasets, tables, strict=False):
         paired = ds.attrs.get("seed") == datasets[0].attrs.get("seed") and ds.sizes["draw"] == datasets[0].sizes["draw"]
         for label, values in tab.items():
             mean, p5, p50, p95 = band(values)
-            row = {"scenario": ds.attrs.get("scenario", "?"), "quantity": label, "unit": units[label],
-                   "mean": mean, "p5": p5, "p50": p50, "p95": p95}
+            row = {"scenario": ds.attrs.get("scenario", "?"),
+                   "group": "programme" if label.startswith(PROGRAMME_PREFIX) else "headline",
+                   "quantity": label, "unit": units[label], "draws": int(ds.sizes["draw"]),
+                   "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_positive": share_positive(values)}
             if label in ref:
-                diff = values - ref[label] if paired else np.array([np.nanmedian(values) - np.nanmedian(ref[label])])
+                diff = values - ref[label] if paired else np.array([np.nanmean(values) - np.nanmean(ref[label])])
                 d_mean, d5, d50, d95 = band(diff)
                 row |= {"diff_mean": d_mean, "diff_p5": d5, "diff_p50": d50, "diff_p95": d95, "paired": paired}
             rows.append(row)
@@ -108,14 +127,16 @@ def _format(df: pd.DataFrame) -> str:
     lines = []
     scenarios = list(dict.fromkeys(df["scenario"]))
     head = scenarios[0]
-    for quantity in dict.fromkeys(df["quantity"]):
+    # Means, not medians: an all-or-nothing programme's median jumps between 0 and its full amount.
+    for quantity in dict.fromkeys(df.loc[df["group"] == "headline", "quantity"]):
         sub = df[df["quantity"] == quantity]
         lines.append(f"{quantity} ({sub['unit'].iloc[0]})")
         for _, r in sub.iterrows():
-            text = f"  {r['scenario'][:28]:28s} P50 {r['p50']:14,.2f}  [P5 {r['p5']:14,.2f}, P95 {r['p95']:14,.2f}]"
-            if r["scenario"] != head and not np.isnan(r.get("diff_p50", np.nan)):
-                text += f"   vs {head}: {r['diff_p50']:+,.2f} [{r['diff_p5']:+,.2f}, {r['diff_p95']:+,.2f}]"
+            text = f"  {r['scenario'][:28]:28s} mean {r['mean']:14,.2f}  [P5 {r['p5']:14,.2f}, P95 {r['p95']:14,.2f}]"
+            if r["scenario"] != head and not np.isnan(r.get("diff_mean", np.nan)):
+                text += f"   vs {head}: mean {r['diff_mean']:+,.2f} [P5 {r['diff_p5']:+,.2f}, P95 {r['diff_p95']:+,.2f}]"
             lines.append(text)
+    lines.append("per-programme outlays and their paired differences: comparison.csv, `sim report` on this folder")
     return "\n".join(lines)
 
 

@@ -4,7 +4,12 @@ Each calibration or holdout observation of a plotted series is drawn at its year
 of the same selection (a chart of its own when it selects, e.g., the manufacturing sectors): a
 point for a value, a vertical bar for a range, a triangle for a one-sided bound, labelled with
 its source's short name. Context observations (national figures) are left out: their scale would
-hide the band.
+hide the band. Targets of the gazette and the city plans on a plotted quantity (``stations_operating``,
+``fcv_fleet`` ...) are drawn at their year as a star with a dashed line to the right edge.
+
+Axes show plain numbers with thousands separators in the unit of the label (CNY as million or
+billion CNY, kg as tonnes when large; never an ``1e8`` offset), years as whole numbers, and a legend
+names the median and the P25–P75 and P5–P95 bands.
 """
 
 from __future__ import annotations
@@ -15,28 +20,58 @@ import numpy as np
 import xarray as xr
 
 from sim.analysis.observations import DEFAULT_OBSERVED, Observation, load_observations, model_series
+from sim.analysis.targets import TargetSpec, all_targets
 from sim.policy.payers import payer_english
 
-__all__ = ["write_plots", "fan_chart", "draw_observations", "PLOTTED_SERIES"]
+__all__ = ["write_plots", "fan_chart", "draw_observations", "draw_targets", "display_scale", "PLOTTED_SERIES"]
 
 #: Series drawn as fan charts when a run has them: variable, title, how to reduce extra dims.
 PLOTTED_SERIES = (
-    ("outlay", "Fiscal outlay, all programmes (CNY)", "program"),
+    ("outlay", "Fiscal outlay, all programmes", "program"),
     ("firms_above_size", "Firms above designated size", "sector"),
     ("upscaled", "Firms first crossing the above-size threshold", "sector"),
     ("stations_operating", "Hydrogen stations operating", None),
     ("fcv_fleet", "Fuel-cell vehicle fleet", None),
-    ("h2_sold_kg", "Hydrogen sold (kg)", None),
-    ("h2_price_mean", "Mean retail hydrogen price (CNY/kg)", None),
+    ("h2_sold_kg", "Hydrogen sold", None),
+    ("h2_price_mean", "Mean retail hydrogen price", None),
 )
+_BILLION, _MILLION, _TONNE = 1e9, 1e6, 1e3
+
+
+def display_scale(units: str, largest: float) -> tuple[float, str]:
+    """The divisor and unit label that show values of `units` up to `largest` as plain numbers.
+
+    CNY become million CNY (billion CNY from 1,000 million); kg become tonnes from 10,000 kg;
+    other units are kept.
+
+    Examples
+    --------
+    >>> display_scale("CNY", 2.3e9)
+    (1000000000.0, 'billion CNY')
+    >>> display_scale("stations", 80)
+    (1.0, 'stations')
+    """
+    if units == "CNY":
+        return (_BILLION, "billion CNY") if largest >= _BILLION else (_MILLION, "million CNY")
+    if units == "kg" and largest >= 10 * _TONNE:
+        return _TONNE, "t"
+    return 1.0, units
 
 
 def fan_chart(ax, years: np.ndarray, draws_by_year: np.ndarray, label: str | None = None) -> None:
-    """Median line with P5-P95 and P25-P75 bands of a (draw, year) array."""
+    """Median line with P5-P95 and P25-P75 bands of a (draw, year) array, each named in the legend."""
     q = np.nanquantile(draws_by_year, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    line = ax.plot(years, q[2], label=label)[0]
-    ax.fill_between(years, q[0], q[4], alpha=0.15, color=line.get_color(), linewidth=0)
-    ax.fill_between(years, q[1], q[3], alpha=0.3, color=line.get_color(), linewidth=0)
+    line = ax.plot(years, q[2], label=label or "median")[0]
+    ax.fill_between(years, q[0], q[4], alpha=0.15, color=line.get_color(), linewidth=0, label="P5–P95")
+    ax.fill_between(years, q[1], q[3], alpha=0.3, color=line.get_color(), linewidth=0, label="P25–P75")
+
+
+def draw_targets(ax, targets: list[TargetSpec], scale: float = 1.0) -> None:
+    """Each target as a star at its year and value, with a dashed line to the chart's right edge."""
+    for t in targets:
+        ax.plot([t.year], [t.value / scale], "*", color="tab:green", markersize=11, zorder=5,
+                label=f"target {t.year}: {t.comparison} {t.value:,.0f} {t.unit}")
+        ax.axhline(t.value / scale, xmin=0, xmax=1, color="tab:green", linestyle=":", linewidth=0.8, zorder=1)
 
 
 _ROLE_COLOURS = {"calibration": "black", "holdout": "tab:red"}
@@ -51,27 +86,37 @@ def _selection_title(obs: Observation) -> str:
     return ", ".join(f"{'+'.join(map(str, v if isinstance(v, list) else [v]))}" for v in obs.select.values())
 
 
-def draw_observations(ax, observations: list[Observation]) -> None:
-    """Mark observations at their years: value as a point, range as a bar, bound as a triangle."""
+def draw_observations(ax, observations: list[Observation], scale: float = 1.0) -> None:
+    """Mark observations at their years: value as a point, range as a bar, bound as a triangle.
+
+    Values are divided by `scale` (the divisor of the chart's unit, see :func:`display_scale`).
+    """
     seen_roles = set()
     for obs in observations:
         colour = _ROLE_COLOURS[obs.role]
-        label = obs.role if obs.role not in seen_roles else None
+        label = f"observed ({obs.role})" if obs.role not in seen_roles else None
         seen_roles.add(obs.role)
         if obs.low is not None and obs.high is not None:
-            ax.errorbar([obs.year], [0.5 * (obs.low + obs.high)], yerr=[[0.5 * (obs.high - obs.low)]] * 2,
+            ax.errorbar([obs.year], [0.5 * (obs.low + obs.high) / scale], yerr=[[0.5 * (obs.high - obs.low) / scale]] * 2,
                         fmt="none", ecolor=colour, capsize=4, linewidth=1.5, label=label)
-            y = obs.high
+            y = obs.high / scale
         elif obs.value is not None:
-            ax.plot([obs.year], [obs.value], "o", color=colour, markersize=5, label=label)
-            y = obs.value
+            y = obs.value / scale
+            ax.plot([obs.year], [y], "o", color=colour, markersize=5, label=label)
         else:
-            y = obs.lower if obs.low is not None else obs.upper
+            y = (obs.low if obs.low is not None else obs.high) / scale  # type: ignore[operator]
             ax.plot([obs.year], [y], "^" if obs.low is not None else "v", color=colour, markersize=6, label=label)
         ax.annotate(obs.source_short, (obs.year, y), textcoords="offset points", xytext=(4, 4), fontsize=7,
                     color=colour)
-    if observations:
-        ax.legend(fontsize=7, loc="best", frameon=False, title="observed", title_fontsize=7)
+
+
+def _plain_axes(ax, years: np.ndarray) -> None:
+    """Whole years on x; plain numbers with thousands separators on y (no offset, no 1e8)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(float(years[0]) - 0.3, float(years[-1]) + 0.3)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 10 or v == 0 else f"{v:,.2g}"))
 
 
 def _observations_for(observations: dict[str, Observation], name: str, years: np.ndarray) -> list[Observation]:
@@ -119,28 +164,44 @@ def write_plots(ds: xr.Dataset, folder: Path, observations: dict[str, Observatio
             if series is not None and "year" in series.dims:
                 suffix = _selection_title(marked[0])
                 charts.append((f"{name}_{suffix}", f"{title}: {suffix}", series, marked))
+        targets = [t for t in all_targets() if t.quantity == name and int(years[0]) <= t.year <= int(years[-1])]
         for stem, chart_title, series, marked in charts:
-            fig, ax = plt.subplots(figsize=(7, 4))
-            fan_chart(ax, years, series.transpose("draw", "year").values)
-            draw_observations(ax, marked)
+            values = series.transpose("draw", "year").values
+            largest = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.0
+            scale, unit = display_scale(str(ds[name].attrs.get("units", "")), largest)
+            fig, ax = plt.subplots(figsize=(7, 4.2))
+            fan_chart(ax, years, values / scale)
+            draw_observations(ax, marked, scale)
+            if stem == name:
+                draw_targets(ax, targets, scale)
             ax.set_title(f"{chart_title} — {ds.attrs.get('scenario', '')}", fontsize=10)
             ax.set_xlabel("year")
+            ax.set_ylabel(unit)
+            _plain_axes(ax, years)
             ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, loc="best", frameon=False)
             path = folder / f"{stem}.png"
             fig.tight_layout()
             fig.savefig(path, dpi=110)
             plt.close(fig)
             written.append(path)
     if "outlay_by_payer" in ds and ds.sizes.get("payer", 0) > 0:
-        med = ds["outlay_by_payer"].median("draw").transpose("year", "payer").values / 1e6
-        fig, ax = plt.subplots(figsize=(11, 4.5))
+        # Means, not medians: stacked means add up to the mean total; stacked medians do not.
+        mean = ds["outlay_by_payer"].mean("draw").transpose("year", "payer").values
+        paying = [j for j in range(mean.shape[1]) if mean[:, j].max() > 0]
+        scale, unit = display_scale("CNY", float(mean.sum(axis=1).max()) if mean.size else 0.0)
+        fig, ax = plt.subplots(figsize=(8, 4.2 + 0.25 * len(paying)))
         bottom = np.zeros(len(years))
-        for j, payer in enumerate(ds["payer"].values):
-            ax.bar(years, med[:, j], bottom=bottom, label=payer_english(str(payer)))
-            bottom += med[:, j]
-        ax.set_title("Median outlay by payer (million CNY)")
+        for j in paying:
+            ax.bar(years, mean[:, j] / scale, bottom=bottom, label=payer_english(str(ds["payer"].values[j])))
+            bottom += mean[:, j] / scale
+        ax.set_title(f"Mean outlay by payer — {ds.attrs.get('scenario', '')}", fontsize=10)
         ax.set_xlabel("year")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        ax.set_ylabel(unit)
+        _plain_axes(ax, years)
+        ax.grid(alpha=0.3, axis="y")
+        # Below the chart, one payer a line: long agency names would squeeze the plot beside it.
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, ncol=1)
         fig.tight_layout()
         path = folder / "outlay_by_payer.png"
         fig.savefig(path, dpi=110)

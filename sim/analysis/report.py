@@ -1,112 +1,390 @@
-"""``sim report DIR``: a self-contained HTML report of a results folder (plots embedded)."""
+"""``sim report DIR``: a self-contained HTML report of a results folder (plots embedded).
+
+The page opens with an executive summary (total exposure: mean, P5–P95 and present value; the
+three programmes and the three uncertain parameters that drive it; the targets with the
+probability of reaching them, its 95% Wilson interval and the joint probability of the city-plan
+targets), then the scenario (its description and what it changes against the scenario it
+extends, key by key), the money tables (every programme and payer in Chinese and English, with
+mean, P5/P50/P95 and P(> 0)), the queue under binding budget lines, the assumptions the numbers
+rest on (each flag links to its text) and the plots. ``--lang zh`` or ``en`` keeps one language.
+A ``sim compare`` folder gets the comparison report of :mod:`sim.analysis.report_compare`.
+"""
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
-import os
-import tempfile
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import xarray as xr
 
-from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
-from sim.analysis.summary import fiscal_totals
-from sim.analysis.targets import target_table
-from sim.engine.staging import FILE_MODE
-from sim.errors import OutputError
+from sim.analysis.report_labels import Labels, draws_warning, page, write_page
+from sim.analysis.scaleup import scaleup_counts
+from sim.analysis.summary import band, fiscal_totals, share_positive
+from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
 from sim.policy.payers import payer_english
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["build_report", "write_report", "exposure_drivers", "ProgrammeInfo"]
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-img { max-width: 48%; margin: 0.5%; border: 1px solid #eee; }
-.note { color: #666; font-size: 0.85em; }
-"""
+_MILLION = 1e6
+#: Rank correlations below this (in absolute value) are not called drivers.
+_MIN_DRIVER_CORRELATION = 0.1
+#: Fewer draws than this give no rank correlation worth showing.
+_MIN_DRIVER_DRAWS = 10
 
 
-def _money_table(nominal: pd.DataFrame, pv: pd.DataFrame, label_name: str, english=None) -> str:
-    rows = []
-    for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows(), strict=False):
-        if a["label"] != "all" and a["p95"] == 0.0:
+@dataclass(frozen=True)
+class ProgrammeInfo:
+    """What the report shows of a programme: names, citation and the assumptions of its amount."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    assumed_amount: bool
+    assumptions: tuple[str, ...]
+
+
+def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
+    """Names of the programmes from the gazette (and the scenario's own documents when known)."""
+    from sim.policy.gazette import load_gazette
+
+    catalogue = load_gazette()
+    loaded = _resolved_scenario(ds)
+    if loaded is not None and loaded.policy.catalogue is not None:
+        catalogue = loaded.policy.catalogue
+    instruments = dict(catalogue.instruments)
+    if loaded is not None:
+        instruments |= {p.instrument.id: p.instrument for p in loaded.policy.programs}
+    out = {}
+    for pid in (str(p) for p in ds["program"].values):
+        ins = instruments.get(pid)
+        if ins is None:
+            out[pid] = ProgrammeInfo(pid, pid, pid, False, ())
             continue
-        label = html.escape(a["label"]) + (f"<br><span class=note>{html.escape(english(a['label']))}</span>"
-                                           if english and a["label"] != "all" else "")
-        cells = "".join(f"<td>{v / 1e6:,.2f}</td>" for v in (a["p5"], a["p50"], a["p95"], b["p5"], b["p50"], b["p95"]))
-        rows.append(f"<tr><td>{label}</td>{cells}</tr>")
-    head = (f"<tr><th rowspan=2>{label_name}</th><th colspan=3>nominal, million CNY</th>"
-            "<th colspan=3>present value, million CNY</th></tr>"
-            "<tr><th>P5</th><th>P50</th><th>P95</th><th>P5</th><th>P50</th><th>P95</th></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+        doc = catalogue.documents.get(ins.document)
+        # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
+        item = ins.citation.item.removeprefix("Art.").strip()
+        zh = f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation)
+        out[pid] = ProgrammeInfo(pid, ins.name, zh, bool(ins.assumed_amount), tuple(ins.assumptions))
+    return out
 
 
-def _target_html(ds: xr.Dataset) -> str:
+def _resolved_scenario(ds: xr.Dataset):
+    """The scenario the results were run from (from their resolved copy), or None."""
+    text = ds.attrs.get("scenario_resolved")
+    return _load_resolved(str(text)) if text else None
+
+
+@functools.lru_cache(maxsize=4)
+def _load_resolved(text: str):
+    """Load a resolved scenario's text; None when it no longer loads (an input file moved, say)."""
+    import tempfile
+
+    from sim.errors import SimError
+    from sim.scenario.loader import load_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "scenario.resolved.toml"
+        path.write_text(str(text), encoding="utf-8")
+        try:
+            return load_scenario(path)
+        except SimError:
+            return None
+
+
+def _assumed_parameters(ds: xr.Dataset) -> dict[str, str]:
+    """Assumed behavioural parameters of the run's scenario: dotted path to the assumption's text."""
+    loaded = _resolved_scenario(ds)
+    if loaded is None:
+        return {}
+    from sim.scenario.provenance import list_parameters
+
+    return {p.dotted: p.note.text for p in list_parameters(loaded.scenario)
+            if p.note is not None and p.note.kind == "assumption"}
+
+
+def _total_outlay(ds: xr.Dataset, pv: bool = False) -> np.ndarray:
+    da = ds["outlay"] * ds["discount_factor"] if pv else ds["outlay"]
+    return da.sum(["year", "program"]).values
+
+
+def exposure_drivers(ds: xr.Dataset, n: int = 3) -> list[tuple[str, float]]:
+    """The uncertain parameters most rank-correlated with the total outlay over the draws.
+
+    Returns
+    -------
+    list of (parameter, Spearman correlation)
+        At most `n`, strongest first; empty when the run has no drawn parameters or fewer than
+        ten draws, and leaving out correlations weaker than 0.1 in absolute value.
+    """
+    from scipy.stats import spearmanr
+
+    if "parameter_value" not in ds or ds.sizes["draw"] < _MIN_DRIVER_DRAWS:
+        return []
+    total = _total_outlay(ds)
+    if np.ptp(total) == 0:
+        return []
+    out = []
+    for j, name in enumerate(ds["parameter"].values):
+        x = ds["parameter_value"].values[:, j]
+        ok = ~np.isnan(x)
+        if ok.sum() < _MIN_DRIVER_DRAWS or np.ptp(x[ok]) == 0:
+            continue
+        rho = float(spearmanr(x[ok], total[ok]).statistic)
+        if abs(rho) >= _MIN_DRIVER_CORRELATION:
+            out.append((str(name), rho))
+    return sorted(out, key=lambda t: -abs(t[1]))[:n]
+
+
+def _m(v: float) -> str:
+    return f"{v / _MILLION:,.1f}"
+
+
+def _flag(key: str, anchors: dict[str, str]) -> str:
+    """A link to the assumption behind a number (the anchors are the assumption list's)."""
+    return f" <a class=flag href='#{anchors[key]}' title='rests on an assumption'>⚑</a>" if key in anchors else ""
+
+
+def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors: dict[str, str]) -> str:
+    mean, p5, _, p95 = band(_total_outlay(ds))
+    pv_mean, pv5, _, pv95 = band(_total_outlay(ds, pv=True))
+    a = ds.attrs
+    years = f"{a.get('first_year')}–{a.get('last_year')}"
+    rate = float(a.get("discount_rate", 0.0))
+    parts = [f"<section class=summary><h2>{L('summary')}</h2><ul>",
+             f"<li>{L('total exposure')} {years}: <b>{_m(mean)}</b> {L('million CNY')} ({L('mean')}; P5–P95 "
+             f"{_m(p5)}–{_m(p95)}); {L('present value')} {_m(pv_mean)} (P5–P95 {_m(pv5)}–{_m(pv95)}), "
+             + html.escape(L.pick(f"{a.get('base_year')} 年现值，折现率每年 {rate:.1%}",
+                                  f"discounted to {a.get('base_year')} at {rate:.1%} a year"))
+             + f" <span class=note>(budget.discount_rate; {L('discount note')})</span></li>"]
+    totals = fiscal_totals(ds, "program")
+    top = totals[totals["label"] != "all"].sort_values("mean", ascending=False).head(3)
+    if mean > 0:
+        items = ", ".join(
+            f"{html.escape(L.pick(info[r.label].name_zh, info[r.label].name_en))}{_flag(r.label, anchors)} "
+            f"<span class=id>{html.escape(r.label)}</span> {_m(r.mean)} ({r.mean / mean:.0%})"
+            for r in top.itertuples() if r.mean > 0)
+        parts.append(f"<li>{L('largest programmes')}: {items}</li>")
+    drivers = exposure_drivers(ds)
+    if drivers:
+        items = ", ".join(f"<span class=id>{html.escape(n)}</span>{_flag(n, anchors)} (ρ = {rho:+.2f})"
+                          for n, rho in drivers)
+        parts.append(f"<li>{L('drivers')}: {items}</li>")
+    reached = target_draws(ds)
+    n = int(ds.sizes["draw"])
+    for _, r in target_table(ds).iterrows():
+        if r["status"] != "modelled":
+            continue
+        lo, hi = wilson_interval(int(reached[r["id"]].sum()), n)
+        parts.append(f"<li>{html.escape(r['name'])} ({html.escape(r['target'])}, {r['year']}): "
+                     f"P = <b>{r['probability']:.0%}</b> <span class=note>(95% {lo:.0%}–{hi:.0%})</span></li>")
+    plan = [i for i in reached if i.startswith(PLAN_PREFIX)]
+    if len(plan) > 1:
+        joint = joint_probability(reached, plan)
+        lo, hi = wilson_interval(round(joint * n), n)
+        parts.append(f"<li>{L('joint plan')} ({len(plan)}): P = <b>{joint:.0%}</b> "
+                     f"<span class=note>(95% {lo:.0%}–{hi:.0%})</span></li>")
+    parts.append("</ul>")
+    warning = draws_warning(n, L)
+    if warning:
+        parts.append(f"<p class=warn>{warning}</p>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
+    a = ds.attrs
+    parts = [f"<h2>{L('scenario')}: {html.escape(str(a.get('scenario')))}</h2>"]
+    if a.get("scenario_description"):
+        parts.append(f"<p>{html.escape(str(a['scenario_description']))}</p>")
+    parts.append(
+        f"<p class=note>{a.get('draws')} {L('draws')}, seed {a.get('seed')}, {a.get('first_year')}–{a.get('last_year')}; "
+        f"{html.escape(str(a.get('scenario_file')))} (sha256 {str(a.get('scenario_sha256', ''))[:16]}…); sim "
+        f"{a.get('sim_version')}.</p>")
+    changes = json.loads(a.get("scenario_changes", "[]") or "[]")
+    if a.get("scenario_extends"):
+        parts.append(f"<h3>{L('changes against')} {html.escape(str(a['scenario_extends']))}</h3>")
+        rows = "".join(f"<tr><td class=id>{html.escape(k)}</td><td>{_shown(old)}</td><td>{_shown(new)}</td></tr>"
+                       for k, old, new in changes)
+        parts.append(f"<table><tr><th>{L('key')}</th><th>{html.escape(str(a['scenario_extends']))}</th>"
+                     f"<th>{html.escape(str(a.get('scenario')))}</th></tr>{rows}</table>" if rows else
+                     f"<p>{L('no changes')}</p>")
+    return "\n".join(parts)
+
+
+def _shown(value) -> str:
+    """A scenario value as written in TOML-ish JSON; an absent one as a dash."""
+    return "—" if value is None else html.escape(json.dumps(value, ensure_ascii=False))
+
+
+def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeInfo], anchors: dict[str, str]) -> str:
+    nominal, pv = fiscal_totals(ds, by), fiscal_totals(ds, by, True)
+    rows: list[str] = []
+    idle: list[str] = []
+    for a, b in zip(nominal.to_dict("records"), pv.to_dict("records"), strict=True):
+        label = a["label"]
+        if label == "all":
+            name = f"<b>{L('all')}</b>"
+        elif by == "program":
+            p = info[label]
+            name = (f"{L.pick(html.escape(p.name_zh), html.escape(p.name_en), sep='<br>')}{_flag(label, anchors)}"
+                    f"<br><span class=id>{html.escape(label)}</span>")
+        else:
+            name = L.pick(html.escape(label), html.escape(payer_english(label)), sep="<br>")
+        cells = "".join(f"<td>{_m(a[k])}</td>" for k in ("mean", "p5", "p50", "p95"))
+        row = (f"<td>{name}</td>{cells}<td>{a['p_positive']:.0%}</td><td>{_m(b['mean'])}</td>"
+               f"<td>{_m(b['p5'])}–{_m(b['p95'])}</td>")
+        if label != "all" and not a["p_positive"] > 0:
+            idle.append(f"<tr class=muted>{row}</tr>")
+        else:
+            rows.append(f"<tr>{row}</tr>")
+    head = (f"<tr><th>{L('programme' if by == 'program' else 'payer')}</th><th>{L('mean')}</th><th>P5</th><th>P50</th>"
+            f"<th>P95</th><th>P(&gt;0)</th><th>{L('PV mean')}</th><th>{L('PV')} P5–P95</th></tr>")
+    text = f"<p class=note>{L('million CNY')}; {L('money note')}</p><table>{head}{''.join(rows)}</table>"
+    if idle:
+        text += (f"<details><summary>{len(idle)} {L('idle')}</summary><table>{head}{''.join(idle)}</table>"
+                 "</details>")
+    return text
+
+
+def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> str:
+    unpaid, forfeited = ds["unpaid"], ds["forfeited"]
+    if float(unpaid.max()) <= 0 and float(forfeited.max()) <= 0:
+        return ""
+    years = [int(y) for y in ds["year"].values]
+    parts = [f"<h2>{L('queue')}</h2><p class=note>{L('queue note')}</p>"]
+    backlog = unpaid.sum("program").transpose("draw", "year").values
+    cells = "".join(f"<tr><td>{y}</td><td>{_m(band(backlog[:, i])[0])}</td><td>{_m(band(backlog[:, i])[1])}–"
+                    f"{_m(band(backlog[:, i])[3])}</td><td>{share_positive(backlog[:, i]):.0%}</td></tr>"
+                    for i, y in enumerate(years))
+    parts.append(f"<h3>{L('backlog')}</h3><table><tr><th>{L('year')}</th><th>{L('mean')}</th><th>P5–P95</th>"
+                 f"<th>P(&gt;0)</th></tr>{cells}</table>")
+    rows = []
+    for j, pid in enumerate(str(p) for p in ds["program"].values):
+        queued = unpaid.isel(program=j).mean("draw").values
+        paid = ds["outlay"].isel(program=j).mean("draw").values
+        cut = forfeited.isel(program=j).sum("year").values
+        if queued.max() <= 0 and cut.max() <= 0:
+            continue
+        if "wait_cny_years" in ds:
+            # Amount-weighted: the years a yuan paid waited past its due year, over all draws.
+            total_paid = float(ds["outlay"].isel(program=j).sum())
+            waited = float(ds["wait_cny_years"].isel(program=j).sum())
+            wait = waited / total_paid if total_paid > 0 else float("inf")
+        else:
+            # Results written before waits were recorded: Little's law, mean backlog / mean payments.
+            wait = queued.sum() / paid.sum() if paid.sum() > 0 else float("inf")
+        m, c5, _, c95 = band(cut)
+        rows.append(f"<tr><td>{html.escape(L.pick(info[pid].name_zh, info[pid].name_en))}<br><span class=id>{pid}</span>"
+                    f"</td><td>{_m(queued[-1])}</td><td>{wait:.2f}</td><td>{_m(m)}</td><td>{_m(c5)}–{_m(c95)}</td></tr>")
+    parts.append(f"<h3>{L('waiting')}</h3><table><tr><th>{L('programme')}</th><th>{L('queued end')}</th>"
+                 f"<th>{L('wait years')}</th><th>{L('forfeited mean')}</th><th>{L('forfeited')} P5–P95</th></tr>"
+                 f"{''.join(rows)}</table>")
+    return "\n".join(parts)
+
+
+def _targets_section(ds: xr.Dataset, L: Labels) -> str:
+    reached = target_draws(ds)
+    n = int(ds.sizes["draw"])
     rows = []
     for _, r in target_table(ds).iterrows():
         if r["status"] == "modelled":
+            lo, hi = wilson_interval(int(reached[r["id"]].sum()), n)
             nums = (f"<td>{r['p5']:,.0f}</td><td>{r['p50']:,.0f}</td><td>{r['p95']:,.0f}</td>"
-                    f"<td>{r['probability']:.0%}</td>")
+                    f"<td>{r['probability']:.0%}</td><td>{lo:.0%}–{hi:.0%}</td>")
         else:
-            nums = f"<td colspan=4>{html.escape(r['status'])}</td>"
-        rows.append(f"<tr><td>{html.escape(r['id'])}<br><span class=note>{html.escape(r['name'])}</span></td>"
+            nums = f"<td colspan=5 class=muted>{html.escape(r['status'])}</td>"
+        rows.append(f"<tr><td>{html.escape(r['name'])}<br><span class=id>{html.escape(r['id'])}</span></td>"
                     f"<td>{r['year']}</td><td>{html.escape(r['target'])}</td>{nums}</tr>")
-    head = "<tr><th>target</th><th>year</th><th>goal</th><th>P5</th><th>P50</th><th>P95</th><th>P(reach)</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>"
+    head = (f"<tr><th>{L('target')}</th><th>{L('year')}</th><th>{L('goal')}</th><th>P5</th><th>P50</th><th>P95</th>"
+            f"<th>P({L('reach')})</th><th>95% (Wilson)</th></tr>")
+    return f"<h2>{L('targets')}</h2><table>{head}{''.join(rows)}</table>"
 
 
-def build_report(folder: Path) -> str:
+def _assumptions_section(info: dict[str, ProgrammeInfo], params: dict[str, str], anchors: dict[str, str],
+                         L: Labels) -> str:
+    if not anchors:
+        return ""
+    items = []
+    for key, anchor in anchors.items():
+        text = "; ".join(info[key].assumptions) if key in info else params[key]
+        kind = L("assumed amount") if key in info else L("assumed parameter")
+        items.append(f"<details id={anchor}><summary>⚑ {kind}: <span class=id>{html.escape(key)}</span></summary>"
+                     f"<p>{html.escape(text)}</p></details>")
+    return f"<h2 id=assumptions>{L('assumptions')}</h2><p class=note>{L('assumptions note')}</p>" + "".join(items)
+
+
+def _anchors(ds: xr.Dataset, info: dict[str, ProgrammeInfo], params: dict[str, str]) -> dict[str, str]:
+    """Anchor of every flagged key: programmes with an assumed amount or an assumed parameter of their
+    own (a project stream's), and every assumed parameter.
+    """
+    keys = [pid for pid, p in info.items() if p.assumed_amount]
+    keys += [pid for pid in info if pid not in keys and any(f'"{pid}"' in path for path in params)]
+    keys += list(params)
+    anchors = {k: f"a{i}" for i, k in enumerate(keys)}
+    for pid in info:
+        if pid in anchors and not info[pid].assumed_amount:
+            # The programme's flag leads to its own stream's assumption text.
+            own = next(path for path in params if f'"{pid}"' in path)
+            anchors[pid] = anchors[own]
+    return anchors
+
+
+def build_report(folder: Path, lang: str | None = None) -> str:
     """The HTML text of the report of a results folder.
+
+    Parameters
+    ----------
+    folder : Path
+        A folder written by ``sim run``, or by ``sim compare`` (then the comparison report).
+    lang : {"zh", "en"}, optional
+        One language; default both.
 
     Raises
     ------
     SimError
-        If the folder has no ``results.nc``.
+        If the folder has neither ``results.nc`` nor ``comparison.csv``.
     """
     from sim.analysis.results import open_results
 
+    L = Labels(lang)
+    folder = Path(folder)
+    if not (folder / "results.nc").is_file() and (folder / "comparison.csv").is_file():
+        from sim.analysis.report_compare import build_compare_report
+
+        return build_compare_report(folder, L)
     ds = open_results(folder)
-    a = ds.attrs
-    years = f"{a.get('first_year')}–{a.get('last_year')}"
-    parts = [
-        f"<!doctype html><html><head><meta charset='utf-8'><title>sim report: {html.escape(str(a.get('scenario')))}</title>"
-        f"<style>{_STYLE}</style></head><body>",
-        f"<h1>Scenario {html.escape(str(a.get('scenario')))}</h1>",
-        f"<p class=note>{a.get('draws')} draws, seed {a.get('seed')}, {years}; scenario file "
-        f"{html.escape(str(a.get('scenario_file')))} (sha256 {a.get('scenario_sha256', '')[:16]}…); sim "
-        f"{a.get('sim_version')}; present values to {a.get('base_year')} at {float(a.get('discount_rate', 0)):.1%}.</p>",
-        f"<h2>Fiscal exposure {years} by programme</h2>",
-        _money_table(fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True), "programme"),
-        f"<h2>Fiscal exposure {years} by payer</h2>",
-        _money_table(fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True), "payer", payer_english),
+    info = _programme_info(ds)
+    params = _assumed_parameters(ds)
+    anchors = _anchors(ds, info, params)
+    years = f"{ds.attrs.get('first_year')}–{ds.attrs.get('last_year')}"
+    body = [
+        f"<h1>{L('report')}: {html.escape(str(ds.attrs.get('scenario')))}</h1>",
+        _summary(ds, L, info, anchors),
+        _scenario_section(ds, L),
+        f"<h2>{L('exposure by programme')} {years}</h2>",
+        _money_table(ds, "program", L, info, anchors),
+        f"<h2>{L('exposure by payer')} {years}</h2>",
+        _money_table(ds, "payer", L, info, anchors),
+        _queue_section(ds, L, info),
     ]
     counts = scaleup_counts(ds)
     if not counts.empty:
-        parts += [
-            "<h2>Scale-up: firms first counted above size</h2><p class=note>P50 [P5–P95] over draws.</p>",
-            counts.to_html(border=0),
-            f"<h2>Firm programmes: committed by year and {years} total</h2>"
-            "<p class=note>Million CNY; years are medians over draws.</p>",
-            firm_programme_commitments(ds).to_html(border=0, float_format=lambda v: f"{v:,.1f}"),
-        ]
-    parts += [
-        "<h2>Targets</h2>",
-        _target_html(ds),
-        "<h2>Plots</h2><p class=note>Lines are medians; bands P25–P75 and P5–P95 over draws.</p>",
-    ]
+        body += [f"<h2>{L('scale-up')}</h2><p class=note>P50 [P5–P95].</p>", counts.to_html(border=0)]
+    body += [_targets_section(ds, L), _assumptions_section(info, params, anchors, L),
+             f"<h2>{L('plots')}</h2><p class=note>{L('plots note')}</p>"]
     for png in sorted(folder.glob("*.png")):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
-        parts.append(f"<img alt='{html.escape(png.stem)}' src='data:image/png;base64,{data}'>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+        body.append(f"<img alt='{html.escape(png.stem)}' src='data:image/png;base64,{data}'>")
+    return page(f"sim report: {ds.attrs.get('scenario')}", "\n".join(body), lang)
 
 
-def write_report(folder: Path) -> Path:
-    """Write ``report.html`` into a results folder atomically (mode 0644); return its path.
+def write_report(folder: Path, lang: str | None = None) -> Path:
+    """Write ``report.html`` into a results (or compare) folder atomically, mode 0644; return its path.
 
     Raises
     ------
@@ -114,18 +392,4 @@ def write_report(folder: Path) -> Path:
         If the folder is not a results folder; :class:`~sim.errors.OutputError` if the report
         cannot be written (disk full, a file-size limit, a read-only folder), leaving no file.
     """
-    text = build_report(folder)
-    target = folder / "report.html"
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp makes the file 0600; the report is for the group like the rest of the folder.
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
-    return target
+    return write_page(Path(folder) / "report.html", build_report(folder, lang))

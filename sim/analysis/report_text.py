@@ -30,15 +30,19 @@ def _pad(text: str, width: int) -> str:
 
 
 def format_money_table(title: str, nominal, pv) -> str:
-    """Rows of label with nominal and present-value P5/P50/P95 in million CNY."""
-    lines = [title, f"  {'':52s} {'nominal, million CNY':>32s}   {'present value, million CNY':>32s}",
-             f"  {'':52s} {'P5':>10s} {'P50':>10s} {'P95':>10s}   {'P5':>10s} {'P50':>10s} {'P95':>10s}"]
+    """Rows of label with nominal mean, P5/P50/P95 and P(>0), and present-value mean, in million CNY.
+
+    A programme that pays in some draws is shown even when its P95 is 0 (the mean and P(>0) say
+    how often and how much); one that pays nothing in every draw is left out.
+    """
+    lines = [title, f"  {'':60s} {'nominal, million CNY':>43s} {'':>6s}   {'PV':>10s}",
+             f"  {'':60s} {'mean':>10s} {'P5':>10s} {'P50':>10s} {'P95':>10s} {'P(>0)':>6s}   {'mean':>10s}"]
     for (_, a), (_, b) in zip(nominal.iterrows(), pv.iterrows(), strict=False):
-        if a["label"] != "all" and a["p95"] == 0.0:
+        if a["label"] != "all" and not a["p_positive"] > 0:
             continue
         lines.append(
-            f"  {_pad(a['label'], 52)} {a['p5'] / _MILLION:10.2f} {a['p50'] / _MILLION:10.2f} {a['p95'] / _MILLION:10.2f}"
-            f"   {b['p5'] / _MILLION:10.2f} {b['p50'] / _MILLION:10.2f} {b['p95'] / _MILLION:10.2f}"
+            f"  {_pad(a['label'], 60)} {a['mean'] / _MILLION:10.2f} {a['p5'] / _MILLION:10.2f} {a['p50'] / _MILLION:10.2f}"
+            f" {a['p95'] / _MILLION:10.2f} {a['p_positive']:6.0%}   {b['mean'] / _MILLION:10.2f}"
         )
     return "\n".join(lines)
 
@@ -116,4 +120,5 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
         print("Indicators")
         for label, p5, p50, p95 in rows:
             print(f"  {label:52s} {p5:12,.1f} {p50:12,.1f} {p95:12,.1f}")
-    print(f"results written to {out}/ (results.nc, summary.csv, plots)")
+    print(f"results written to {out}/ (results.nc, scenario.resolved.toml, summary.csv, summary_totals.csv, "
+          f"plots); `sim report {out}` writes the report")

@@ -52,7 +52,8 @@ def open_results(folder: Path) -> xr.Dataset:
 
 
 def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
-    """Write ``results.nc``, ``summary.csv``, ``targets.csv``, ``payments.csv`` and plots into `folder`.
+    """Write ``results.nc``, ``scenario.resolved.toml``, ``summary.csv``, ``summary_totals.csv``,
+    ``targets.csv``, ``payments.csv`` and plots into `folder`.
 
     `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
     renames it into place once everything is written.
@@ -64,7 +65,7 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
         staging folder is then removed by its owner and earlier results stay as they were.
     """
     from sim.analysis.plots import write_plots
-    from sim.analysis.summary import summary_table
+    from sim.analysis.summary import summary_table, totals_table
     from sim.analysis.targets import target_table
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -74,8 +75,12 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
     steps: list[tuple[str, Callable[[Path], object]]] = [
         ("results.nc", lambda path: _write_bytes(path, ds.to_netcdf(engine="h5netcdf"))),
         ("summary.csv", lambda path: summary_table(ds).to_csv(path, index=False)),
+        ("summary_totals.csv", lambda path: totals_table(ds).to_csv(path, index=False)),
         ("targets.csv", lambda path: target_table(ds).to_csv(path, index=False)),
     ]
+    if ds.attrs.get("scenario_resolved"):
+        steps.append(("scenario.resolved.toml",
+                      lambda path: path.write_text(str(ds.attrs["scenario_resolved"]), encoding="utf-8")))
     if "payment" in ds.dims:
         steps.append(("payments.csv", lambda path: payments_table(ds).to_csv(path, index=False)))
     steps.append(("the plots", lambda path: write_plots(ds, folder)))

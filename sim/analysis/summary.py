@@ -1,8 +1,10 @@
 """Summaries of an ensemble: mean and P5/P50/P95 by year and label, and fiscal totals.
 
-``summary.csv`` is long: one row per variable, label (programme, payer, sector ... or ``all``) and
-year (or ``total`` for sums over the horizon), with the columns ``mean, p5, p50, p95, units``.
-Fiscal totals are given nominal and in present value (``*_pv``).
+``summary.csv`` is tidy and long: one row per variable, label (programme, payer, sector ... or
+``all``) and year (a number), with the columns ``mean, p5, p50, p95, p_positive, units``
+(``p_positive`` is the share of draws above 0). ``summary_totals.csv`` holds the fiscal totals
+over the horizon, by programme and by payer (and ``all``), nominal (``outlay_total``) and in
+present value (``outlay_total_pv``), with the same columns and no ``year``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["QUANTILES", "summary_table", "fiscal_totals", "band"]
+__all__ = ["QUANTILES", "summary_table", "totals_table", "fiscal_totals", "band", "share_positive"]
 
 QUANTILES = (0.05, 0.5, 0.95)
 _FISCAL = ("outlay", "committed", "unpaid")
@@ -24,6 +26,13 @@ def band(values: np.ndarray) -> tuple[float, float, float, float]:
         return (np.nan,) * 4
     q = np.nanquantile(values, QUANTILES, axis=0)
     return float(np.nanmean(values)), float(q[0]), float(q[1]), float(q[2])
+
+
+def share_positive(values: np.ndarray) -> float:
+    """Share of draws (the first axis) above 0, NaNs left out; NaN when there is no value."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[~np.isnan(values)]
+    return float(np.mean(finite > 0.0)) if finite.size else float("nan")
 
 
 def _rows_for(ds: xr.Dataset, name: str) -> list[dict]:
@@ -39,8 +48,9 @@ def _rows_for(ds: xr.Dataset, name: str) -> list[dict]:
         arr = sub.transpose("draw", "year").values
         for i, year in enumerate(ds["year"].values):
             mean, p5, p50, p95 = band(arr[:, i])
-            rows.append({"variable": name, "dim": label_dim or "", "label": str(label), "year": str(int(year)),
-                         "mean": mean, "p5": p5, "p50": p50, "p95": p95, "units": da.attrs.get("units", "")})
+            rows.append({"variable": name, "dim": label_dim or "", "label": str(label), "year": int(year),
+                         "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_positive": share_positive(arr[:, i]),
+                         "units": da.attrs.get("units", "")})
     return rows
 
 
@@ -59,7 +69,8 @@ def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = Fal
     Returns
     -------
     pandas.DataFrame
-        Columns ``label, mean, p5, p50, p95`` in CNY; the last row, ``all``, is the grand total.
+        Columns ``label, mean, p5, p50, p95`` in CNY and ``p_positive`` (share of draws above 0);
+        the last row, ``all``, is the grand total.
     """
     name = "outlay" if by == "program" else "outlay_by_payer"
     da = ds[name]
@@ -69,22 +80,30 @@ def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = Fal
     rows = []
     for j, label in enumerate(ds[by].values):
         mean, p5, p50, p95 = band(per[:, j])
-        rows.append({"label": str(label), "mean": mean, "p5": p5, "p50": p50, "p95": p95})
+        rows.append({"label": str(label), "mean": mean, "p5": p5, "p50": p50, "p95": p95,
+                     "p_positive": share_positive(per[:, j])})
     mean, p5, p50, p95 = band(per.sum(axis=1))
-    rows.append({"label": "all", "mean": mean, "p5": p5, "p50": p50, "p95": p95})
+    rows.append({"label": "all", "mean": mean, "p5": p5, "p50": p50, "p95": p95,
+                 "p_positive": share_positive(per.sum(axis=1))})
     return pd.DataFrame(rows)
 
 
+_COLUMNS = ["mean", "p5", "p50", "p95", "p_positive", "units"]
+
+
 def summary_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The long summary table written as ``summary.csv``."""
+    """The tidy table written as ``summary.csv``: one row per variable, label and (numeric) year."""
     rows: list[dict] = []
     for name in ds.data_vars:
         rows += _rows_for(ds, str(name))
+    return pd.DataFrame(rows, columns=["variable", "dim", "label", "year"] + _COLUMNS).astype({"year": "int64"})
+
+
+def totals_table(ds: xr.Dataset) -> pd.DataFrame:
+    """The table written as ``summary_totals.csv``: outlays over the horizon by programme and payer."""
+    rows: list[dict] = []
     for by in ("program", "payer"):
         for pv in (False, True):
-            tot = fiscal_totals(ds, by, pv)
-            for _, r in tot.iterrows():
-                rows.append({"variable": "outlay_total" + ("_pv" if pv else ""), "dim": by, "label": r["label"],
-                             "year": "total", "mean": r["mean"], "p5": r["p5"], "p50": r["p50"], "p95": r["p95"],
-                             "units": "CNY"})
-    return pd.DataFrame(rows, columns=["variable", "dim", "label", "year", "mean", "p5", "p50", "p95", "units"])
+            for r in fiscal_totals(ds, by, pv).to_dict("records"):
+                rows.append({"variable": "outlay_total" + ("_pv" if pv else ""), "dim": by} | r | {"units": "CNY"})
+    return pd.DataFrame(rows, columns=["variable", "dim", "label"] + _COLUMNS)

@@ -21,7 +21,13 @@ import xarray as xr
 from sim.analysis.summary import band
 from sim.policy.gazette import load_gazette
 
-__all__ = ["TargetSpec", "all_targets", "reached_by_draw", "target_table", "format_target_table"]
+__all__ = ["TargetSpec", "all_targets", "reached_by_draw", "target_table", "format_target_table", "target_draws",
+           "wilson_interval", "joint_probability", "PLAN_PREFIX", "Z_95"]
+
+#: Ids of the city-plan targets (``plans.toml``) start so.
+PLAN_PREFIX = "plan."
+#: Two-sided 95% normal quantile, for the Wilson interval.
+Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,40 @@ def target_table(ds: xr.Dataset) -> pd.DataFrame:
                         "probability": float(np.mean(_reached(values, t.comparison, t.value)))}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def target_draws(ds: xr.Dataset) -> dict[str, np.ndarray]:
+    """Per draw, whether each modelled target is reached (a boolean array over ``draw`` by target id)."""
+    years = set(int(y) for y in ds["year"].values)
+    out = {}
+    for t in all_targets():
+        if t.quantity in ds and "year" in ds[t.quantity].dims and t.year in years:
+            out[t.id] = reached_by_draw(ds, t)
+    return out
+
+
+def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default); (nan, nan) when n = 0.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_interval(20, 40)
+    >>> round(lo, 3), round(hi, 3)
+    (0.352, 0.648)
+    """
+    if n <= 0:
+        return float("nan"), float("nan")
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def joint_probability(reached: dict[str, np.ndarray], ids: list[str]) -> float:
+    """Share of draws that reach every target in `ids` together (NaN when `ids` is empty)."""
+    if not ids:
+        return float("nan")
+    return float(np.mean(np.logical_and.reduce([reached[i] for i in ids])))
 
 
 def format_target_table(df: pd.DataFrame) -> str:

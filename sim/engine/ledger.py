@@ -105,6 +105,8 @@ class Ledger:
         self.forfeited = np.zeros((n_years, n_prog))
         self.unpaid = np.zeros((n_years, n_prog))
         self.pending = np.zeros((n_years, n_prog))
+        # What each payment waited in the queue past its due year, weighted by the amount (CNY x years).
+        self.wait_cny_years = np.zeros((n_years, n_prog))
         self.budget_overrun = np.zeros((n_years, len(policy.lines)))
         # One tally per cap group: a programme's own, or the group it shares with others.
         groups: dict[str, int] = {}
@@ -335,6 +337,8 @@ class Ledger:
             before = [row[2] for row in rows]
             paid = line.pay(self, yi, rows)
             for row, was, got in zip(rows, before, paid, strict=False):
+                due = int(row[0]) + self.policy.programs[int(row[1])].instrument.payment_lag_years
+                self.wait_cny_years[yi, int(row[1])] += got * (yi - due)
                 owed = self._owed.get((int(row[0]), int(row[1])))
                 if owed and was > 0.0:
                     self._share_out(yi, int(row[1]), owed, got / was, row[2] / was)

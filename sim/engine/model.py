@@ -138,7 +138,7 @@ class PolicyModel(mesa.Model):
         for _ in self.years:
             self.step()
         led = self.ledger
-        for name in ("committed", "outlay", "unpaid", "forfeited", "pending"):
+        for name in ("committed", "outlay", "unpaid", "forfeited", "pending", "wait_cny_years"):
             self.recorder[name] = getattr(led, name)
         self.recorder["budget_overrun"] = led.budget_overrun
         out = self.recorder.arrays | self.claims.payments()

@@ -53,6 +53,8 @@ def ledger_variables() -> list[VariableSpec]:
         VariableSpec("unpaid", yp, "CNY", "approved and due but not paid by year end (queued under a budget ceiling)"),
         VariableSpec("forfeited", yp, "CNY", "approved but cut by pro-rata rationing in the year, never paid"),
         VariableSpec("pending", yp, "CNY", "approved but not yet due at year end (payment lag)"),
+        VariableSpec("wait_cny_years", yp, "CNY*year",
+                     "paid in the year times the years each payment waited in the queue past its due year"),
         VariableSpec(
             "budget_overrun", ("year", "budget_line"), "CNY",
             "paid above the line's ceiling in the year (rationing 'none')",

@@ -8,11 +8,14 @@ disk is the business of :mod:`sim.analysis.results`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import tomli_w
 import xarray as xr
 
 from sim.engine.design import ParameterDesign
@@ -21,7 +24,7 @@ from sim.engine.finite import check_finite
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
 
-__all__ = ["build_dataset", "run_scenario"]
+__all__ = ["build_dataset", "run_scenario", "resolved_toml"]
 
 
 def build_dataset(
@@ -98,8 +101,31 @@ def build_dataset(
         "sim_version": package_version(),
         "discount_rate": float(policy.discount_rate),
         "base_year": int(policy.base_year),
+        "scenario_description": loaded.scenario.description,
+        "scenario_extends": loaded.files[1].name if len(loaded.files) > 1 else "",
+        "scenario_changes": json.dumps([[k, _jsonable(old), _jsonable(new)] for k, old, new in loaded.changes],
+                                       ensure_ascii=False),
+        "scenario_resolved": resolved_toml(loaded, n_draws),
     }
     return ds
+
+
+def _jsonable(value: Any) -> Any:
+    """A TOML value as JSON (dates as ISO text)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def resolved_toml(loaded: LoadedScenario, draws: int) -> str:
+    """The scenario with every key after ``extends``, as TOML that ``sim run`` runs to the same numbers.
+
+    The ensemble's ``draws`` and ``seed`` are those of the run (``--draws`` and ``--seed`` included).
+    """
+    table = dict(loaded.resolved)
+    table["ensemble"] = dict(table.get("ensemble", {})) | {"draws": int(draws),
+                                                          "seed": int(loaded.scenario.ensemble.seed)}
+    header = (f"# {loaded.scenario.name}: every key of {loaded.path.name} after `extends`, as run by sim "
+              f"{package_version()}.\n# Input-file paths are absolute. `sim run` on this file gives the same numbers.\n")
+    return header + tomli_w.dumps(table)
 
 
 def run_scenario(

@@ -14,7 +14,7 @@ import hashlib
 import tomllib
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from sim.input_files import MAX_TOML_BYTES, read_input_file
 from sim.messages import MAX_PROBLEM_LINES, key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
-from sim.scenario.merge import mark_provenance, merge_tables
+from sim.scenario.merge import is_distribution, mark_provenance, merge_tables
 from sim.scenario.schema import Scenario
 
 __all__ = ["LoadedScenario", "load_scenario", "read_toml", "MAX_EXTENDS_DEPTH"]
@@ -62,6 +62,13 @@ class LoadedScenario:
     unclaimed : tuple of str
         Programmes in force (by a pattern, not by name) that no population of the scenario can
         claim: they pay 0, and ``sim validate`` and ``sim run`` say so.
+    resolved : dict
+        Every key after ``extends`` (input-file paths made absolute), as TOML tables: written as
+        ``scenario.resolved.toml`` beside the results, which ``sim run`` runs to the same numbers.
+    changes : tuple of (str, Any, Any)
+        The keys the file sets on top of the scenario it extends, key by key: dotted path, the
+        extended scenario's value (None where it had none) and this file's value. Empty when the
+        file extends nothing.
     """
 
     scenario: Scenario
@@ -70,6 +77,36 @@ class LoadedScenario:
     sha256: str
     files: tuple[Path, ...]
     unclaimed: tuple[str, ...] = ()
+    resolved: dict = field(default_factory=dict)
+    changes: tuple[tuple[str, Any, Any], ...] = ()
+
+
+def _leaf_items(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
+    """Leaves of a table; a distribution table is one leaf (it replaces whole under ``extends``)."""
+    out = []
+    for k, v in table.items():
+        if isinstance(v, dict) and not is_distribution(v):
+            out += _leaf_items(v, prefix + (k,))
+        else:
+            out.append((prefix + (k,), v))
+    return out
+
+
+def _changes_against_base(files: list[Path]) -> tuple[tuple[str, Any, Any], ...]:
+    """What the outermost file sets on top of the scenario it extends, key by key."""
+    if len(files) < 2:
+        return ()
+    own, _ = read_toml(files[0])
+    own.pop("extends", None)
+    base, _, _ = _load_chain(files[1], [], {})
+    out = []
+    for path, value in _leaf_items(own):
+        old: Any = base
+        for k in path:
+            old = old.get(k) if isinstance(old, dict) else None
+        if old != value:
+            out.append((key_path(path), old, value))
+    return tuple(out)
 
 
 def read_toml(path: Path) -> tuple[dict, bytes]:
@@ -324,7 +361,8 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
-    return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files), tuple(unclaimed))
+    return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files), tuple(unclaimed),
+                          resolved=raw, changes=_changes_against_base(files))
 
 
 def _named_explicitly(scenario: Scenario, program_id: str) -> bool:

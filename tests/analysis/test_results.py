@@ -143,3 +143,52 @@ def test_staging_path_refuses_a_non_empty_folder_and_a_file(tmp_path):
         staging_path(tmp_path / "afile", force=True)
     (tmp_path / "empty").mkdir()
     assert staging_path(tmp_path / "empty", force=False) == tmp_path / ".empty.partial"
+
+
+def test_resolved_scenario_runs_to_the_same_numbers(tmp_path, scenarios_dir):
+    # budget_ceiling_binding extends baseline: the resolved copy must hold every key after extends.
+    from sim.cli import main
+
+    out = tmp_path / "a"
+    assert main(["run", str(scenarios_dir / "budget_ceiling_binding.toml"), "--draws", "2", "--seed", "11",
+                 "--out", str(out), "--quiet"]) == 0
+    resolved = out / "scenario.resolved.toml"
+    text = resolved.read_text(encoding="utf-8")
+    assert "extends" not in text.split("\n", 2)[2]
+    assert main(["run", str(resolved), "--out", str(tmp_path / "b"), "--quiet"]) == 0
+    with xr.open_dataset(out / "results.nc", engine="h5netcdf") as a, \
+            xr.open_dataset(tmp_path / "b" / "results.nc", engine="h5netcdf") as b:
+        assert int(b.attrs["seed"]) == 11 and b.sizes["draw"] == 2
+        for name in a.data_vars:
+            np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+def test_summary_csv_is_tidy_with_totals_in_their_own_file(written):
+    import pandas as pd
+
+    ds, out = written
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["year"].dtype.kind == "i"
+    assert set(summary["year"]) == {int(y) for y in ds["year"].values}
+    assert list(summary.columns) == ["variable", "dim", "label", "year", "mean", "p5", "p50", "p95", "p_positive",
+                                     "units"]
+    totals = pd.read_csv(out / "summary_totals.csv")
+    assert "year" not in totals.columns
+    everything = totals[(totals["variable"] == "outlay_total") & (totals["dim"] == "program")
+                        & (totals["label"] == "all")]
+    assert everything["mean"].iloc[0] == pytest.approx(float(ds["outlay"].sum()) / N_DRAWS, rel=1e-12)
+    row = summary[(summary["variable"] == "outlay") & (summary["label"] == "software.6.data_centre_green_retrofit")
+                  & (summary["year"] == 2023)]
+    values = ds["outlay"].sel(program="software.6.data_centre_green_retrofit", year=2023).values
+    assert row["p_positive"].iloc[0] == pytest.approx(np.mean(values > 0))
+
+
+def test_changes_against_the_extended_scenario_are_recorded(scenarios_dir):
+    import json
+
+    loaded = sim.load_scenario(scenarios_dir / "cap_25.toml")
+    changes = {k: (old, new) for k, old, new in loaded.changes}
+    assert changes['instruments."hydrogen.13.operating_subsidy".price_cap_cny_per_kg'][1] == 25.0
+    ds = sim.run(loaded, draws=1)
+    assert json.loads(ds.attrs["scenario_changes"])
+    assert ds.attrs["scenario_extends"] == "baseline.toml"

@@ -120,6 +120,11 @@ def test_rationing_queue_carries_in_order_and_pays_the_backlog_first(policy_of):
     assert led.forfeited.sum() == 0.0
     assert led.budget_overrun.sum() == 0.0
     assert_identity(led)
+    # Waits past the due year, CNY x years: 2024 pays 50 + 50 one year late; 2025 pays the 2024
+    # construction claim 30 one year late and 70 of operating on time; 2026 pays 100 of the 2025
+    # operating claim one year late.
+    np.testing.assert_array_equal(led.wait_cny_years[:, 0], [0.0, 50.0, 30.0, 0.0])
+    np.testing.assert_array_equal(led.wait_cny_years[:, 1], [0.0, 50.0, 0.0, 100.0])
 
 
 def test_zero_ceiling_queue_pays_nothing(policy_of):

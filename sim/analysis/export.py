@@ -1,0 +1,153 @@
+"""``sim export DIR``: the results as tidy long tables for Excel, Stata, R and pandas.
+
+One table per dimension set: every numeric variable over the same dimensions goes into one long
+table with a column per dimension, then ``variable``, ``value`` and ``units`` (so
+``outlay``, ``committed``, ``unpaid`` ... share ``draw_year_program``). Text variables (the payer
+and citation of each programme, the programme and recipient of each payment) go into a wide
+table ``<dims>_text``. ``variables`` lists every variable with its dimensions, units and long name,
+``attributes`` the dataset's attributes (scenario, seed, version ...). Dates are written as days
+since 1970-01-01 (their units say so).
+
+Formats: ``csv`` (a file per table, UTF-8, comma-separated, header row: ``import delimited`` in
+Stata, ``read.csv`` in R, ``pandas.read_csv``), ``parquet`` (a file per table) and ``xlsx`` (one
+workbook, a sheet per table).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from sim.engine.staging import FILE_MODE, FOLDER_MODE
+from sim.errors import SimError
+
+__all__ = ["FORMATS", "export_tables", "write_export"]
+
+FORMATS = ("csv", "parquet", "xlsx")
+#: Excel's sheet limit (rows, header included).
+_XLSX_MAX_ROWS = 1_048_576
+_EPOCH_UNITS = "days since 1970-01-01"
+
+
+def _numeric(da: xr.DataArray) -> tuple[np.ndarray, str] | None:
+    """The values as float64 and the units, or None for text."""
+    units = str(da.attrs.get("units", ""))
+    if np.issubdtype(da.dtype, np.datetime64):
+        days = (da.values - np.datetime64("1970-01-01")) / np.timedelta64(1, "D")
+        return days.astype(np.float64), _EPOCH_UNITS
+    if np.issubdtype(da.dtype, np.number) or da.dtype == bool:
+        return da.values.astype(np.float64), units
+    return None
+
+
+def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
+    """The tidy tables of a results dataset, by table name.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Long tables named after their dimensions (``draw_year_program``: columns ``draw, year,
+        program, variable, value, units``), wide ``<dims>_text`` tables, ``variables`` and
+        ``attributes``.
+    """
+    numeric: dict[tuple[str, ...], list[str]] = {}
+    text: dict[tuple[str, ...], list[str]] = {}
+    for name, da in ds.data_vars.items():
+        (numeric if _numeric(da) is not None else text).setdefault(tuple(str(d) for d in da.dims), []).append(str(name))
+    tables: dict[str, pd.DataFrame] = {}
+    for dims, names in numeric.items():
+        parts = []
+        for name in names:
+            values, units = _numeric(ds[name])  # type: ignore[misc]
+            index = pd.MultiIndex.from_product([ds[d].values for d in dims], names=list(dims)) if dims else None
+            frame = (index.to_frame(index=False) if index is not None else pd.DataFrame(index=[0]))
+            frame["variable"] = name
+            frame["value"] = values.reshape(-1)
+            frame["units"] = units
+            parts.append(frame)
+        tables["_".join(dims) or "scalars"] = pd.concat(parts, ignore_index=True)
+    for dims, names in text.items():
+        frame = pd.DataFrame({d: ds[d].values for d in dims}) if len(dims) == 1 else \
+            pd.MultiIndex.from_product([ds[d].values for d in dims], names=list(dims)).to_frame(index=False)
+        for name in names:
+            frame[name] = [str(v) for v in ds[name].values.reshape(-1)]
+        tables["_".join(dims) + "_text"] = frame
+    tables["variables"] = pd.DataFrame(
+        [{"variable": str(n), "dims": " ".join(str(d) for d in ds[n].dims), "units": str(ds[n].attrs.get("units", "")),
+          "long_name": str(ds[n].attrs.get("long_name", ""))} for n in ds.data_vars]
+    )
+    tables["attributes"] = pd.DataFrame(
+        [{"attribute": k, "value": str(v)} for k, v in ds.attrs.items() if k != "scenario_resolved"]
+    )
+    return tables
+
+
+def _write_file(path: Path, writer) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
+    """Write the tables of a results folder in `fmt`; return the files written.
+
+    Parameters
+    ----------
+    folder : Path
+        A results folder of ``sim run``.
+    fmt : {"csv", "parquet", "xlsx"}
+    out : Path, optional
+        Folder to write into (default ``folder/export``); created if missing.
+
+    Raises
+    ------
+    SimError
+        If `fmt` is unknown, the folder holds no results, `out` is a file, or a table is too long
+        for an Excel sheet.
+    """
+    from sim.analysis.results import open_results
+
+    if fmt not in FORMATS:
+        raise SimError(f"--format: unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
+    ds = open_results(folder)
+    tables = export_tables(ds)
+    out = Path(out) if out is not None else Path(folder) / "export"
+    if out.exists() and not out.is_dir():
+        raise SimError(f"--out {out}: exists and is a file; give a folder")
+    if fmt == "xlsx":
+        too_long = [name for name, t in tables.items() if len(t) + 1 > _XLSX_MAX_ROWS]
+        if too_long:
+            raise SimError(f"--format xlsx: table {too_long[0]} has more rows than an Excel sheet holds "
+                           f"({_XLSX_MAX_ROWS:,}); use --format csv or parquet")
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(FOLDER_MODE)
+    written = []
+    if fmt == "xlsx":
+        path = out / f"{ds.attrs.get('scenario', 'results')}.xlsx"
+
+        def write_book(tmp: str) -> None:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as book:
+                for name, table in tables.items():
+                    table.to_excel(book, sheet_name=name[:31], index=False)
+
+        _write_file(path, write_book)
+        return [path]
+    for name, table in tables.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "csv":
+            _write_file(path, lambda tmp, t=table: t.to_csv(tmp, index=False, encoding="utf-8"))
+        else:
+            _write_file(path, lambda tmp, t=table: t.to_parquet(tmp, index=False, engine="pyarrow"))
+        written.append(path)
+    return written

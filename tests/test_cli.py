@@ -218,3 +218,30 @@ def test_unexpected_error_is_one_line_without_traceback(tmp_path, capsys, monkey
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "internal error (ZeroDivisionError" in err[0]
     assert not (tmp_path / "x").exists() and not (tmp_path / ".x.partial").exists()
+
+
+def _walk(parser):
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _walk(sub)
+
+
+def test_every_option_and_argument_of_every_command_has_help():
+    import argparse
+
+    from sim.cli import build_parser
+
+    missing = []
+    parsers = list(_walk(build_parser()))
+    assert len(parsers) > 10  # sim and its commands
+    for parser in parsers:
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not (action.help or "").strip():
+                missing.append(f"{parser.prog} {'/'.join(action.option_strings) or action.dest}")
+    assert not missing, missing

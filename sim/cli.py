@@ -232,7 +232,23 @@ def _cmd_run(args) -> int:
         write_outputs(ds, staging)
     if not args.quiet:
         print_run_summary(ds, out)
+        note = _entrants_note(loaded.scenario, ds)
+        if note:
+            print(note)
     return 0
+
+
+def _entrants_note(scenario, ds) -> str | None:
+    """What a firms CSV was joined by: the synthetic entrants of the sectors' entry_per_year."""
+    firms = scenario.firms
+    if firms is None or not firms.enabled or firms.source != "csv" or "firm_births" not in ds:
+        return None
+    if not firms.synthetic_entrants:
+        return f"note: firms from {firms.csv} only; no synthetic entrants ([firms] synthetic_entrants = false)"
+    births = ds["firm_births"].sum([d for d in ds["firm_births"].dims if d != "draw"])
+    return (f"note: the {firms.csv} firms were joined by {float(births.mean()):,.0f} synthetic entrants "
+            f"(mean over {ds.sizes['draw']} draws, {int(ds['year'][0])}-{int(ds['year'][-1])}) from the sectors' "
+            "entry_per_year; [firms] synthetic_entrants = false turns them off")
 
 
 def _cmd_compare(args) -> int:

@@ -374,7 +374,7 @@ def single_draw_figure(session: ExploreSession, key: str, ylim: tuple[float, flo
     years, values = session.trajectory(key)
     if years:
         ax.plot(years, values, "o-", color="tab:blue", label=f"draw {session.model.draw}")
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
+        ax.legend(fontsize=7, loc="best", frameon=False)
     else:
         ax.text(0.5, 0.5, f"Step to simulate {session.years[0]}", transform=ax.transAxes, ha="center",
                 va="center", fontsize=9, color="grey")
@@ -401,8 +401,9 @@ def band_figure(session: ExploreSession, key: str, draws: int):
         done, mine = session.trajectory(key)
         if done:
             ax.plot(done, mine, "o-", color="tab:blue", markersize=3, linewidth=1, label=f"draw {session.model.draw}")
-        if np.nanmin(values, initial=0.0) >= 0:  # counts and money: start the axis at zero, not at -0.04
-            ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
+        low, high = ax.get_ylim()
+        if low < 0 <= np.nanmin(values, initial=0.0):  # a flat zero: an axis from 0, not from -0.04
+            ax.set_ylim(0, max(high, 1.0))
         ax.legend(fontsize=7, loc="best", frameon=False)
     return fig
 

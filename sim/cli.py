@@ -216,9 +216,9 @@ def _cmd_parameters(args) -> int:
 def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
     from sim.analysis.results import write_outputs
+    from sim.engine.progress import Progress
     from sim.engine.run import run_scenario
     from sim.engine.staging import staged_folder
-    from sim.engine.progress import Progress
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)

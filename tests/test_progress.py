@@ -48,6 +48,7 @@ def test_calibrate_reports_evaluations(tmp_path, monkeypatch):
         scenario = "{MINIMAL}"
         draws = 1
         max_evaluations = 4
+        fit_until_year = 2026
         output = "fitted.toml"
         [[parameter]]
         path = "firms.behaviour.advanced_manufacturing.drift"

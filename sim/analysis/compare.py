@@ -122,10 +122,10 @@ def _format(df: pd.DataFrame) -> str:
 def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int, quiet: bool = True) -> xr.Dataset:
     """Results of a scenario: read from a results folder, or run a scenario file in memory.
 
-    A run shows a progress bar on a terminal unless `quiet`.
+    A run prints its progress on a terminal unless `quiet`.
     """
-    from sim.engine.run import run_scenario
     from sim.engine.progress import Progress
+    from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
     if path.is_dir():

@@ -61,32 +61,43 @@ def _seed(text: str) -> int:
     return value
 
 
+_SCENARIO_HELP = "scenario file (TOML)"
+_DRAWS_HELP = ("number of Monte Carlo draws, each one possible future with its own random numbers and "
+               "uncertain parameters (default: the scenario's [ensemble] draws)")
+_SEED_HELP = "seed of the random numbers; same seed and draws give identical results (default: the scenario's)"
+_WORKERS_HELP = "local processes running draws in parallel (default 1); results do not depend on it"
+_QUIET_HELP = "print no progress line (none is printed either when standard error is not a terminal)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``sim`` and its subcommands."""
     parser = _Parser(prog="sim", description="Simulate and forecast the impact of the Beijing gazette 2022 No. 44.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("run", help="run a scenario's ensemble and write results")
-    p.add_argument("scenario", type=Path)
-    p.add_argument("--draws", type=_draws())
-    p.add_argument("--seed", type=_seed)
+    p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
+    p.add_argument("--draws", type=_draws(), help=_DRAWS_HELP)
+    p.add_argument("--seed", type=_seed, help=_SEED_HELP)
     p.add_argument("--out", type=Path, help="output folder (default results/<scenario name>)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
-    p.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
+    p.add_argument("--scheduler", help="address of a Dask distributed scheduler (tcp://host:8786); "
+                                       "overrides --workers")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the summary table")
 
     p = sub.add_parser("validate", help="check scenario files")
-    p.add_argument("scenario", type=Path, nargs="+")
+    p.add_argument("scenario", type=Path, nargs="+", help="scenario files (TOML) to check")
 
     p = sub.add_parser("compare", help="run or read scenarios and print their differences")
-    p.add_argument("scenario", type=Path, nargs="+", help="scenario files or result folders")
-    p.add_argument("--draws", type=_draws())
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("scenario", type=Path, nargs="+", help="scenario files or result folders; the first is the "
+                                                             "reference the others are differenced against")
+    p.add_argument("--draws", type=_draws(), help=_DRAWS_HELP)
+    p.add_argument("--seed", type=_seed, help=_SEED_HELP + "; one seed for all, so differences are paired")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--quiet", action="store_true", help=_QUIET_HELP)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a results or compare folder")
     p.add_argument("folder", type=Path, help="a folder written by `sim run` or `sim compare`")
@@ -105,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--draws", type=_draws(),
                    help="model runs (default: sobol 64 x (parameters + 2), morris 10 x (parameters + 1), "
                         "delta and pawn 256)")
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--seed", type=_seed, help=_SEED_HELP)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--output", action="append",
                    help="VARIABLE[@YEAR][:DIM=VALUE,...], total_exposure_cny, target:ID, or part of a headline "
                         "(repeatable)")
@@ -114,32 +125,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--levels", type=_positive_int("--levels"), default=4, help="levels of the Morris grid")
     p.add_argument("--top", type=_positive_int("--top"), default=10, help="parameters shown per output")
     p.add_argument("--out", type=Path, help="folder for the indices (default results/<name>-sensitivity)")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on standard error")
 
     p = sub.add_parser("calibrate", help="fit behavioural parameters to observed targets")
-    p.add_argument("config", type=Path)
+    p.add_argument("config", type=Path, help="calibration set-up (TOML: scenario, parameters, targets)")
     p.add_argument("--out", type=Path, help="fitted scenario file (default: the config's `output`)")
     p.add_argument("--force", action="store_true", help="replace an existing fitted file")
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the fitted values")
 
     p = sub.add_parser("hindcast", help="set every observation against the forecast band; coverage by year and role")
     p.add_argument("scenario", type=Path, help="scenario file (run now) or results folder (read)")
-    p.add_argument("--draws", type=_draws())
-    p.add_argument("--seed", type=_seed)
-    p.add_argument("--workers", type=_positive_int("--workers"), default=1)
+    p.add_argument("--draws", type=_draws(), help=_DRAWS_HELP)
+    p.add_argument("--seed", type=_seed, help=_SEED_HELP)
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--observed", type=Path, help="observations file (default calibration/observed.toml)")
     p.add_argument("--out", type=Path, help="folder for hindcast.csv (default: the results folder, "
                                               "or results/<name>-hindcast)")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
 
     p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
-    p.add_argument("scenario", type=Path)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=_positive_int("--port", _MAX_PORT), default=8765)
+    p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
+    p.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1, this "
+                                                        "machine only; 0.0.0.0 for every interface)")
+    p.add_argument("--port", type=_positive_int("--port", _MAX_PORT), default=8765, help="port to serve on (default 8765)")
 
     p = sub.add_parser("parameters", help="list the behavioural parameters with their sources or assumptions")
-    p.add_argument("scenario", type=Path)
+    p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
     p.add_argument("--missing", action="store_true", help="only those with neither a source nor an assumption")
 
     p = sub.add_parser("policies", help="list the encoded instruments with their citations")
@@ -222,23 +234,39 @@ def _cmd_parameters(args) -> int:
 def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
     from sim.analysis.results import write_outputs
+    from sim.engine.progress import Progress
     from sim.engine.run import run_scenario
     from sim.engine.staging import staged_folder
     from sim.scenario.loader import load_scenario
 
     loaded = load_scenario(args.scenario)
     out = args.out or Path("results") / loaded.scenario.name
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        def progress(done: int, total: int) -> None:
-            print(f"\r{done}/{total} draws", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    n_draws = args.draws or loaded.scenario.ensemble.draws
     # The finished draws are saved in the staging folder's chunks/, which an interrupt leaves for --resume.
+    progress = Progress(f"draws of {loaded.scenario.name}", quiet=args.quiet)
     with staged_folder(out, args.force, resume=args.resume, keep="chunks") as staging:
+        progress(0, n_draws)
         ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, staging / "chunks", progress)
         write_outputs(ds, staging)
     if not args.quiet:
         print_run_summary(ds, out)
+        note = _entrants_note(loaded.scenario, ds)
+        if note:
+            print(note)
     return 0
+
+
+def _entrants_note(scenario, ds) -> str | None:
+    """What a firms CSV was joined by: the synthetic entrants of the sectors' entry_per_year."""
+    firms = scenario.firms
+    if firms is None or not firms.enabled or firms.source != "csv" or "firm_births" not in ds:
+        return None
+    if not firms.synthetic_entrants:
+        return f"note: firms from {firms.csv} only; no synthetic entrants ([firms] synthetic_entrants = false)"
+    births = ds["firm_births"].sum([d for d in ds["firm_births"].dims if d != "draw"])
+    return (f"note: the {firms.csv} firms were joined by {float(births.mean()):,.0f} synthetic entrants "
+            f"(mean over {ds.sizes['draw']} draws, {int(ds['year'][0])}-{int(ds['year'][-1])}) from the sectors' "
+            "entry_per_year; [firms] synthetic_entrants = false turns them off")
 
 
 def _cmd_compare(args) -> int:
@@ -257,6 +285,7 @@ def _cmd_hindcast(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from sim.analysis.calibration import calibrate, identification_rows, load_calibration, write_fitted_scenario
+    from sim.engine.progress import Progress
 
     config, scenario_path = load_calibration(args.config)
     out = args.out or (args.config.parent / config.output)
@@ -265,11 +294,14 @@ def _cmd_calibrate(args) -> int:
     if not out.parent.is_dir():
         raise SimError(f"--out {out}: folder {out.parent} does not exist")
 
+    bar = Progress("evaluations", quiet=args.quiet)
+
     def progress(n: int, loss: float) -> None:
-        if not args.quiet:
-            print(f"  evaluation {n}: loss {loss:.6g}", file=sys.stderr)
+        # The optimiser may take a few evaluations more than the budget it is given.
+        bar(n, max(n, config.max_evaluations))
 
     result = calibrate(config, scenario_path, str(args.config), progress)
+    bar(result.evaluations, result.evaluations)
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
     report = out.with_name(out.stem + ".identification.csv")
     _write_identification(report, identification_rows(result, config))

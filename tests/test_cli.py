@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -218,3 +219,81 @@ def test_unexpected_error_is_one_line_without_traceback(tmp_path, capsys, monkey
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "internal error (ZeroDivisionError" in err[0]
     assert not (tmp_path / "x").exists() and not (tmp_path / ".x.partial").exists()
+
+
+def _walk(parser):
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _walk(sub)
+
+
+def test_every_option_and_argument_of_every_command_has_help():
+    import argparse
+
+    from sim.cli import build_parser
+
+    missing = []
+    parsers = list(_walk(build_parser()))
+    assert len(parsers) > 10  # sim and its commands
+    for parser in parsers:
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            if not (action.help or "").strip():
+                missing.append(f"{parser.prog} {'/'.join(action.option_strings) or action.dest}")
+    assert not missing, missing
+
+
+def _csv_scenario(tmp_path, extra: str = "") -> Path:
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "csv_firms.toml"
+    path.write_text(f'extends = "{(root / "scenarios" / "minimal.toml").as_posix()}"\nname = "csv_firms"\n'
+                    f'[firms]\nsource = "csv"\ncsv = "{(root / "scenarios" / "data" / "firms_example.csv").as_posix()}"\n'
+                    + extra, encoding="utf-8")
+    return path
+
+
+def test_run_says_how_many_synthetic_entrants_joined_a_firms_csv(tmp_path, capsys):
+    import xarray as xr
+
+    code, stdout, _ = run_cli(capsys, "run", _csv_scenario(tmp_path), "--draws", "2", "--out", tmp_path / "a")
+    assert code == 0
+    ds = xr.open_dataset(tmp_path / "a" / "results.nc")
+    births = float(ds["firm_births"].sum(["year", "sector"]).mean())
+    assert births > 0  # minimal's entry_per_year (150 + 120 a year) applies to the CSV's sectors
+    assert f"joined by {births:,.0f} synthetic entrants (mean over 2 draws, 2023-2026)" in stdout
+    assert "synthetic_entrants = false turns them off" in stdout
+
+
+def test_synthetic_entrants_false_keeps_only_the_csv_firms(tmp_path, capsys):
+    import xarray as xr
+
+    path = _csv_scenario(tmp_path, "synthetic_entrants = false\n")
+    code, stdout, _ = run_cli(capsys, "run", path, "--draws", "2", "--out", tmp_path / "b")
+    assert code == 0
+    ds = xr.open_dataset(tmp_path / "b" / "results.nc")
+    assert int(ds["firm_births"].sum()) == 0 and int(ds["firm_entries"].sum()) == 0
+    assert "no synthetic entrants ([firms] synthetic_entrants = false)" in stdout
+    # Alive firms only fall from the file's 10-odd firms.
+    alive = ds["firms_alive"].sum("sector").values
+    assert (alive <= 20).all() and (np.diff(alive, axis=1) <= 0).all()
+
+
+def test_synthetic_entrants_true_changes_nothing_and_a_bad_value_is_refused(tmp_path, capsys, minimal_path):
+    import sim
+
+    explicit = tmp_path / "explicit.toml"
+    explicit.write_text(f'extends = "{Path(minimal_path).as_posix()}"\nname = "explicit"\n'
+                        "[firms]\nsynthetic_entrants = true\n", encoding="utf-8")
+    a, b = sim.run(minimal_path, draws=2), sim.run(explicit, draws=2)
+    np.testing.assert_array_equal(a["outlay"].values, b["outlay"].values)
+    np.testing.assert_array_equal(a["firms_alive"].values, b["firms_alive"].values)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'extends = "{Path(minimal_path).as_posix()}"\nname = "bad"\n'
+                   '[firms]\nsynthetic_entrants = "no"\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "validate", bad)
+    assert code == 2 and "synthetic_entrants" in err and len(err.strip().splitlines()) == 1

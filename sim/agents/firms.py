@@ -171,6 +171,8 @@ class Firms(Component):
             VariableSpec("crossed_100m", ys, "firms", "firms first reaching 100,000,000 CNY revenue that year", "int64"),
             VariableSpec("srdi_firms", ys, "firms", "living firms certified 专精特新 (SRDI)", "int64"),
             VariableSpec("firm_entries", ys, "firms", "firms born or graduated from incubators that year", "int64"),
+            VariableSpec("firm_births", ys, "firms", "synthetic entrants born that year (the sectors' entry_per_year; "
+                         "incubator graduates not included)", "int64"),
             VariableSpec("firm_exits", ys, "firms", "firms exiting that year", "int64"),
             VariableSpec("sector_revenue_cny", ys, "CNY", "total revenue of living firms"),
             VariableSpec("digital_human_revenue_cny", y, "CNY", "total revenue of digital-human firms (D6 target)"),
@@ -216,6 +218,9 @@ class Firms(Component):
         self.entry_mean = np.array(
             [p(f"firms.behaviour.{k}.entry_per_year", b.entry_per_year) if b else 0.0 for k, b in beh.items()]
         )
+        if not cfg.synthetic_entrants:  # e.g. a population read from a CSV that should stay as read
+            self.entry_mean[:] = 0.0
+        self._births = np.zeros(n_sec, dtype=np.int64)
         self.entrant_median = np.array(
             [p(f"firms.behaviour.{k}.entrant_revenue_median_cny", b.entrant_revenue_median_cny) if b else 1.0
              for k, b in beh.items()]
@@ -407,6 +412,7 @@ class Firms(Component):
         rec["crossed_100m"][yi] = counts[3]
         rec["srdi_firms"][yi] = counts[4]
         rec["firm_entries"][yi] = entries
+        rec["firm_births"][yi] = self._births
         # Alive at the start, plus entries, less alive at the end (founding-year exits included).
         rec["firm_exits"][yi] = self._alive_by_sector + entries - counts[0]
         rec["sector_revenue_cny"][yi] = revenue
@@ -448,6 +454,7 @@ class Firms(Component):
         else:
             births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
         entries = births.copy()
+        self._births = births
         batches: list[tuple[np.ndarray, np.ndarray | None, np.uint8]] = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
         batches += [(codes, rev, fk.INCUBATED) for codes, rev in self._graduates]
         self._graduates = []

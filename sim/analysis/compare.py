@@ -140,8 +140,12 @@ def _format(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -> xr.Dataset:
-    """Results of a scenario: read from a results folder, or run a scenario file in memory."""
+def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int, quiet: bool = True) -> xr.Dataset:
+    """Results of a scenario: read from a results folder, or run a scenario file in memory.
+
+    A run prints its progress on a terminal unless `quiet`.
+    """
+    from sim.engine.progress import Progress
     from sim.engine.run import run_scenario
     from sim.scenario.loader import load_scenario
 
@@ -150,7 +154,10 @@ def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int) -
 
         return open_results(path)
     loaded = load_scenario(path)
-    return run_scenario(loaded, draws, seed, workers)
+    n_draws = draws or loaded.scenario.ensemble.draws
+    progress = Progress(f"draws of {loaded.scenario.name}", quiet=quiet)
+    progress(0, n_draws)
+    return run_scenario(loaded, draws, seed, workers, progress=progress)
 
 
 def compare_command(args) -> int:
@@ -161,7 +168,8 @@ def compare_command(args) -> int:
         raise SimError("sim compare: give at least two scenario files or result folders")
     out = args.out or Path("results") / "compare"
     with staged_folder(out, args.force) as staging:
-        datasets = [load_or_run(p, args.draws, args.seed, args.workers) for p in args.scenario]
+        datasets = [load_or_run(p, args.draws, args.seed, args.workers, getattr(args, "quiet", False))
+                    for p in args.scenario]
         names = [ds.attrs.get("scenario") for ds in datasets]
         if len(set(names)) != len(names):
             raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); "

@@ -361,6 +361,10 @@ class FirmsSection(StrictModel):
     entry : {"poisson", "expected"}
         Births a year: Poisson with the sector's mean (default), or deterministic, the expected
         births with the fractions carried over (``floor(m (t + 1)) - floor(m t))`` in the t-th year).
+    synthetic_entrants : bool
+        Whether the sectors' ``entry_per_year`` adds synthetic entrants (default true). A scenario
+        that reads its firms from a CSV and extends a synthetic one inherits that entry; ``false``
+        keeps the population to the file's firms (plus incubator graduates, if any).
     """
 
     enabled: bool = True
@@ -376,6 +380,7 @@ class FirmsSection(StrictModel):
     loans: LoansConfig = Field(default_factory=LoansConfig)
     share_under_5_years: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.494
     entry: Literal["poisson", "expected"] = "poisson"
+    synthetic_entrants: bool = True
 
     @model_validator(mode="after")
     def _source_consistent(self):

@@ -1,0 +1,27 @@
+"""README documents what users type and read: the CSV columns, the reading of bands, the parameter reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.agents.firm_population import FIRM_COLUMNS
+from sim.agents.stations import STATION_COLUMNS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_csv_column_has_a_row_in_the_readme():
+    names = list(FIRM_COLUMNS) + [c.name for c in STATION_COLUMNS]
+    missing = [n for n in names if f"| `{n}` |" not in README]
+    assert not missing, missing
+
+
+def test_readme_explains_draws_percentiles_means_and_p_above_zero():
+    section = README[README.index("### Reading the numbers"):README.index("## Writing a scenario")]
+    for word in ("draws", "P5", "P95", "mean", "P(> 0)"):
+        assert word in section, word
+
+
+def test_readme_points_to_sim_parameters_and_the_entrants_switch():
+    assert "`sim parameters SCENARIO.toml` is the reference of every behavioural key" in README
+    assert "synthetic_entrants = false" in README

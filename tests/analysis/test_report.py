@@ -108,22 +108,10 @@ def test_joint_probability_is_the_share_of_draws_reaching_all():
     assert joint_probability(reached, ["a", "b"]) == 0.5
 
 
-def test_drivers_are_ranked_by_rank_correlation_with_total_outlay(tmp_path, scenarios_dir):
+def test_drivers_are_ranked_by_rank_correlation_with_total_outlay(two_parameter_scenario):
     import sim
 
-    path = tmp_path / "two.toml"
-    path.write_text(textwrap.dedent(f"""
-        extends = "{(scenarios_dir / 'minimal.toml').as_posix()}"
-        name = "two"
-        [policy]
-        in_force = ["software.6.*"]
-        [projects.streams."software.6.data_centre_green_retrofit"]
-        arrivals_per_year = 3
-        size_median_cny = {{ dist = "uniform", low = 10_000_000, high = 100_000_000 }}
-        [projects.streams."software.6.compute_centre_conversion"]
-        arrivals_per_year = {{ dist = "uniform", low = 0.0, high = 0.001 }}
-        size_median_cny = 1_000_000
-    """))
+    path = two_parameter_scenario
     ds = sim.run(path, draws=30)
     drivers = exposure_drivers(ds)
     assert drivers[0][0] == "projects.streams.software.6.data_centre_green_retrofit.size_median_cny"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -34,21 +33,9 @@ def test_report_of_a_folder_without_results_exits_2(tmp_path, capsys):
     assert len(err) == 1 and "no results.nc" in err[0]
 
 
-def test_sensitivity_finds_the_parameter_that_drives_the_output(tmp_path):
+def test_sensitivity_finds_the_parameter_that_drives_the_output(two_parameter_scenario):
     # Two uncertain parameters: one drives the D5 retrofit outlay, the other a switched-off stream.
-    path = tmp_path / "two_params.toml"
-    path.write_text(textwrap.dedent(f"""
-        extends = "{(SCENARIOS / 'minimal.toml').as_posix()}"
-        name = "two_params"
-        [policy]
-        in_force = ["software.6.*"]
-        [projects.streams."software.6.data_centre_green_retrofit"]
-        arrivals_per_year = 3
-        size_median_cny = {{ dist = "uniform", low = 10_000_000, high = 100_000_000 }}
-        [projects.streams."software.6.compute_centre_conversion"]
-        arrivals_per_year = {{ dist = "uniform", low = 0.0, high = 0.001 }}
-        size_median_cny = 1_000_000
-    """))
+    path = two_parameter_scenario
     ds = sim.run(path, draws=60)
     table = sensitivity_table(ds, outputs=["all programmes"], method="delta", seed=1)
     deltas = table[(table["index"] == "delta") & (table["output"] == "fiscal outlay, all programmes")]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from sim.errors import SimError
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--workers", type=_positive_int("--workers"), default=1)
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler")
+    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout"), default=60,
+                   help="seconds allowed to reach the scheduler and for a worker to join it (default 60)")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
     p.add_argument("--quiet", action="store_true")
 
@@ -196,18 +200,20 @@ def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
     from sim.analysis.results import write_outputs
     from sim.engine.run import run_scenario
-    from sim.engine.staging import staged_folder
-    from sim.scenario.loader import load_scenario
+    from sim.engine.staging import staged_folder, work_path
+    from sim.scenario.loader import input_files, load_scenario
 
     loaded = load_scenario(args.scenario)
     out = args.out or Path("results") / loaded.scenario.name
+    notice = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     progress = None
     if not args.quiet and sys.stderr.isatty():
         def progress(done: int, total: int) -> None:
             print(f"\r{done}/{total} draws", end="" if done < total else "\n", file=sys.stderr, flush=True)
-    # The finished draws are saved in the staging folder's chunks/, which an interrupt leaves for --resume.
-    with staged_folder(out, args.force, resume=args.resume, keep="chunks") as staging:
-        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, staging / "chunks", progress)
+    # The finished draws are saved in .NAME.chunks beside the folder, which any failure leaves for --resume.
+    with staged_folder(out, args.force, resume=args.resume, keep="chunks", protect=input_files(loaded)) as staging:
+        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, work_path(out, "chunks"),
+                          progress, args.scheduler_timeout, notice)
         write_outputs(ds, staging)
     if not args.quiet:
         print_run_summary(ds, out)
@@ -318,23 +324,38 @@ _COMMANDS = {
 }
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: workers stopped, staging removed, finished draws kept."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sim``; returns the exit status."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except SimError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"{what}; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
+        return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
     except Exception as exc:  # a bug, not bad input: one line, and the traceback on request
         if os.environ.get("SIM_DEBUG"):
             raise
         print(f"sim: internal error ({type(exc).__name__}: {exc}); no output was written. This is a bug: "
               "please report it with the scenario; SIM_DEBUG=1 shows the traceback", file=sys.stderr)
         return EXIT_INTERNAL_ERROR
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from sim.engine.ensemble import EnsembleLayout, run_draws
+from sim.engine.ensemble import DEFAULT_SCHEDULER_TIMEOUT_S, EnsembleLayout, run_draws
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
 
@@ -108,6 +108,8 @@ def run_scenario(
     scheduler: str | None = None,
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
+    notice: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
 
@@ -116,7 +118,7 @@ def run_scenario(
     loaded : LoadedScenario
     draws, seed : int, optional
         Override the scenario's ``[ensemble]`` values.
-    workers, scheduler, checkpoint, progress
+    workers, scheduler, checkpoint, progress, scheduler_timeout, notice
         See :func:`sim.engine.ensemble.run_draws`.
 
     Returns
@@ -130,5 +132,6 @@ def run_scenario(
         )
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
     n = loaded.scenario.ensemble.draws
-    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress)
+    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
+                                       scheduler_timeout=scheduler_timeout, notice=notice)
     return build_dataset(loaded, layout, arrays, params)

@@ -18,7 +18,7 @@ import numpy as np
 from sim.engine.checkpoint import Chunk, check_manifest, load_chunks, run_record, save_chunk, write_manifest
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
-from sim.engine.workers import dask_client, local_pool
+from sim.engine.workers import dask_client, local_pool, quiet_dask_logs
 from sim.errors import SimError
 from sim.scenario.loader import LoadedScenario
 
@@ -210,13 +210,14 @@ def _run_on_dask(loaded: LoadedScenario, todo: list[list[int]], scheduler: str, 
 
     from dask.distributed import as_completed
 
-    client = dask_client(scheduler, timeout)
-    with client:
-        futures = {client.submit(run_chunk, loaded, draws, pure=False): draws for draws in todo}
-        try:
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result())
-        except (CancelledError, OSError, TimeoutError) as exc:
-            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-            raise SimError(f"--scheduler: lost the Dask scheduler at {scheduler} ({reason}); the finished "
-                           "draws are kept: rerun with --resume") from None
+    with quiet_dask_logs():
+        client = dask_client(scheduler, timeout)
+        with client:
+            futures = {client.submit(run_chunk, loaded, draws, pure=False): draws for draws in todo}
+            try:
+                for fut in as_completed(futures):
+                    finish(futures[fut], fut.result())
+            except (CancelledError, OSError, TimeoutError) as exc:
+                reason = "the connection was lost" if isinstance(exc, CancelledError) else type(exc).__name__
+                raise SimError(f"--scheduler: lost the Dask scheduler at {scheduler} ({reason}); the finished "
+                               "draws are kept: rerun with --resume") from None

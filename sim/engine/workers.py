@@ -22,7 +22,7 @@ from typing import Any
 
 from sim.errors import SimError
 
-__all__ = ["local_pool", "dask_client"]
+__all__ = ["local_pool", "dask_client", "quiet_dask_logs"]
 
 #: prctl option asking the kernel to signal this process when its parent ends (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
@@ -85,6 +85,31 @@ def local_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
             process.join(timeout=5)
         raise
     pool.shutdown()
+
+
+@contextmanager
+def quiet_dask_logs() -> Iterator[None]:
+    """Silence distributed's own log lines (tracebacks of reconnection attempts) for the block.
+
+    A lost scheduler is reported by the run in one line; distributed would add a traceback per
+    attempt. Its loggers carry their own levels (from dask's configuration), so each is raised.
+    """
+    import logging
+
+    try:
+        import distributed.client  # noqa: F401 - its loggers exist once it is imported
+    except ImportError:
+        pass
+    names = ["distributed"] + [n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 def dask_client(address: str, timeout: float) -> Any:

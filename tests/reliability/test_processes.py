@@ -88,7 +88,7 @@ def test_a_socket_that_never_answers_exits_2_within_the_timeout(tmp_path, capsys
                                          "--scheduler", address, "--scheduler-timeout", "1", "--quiet"])
     finally:
         listener.close()
-    assert line.startswith(f"--scheduler: ") and address in line
+    assert line.startswith("--scheduler: ") and address in line
 
 
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "no-such-protocol://x"])
@@ -121,3 +121,41 @@ def test_a_lost_worker_is_retried_and_the_results_are_the_same(minimal):
                                           progress=progress, scheduler_timeout=10)
     for name in reference:
         np.testing.assert_array_equal(reference[name], arrays[name], err_msg=name)
+
+
+def test_a_lost_scheduler_exits_2_in_one_line_and_keeps_the_finished_chunks(tmp_path):
+    pytest.importorskip("dask.distributed")
+    import subprocess
+
+    from _reliability import sim_env
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--port", str(port),
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-dashboard"], env=sim_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        scenario = write_slow_scenario(tmp_path / "inputs")
+        out = tmp_path / "out"
+        run = start_sim("run", scenario, "--draws", 12, "--out", out, "--scheduler", address,
+                        "--scheduler-timeout", 30, "--quiet")
+        wait_for(lambda: chunk_files(out) or run.poll() is not None, "a first finished chunk")
+        assert run.poll() is None, "the run ended before the scheduler could be lost"
+        scheduler.kill()
+        _, err = run.communicate(timeout=120)
+    finally:
+        for process in (worker, scheduler):
+            process.kill()
+            process.wait(timeout=60)
+    assert run.returncode == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == [f"--scheduler: lost the Dask scheduler at {address} (the connection was lost); the "
+                     "finished draws are kept: rerun with --resume"], err
+    assert chunk_files(out) and not out.exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

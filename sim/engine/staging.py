@@ -35,7 +35,7 @@ FILE_MODE = 0o644
 FOLDER_MODE = 0o755
 
 #: File that marks a folder as written by `sim`; ``--force`` replaces only folders that have it.
-MARKER = ".sim-output"
+MARKER = "sim-output.json"
 
 #: renameat2 flag exchanging two paths atomically (linux/fs.h).
 _RENAME_EXCHANGE = 2

@@ -83,16 +83,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="write a self-contained HTML report of a results folder")
     p.add_argument("folder", type=Path)
 
-    p = sub.add_parser("sensitivity", help="global sensitivity of headline outputs to uncertain parameters")
-    p.add_argument("scenario", type=Path)
-    p.add_argument("--draws", type=_positive_int("--draws"), default=256)
+    p = sub.add_parser("sensitivity", help="global sensitivity of chosen outputs to uncertain parameters")
+    p.add_argument("scenario", type=Path, nargs="?", help="scenario file (or give --results)")
+    p.add_argument("--results", type=Path, help="results folder to analyse instead of running (delta, pawn)")
+    p.add_argument("--method", default="delta",
+                   help="sobol (Saltelli: S1, ST), morris (screening), delta (Borgonovo, with S1) or pawn")
+    p.add_argument("--draws", type=_positive_int("--draws"),
+                   help="model runs (default: sobol 64 x (parameters + 2), morris 10 x (parameters + 1), "
+                        "delta and pawn 256)")
     p.add_argument("--seed", type=_seed)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1)
-    p.add_argument("--output", action="append", help="headline quantity to analyse (substring; repeatable)")
+    p.add_argument("--output", action="append",
+                   help="VARIABLE[@YEAR][:DIM=VALUE,...], total_exposure_cny, target:ID, or part of a headline "
+                        "(repeatable)")
     p.add_argument("--parameter", action="append", help="parameter path pattern (glob; repeatable)")
-    p.add_argument("--method", default="delta", help="delta (Borgonovo, with S1) or pawn")
-    p.add_argument("--out", type=Path, help="folder for sensitivity.csv (default results/<name>-sensitivity)")
+    p.add_argument("--levels", type=_positive_int("--levels"), default=4, help="levels of the Morris grid")
+    p.add_argument("--top", type=_positive_int("--top"), default=10, help="parameters shown per output")
+    p.add_argument("--out", type=Path, help="folder for the indices (default results/<name>-sensitivity)")
     p.add_argument("--force", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress or notes on standard error")
 
     p = sub.add_parser("calibrate", help="fit behavioural parameters to observed targets")
     p.add_argument("config", type=Path)
@@ -235,7 +244,7 @@ def _cmd_hindcast(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from sim.analysis.calibration import calibrate, load_calibration, write_fitted_scenario
+    from sim.analysis.calibration import calibrate, identification_rows, load_calibration, write_fitted_scenario
 
     config, scenario_path = load_calibration(args.config)
     out = args.out or (args.config.parent / config.output)
@@ -250,13 +259,35 @@ def _cmd_calibrate(args) -> int:
 
     result = calibrate(config, scenario_path, str(args.config), progress)
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
+    report = out.with_name(out.stem + ".identification.csv")
+    _write_identification(report, identification_rows(result, config))
     if not args.quiet:
         for path, value in result.values.items():
-            print(f"{path} = {value!r}")
-        for t, s in zip(config.target, result.simulated, strict=False):
-            print(f"  target {t.variable} {t.select or ''} {t.year or ''}: observed {t.value:,.6g}, simulated {s:,.6g}")
-    print(f"fitted scenario written to {out} (loss {result.loss:.6g}, {result.evaluations} evaluations)")
+            flag = "  (not identified by the targets)" if path in result.not_identified else ""
+            print(f"{path} = {value!r}  (posterior sd {result.posterior_sd[path]:.4g}){flag}")
+        for i, (t, s) in enumerate(zip(config.target, result.simulated, strict=False)):
+            label = t.observed or f"{t.variable} {t.select or ''} {t.year or ''}"
+            print(f"  target {label}: observed {t.value:,.6g} +- {result.target_sd[i]:,.4g}, simulated {s:,.6g}")
+        print("  identification (target sds per parameter range):")
+        for j, p in enumerate(config.parameter):
+            cells = "  ".join(f"{result.sensitivity[i, j]:+8.3g}" for i in range(len(config.target)))
+            print(f"    {p.path:55} {cells}")
+    print(f"fitted scenario written to {out}, identification to {report} "
+          f"(loss {result.loss:.6g}, {result.evaluations} ensembles)")
     return 0
+
+
+def _write_identification(path: Path, rows: list[dict]) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["parameter"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
+    tmp.replace(path)
 
 
 def _cmd_explore(args) -> int:
@@ -286,28 +317,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_sensitivity(args) -> int:
-    from sim.analysis.sensitivity import METHODS, sensitivity_table
-    from sim.engine.run import run_scenario
-    from sim.engine.staging import staged_folder
-    from sim.scenario.loader import load_scenario
+    from sim.analysis.sensitivity import sensitivity_command
 
-    if args.method not in METHODS:
-        raise SimError(f"--method: unknown method '{args.method}'; allowed: {', '.join(METHODS)}")
-    loaded = load_scenario(args.scenario)
-    out = args.out or Path("results") / f"{loaded.scenario.name}-sensitivity"
-    with staged_folder(out, args.force) as staging:
-        ds = run_scenario(loaded, args.draws, args.seed, args.workers)
-        table = sensitivity_table(ds, args.output, args.parameter, args.method, seed=int(ds.attrs["seed"]) % 2**32)
-        main_index = "delta" if args.method == "delta" else "pawn_median"
-        shown = table[table["index"] == main_index].sort_values(["output", "value"], ascending=[True, False])
-        for output, group in shown.groupby("output", sort=False):
-            print(output)
-            for _, r in group.head(8).iterrows():
-                conf = "" if r["conf"] != r["conf"] else f" ± {r['conf']:.3f}"
-                print(f"  {r['parameter'][:70]:70s} {main_index} {r['value']:.3f}{conf}")
-        table.to_csv(staging / "sensitivity.csv", index=False)
-    print(f"sensitivity indices written to {out}/sensitivity.csv")
-    return 0
+    return sensitivity_command(args)
 
 
 _COMMANDS = {

@@ -6,9 +6,11 @@ fuel-cell premium falls along a path; vehicle rewards, where the scenario sets t
 fuel (expected hydrogen price x kg/100 km against diesel price x L/100 km). The share of the
 segment's yearly replacement market that chooses fuel cells is logistic in the relative TCO gap,
 and in each district it is scaled by station coverage there: no station, no trucks (the
-chicken-and-egg loop). Planned demonstration deployments come on top, placed by district weight
-whether or not a station is near (their unserved demand is reported). Vehicles retire after their
-life. The year's demand is the average stock of the year times each vehicle's kg a year.
+chicken-and-egg loop); no fleet buys on the market while the expected hydrogen price is above
+what it is willing to pay (diesel parity times a premium). Planned demonstration deployments come
+on top, placed by district weight whether or not a station is near (their unserved demand is
+reported). The stock is kept by vehicle age; vehicles retire at the end of their life. The year's
+demand is the average stock of the year times each vehicle's kg a year.
 """
 
 from __future__ import annotations
@@ -60,21 +62,25 @@ def coverage_by_district(stations_by_district: np.ndarray, stations_for_full: fl
 
 @njit(cache=True)
 def fleet_year(
-    stock: np.ndarray,
+    stock_by_age: np.ndarray,
     share_by_segment: np.ndarray,
     market_by_segment: np.ndarray,
     coverage: np.ndarray,
     district_weight: np.ndarray,
     demonstration_by_segment: np.ndarray,
     kg_per_vehicle_year: np.ndarray,
-    retire_rate: float,
+    retire: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Advance the stock one year; return (new stock, vehicles added by segment, kg demanded by district).
+    """Advance the stock one year by vehicle age; return (new stock, vehicles added by segment, kg by district).
+
+    A vehicle of age ``a`` (full years in service) at the start of the year is ``a + 1`` at its
+    end; vehicles reaching the last age class (the vehicle life) retire during the year when
+    `retire` is set, and stay in that class otherwise. Vehicles added in the year are age 0.
 
     Parameters
     ----------
-    stock : ndarray, shape (n_segments, n_districts)
-        Vehicles at the start of the year.
+    stock_by_age : ndarray, shape (n_segments, n_districts, n_ages)
+        Vehicles at the start of the year by age; ``n_ages`` is the vehicle life in years.
     share_by_segment, market_by_segment : ndarray, shape (n_segments,)
         Fuel-cell share of replacements and the replacement market (vehicles a year).
     coverage, district_weight : ndarray, shape (n_districts,)
@@ -83,11 +89,18 @@ def fleet_year(
         Demonstration vehicles deployed this year.
     kg_per_vehicle_year : ndarray, shape (n_segments,)
         Hydrogen a vehicle uses in a year, kg.
-    retire_rate : float
-        Share of the stock retired each year.
+    retire : bool
+        Whether vehicles retire at the end of their life.
+
+    Returns
+    -------
+    new_stock : ndarray, shape (n_segments, n_districts, n_ages)
+    added : ndarray, shape (n_segments,)
+    demand_kg : ndarray, shape (n_districts,)
+        Hydrogen demanded: the year's mean stock (start and end) times kg a vehicle-year.
     """
-    n_s, n_d = stock.shape
-    new = np.empty_like(stock)
+    n_s, n_d, n_a = stock_by_age.shape
+    new = np.zeros_like(stock_by_age)
     added = np.zeros(n_s)
     demand = np.zeros(n_d)
     for s in range(n_s):
@@ -96,9 +109,19 @@ def fleet_year(
                 market_by_segment[s] * share_by_segment[s] * coverage[d] * district_weight[d]
                 + demonstration_by_segment[s] * district_weight[d]
             )
-            new[s, d] = stock[s, d] * (1.0 - retire_rate) + add
+            start_total = 0.0
+            for a in range(n_a):
+                start_total += stock_by_age[s, d, a]
+            for a in range(n_a - 1, 0, -1):
+                new[s, d, a] = stock_by_age[s, d, a - 1]
+            if not retire:
+                new[s, d, n_a - 1] += stock_by_age[s, d, n_a - 1]
+            new[s, d, 0] += add
+            end_total = 0.0
+            for a in range(n_a):
+                end_total += new[s, d, a]
             added[s] += add
-            demand[d] += 0.5 * (stock[s, d] + new[s, d]) * kg_per_vehicle_year[s]
+            demand[d] += 0.5 * (start_total + end_total) * kg_per_vehicle_year[s]
     return new, added, demand
 
 
@@ -137,15 +160,25 @@ class Fleet:
         self.seg = seg
         self.kg_per_vehicle_year = seg["kg_per_100km"] * seg["km_per_year"] / 100.0
         init = np.array([c.initial_vehicles for c in config.segments.values()])
-        self.stock = np.outer(init, district_weight)
+        # The fleet at the start is spread evenly over its first ages (it is young: Beijing's
+        # demonstration fleet was deployed from 2019), never beyond the vehicle life.
+        life = config.vehicle_life_years
+        ages = max(1, min(config.initial_vehicle_ages_years, life))
+        self.stock_by_age = np.zeros((len(init), len(district_weight), life))
+        self.stock_by_age[:, :, :ages] = np.outer(init, district_weight)[:, :, None] / ages
         self.demo_share = np.array([c.demonstration_share for c in config.segments.values()])
         self.diesel_vehicle_cny = np.array([c.diesel_vehicle_cny for c in config.segments.values()])
         self.first_year = model.years[0]
 
     @property
+    def stock(self) -> np.ndarray:
+        """Vehicles by segment and district now (all ages)."""
+        return self.stock_by_age.sum(axis=2)
+
+    @property
     def vehicles(self) -> float:
         """Vehicles in the fleet now."""
-        return float(self.stock.sum())
+        return float(self.stock_by_age.sum())
 
     def willingness_cny_per_kg(self) -> float:
         """Price per kg fleets will pay: diesel fuel-cost parity, kg-weighted over segments, times the premium."""
@@ -159,6 +192,10 @@ class Fleet:
         cfg, seg = self.config, self.seg
         out = np.zeros(len(self.segments))
         if not cfg.adoption:
+            return out
+        # Fleets do not buy vehicles whose fuel costs more than they are willing to pay: the
+        # willingness limits demand, the stations' costs set the price.
+        if h2_price_cny_per_kg > self.willingness_cny_per_kg():
             return out
         t = year - self.first_year
         for s in range(len(self.segments)):
@@ -179,8 +216,8 @@ class Fleet:
         demo_total = cfg.demonstration_by_year.get(str(year), 0.0) * self.demo_share_realised
         demo = demo_total * self.demo_share
         market = self.seg["replacement_market_per_year"] if cfg.adoption else np.zeros(len(self.segments))
-        retire = 1.0 / cfg.vehicle_life_years if cfg.retirement else 0.0
-        self.stock, added, demand = fleet_year(
-            self.stock, shares, market, coverage, self.district_weight, demo, self.kg_per_vehicle_year, retire
+        self.stock_by_age, added, demand = fleet_year(
+            self.stock_by_age, shares, market, coverage, self.district_weight, demo, self.kg_per_vehicle_year,
+            cfg.retirement,
         )
         return demand, added

@@ -9,8 +9,9 @@ Each year, in order:
    completed this year start operating from their completion day and claim the construction
    grant with that day as the event date (the ledger checks it against the window exactly);
 3. the fleet adopts by TCO and coverage and demands hydrogen by district;
-4. each station prices (own rule, or at most the cap when enrolling pays better), demand is
-   allocated by district, capacity and price, and sales = min(demand allocated, capacity);
+4. each station prices from its costs and its district's rivals (or at most the cap when
+   enrolling pays better); the contracted share of each district's demand is shared by
+   capacity, the rest by capacity and price, and sales = min(demand allocated, capacity);
 5. the stations publish their completions and sales (:mod:`sim.policy.facts`); every grant and
    per-kg subsidy to stations in force pays on them (:mod:`sim.policy.kinds`);
 6. stations review their losses: mothball after sustained losses, reopen or close.
@@ -34,8 +35,8 @@ from sim.agents.station_kernels import (
     allocate_demand,
     delivered_cost_cny_per_kg,
     levelised_cost_cny_per_kg,
-    own_price_cny_per_kg,
     price_and_enrol,
+    retail_price_cny_per_kg,
     station_npv_cny,
 )
 from sim.agents.stations import (
@@ -61,7 +62,7 @@ from sim.policy.kinds.tiered_grant import grant_for
 from sim.policy.kinds.unit_subsidy import price_cap_offers
 from sim.policy.policyset import validity_share
 
-__all__ = ["HydrogenStations", "CAPACITY_MEASURE", "n_station_slots"]
+__all__ = ["HydrogenStations", "CAPACITY_MEASURE", "STATUS_LABELS", "n_station_slots"]
 
 #: The station quantity that construction grants are tiered on (published with each completion).
 CAPACITY_MEASURE = "compressor_capacity_kg_per_12h"
@@ -72,6 +73,9 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
 _DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER = 1, 2, 3
 _SUB_START, _SUB_LEAD = 0, 1
+#: The statuses reported by ``stations_by_status``, and their labels (a planned slot is "listed").
+_REPORTED_STATUSES = (PLANNED, UNDER_CONSTRUCTION, OPERATING, MOTHBALLED, CLOSED)
+STATUS_LABELS = ("listed", "under_construction", "operating", "mothballed", "closed")
 
 
 def _csv_rows(section) -> dict | None:
@@ -128,6 +132,7 @@ class HydrogenStations(Component):
             "station": list(range(n_station_slots(h))),
             "district": h.district_names,
             "segment": list(h.fleet.segments),
+            "station_status": list(STATUS_LABELS),
         }
 
     @classmethod
@@ -139,6 +144,9 @@ class HydrogenStations(Component):
             VariableSpec("stations_operating", y, "stations", "stations operating in the year"),
             VariableSpec("stations_opened", y, "stations", "stations completed (started operating) in the year"),
             VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
+            VariableSpec("stations_by_status", ("year", "station_status"), "stations",
+                         "station slots by status at year end: listed (in the plan or an investor's list, not "
+                         "started), under construction, operating, mothballed, closed"),
             VariableSpec("stations_by_district", ("year", "district"), "stations", "stations operating by district"),
             VariableSpec("station_kg_sold", ys, "kg", "hydrogen sold by the station in the year"),
             VariableSpec("station_price", ys, "CNY/kg", "station's retail price, sales-weighted over the year: capped while enrolled, its own price "
@@ -185,6 +193,9 @@ class HydrogenStations(Component):
         self.production_change = p("production_cost_change_per_year", e.production_cost_change_per_year)
         self.availability = p("availability", e.availability)
         self.markup = p("markup_share", e.markup_share)
+        self.recovery_share = p("fixed_cost_recovery_share", e.fixed_cost_recovery_share)
+        self.competition = p("competition_intensity", e.competition_intensity)
+        self.contracted_share = model.param("hydrogen.fleet.contracted_share", h.fleet.contracted_share)
         self.elasticity = p("price_elasticity", e.price_elasticity)
         inv = h.investment
         self.hurdle_share = model.param("hydrogen.investment.hurdle_share_of_capex", inv.hurdle_share_of_capex)
@@ -329,8 +340,10 @@ class HydrogenStations(Component):
         lc = np.array([levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex,
                                                  purchase[i], pricing_kg[i], self.discount_rate, e.life_years)
                        for i in range(a.n_slots)])
-        willingness = self.fleet.willingness_cny_per_kg()
-        own = np.array([own_price_cny_per_kg(lc[i], self.markup, willingness, mc[i]) for i in range(a.n_slots)])
+        selling_now = op_share > 0
+        rivals = np.bincount(a.district[selling_now], minlength=len(self.names))[a.district] - 1.0
+        own = np.array([retail_price_cny_per_kg(mc[i], lc[i] - mc[i], self.markup, self.recovery_share,
+                                                self.competition, rivals[i]) for i in range(a.n_slots)])
         caps, rates, uncapped, share = price_cap_offers(self.subsidies, yi)
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
@@ -342,9 +355,15 @@ class HydrogenStations(Component):
                         caps, rates, uncapped, price, enrolled)
         price_enrolled = price.copy()
         price = np.where(enrolled == 1, share * price_enrolled + (1.0 - share) * own, own)
-        selling = op_share > 0
+        selling = selling_now
+        # Contracted demand stays with the district's stations by capacity, whatever their prices;
+        # only the rest goes to the cheaper station (a fleet refuels where its depot is).
+        contracted_sales, contracted_unmet = allocate_demand(demand * self.contracted_share, a.district, capacity_kg,
+                                                             np.where(selling, 1.0, 0.0), cross)
         weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
-        sales, unmet = allocate_demand(demand, a.district, capacity_kg, weight, cross)
+        spot_sales, spot_unmet = allocate_demand(demand * (1.0 - self.contracted_share), a.district,
+                                                 capacity_kg - contracted_sales, weight, cross)
+        sales, unmet = contracted_sales + spot_sales, contracted_unmet + spot_unmet
 
         subsidy_paid = np.zeros(a.n_slots)
         enrolled[~selling] = 0
@@ -392,6 +411,7 @@ class HydrogenStations(Component):
             back = unmet[a.district[slot]] >= e.pricing_utilisation_floor * full_year_kg[slot]
             st.review(year, e.mothball_after_loss_years, e.close_after_mothball_years, bool(back))
         rec["stations_mothballed"][yi] = int(np.isin(a.status, (MOTHBALLED, CLOSED)).sum())
+        rec["stations_by_status"][yi] = [int((a.status == code).sum()) for code in _REPORTED_STATUSES]
         used = a.status != EMPTY
         rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
         rec["station_opened_year"] = a.opened_year
@@ -486,7 +506,7 @@ class HydrogenStations(Component):
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
         mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
                                                             e.trailer_cny_per_kg_km, mid_km)
-        willingness = self.fleet.willingness_cny_per_kg()
+        rivals = np.bincount(a.district[pipeline], minlength=len(self.names))
         built = []
         for _ in range(room):
             best, best_npv = None, -math.inf
@@ -499,7 +519,8 @@ class HydrogenStations(Component):
                     lc = levelised_cost_cny_per_kg(capex, fixed, self.variable_opex, mc - self.variable_opex,
                                                    max(kg, e.pricing_utilisation_floor * cap_kg),
                                                    self.discount_rate, life)
-                    own = own_price_cny_per_kg(lc, self.markup, willingness, mc)
+                    own = retail_price_cny_per_kg(mc, lc - mc, self.markup, self.recovery_share, self.competition,
+                                                  float(rivals[d]))
                     grant = sum(grant_for(ins, c) for ins in grants_on)
                     npv = station_npv_cny(capex, grant, fixed, mc, own, kg, option_caps, option_rates, uncapped_rates,
                                           lead_years, self.discount_rate)
@@ -511,6 +532,7 @@ class HydrogenStations(Component):
             d, c, cap_kg = best
             self._set_station(slot, d, c, ORIGIN_INVESTOR, -1.0).status = PLANNED
             cap_by_district[d] += cap_kg
+            rivals[d] += 1
             self.investor_builds += 1
             built.append(slot)
         return built

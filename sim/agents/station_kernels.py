@@ -22,7 +22,7 @@ __all__ = [
     "capital_recovery_factor",
     "levelised_cost_cny_per_kg",
     "delivered_cost_cny_per_kg",
-    "own_price_cny_per_kg",
+    "retail_price_cny_per_kg",
     "price_and_enrol",
     "allocate_demand",
     "station_npv_cny",
@@ -93,20 +93,44 @@ def delivered_cost_cny_per_kg(
 
 
 @njit(cache=True)
-def own_price_cny_per_kg(
-    levelised_cny_per_kg: float, markup_share: float, willingness_cny_per_kg: float, marginal_cny_per_kg: float
+def retail_price_cny_per_kg(
+    marginal_cny_per_kg: float,
+    fixed_cost_cny_per_kg: float,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    rivals: float,
 ) -> float:
-    """The price of a station outside the cap scheme: cost-plus, bounded by what fleets will pay.
+    """The price of a station outside the cap scheme: formed from its costs and its rivals.
 
-    Cost-plus on the levelised cost, no higher than the fleets' willingness to pay (diesel parity
-    times a premium), and never below the marginal cost (below it, each kg sold loses money).
+    ``p = mc (1 + m / c) + s f / c`` with ``c = 1 + k r``: the marginal cost ``mc`` (hydrogen
+    bought, delivered, plus compression and dispensing), a margin ``m`` on it, and the share
+    ``s`` of the fixed cost per kg ``f`` (capital recovery and fixed opex spread over the kg the
+    station expects to sell) that a station alone in its district puts on its price; each of
+    the ``r`` rival stations of the district erodes both by the factor ``c`` (competition
+    intensity ``k``). The price is never below the marginal cost. What fleets are willing to
+    pay does not enter: it limits their demand (adoption), not the price.
+
+    Parameters
+    ----------
+    marginal_cny_per_kg, fixed_cost_cny_per_kg : float
+        Marginal cost and fixed cost per kg at the expected throughput, CNY/kg.
+    markup_share, fixed_cost_recovery_share : float
+        Margin on the marginal cost and share of the fixed cost recovered, without rivals.
+    competition_intensity : float
+        How much each rival divides the margins (>= 0).
+    rivals : float
+        Other stations selling in the district.
+
+    Returns
+    -------
+    float
+        CNY per kg.
     """
-    p = levelised_cny_per_kg * (1.0 + markup_share)
-    if p > willingness_cny_per_kg:
-        p = willingness_cny_per_kg
-    if p < marginal_cny_per_kg:
-        p = marginal_cny_per_kg
-    return p
+    erosion = 1.0 + competition_intensity * max(rivals, 0.0)
+    fixed = fixed_cost_cny_per_kg if fixed_cost_cny_per_kg < math.inf else 0.0
+    p = marginal_cny_per_kg * (1.0 + markup_share / erosion) + fixed_cost_recovery_share * fixed / erosion
+    return max(p, marginal_cny_per_kg)
 
 
 @njit(cache=True)

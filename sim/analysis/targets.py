@@ -21,7 +21,7 @@ import xarray as xr
 from sim.analysis.summary import band
 from sim.policy.gazette import load_gazette
 
-__all__ = ["TargetSpec", "all_targets", "target_table", "format_target_table"]
+__all__ = ["TargetSpec", "all_targets", "reached_by_draw", "target_table", "format_target_table"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,24 @@ def _reached(values: np.ndarray, comparison: str, target: float) -> np.ndarray:
     return values > target if comparison == ">" else values >= target
 
 
+def _quantity_at(ds: xr.Dataset, t: TargetSpec) -> np.ndarray:
+    """The target's quantity in its year, per draw (summed over any other dimension)."""
+    da = ds[t.quantity].sel(year=t.year)
+    extra = [d for d in da.dims if d != "draw"]
+    return (da.sum(extra) if extra else da).values.astype(np.float64)
+
+
+def reached_by_draw(ds: xr.Dataset, t: TargetSpec) -> np.ndarray:
+    """Whether each draw reaches the target (booleans over ``draw``).
+
+    Raises
+    ------
+    KeyError
+        If the results do not hold the target's quantity or year (see :func:`target_table`).
+    """
+    return _reached(_quantity_at(ds, t), t.comparison, t.value)
+
+
 def target_table(ds: xr.Dataset) -> pd.DataFrame:
     """One row per target: status, P5/P50/P95 of the quantity and the probability of reaching it.
 
@@ -70,9 +88,7 @@ def target_table(ds: xr.Dataset) -> pd.DataFrame:
             if t.year not in years:
                 row["status"] = "outside horizon"
             else:
-                da = ds[t.quantity].sel(year=t.year)
-                extra = [d for d in da.dims if d != "draw"]
-                values = (da.sum(extra) if extra else da).values.astype(np.float64)
+                values = _quantity_at(ds, t)
                 _, p5, p50, p95 = band(values)
                 row |= {"status": "modelled", "p5": p5, "p50": p50, "p95": p95,
                         "probability": float(np.mean(_reached(values, t.comparison, t.value)))}

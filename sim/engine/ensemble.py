@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.checkpoint import Chunk, check_manifest, load_chunks, run_record, save_chunk, write_manifest
+from sim.engine.design import ParameterDesign
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
 from sim.engine.workers import dask_client, local_pool, quiet_dask_logs
@@ -57,14 +58,21 @@ def layout_of(loaded: LoadedScenario) -> EnsembleLayout:
     return EnsembleLayout(specs, coordinates(scenario, policy))
 
 
-def run_chunk(loaded: LoadedScenario, draws: list[int]) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
-    """Run some draws; return their outputs stacked along a leading draw axis, and their parameters."""
+def run_chunk(
+    loaded: LoadedScenario, draws: list[int], design: ParameterDesign | None = None
+) -> tuple[dict[str, np.ndarray], list[dict[str, float]]]:
+    """Run some draws; return their outputs stacked along a leading draw axis, and their parameters.
+
+    With a `design` (one row per entry of `draws`), run ``i`` sets the design's parameters to its
+    row and takes its other random numbers from draw ``draws[i]``.
+    """
     from sim.engine.model import PolicyModel
 
     layout = layout_of(loaded)
     per_draw, params = [], []
-    for d in draws:
-        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes)
+    for i, d in enumerate(draws):
+        given = design.given(i) if design is not None else None
+        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes, given)
         per_draw.append(model.run())
         params.append(dict(model.parameters))
     stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
@@ -121,8 +129,9 @@ def run_draws(
     progress: Callable[[int, int], None] | None = None,
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
+    design: ParameterDesign | None = None,
 ) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
-    """Run draws 0..n_draws-1 of a scenario.
+    """Run draws 0..n_draws-1 of a scenario, or the runs of a design.
 
     Parameters
     ----------
@@ -144,6 +153,10 @@ def run_draws(
         Seconds allowed to reach the scheduler and, again, for a worker to join it.
     notice : callable, optional
         Told, in one line, of each saved chunk that cannot be used (its draws are run again).
+    design : ParameterDesign, optional
+        Run its rows instead of draws 0..n_draws-1 (`n_draws` must equal its number of runs):
+        row ``i`` is run with its parameter values and the random numbers of draw
+        ``design.draws[i]``; the outputs are stacked in row order. Not with `checkpoint`.
 
     Returns
     -------
@@ -157,6 +170,9 @@ def run_draws(
         if the Dask scheduler cannot be reached, has no worker or is lost (finished chunks are
         kept).
     """
+    if design is not None and (design.runs != n_draws or checkpoint is not None):
+        raise SimError(f"design: {design.runs} runs given for {n_draws} draws"
+                       + (", with a checkpoint (not supported)" if checkpoint is not None else ""))
     if n_draws < 1:
         raise SimError(f"--draws: must be >= 1 (got {n_draws})")
     if workers < 1:
@@ -175,6 +191,13 @@ def run_draws(
     todo = _ranges(n_draws, size, done)
     count = sum(c.last - c.first + 1 for c in done)
 
+    def _task(draws: list[int]) -> tuple:
+        """Arguments of :func:`run_chunk` for a range of draws (the design's rows of that range only)."""
+        if design is None:
+            return (loaded, draws)
+        part = design.take(draws)
+        return (loaded, [int(d) for d in part.draws], part)
+
     def _finish(draws: list[int], value) -> None:
         nonlocal count
         chunk = Chunk(draws[0], draws[-1], *value)
@@ -186,13 +209,13 @@ def run_draws(
             progress(count, n_draws)
 
     if scheduler is not None:
-        _run_on_dask(loaded, todo, scheduler, scheduler_timeout, _finish)
+        _run_on_dask(todo, _task, scheduler, scheduler_timeout, _finish)
     elif workers == 1 or len(todo) <= 1:
         for draws in todo:
-            _finish(draws, run_chunk(loaded, draws))
+            _finish(draws, run_chunk(*_task(draws)))
     else:
         with local_pool(workers) as pool:
-            pending = {pool.submit(run_chunk, loaded, draws): draws for draws in todo}
+            pending = {pool.submit(run_chunk, *_task(draws)): draws for draws in todo}
             for finished in cf.as_completed(pending):
                 _finish(pending[finished], finished.result())
     done.sort(key=lambda c: c.first)
@@ -203,7 +226,7 @@ def run_draws(
     return layout, arrays, params
 
 
-def _run_on_dask(loaded: LoadedScenario, todo: list[list[int]], scheduler: str, timeout: float,
+def _run_on_dask(todo: list[list[int]], task: Callable[[list[int]], tuple], scheduler: str, timeout: float,
                  finish: Callable[[list[int], tuple], None]) -> None:
     """Run the chunks on a Dask cluster; a lost worker's chunk is rerun by Dask, a lost scheduler is an error."""
     from concurrent.futures import CancelledError
@@ -213,7 +236,7 @@ def _run_on_dask(loaded: LoadedScenario, todo: list[list[int]], scheduler: str, 
     with quiet_dask_logs():
         client = dask_client(scheduler, timeout)
         with client:
-            futures = {client.submit(run_chunk, loaded, draws, pure=False): draws for draws in todo}
+            futures = {client.submit(run_chunk, *task(draws), pure=False): draws for draws in todo}
             try:
                 for fut in as_completed(futures):
                     finish(futures[fut], fut.result())

@@ -9,6 +9,8 @@ ledger settles the year's payments under the budget lines.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import mesa
 import numpy as np
 
@@ -40,6 +42,9 @@ class PolicyModel(mesa.Model):
         Output variables (default: those of the ledger and the active components).
     sizes : dict, optional
         Dimension lengths (default: from the components' coordinates).
+    given : mapping of str to float, optional
+        Values of uncertain parameters, by dotted path, used instead of drawing them (a
+        sensitivity design sets them; the others are drawn as usual).
 
     Attributes
     ----------
@@ -61,6 +66,7 @@ class PolicyModel(mesa.Model):
         draw: int,
         specs: list[VariableSpec] | None = None,
         sizes: dict[str, int] | None = None,
+        given: Mapping[str, float] | None = None,
     ):
         self.scenario = scenario
         self.policy = policy
@@ -76,6 +82,7 @@ class PolicyModel(mesa.Model):
             specs = ledger_variables() + [v for cls in classes for v in cls.variables(scenario, policy)]
         self.years = list(policy.years)
         self.parameters: dict[str, float] = {}
+        self._given = dict(given or {})
         from sim.agents.budget_lines import BudgetLine
 
         self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]
@@ -85,10 +92,15 @@ class PolicyModel(mesa.Model):
         self.components: list[Component] = [cls(self) for cls in classes]
 
     def param(self, path: str, value) -> float:
-        """Value of a behavioural parameter in this draw, remembered under its dotted path."""
-        v = draw_value(value, self.seed, self.draw, path)
-        if not isinstance(value, (int, float)):
-            self.parameters[path] = v
+        """Value of a behavioural parameter in this draw, remembered under its dotted path.
+
+        A fixed number is returned as is; a distribution is drawn, unless the model was given a
+        value for `path`.
+        """
+        if isinstance(value, (int, float)):
+            return float(value)
+        v = self._given[path] if path in self._given else draw_value(value, self.seed, self.draw, path)
+        self.parameters[path] = v
         return v
 
     def component(self, section: str) -> Component:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from sim.engine.design import ParameterDesign
 from sim.engine.ensemble import DEFAULT_SCHEDULER_TIMEOUT_S, EnsembleLayout, run_draws
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
@@ -110,6 +111,7 @@ def run_scenario(
     progress: Callable[[int, int], None] | None = None,
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
+    design: ParameterDesign | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
 
@@ -120,6 +122,9 @@ def run_scenario(
         Override the scenario's ``[ensemble]`` values.
     workers, scheduler, checkpoint, progress, scheduler_timeout, notice
         See :func:`sim.engine.ensemble.run_draws`.
+    design : ParameterDesign, optional
+        Run its rows (see :mod:`sim.engine.design`) instead of the scenario's draws; `draws` is
+        then ignored and the dataset's ``draw`` is the row.
 
     Returns
     -------
@@ -131,7 +136,7 @@ def run_scenario(
             update={k: v for k, v in (("seed", seed), ("draws", draws)) if v is not None}
         )
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
-    n = loaded.scenario.ensemble.draws
+    n = loaded.scenario.ensemble.draws if design is None else design.runs
     layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
-                                       scheduler_timeout=scheduler_timeout, notice=notice)
+                                       scheduler_timeout=scheduler_timeout, notice=notice, design=design)
     return build_dataset(loaded, layout, arrays, params)

@@ -112,6 +112,8 @@ class StationEconomics(StrictModel):
     dispensing_days_per_12h_rating: Annotated[float, Field(gt=0.0)]
     availability: ShareParam
     markup_share: NonNegativeParam
+    fixed_cost_recovery_share: ShareParam
+    competition_intensity: NonNegativeParam
     pricing_utilisation_floor: Annotated[float, Field(gt=0.0, le=1.0)]
     price_elasticity: NonNegativeParam
     mothball_after_loss_years: PositiveInt
@@ -169,7 +171,9 @@ class SegmentConfig(StrictModel):
 class FleetConfig(StrictModel):
     """The fuel-cell fleet: adoption by total cost of ownership and coverage, plus demonstrations.
 
-    ``adoption = false`` and ``retirement = false`` freeze the fleet at its initial vehicles plus
+    ``contracted_share`` of each district's demand is bound to its stations by contract (fleets
+    refuel at their depot's station): it is shared by capacity, whatever the prices, and only the
+    rest goes to the cheaper station. ``adoption = false`` and ``retirement = false`` freeze the fleet at its initial vehicles plus
     demonstrations; ``fixed_demand_kg_per_year`` (kg by district name) replaces the fleet's
     demand altogether, for hand-checked runs.
     """
@@ -180,6 +184,8 @@ class FleetConfig(StrictModel):
     willingness_over_parity: NonNegativeParam
     initial_price_cny_per_kg: NonNegativeParam
     vehicle_life_years: Annotated[int, Field(ge=1, le=40)]
+    initial_vehicle_ages_years: Annotated[int, Field(ge=1, le=40)]
+    contracted_share: ShareParam
     discount_rate: Annotated[float, Field(ge=0.0, lt=1.0)]
     stations_for_full_coverage: Annotated[float, Field(gt=0.0)]
     cross_district_coverage: Share

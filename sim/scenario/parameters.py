@@ -57,6 +57,10 @@ class Uniform(_Dist):
         """A draw from the distribution, using `rng`."""
         return float(rng.uniform(self.low, self.high))
 
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """The quantile function at probabilities `q` (for designs sampled in probability space)."""
+        return self.low + np.asarray(q, dtype=np.float64) * (self.high - self.low)
+
     def bounds(self) -> tuple[float, float]:
         """The interval the distribution's values lie in."""
         return self.low, self.high
@@ -87,6 +91,17 @@ class Normal(_Dist):
         a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
         return float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
 
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """The quantile function at probabilities `q`: the inverse CDF :meth:`sample` draws through."""
+        q = np.asarray(q, dtype=np.float64)
+        if self.sd == 0.0:
+            return np.full(q.shape, float(np.clip(self.mean, *self.bounds())))
+        from scipy.stats import truncnorm
+
+        lo, hi = self.bounds()
+        a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
+        return np.asarray(truncnorm.ppf(q, a, b, loc=self.mean, scale=self.sd), dtype=np.float64)
+
     def bounds(self) -> tuple[float, float]:
         """The truncation interval, infinite where no bound is given."""
         return (-math.inf if self.low is None else self.low, math.inf if self.high is None else self.high)
@@ -102,6 +117,12 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         """A draw from the lognormal, using `rng`."""
         return float(self.median * math.exp(self.sigma * rng.standard_normal()))
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """The quantile function at probabilities `q`."""
+        from scipy.stats import norm
+
+        return self.median * np.exp(self.sigma * norm.ppf(np.asarray(q, dtype=np.float64)))
 
     def bounds(self) -> tuple[float, float]:
         """The interval the distribution's values lie in."""
@@ -125,6 +146,14 @@ class Triangular(_Dist):
     def sample(self, rng: np.random.Generator) -> float:
         """A draw from the triangular distribution, using `rng`."""
         return float(rng.triangular(self.low, self.mode, self.high))
+
+    def ppf(self, q: np.ndarray) -> np.ndarray:
+        """The quantile function at probabilities `q`."""
+        from scipy.stats import triang
+
+        width = self.high - self.low
+        return np.asarray(triang.ppf(np.asarray(q, dtype=np.float64), (self.mode - self.low) / width,
+                                     loc=self.low, scale=width), dtype=np.float64)
 
     def bounds(self) -> tuple[float, float]:
         """The interval the distribution's values lie in."""

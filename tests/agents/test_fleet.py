@@ -23,12 +23,34 @@ def test_coverage_counts_own_stations_and_a_share_of_the_others():
 
 
 def test_fleet_year_by_hand():
-    stock = np.array([[100.0, 0.0]])  # one segment, two districts
+    # One segment, two districts, a life of 3 years: 60 vehicles of age 0 and 40 of age 2 in district 0.
+    stock = np.zeros((1, 2, 3))
+    stock[0, 0] = [60.0, 0.0, 40.0]
     new, added, demand = fleet_year(
         stock, np.array([0.1]), np.array([1000.0]), np.array([1.0, 0.0]), np.array([0.5, 0.5]),
-        np.array([20.0]), np.array([2_000.0]), 0.1,
+        np.array([20.0]), np.array([2_000.0]), True,
     )
-    # District 0: 90 kept + 1000*0.1*1*0.5 = 50 market + 10 demonstration = 150; district 1: 10 demonstration.
-    assert new[0] == pytest.approx([150.0, 10.0])
+    # District 0: the 40 of age 2 reach the end of their life and retire, the 60 age to 1; new:
+    # 1000 x 0.1 x 1 x 0.5 = 50 market + 10 demonstration at age 0. District 1: 10 demonstration.
+    assert new[0, 0] == pytest.approx([60.0, 60.0, 0.0])
+    assert new[0, 1] == pytest.approx([10.0, 0.0, 0.0])
     assert added == pytest.approx([70.0])
-    assert demand == pytest.approx([0.5 * (100 + 150) * 2000, 0.5 * 10 * 2000])
+    assert demand == pytest.approx([0.5 * (100 + 120) * 2000, 0.5 * 10 * 2000])
+
+
+def test_fleet_year_without_retirement_keeps_the_oldest():
+    stock = np.zeros((1, 1, 2))
+    stock[0, 0] = [5.0, 7.0]
+    new, _, _ = fleet_year(stock, np.zeros(1), np.zeros(1), np.ones(1), np.ones(1), np.zeros(1), np.ones(1), False)
+    assert new[0, 0] == pytest.approx([0.0, 12.0])
+
+
+def test_vehicles_retire_by_age_not_as_a_flat_share():
+    # A cohort added in one year stays whole until it reaches the vehicle life, then leaves at once.
+    stock = np.zeros((1, 1, 4))
+    new, _, _ = fleet_year(stock, np.zeros(1), np.zeros(1), np.ones(1), np.ones(1), np.array([100.0]), np.ones(1), True)
+    totals = [new.sum()]
+    for _ in range(4):
+        new, _, _ = fleet_year(new, np.zeros(1), np.zeros(1), np.ones(1), np.ones(1), np.zeros(1), np.ones(1), True)
+        totals.append(new.sum())
+    assert totals == pytest.approx([100.0, 100.0, 100.0, 100.0, 0.0])

@@ -37,6 +37,8 @@ trailer_fixed_cny_per_kg = 0.0
 trailer_cny_per_kg_km = 0.0
 availability = 1.0
 markup_share = 0.0
+fixed_cost_recovery_share = 1.0
+competition_intensity = 0.0
 pricing_utilisation_floor = 1.0
 price_elasticity = 0.0
 [hydrogen.investment]
@@ -202,3 +204,52 @@ def test_stations_are_mesa_agents_viewing_the_arrays(minimal):
     assert st.status_name == "operating"
     st.status = 4
     assert comp.arrays.status[st.index] == 4
+
+
+def _two_stations_one_cheaper(write_scenario, contracted: float, name: str):
+    # Two 500 kg/12h stations in A; station "far" hauls 300 km at 0.1 CNY/kg-km (30 CNY/kg more).
+    # Demand 400,000 kg against 2 x 366,000 of room; no operating subsidy; very price-sensitive
+    # spot buyers (elasticity 8).
+    write_scenario("two.csv", "station_id,district,capacity_kg_per_12h,status,trailer_distance_km\n"
+                   "near,A,500,operating,0\nfar,A,500,operating,300\n")
+    return _run(write_scenario, name=name, extra='[instruments."hydrogen.13.operating_subsidy"]\nenabled = false',
+                **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "two.csv"',
+                   "trailer_cny_per_kg_km = 0.0": "trailer_cny_per_kg_km = 0.1",
+                   "price_elasticity = 0.0": "price_elasticity = 8.0",
+                   "A = 800_000": "A = 400_000",
+                   "cross_district_supply_share = 0.0": f"cross_district_supply_share = 0.0\ncontracted_share = {contracted}"})
+
+
+def test_contracted_demand_stays_with_the_dearer_station(write_scenario):
+    ds = _two_stations_one_cheaper(write_scenario, 0.6, "c60.toml").isel(draw=0).sel(year=2024)
+    near, far = ds.station_kg_sold.values
+    assert near + far == pytest.approx(400_000.0)
+    # The contracted 240,000 kg are shared by capacity (120,000 each), whatever the prices; the
+    # dearer station keeps at least that, and the cheaper one takes most of the spot 160,000.
+    assert far >= 120_000.0 - 1e-6
+    assert near > far
+    spot = _two_stations_one_cheaper(write_scenario, 0.0, "c0.toml").isel(draw=0).sel(year=2024)
+    # Without contracts, price alone allocates: the cheaper station fills its 366,000 kg and the
+    # dearer one gets only the 34,000 left.
+    assert spot.station_kg_sold.values == pytest.approx([366_000.0, 34_000.0], rel=1e-6)
+
+
+def test_stations_by_status_counts_every_used_slot(write_scenario):
+    ds = _run(write_scenario, name="status.toml", plan="true").isel(draw=0)
+    assert list(ds.station_status.values) == ["listed", "under_construction", "operating", "mothballed", "closed"]
+    by = ds.stations_by_status
+    used = int((ds.station_district >= 0).sum())
+    assert (by.sum("station_status") == used).all()
+    # Two stations operate from the start; the plan's one more (3 by 2027, from 2 existing) is listed.
+    assert int(by.sel(year=2024, station_status="operating")) == 2
+    assert int(by.sel(year=2024, station_status="listed")) == 1
+
+
+def test_removing_the_operating_subsidy_adds_no_stations(write_scenario):
+    # With common random numbers, a scenario without the per-kg subsidy must not end up with more
+    # stations operating: contracted fleets keep a station's volume when a neighbour enrols.
+    base = sim.run(write_scenario("h2_base.toml", MINIMAL_H2))
+    off = sim.run(write_scenario("h2_off.toml", MINIMAL_H2.replace('name = "minimal_h2"', 'name = "h2_off"')
+                                 + '[instruments."hydrogen.13.operating_subsidy"]\nenabled = false\n'))
+    for year in base.year.values:
+        assert float(off.stations_operating.sel(year=year).mean()) <= float(base.stations_operating.sel(year=year).mean())

@@ -10,8 +10,8 @@ from sim.agents.station_kernels import (
     allocate_demand,
     capital_recovery_factor,
     levelised_cost_cny_per_kg,
-    own_price_cny_per_kg,
     price_and_enrol,
+    retail_price_cny_per_kg,
     station_npv_cny,
 )
 from sim.agents.stations import read_stations_csv
@@ -88,10 +88,22 @@ def test_levelised_cost_by_hand():
     assert math.isinf(levelised_cost_cny_per_kg(15e6, 0.5e6, 5.0, 30.0, 0.0, 0.0, 15))
 
 
-def test_own_price_is_cost_plus_bounded_by_willingness_and_marginal_cost():
-    assert own_price_cny_per_kg(40.0, 0.1, 60.0, 30.0) == pytest.approx(44.0)
-    assert own_price_cny_per_kg(40.0, 0.1, 42.0, 30.0) == 42.0
-    assert own_price_cny_per_kg(40.0, 0.1, 25.0, 30.0) == 30.0
+def test_retail_price_is_cost_plus_eroded_by_rivals_and_never_below_marginal_cost():
+    # Alone in its district: 50 x (1 + 0.1) + 0.5 x 20 = 65.
+    assert retail_price_cny_per_kg(50.0, 20.0, 0.1, 0.5, 1.0, 0.0) == pytest.approx(65.0)
+    # Two rivals at intensity 0.5: both margins halved, 50 x 1.05 + 5 = 57.5.
+    assert retail_price_cny_per_kg(50.0, 20.0, 0.1, 0.5, 0.5, 2.0) == pytest.approx(57.5)
+    # No margin and no recovery: the marginal cost; an unknown fixed cost (no throughput) adds nothing.
+    assert retail_price_cny_per_kg(50.0, 20.0, 0.0, 0.0, 1.0, 3.0) == 50.0
+    assert retail_price_cny_per_kg(50.0, math.inf, 0.0, 0.5, 1.0, 0.0) == 50.0
+    # A negative fixed cost per kg (rounding) never takes the price below marginal cost.
+    assert retail_price_cny_per_kg(50.0, -5.0, 0.0, 1.0, 0.0, 0.0) == 50.0
+
+
+def test_retail_price_does_not_depend_on_willingness_to_pay():
+    from inspect import signature
+
+    assert "willingness" not in " ".join(signature(retail_price_cny_per_kg.py_func).parameters)
 
 
 def test_sales_are_capped_by_capacity_and_spill_across_districts():

@@ -67,7 +67,7 @@ def test_sensitivity_refuses_too_few_draws():
 
 def test_sensitivity_unknown_method_exits_2(capsys):
     assert main(["sensitivity", str(SCENARIOS / "minimal.toml"), "--method", "sobolx"]) == 2
-    assert "allowed: delta, pawn" in capsys.readouterr().err
+    assert "allowed: sobol, morris, delta, pawn" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["report", "compare"])

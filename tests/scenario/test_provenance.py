@@ -90,7 +90,7 @@ def test_every_registry_entry_names_a_parameter_of_a_shipped_scenario_or_an_opti
     # default (None) appear only in scenarios that set them.
     optional = {"projects.streams.*.firms_in_pool", "firms.loans.min_fixed_asset_investment_cny",
                 "firms.loans.programs.*.min_fixed_asset_investment_cny", "hydrogen.fleet.fixed_demand_kg_per_year"}
-    used = {p.note_key for name in ("baseline.toml", "minimal.toml")
+    used = {p.note_key for name in ("baseline.toml", "baseline_prior.toml", "minimal.toml")
             for p in list_parameters(load_scenario(SCENARIOS / name).scenario)}
     stale = sorted(key for _, (key, _note) in load_registry().items() if key not in used | optional)
     assert not stale

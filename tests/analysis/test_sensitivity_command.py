@@ -1,0 +1,83 @@
+"""`sim sensitivity` end to end on the minimal scenario: Sobol, Morris, --results, messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from sim.cli import main
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+MINIMAL = str(SCENARIOS / "minimal.toml")
+PARAM = "projects.streams.hydrogen.6.first_of_kind_domestic.arrivals_per_year"
+
+
+def test_sobol_on_the_minimal_scenario_writes_indices_with_intervals(tmp_path, capsys):
+    out = tmp_path / "sens"
+    argv = ["sensitivity", MINIMAL, "--method", "sobol", "--draws", "48", "--out", str(out), "--quiet",
+            "--output", "outlay@2025:program=hydrogen.6.*", "--output", "total_exposure_cny"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "outlay@2025:program=hydrogen.6.*" in printed and "ST" in printed
+    assert sorted(p.name for p in out.iterdir()) == ["parameters.csv", "samples.nc", "sensitivity.csv",
+                                                     "sensitivity.nc"]
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["index"]) == {"S1", "ST"} and set(table["parameter"]) == {PARAM}
+    assert table["conf"].notna().all() and (table["conf"] >= 0).all()
+    # The hydrogen.6 grant's outlay is driven by its stream's arrivals: the only factor.
+    st = table[(table["output"] == "outlay@2025:program=hydrogen.6.*") & (table["index"] == "ST")]["value"].item()
+    assert st > 0.3
+    with xr.open_dataset(out / "samples.nc", engine="h5netcdf") as samples:
+        assert samples.sizes["run"] == 48
+        values = samples["parameter_value"].sel(parameter=PARAM).values
+        assert values.min() >= 1 and values.max() <= 4  # uniform(1, 4)
+        # 16 blocks of A, AB, B: A and AB share draw 2j, B has 2j + 1.
+        np.testing.assert_array_equal(samples["noise_draw"].values[:3], [0, 0, 1])
+    with xr.open_dataset(out / "sensitivity.nc", engine="h5netcdf") as nc:
+        assert nc["value"].dims == ("output", "parameter", "index")
+
+
+def test_morris_screening_runs_trajectories_of_the_parameters(tmp_path):
+    out = tmp_path / "morris"
+    assert main(["sensitivity", MINIMAL, "--method", "morris", "--draws", "8", "--out", str(out), "--quiet",
+                 "--output", "total_exposure_cny"]) == 0
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["index"]) == {"mu_star", "mu", "sigma"}
+    assert table.set_index("index").loc["mu_star", "value"] > 0
+
+
+def test_delta_reads_the_drawn_parameters_of_an_existing_results_folder(tmp_path):
+    res = tmp_path / "res"
+    assert main(["run", MINIMAL, "--draws", "24", "--out", str(res), "--quiet"]) == 0
+    out = tmp_path / "sens"
+    assert main(["sensitivity", "--results", str(res), "--method", "delta", "--out", str(out),
+                 "--output", "outlay:program=hydrogen.6.*"]) == 0
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["index"]) == {"delta", "S1"} and set(table["parameter"]) == {PARAM}
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--method", "sobolx"], "--method: unknown method 'sobolx'; allowed: sobol, morris, delta, pawn"),
+    (["--method", "sobol", "--draws", "10"], "needs at least 8 x (1 + 2) = 24 runs (got 10)"),
+    (["--method", "sobol", "--output", "stations@2025"], "--output stations@2025: unknown output; allowed:"),
+    (["--method", "sobol", "--output", "outlay@2040"], "year '2040' is not in the results; allowed: 2023..2026"),
+    (["--method", "sobol", "--parameter", "firms.*"], "--parameter: firms.* matches no uncertain parameter"),
+    (["--method", "morris", "--levels", "1"], "a Morris grid needs at least 2 levels"),
+])
+def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tmp_path, capsys, argv, fragment):
+    out = tmp_path / "never"
+    assert main(["sensitivity", MINIMAL, "--out", str(out), "--quiet", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0]
+    assert not out.exists() and not list(tmp_path.glob(".never*"))
+
+
+def test_results_folders_are_for_delta_and_pawn_only(tmp_path, capsys):
+    assert main(["sensitivity", "--results", str(tmp_path), "--method", "sobol"]) == 2
+    assert "--results: sobol needs its own design of runs" in capsys.readouterr().err
+    assert main(["sensitivity", "--method", "delta"]) == 2
+    assert "give a scenario file or --results DIR" in capsys.readouterr().err

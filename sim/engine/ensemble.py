@@ -238,7 +238,7 @@ def _run_on_dask(todo: list[list[int]], task: Callable[[list[int]], tuple], sche
         with client:
             futures = {client.submit(run_chunk, *task(draws), pure=False): draws for draws in todo}
             try:
-                for fut in as_completed(futures):
+                for fut in as_completed(futures, loop=client.loop):
                     finish(futures[fut], fut.result())
             except (CancelledError, OSError, TimeoutError) as exc:
                 reason = "the connection was lost" if isinstance(exc, CancelledError) else type(exc).__name__

@@ -140,7 +140,9 @@ def dask_client(address: str, timeout: float) -> Any:
 
     def connect() -> None:
         try:
-            outcome["client"] = Client(address, timeout=f"{timeout}s")
+            # Not the default client: a client left half-made by a stuck handshake would otherwise
+            # send every later dask computation of the process (xarray's) to a scheduler that is not there.
+            outcome["client"] = Client(address, timeout=f"{timeout}s", set_as_default=False)
         except Exception as exc:  # any failure to connect is reported below, in one line
             outcome["error"] = exc
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from sim.errors import SimError
@@ -83,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler (tcp://host:8786); "
                                        "overrides --workers")
+    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout"), default=60,
+                   help="seconds allowed to reach the scheduler and for a worker to join it (default 60)")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
     p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the summary table")
 
@@ -236,17 +240,19 @@ def _cmd_run(args) -> int:
     from sim.analysis.results import write_outputs
     from sim.engine.progress import Progress
     from sim.engine.run import run_scenario
-    from sim.engine.staging import staged_folder
-    from sim.scenario.loader import load_scenario
+    from sim.engine.staging import staged_folder, work_path
+    from sim.scenario.loader import input_files, load_scenario
 
     loaded = load_scenario(args.scenario)
     out = args.out or Path("results") / loaded.scenario.name
     n_draws = args.draws or loaded.scenario.ensemble.draws
-    # The finished draws are saved in the staging folder's chunks/, which an interrupt leaves for --resume.
+    notice = None if args.quiet else (lambda line: print(line, file=sys.stderr))
     progress = Progress(f"draws of {loaded.scenario.name}", quiet=args.quiet)
-    with staged_folder(out, args.force, resume=args.resume, keep="chunks") as staging:
+    # The finished draws are saved in .NAME.chunks beside the folder, which any failure leaves for --resume.
+    with staged_folder(out, args.force, resume=args.resume, keep="chunks", protect=input_files(loaded)) as staging:
         progress(0, n_draws)
-        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, staging / "chunks", progress)
+        ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, work_path(out, "chunks"),
+                          progress, args.scheduler_timeout, notice)
         write_outputs(ds, staging)
     if not args.quiet:
         print_run_summary(ds, out)
@@ -413,17 +419,29 @@ _COMMANDS = {
 }
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: workers stopped, staging removed, finished draws kept."""
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sim``; returns the exit status."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
     except SimError as exc:
         print(bounded_message(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
+        print(f"{what}; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
+        return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             return _internal_error(exc)
@@ -434,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except Exception as exc:  # a bug, not bad input: one line, and the traceback on request
         return _internal_error(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 _DISK_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}

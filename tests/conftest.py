@@ -84,3 +84,22 @@ def make_policy(tables: dict) -> PolicySet:
 def policy_of():
     """``policy_of({...tables...}) -> PolicySet`` (see :func:`make_policy`)."""
     return make_policy
+
+
+@pytest.fixture
+def two_parameter_scenario(tmp_path: Path) -> Path:
+    """Minimal with two uncertain parameters: one drives the D5 retrofit outlay, the other a stream that pays ~nothing."""
+    path = tmp_path / "two_params.toml"
+    path.write_text(textwrap.dedent(f"""
+        extends = "{(Path(__file__).resolve().parents[1] / 'scenarios' / 'minimal.toml').as_posix()}"
+        name = "two_params"
+        [policy]
+        in_force = ["software.6.*"]
+        [projects.streams."software.6.data_centre_green_retrofit"]
+        arrivals_per_year = 3
+        size_median_cny = {{ dist = "uniform", low = 10_000_000, high = 100_000_000 }}
+        [projects.streams."software.6.compute_centre_conversion"]
+        arrivals_per_year = {{ dist = "uniform", low = 0.0, high = 0.001 }}
+        size_median_cny = 1_000_000
+    """))
+    return path

@@ -13,6 +13,7 @@ import xarray as xr
 
 import sim.engine.ensemble as ensemble
 from sim.cli import main
+from sim.engine.staging import MARKER
 from sim.errors import SimError
 from sim.policy.gazette import load_gazette
 
@@ -58,6 +59,7 @@ def test_run_force_replaces_the_folder(capsys, minimal_path, tmp_path):
     out = tmp_path / "res"
     out.mkdir()
     (out / "notes.txt").write_text("old")
+    (out / MARKER).write_text("{}")  # --force replaces only a folder sim wrote
     code, _, err = run_cli(capsys, "run", minimal_path, "--draws", "1", "--out", out, "--force", "--quiet")
     assert code == 0, err
     assert not (out / "notes.txt").exists() and (out / "results.nc").is_file()

@@ -2,31 +2,36 @@
 
 Each draw depends only on (scenario, seed, draw index), so chunks can run anywhere in any order
 and the stacked result is bit-identical whatever the number of workers or chunks. A chunk's
-outputs can be saved as it finishes (``checkpoint``), so an interrupted run resumes where it
-stopped.
+outputs can be saved as it finishes (``checkpoint``, see :mod:`sim.engine.checkpoint`), so an
+interrupted or failed run resumes where it stopped, whatever the number of workers of the resume.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
-import multiprocessing
-import os
-import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim.engine.checkpoint import Chunk, check_manifest, load_chunks, run_record, save_chunk, write_manifest
 from sim.engine.design import ParameterDesign
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
+from sim.engine.workers import dask_client, local_pool, quiet_dask_logs
 from sim.errors import SimError
 from sim.scenario.loader import LoadedScenario
 
-__all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws", "PAYMENT_COLUMNS"]
+__all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws", "default_chunk_size", "PAYMENT_COLUMNS",
+           "DEFAULT_SCHEDULER_TIMEOUT_S"]
+
+#: Seconds allowed to reach a Dask scheduler and, again, for a worker to join it (``--scheduler-timeout``).
+DEFAULT_SCHEDULER_TIMEOUT_S = 60.0
+#: Chunks a run is cut into by default (see :func:`default_chunk_size`).
+CHUNKS_PER_RUN = 32
+#: Most draws in one chunk by default.
+MAX_CHUNK_DRAWS = 64
 
 #: Columns of the table of payments to recipients read from CSV files (see ClaimDesk.payments).
 PAYMENT_COLUMNS = ("payment_year", "payment_program", "payment_recipient", "payment_committed_cny",
@@ -51,27 +56,6 @@ def layout_of(loaded: LoadedScenario) -> EnsembleLayout:
     scenario, policy = loaded.scenario, loaded.policy
     specs = ledger_variables() + [v for cls in active_components(scenario) for v in cls.variables(scenario, policy)]
     return EnsembleLayout(specs, coordinates(scenario, policy))
-
-
-def _process_context():
-    """Forked workers where that is safe, spawned ones elsewhere.
-
-    A forked worker starts in milliseconds with the parent's imports and compiled kernels; a
-    spawned one re-imports NumPy, Numba, Mesa and xarray and reloads every cached kernel, about
-    5 s on this machine, which cost more than a 2-worker ensemble of under a few hundred draws
-    saved (16 baseline draws ran 4x slower on 2 spawned workers than on 1). Fork is used on Linux
-    when this process runs no other Python thread (a thread holding a lock at the fork would
-    leave it held in the child); otherwise workers are spawned, except that a main program read
-    from standard input (``python - <<EOF``) cannot be re-imported, so there they are forked.
-    Each draw depends only on (scenario, seed, draw), so the results are the same either way.
-    """
-    fork_ok = "fork" in multiprocessing.get_all_start_methods()
-    if fork_ok and sys.platform.startswith("linux") and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
-    if main_file is not None and not os.path.exists(main_file):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
 
 
 def run_chunk(
@@ -101,53 +85,39 @@ def run_chunk(
     return stacked, params
 
 
-def _chunks(n_draws: int, chunk_size: int) -> list[list[int]]:
-    return [list(range(i, min(i + chunk_size, n_draws))) for i in range(0, n_draws, chunk_size)]
+def _ranges(n_draws: int, size: int, done: list[Chunk]) -> list[list[int]]:
+    """The draws still to run, in ranges of at most `size` on a grid that depends only on the draw count."""
+    covered = np.zeros(n_draws, dtype=bool)
+    for c in done:
+        covered[c.first:c.last + 1] = True
+    todo: list[list[int]] = []
+    for start in range(0, n_draws, size):
+        run: list[int] = []
+        for d in range(start, min(start + size, n_draws)):
+            if covered[d]:
+                if run:
+                    todo.append(run)
+                run = []
+            else:
+                run.append(d)
+        if run:
+            todo.append(run)
+    return todo
 
 
-def _check_manifest(folder: Path, loaded: LoadedScenario, n_draws: int) -> None:
-    """Saved chunks are reused only for the same scenario bytes, seed, draw count and version.
+def default_chunk_size(n_draws: int) -> int:
+    """Draws per chunk: a function of the draw count alone, so saved chunks fit any number of workers.
 
-    Raises
-    ------
-    SimError
-        If the folder holds draws of another run.
+    About :data:`CHUNKS_PER_RUN` chunks keep a few workers busy and make a checkpoint often; at
+    most :data:`MAX_CHUNK_DRAWS` draws bound the memory of a task.
     """
-    from sim.engine.provenance import package_version
-
-    want = {"scenario_sha256": loaded.sha256, "seed": int(loaded.scenario.ensemble.seed), "draws": int(n_draws),
-            "sim_version": package_version()}
-    path = folder / "manifest.json"
-    if path.is_file():
-        have = json.loads(path.read_text())
-        diff = [f"{k} {have.get(k)!r}, not {v!r}" for k, v in want.items() if have.get(k) != v]
-        if diff:
-            raise SimError(f"--resume: the draws saved in {folder} were made with {'; '.join(diff)}; "
-                           "rerun without --resume")
-        return
-    if any(folder.glob("chunk_*.npz")):
-        raise SimError(f"--resume: {folder} holds draws without a record of their scenario and seed; "
-                       "rerun without --resume")
-    tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps(want, indent=1))
-    tmp.replace(path)
+    return max(1, min(MAX_CHUNK_DRAWS, -(-n_draws // CHUNKS_PER_RUN)))
 
 
-def _save_chunk(folder: Path, draws: list[int], arrays: dict[str, np.ndarray], params: list[dict]) -> None:
-    names = sorted({k for p in params for k in p})
-    table = np.array([[p.get(k, np.nan) for k in names] for p in params], dtype=np.float64).reshape(len(params), -1)
-    tmp = folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.tmp.npz"
-    # numpy's stub matches the ** mapping against savez's allow_pickle flag; the keys are array names.
-    np.savez(tmp, **{f"v_{k}": v for k, v in arrays.items()}, _param_names=np.array(names, dtype=str), _params=table)  # type: ignore[arg-type]
-    tmp.rename(folder / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz")
-
-
-def _load_chunk(path: Path) -> tuple[dict[str, np.ndarray], list[dict]]:
-    with np.load(path) as z:
-        arrays = {k[2:]: z[k] for k in z.files if k.startswith("v_")}
-        names = list(z["_param_names"])
-        params = [dict(zip(names, row, strict=False)) for row in z["_params"]]
-    return arrays, params
+def _shapes(layout: EnsembleLayout) -> dict[str, tuple[int, ...]]:
+    sizes = layout.sizes
+    shapes = {s.name: tuple(sizes[d] for d in s.dims) for s in layout.specs}
+    return shapes | {name: () for name in PAYMENT_COLUMNS + ("payment_draw",)}
 
 
 def run_draws(
@@ -158,6 +128,8 @@ def run_draws(
     chunk_size: int | None = None,
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
+    notice: Callable[[str], None] | None = None,
     design: ParameterDesign | None = None,
 ) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
     """Run draws 0..n_draws-1 of a scenario, or the runs of a design.
@@ -172,11 +144,16 @@ def run_draws(
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``) to run the chunks on.
     chunk_size : int, optional
-        Draws per task (default: enough chunks to keep every worker busy).
+        Draws per task (default :func:`default_chunk_size`).
     checkpoint : Path, optional
-        Folder where finished chunks are saved and, if present, read back instead of rerun.
+        Folder where finished chunks are saved and, if present, read back instead of rerun (see
+        :mod:`sim.engine.checkpoint`). Saved chunks stay whatever fails.
     progress : callable, optional
         Called with (draws done, draws in all) as chunks finish.
+    scheduler_timeout : float
+        Seconds allowed to reach the scheduler and, again, for a worker to join it.
+    notice : callable, optional
+        Told, in one line, of each saved chunk that cannot be used (its draws are run again).
     design : ParameterDesign, optional
         Run its rows instead of draws 0..n_draws-1 (`n_draws` must equal its number of runs):
         row ``i`` is run with its parameter values and the random numbers of draw
@@ -190,7 +167,9 @@ def run_draws(
     Raises
     ------
     SimError
-        If `workers` < 1, or the Dask scheduler cannot be reached.
+        If `workers` < 1; if the checkpoint holds draws of another run (then nothing is changed);
+        if the Dask scheduler cannot be reached, has no worker or is lost (finished chunks are
+        kept).
     """
     if design is not None and (design.runs != n_draws or checkpoint is not None):
         raise SimError(f"design: {design.runs} runs given for {n_draws} draws"
@@ -200,64 +179,69 @@ def run_draws(
     if workers < 1:
         raise SimError(f"--workers: must be >= 1 (got {workers})")
     layout = layout_of(loaded)
-    size = chunk_size or max(1, min(64, -(-n_draws // (4 * max(1, workers)))))
-    chunks = _chunks(n_draws, size)
-    results: dict[int, tuple[dict, list]] = {}
+    size = chunk_size or default_chunk_size(n_draws)
+    done: list[Chunk] = []
+    record = None
     if checkpoint is not None:
+        record = run_record(loaded, n_draws)
+        if checkpoint.is_dir():
+            check_manifest(checkpoint, record)  # reads only: a refusal leaves the folder as it was
+            done = load_chunks(checkpoint, record, _shapes(layout), n_draws, notice)
         checkpoint.mkdir(parents=True, exist_ok=True)
-        _check_manifest(checkpoint, loaded, n_draws)
-        for i, draws in enumerate(chunks):
-            path = checkpoint / f"chunk_{draws[0]:09d}_{draws[-1]:09d}.npz"
-            if path.is_file():
-                results[i] = _load_chunk(path)
-    todo = [i for i in range(len(chunks)) if i not in results]
-    done = sum(len(chunks[i]) for i in results)
+        write_manifest(checkpoint, record)
+    todo = _ranges(n_draws, size, done)
+    count = sum(c.last - c.first + 1 for c in done)
 
-    def _task(i: int) -> tuple:
-        """Arguments of :func:`run_chunk` for chunk `i` (the design's rows of that chunk only)."""
+    def _task(draws: list[int]) -> tuple:
+        """Arguments of :func:`run_chunk` for a range of draws (the design's rows of that range only)."""
         if design is None:
-            return (loaded, chunks[i])
-        part = design.take(chunks[i])
+            return (loaded, draws)
+        part = design.take(draws)
         return (loaded, [int(d) for d in part.draws], part)
 
-    def _finish(i: int, value) -> None:
-        nonlocal done
-        results[i] = value
-        if checkpoint is not None:
-            _save_chunk(checkpoint, chunks[i], *value)
-        done += len(chunks[i])
+    def _finish(draws: list[int], value) -> None:
+        nonlocal count
+        chunk = Chunk(draws[0], draws[-1], *value)
+        done.append(chunk)
+        if checkpoint is not None and record is not None:
+            save_chunk(checkpoint, record, chunk)
+        count += len(draws)
         if progress is not None:
-            progress(done, n_draws)
+            progress(count, n_draws)
 
     if scheduler is not None:
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise SimError("--scheduler: needs dask.distributed; install with `pip install 'sim[dist]'`") from None
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise SimError(f"--scheduler: cannot reach a Dask scheduler at {scheduler} ({exc})") from None
-        with client:
-            futures = {client.submit(run_chunk, *_task(i), pure=False): i for i in todo}
-            from dask.distributed import as_completed
-
-            for fut in as_completed(futures):
-                _finish(futures[fut], fut.result())
+        _run_on_dask(todo, _task, scheduler, scheduler_timeout, _finish)
     elif workers == 1 or len(todo) <= 1:
-        for i in todo:
-            _finish(i, run_chunk(*_task(i)))
+        for draws in todo:
+            _finish(draws, run_chunk(*_task(draws)))
     else:
-        ctx = _process_context()
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            pending = {pool.submit(run_chunk, *_task(i)): i for i in todo}
+        with local_pool(workers) as pool:
+            pending = {pool.submit(run_chunk, *_task(draws)): draws for draws in todo}
             for finished in cf.as_completed(pending):
                 _finish(pending[finished], finished.result())
-    arrays = {
-        s.name: np.concatenate([results[i][0][s.name] for i in range(len(chunks))]) for s in layout.specs
-    }
+    done.sort(key=lambda c: c.first)
+    arrays = {s.name: np.concatenate([c.arrays[s.name] for c in done]) for s in layout.specs}
     for name in PAYMENT_COLUMNS + ("payment_draw",):
-        arrays[name] = np.concatenate([results[i][0][name] for i in range(len(chunks)) if name in results[i][0]]
-                                      or [np.zeros(0)])
-    params = [p for i in range(len(chunks)) for p in results[i][1]]
+        arrays[name] = np.concatenate([c.arrays[name] for c in done if name in c.arrays] or [np.zeros(0)])
+    params = [p for c in done for p in c.params]
     return layout, arrays, params
+
+
+def _run_on_dask(todo: list[list[int]], task: Callable[[list[int]], tuple], scheduler: str, timeout: float,
+                 finish: Callable[[list[int], tuple], None]) -> None:
+    """Run the chunks on a Dask cluster; a lost worker's chunk is rerun by Dask, a lost scheduler is an error."""
+    from concurrent.futures import CancelledError
+
+    from dask.distributed import as_completed
+
+    with quiet_dask_logs():
+        client = dask_client(scheduler, timeout)
+        with client:
+            futures = {client.submit(run_chunk, *task(draws), pure=False): draws for draws in todo}
+            try:
+                for fut in as_completed(futures, loop=client.loop):
+                    finish(futures[fut], fut.result())
+            except (CancelledError, OSError, TimeoutError) as exc:
+                reason = "the connection was lost" if isinstance(exc, CancelledError) else type(exc).__name__
+                raise SimError(f"--scheduler: lost the Dask scheduler at {scheduler} ({reason}); the finished "
+                               "draws are kept: rerun with --resume") from None

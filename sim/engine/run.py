@@ -19,7 +19,7 @@ import tomli_w
 import xarray as xr
 
 from sim.engine.design import ParameterDesign
-from sim.engine.ensemble import EnsembleLayout, run_draws
+from sim.engine.ensemble import DEFAULT_SCHEDULER_TIMEOUT_S, EnsembleLayout, run_draws
 from sim.engine.finite import check_finite
 from sim.engine.provenance import package_version
 from sim.scenario.loader import LoadedScenario
@@ -136,6 +136,8 @@ def run_scenario(
     scheduler: str | None = None,
     checkpoint: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
+    notice: Callable[[str], None] | None = None,
     design: ParameterDesign | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
@@ -145,7 +147,7 @@ def run_scenario(
     loaded : LoadedScenario
     draws, seed : int, optional
         Override the scenario's ``[ensemble]`` values.
-    workers, scheduler, checkpoint, progress
+    workers, scheduler, checkpoint, progress, scheduler_timeout, notice
         See :func:`sim.engine.ensemble.run_draws`.
     design : ParameterDesign, optional
         Run its rows (see :mod:`sim.engine.design`) instead of the scenario's draws; `draws` is
@@ -168,7 +170,7 @@ def run_scenario(
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
     n = loaded.scenario.ensemble.draws if design is None else design.runs
     layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
-                                       design=design)
+                                       scheduler_timeout=scheduler_timeout, notice=notice, design=design)
     ds = build_dataset(loaded, layout, arrays, params)
     check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)}, str(loaded.path))
     return ds

@@ -29,7 +29,7 @@ from sim.policy.policyset import PolicySet, resolve_policy
 from sim.scenario.merge import is_distribution, mark_provenance, merge_tables
 from sim.scenario.schema import Scenario
 
-__all__ = ["LoadedScenario", "load_scenario", "read_toml", "MAX_EXTENDS_DEPTH"]
+__all__ = ["LoadedScenario", "load_scenario", "read_toml", "input_files", "MAX_EXTENDS_DEPTH"]
 
 #: Longest chain of ``extends``: a scenario, its base, the base's base... A real alternative is
 #: two or three files deep; a longer chain is a mistake (or a generated trap).
@@ -181,6 +181,25 @@ def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
         elif path == ("policy", "documents") and isinstance(value, list):
             source = Path(_source_of(path, prov, "."))
             table[key] = [str((source.parent / v).resolve()) if isinstance(v, str) else v for v in value]
+
+
+def input_files(loaded: LoadedScenario) -> tuple[Path, ...]:
+    """Every file a scenario reads: the file and those it extends, its CSV files and its documents.
+
+    The ``--resume`` manifest hashes their bytes, and ``--force`` never replaces a folder holding one.
+    """
+    found: list[Path] = list(loaded.files)
+
+    def walk(table: dict) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict):
+                walk(value)
+            elif isinstance(value, str) and (key == "csv" or key.endswith("_csv")):
+                found.append(Path(value))
+
+    walk(loaded.scenario.model_dump())
+    found += [Path(p) for p in loaded.scenario.policy.documents]
+    return tuple(dict.fromkeys(found))
 
 
 def _unwrap(annotation) -> list:

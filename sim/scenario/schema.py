@@ -178,10 +178,22 @@ def _check_note_paths(table: dict) -> dict:
     return table
 
 
+#: Longest scenario name: it names a folder (``results/<name>``), with room for the staging prefix.
+NAME_MAX_LENGTH = 100
+_NAME_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
+
+
+def _check_name(name: str) -> str:
+    # The name becomes a folder name: no separators or parent references can steer --out elsewhere.
+    if not set(name) <= _NAME_CHARACTERS or name in (".",) or ".." in name:
+        raise ValueError("must be a name (letters, digits, '-', '_', '.'; not '.', no '..'), not a path")
+    return name
+
+
 class Scenario(StrictModel):
     """A validated scenario. Build it with :func:`sim.scenario.loader.load_scenario`."""
 
-    name: str = Field(min_length=1)
+    name: Annotated[str, AfterValidator(_check_name)] = Field(min_length=1, max_length=NAME_MAX_LENGTH)
     description: str = ""
     horizon: Horizon = Field(default_factory=Horizon)
     ensemble: Ensemble = Field(default_factory=Ensemble)

@@ -137,12 +137,13 @@ def test_staging_path_refuses_a_non_empty_folder_and_a_file(tmp_path):
     (tmp_path / "full" / "keep.txt").write_text("x")
     with pytest.raises(OutputError, match=r"full: folder exists and is not empty; use --force to replace it"):
         staging_path(tmp_path / "full", force=False)
-    assert staging_path(tmp_path / "full", force=True) == tmp_path / ".full.partial"
+    (tmp_path / "full" / "sim-output.json").write_text("{}")
+    assert staging_path(tmp_path / "full", force=True) == tmp_path
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="exists and is a file"):
         staging_path(tmp_path / "afile", force=True)
     (tmp_path / "empty").mkdir()
-    assert staging_path(tmp_path / "empty", force=False) == tmp_path / ".empty.partial"
+    assert staging_path(tmp_path / "empty", force=False) == tmp_path
 
 
 def test_resolved_scenario_runs_to_the_same_numbers(tmp_path, scenarios_dir):

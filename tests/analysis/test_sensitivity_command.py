@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 from sim.cli import main
+from sim.engine.staging import MARKER
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MINIMAL = str(SCENARIOS / "minimal.toml")
@@ -24,7 +25,7 @@ def test_sobol_on_the_minimal_scenario_writes_indices_with_intervals(tmp_path, c
     printed = capsys.readouterr().out
     assert "outlay@2025:program=hydrogen.6.*" in printed and "ST" in printed
     assert sorted(p.name for p in out.iterdir()) == ["parameters.csv", "samples.nc", "sensitivity.csv",
-                                                     "sensitivity.nc"]
+                                                     "sensitivity.nc", MARKER]
     table = pd.read_csv(out / "sensitivity.csv")
     assert set(table["index"]) == {"S1", "ST"} and set(table["parameter"]) == {PARAM}
     assert table["conf"].notna().all() and (table["conf"] >= 0).all()

@@ -111,7 +111,7 @@ def test_workers_are_forked_only_while_no_other_thread_runs():
     import sys
     import threading
 
-    from sim.engine.ensemble import _process_context
+    from sim.engine.workers import _process_context
 
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         pytest.skip("the fork rule is for a single-threaded process on Linux")

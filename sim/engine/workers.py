@@ -1,0 +1,177 @@
+"""Workers: local processes that die with the run that started them, and bounded Dask connections.
+
+A local worker ignores Ctrl-C (the run handles it, in one line) and is killed by the kernel when
+its parent process ends, however it ends (SIGTERM, SIGKILL, a crash): on Linux through
+``prctl(PR_SET_PDEATHSIG)``, elsewhere through a thread that watches the parent's process id.
+A Dask scheduler is given ``timeout`` seconds to answer and to have a worker, never more.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sim.errors import SimError
+
+__all__ = ["local_pool", "dask_client", "quiet_dask_logs"]
+
+#: prctl option asking the kernel to signal this process when its parent ends (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+#: How often a worker without prctl checks that its parent still lives, in seconds.
+_PARENT_POLL_S = 0.5
+
+
+def _process_context():
+    """Forked workers where that is safe, spawned ones elsewhere.
+
+    A forked worker starts in milliseconds with the parent's imports and compiled kernels; a
+    spawned one re-imports NumPy, Numba, Mesa and xarray and reloads every cached kernel, about
+    5 s on this machine, which cost more than a 2-worker ensemble of under a few hundred draws
+    saved. Fork is used on Linux when this process runs no other Python thread (a thread holding
+    a lock at the fork would leave it held in the child); otherwise workers are spawned, except
+    that a main program read from standard input (``python - <<EOF``) cannot be re-imported, so
+    there they are forked. Each draw depends only on (scenario, seed, draw), so the results are
+    the same either way.
+    """
+    fork_ok = "fork" in multiprocessing.get_all_start_methods()
+    if fork_ok and sys.platform.startswith("linux") and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    main_file = getattr(sys.modules.get("__main__"), "__file__", None)
+    if main_file is not None and not os.path.exists(main_file):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Initializer of a local worker: end with the parent; leave Ctrl-C to the parent."""
+    # The terminal sends Ctrl-C to every process of the group; the run stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    armed = False
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    if not armed:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent ended before the signal was armed
+        os._exit(1)
+
+
+@contextmanager
+def local_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
+    """A pool of `workers` local processes, stopped at once (not drained) if the block raises.
+
+    Yields
+    ------
+    concurrent.futures.ProcessPoolExecutor
+    """
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
+                                  initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        # shutdown() would wait for the running chunks: on an interrupt or an error, kill them.
+        table = getattr(pool, "_processes", None)  # pid -> Process; the pool has no public handle on them
+        processes = list(table.values()) if isinstance(table, dict) else []
+        for process in processes:
+            process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    pool.shutdown()
+
+
+@contextmanager
+def quiet_dask_logs() -> Iterator[None]:
+    """Silence distributed's own log lines (tracebacks of reconnection attempts) for the block.
+
+    A lost scheduler is reported by the run in one line; distributed would add a traceback per
+    attempt. Its loggers carry their own levels (from dask's configuration), so each is raised.
+    """
+    import logging
+
+    try:
+        import distributed.client  # noqa: F401 - its loggers exist once it is imported
+    except ImportError:
+        pass
+    names = ["distributed"] + [n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+def dask_client(address: str, timeout: float) -> Any:
+    """A client of the Dask scheduler at `address` that has at least one worker.
+
+    Parameters
+    ----------
+    address : str
+        ``tcp://host:port``.
+    timeout : float
+        Seconds allowed for the connection and, again, for a worker to join (``--scheduler-timeout``).
+
+    Returns
+    -------
+    dask.distributed.Client
+
+    Raises
+    ------
+    SimError
+        If dask.distributed is missing, the address is bad, the scheduler does not answer in
+        `timeout` seconds, or no worker joins in `timeout` seconds.
+    """
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise SimError("--scheduler: needs dask.distributed; install with `pip install 'sim[dist]'`") from None
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            # Not the default client: a client left half-made by a stuck handshake would otherwise
+            # send every later dask computation of the process (xarray's) to a scheduler that is not there.
+            outcome["client"] = Client(address, timeout=f"{timeout}s", set_as_default=False)
+        except Exception as exc:  # any failure to connect is reported below, in one line
+            outcome["error"] = exc
+
+    # Client() bounds the TCP connection but not the handshake: a socket that never answers
+    # would hang it, so the wait is bounded here and the stuck thread left to die with the run.
+    thread = threading.Thread(target=connect, name="sim-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 5)
+    if thread.is_alive():
+        raise SimError(f"--scheduler: no answer from a Dask scheduler at {address} within {timeout:g} s "
+                       "(--scheduler-timeout)")
+    if "error" in outcome:
+        exc = outcome["error"]
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise SimError(f"--scheduler: cannot reach a Dask scheduler at {address} ({reason})")
+    client = outcome["client"]
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except (TimeoutError, OSError):
+        client.close()
+        raise SimError(f"--scheduler: the Dask scheduler at {address} has no workers (none joined within "
+                       f"{timeout:g} s, --scheduler-timeout)") from None
+    return client

@@ -335,9 +335,9 @@ def _write_identification(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["parameter"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(path)
+    from sim.engine.staging import write_text_file
+
+    write_text_file(path, buf.getvalue())
 
 
 def _cmd_explore(args) -> int:

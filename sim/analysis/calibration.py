@@ -473,9 +473,9 @@ def write_fitted_scenario(out: Path, scenario_path: Path, name: str, result: Cal
         posterior_sd = result.posterior_sd.get(p.path, math.inf)
         lines.append(f"{p.path} = {_fitted_value_toml(p, value, posterior_sd, p.write or config.write)}")
     lines += _provenance_tables(result, config)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tmp.replace(out)
+    from sim.engine.staging import write_text_file
+
+    write_text_file(out, "\n".join(lines) + "\n")
 
 
 def _provenance_tables(result: CalibrationResult, config: CalibrationConfig) -> list[str]:

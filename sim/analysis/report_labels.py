@@ -7,11 +7,9 @@ default) or one (``--lang zh|en``).
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 
-from sim.engine.staging import FILE_MODE
+from sim.engine.staging import write_text_file
 
 __all__ = ["Labels", "page", "write_page", "draws_warning", "MAX_PROBABILITY_HALF_WIDTH"]
 
@@ -150,26 +148,5 @@ def page(title: str, body: str, lang: str | None) -> str:
 
 
 def write_page(target: Path, text: str) -> Path:
-    """Write `text` to `target` atomically, mode 0644 (like the rest of a results folder).
-
-    Raises
-    ------
-    OutputError
-        One line if the page cannot be written (disk full, a file-size limit, a read-only
-        folder); no file is left behind.
-    """
-    from sim.errors import OutputError
-
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        # mkstemp makes the file 0600; the report is for the group like the rest of the folder.
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
-    return target
+    """Write a page to `target` atomically, mode 0644 (:func:`sim.engine.staging.write_text_file`)."""
+    return write_text_file(target, text)

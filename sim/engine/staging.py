@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sim.errors import OutputError
 
-__all__ = ["staging_path", "staged_folder", "work_path", "MARKER", "FILE_MODE", "FOLDER_MODE"]
+__all__ = ["staging_path", "staged_folder", "work_path", "write_text_file", "MARKER", "FILE_MODE", "FOLDER_MODE"]
 
 #: Outputs are shared with the group (results folders are read by colleagues and web servers).
 FILE_MODE = 0o644
@@ -238,3 +238,28 @@ def _swap(staging: Path, out: Path) -> None:
         shutil.rmtree(trash, ignore_errors=True)
     else:
         staging.rename(out)
+
+
+def write_text_file(target: Path, text: str) -> Path:
+    """Write `text` to the single file `target` atomically, mode 0644 (like a results folder's files).
+
+    Raises
+    ------
+    OutputError
+        One line if the file cannot be written (disk full, a file-size limit, a read-only
+        folder); no file is left behind and an earlier `target` stays as it was.
+    """
+    target = Path(target)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        # mkstemp makes the file 0600; outputs are for the group like the rest of the folder.
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
+    return target

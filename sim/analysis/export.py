@@ -15,15 +15,14 @@ workbook, a sheet per table).
 
 from __future__ import annotations
 
-import os
-import tempfile
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.engine.staging import FILE_MODE, FOLDER_MODE
+from sim.engine.staging import FOLDER_MODE, write_file
 from sim.errors import SimError
 
 __all__ = ["FORMATS", "export_tables", "write_export"]
@@ -87,16 +86,11 @@ def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def _write_file(path: Path, writer) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_table(table: pd.DataFrame, fmt: str, path: str) -> None:
+    if fmt == "csv":
+        table.to_csv(path, index=False, encoding="utf-8")
+    else:
+        table.to_parquet(path, index=False, engine="pyarrow")
 
 
 def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
@@ -141,13 +135,10 @@ def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
                 for name, table in tables.items():
                     table.to_excel(book, sheet_name=name[:31], index=False)
 
-        _write_file(path, write_book)
+        write_file(path, write_book)
         return [path]
     for name, table in tables.items():
         path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            _write_file(path, lambda tmp, t=table: t.to_csv(tmp, index=False, encoding="utf-8"))
-        else:
-            _write_file(path, lambda tmp, t=table: t.to_parquet(tmp, index=False, engine="pyarrow"))
+        write_file(path, functools.partial(_write_table, table, fmt))
         written.append(path)
     return written

@@ -22,13 +22,13 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import OutputError
 
-__all__ = ["staging_path", "staged_folder", "work_path", "write_text_file", "MARKER", "FILE_MODE", "FOLDER_MODE"]
+__all__ = ["staging_path", "staged_folder", "work_path", "write_file", "write_text_file", "MARKER", "FILE_MODE", "FOLDER_MODE"]
 
 #: Outputs are shared with the group (results folders are read by colleagues and web servers).
 FILE_MODE = 0o644
@@ -240,8 +240,8 @@ def _swap(staging: Path, out: Path) -> None:
         staging.rename(out)
 
 
-def write_text_file(target: Path, text: str) -> Path:
-    """Write `text` to the single file `target` atomically, mode 0644 (like a results folder's files).
+def write_file(target: Path, writer: Callable[[str], object]) -> Path:
+    """Have `writer` write a temporary path beside `target`, then rename it into place, mode 0644.
 
     Raises
     ------
@@ -253,8 +253,8 @@ def write_text_file(target: Path, text: str) -> Path:
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        os.close(fd)
+        writer(tmp)
         # mkstemp makes the file 0600; outputs are for the group like the rest of the folder.
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
@@ -262,4 +262,13 @@ def write_text_file(target: Path, text: str) -> Path:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
+    except BaseException:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise
     return target
+
+
+def write_text_file(target: Path, text: str) -> Path:
+    """Write `text` (UTF-8) to the single file `target` atomically, mode 0644 (:func:`write_file`)."""
+    return write_file(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

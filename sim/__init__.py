@@ -20,7 +20,7 @@ def load_scenario(path: str | Path):
     return _load(path)
 
 
-def run(scenario, draws: int | None = None, seed: int | None = None, workers: int = 1):
+def run(scenario, draws: int | None = None, seed: int | None = None, workers: int = 1, threads: int | None = None):
     """Run a scenario's ensemble.
 
     Parameters
@@ -31,6 +31,9 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
         Override the scenario's ``[ensemble]`` values.
     workers : int
         Local processes.
+    threads : int, optional
+        Threads for the kernels when `workers` is 1 (default: every core Numba may use; see
+        :mod:`sim.engine.threads`). The results do not depend on it.
 
     Returns
     -------
@@ -47,4 +50,4 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
     from sim.scenario.loader import LoadedScenario
 
     loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
-    return run_scenario(loaded, draws, seed, workers)
+    return run_scenario(loaded, draws, seed, workers, threads=threads)

@@ -16,15 +16,15 @@ import inspect
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from sim.engine import elementary as el
 from sim.engine.rng import (
     STREAM,
     draw_key,
     draw_prefix,
     entity_prefix,
     poisson,
-    standard_laplace,
     standard_normal,
     stream_key,
     uniform,
@@ -34,7 +34,8 @@ __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
-    "step_firms", "step_parameters", "spawn_entrants", "entry_counts", "tally_firms", "loan_step",
+    "step_firms", "step_firms_threaded", "step_parameters", "BLOCK_FIRMS", "spawn_entrants", "entry_counts",
+    "tally_firms", "loan_step", "loan_step_threaded",
     "reward_candidates", "counted_above_size",
 ]
 
@@ -63,6 +64,11 @@ _S_INCLUSION = STREAM["firm_inclusion"]
 _S_LITTLE_GIANT = STREAM["firm_little_giant"]
 # Second number from one key (little-giant draw after certification, programme choice).
 _SECOND = np.uint64(0x2545F4914F6CDD1D)
+# The second uniform of a Box-Muller pair (as :func:`sim.engine.rng.standard_normal`).
+_NORMAL_PAIR = np.uint64(0x632BE59BD9B4E019)
+_LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
+#: Firms stepped together: their numbers are drawn in one branch-free pass, then applied.
+BLOCK_FIRMS = 512
 
 
 @njit(cache=True)
@@ -90,7 +96,7 @@ def _first_crossings(firm_key, r, year, age, this_year_max_age, threshold, stay_
     return first_size_year, first_100m_year, counted
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def step_firms(
     seed, draw, year, n,
     sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
@@ -131,6 +137,12 @@ def step_firms(
     * `exit_tally` (int64, shape (2, n_ages)): adds the firms at risk (row 0) and the exits (row 1)
       by age index.
 
+    The exponentials and logarithms are those of :mod:`sim.engine.elementary` (within 2 ulps of
+    the C library's; branch-free, so the per-firm arithmetic runs in vector lanes): the firms are
+    stepped in blocks of :data:`BLOCK_FIRMS`, first the random numbers, hazards and growth factors
+    of the whole block (no branches), then the state changes firm by firm.
+    :func:`step_firms_threaded` gives the same bits on several threads.
+
     Parameters
     ----------
     seed, draw, year, n : int
@@ -142,78 +154,193 @@ def step_firms(
         Mean log growth a year and above-size threshold (CNY) by sector code.
     Other scalars: see :class:`sim.scenario.firms_section.FirmsSection`.
     """
-    log_exit_ref = math.log(exit_ref_revenue_cny)
-    log_sigma_ref = math.log(sigma_ref_revenue_cny)
+    tables = _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
+                          young_premium, young_halflife_years, exit_tally)
+    _step_range(0, n, draw_prefix(seed, draw), year,
+                sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+                drift_by_sector, threshold_by_sector, stay_up_cny,
+                shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
+                exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
+                incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
+                tables[0], revenue_cap_by_sector, tables[2],
+                srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tables[1])
+    if exit_tally is not None:
+        exit_tally += tables[1]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def step_firms_threaded(
+    threads, seed, draw, year, n,
+    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+    drift_by_sector, threshold_by_sector, stay_up_cny,
+    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
+    exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
+    srdi_hazard, little_giant_share, this_year_max_age,
+    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
+    exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
+    srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
+):
+    """:func:`step_firms` on `threads` threads, each over its own range of firms: the same bits
+    (every number of a firm is keyed by the firm, and the exit tallies are integer sums).
+    """
+    tables = _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
+                          young_premium, young_halflife_years, exit_tally)
+    hazard_by_age = tables[0]
     prefix = draw_prefix(seed, draw)
+    # Whole blocks per thread, so a block is never split between two.
+    blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
+    per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
+    tallies = np.zeros((threads, tables[1].shape[0], tables[1].shape[1]), dtype=np.int64)
+    for t in prange(threads):
+        lo = min(n, t * per_thread)
+        hi = min(n, lo + per_thread)
+        _step_range(lo, hi, prefix, year,
+                    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+                    drift_by_sector, threshold_by_sector, stay_up_cny,
+                    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
+                    exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
+                    incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
+                    hazard_by_age, revenue_cap_by_sector, tables[2],
+                    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tallies[t])
+    if exit_tally is not None:
+        for t in range(threads):
+            exit_tally += tallies[t]
+
+
+@njit(cache=True)
+def _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
+                 young_premium, young_halflife_years, exit_tally):
+    """Tables by age after this year's birthday, and an empty exit tally of the caller's shape.
+
+    The exit hazard at the reference revenue by age index (the schedule, or the base with its
+    peak; the last entry holds for every later age) and the growth premium of young firms
+    (``young_premium * 0.5 ** ((age - 1) / young_halflife_years)``, 0 at age 0), up to the oldest
+    of the first `n` firms.
+    """
+    oldest = 0
     for i in range(n):
-        f = flags[i]
-        if (f & ALIVE) == 0:
-            continue
-        firm_key = entity_prefix(prefix, i, year)
-        a = age_years[i] + 1
-        age_years[i] = a
-        r0 = max(float(revenue_cny[i]), 1.0)
-        # One log serves both size laws: (R / ref)^-x = exp(-x * (ln R - ln ref)).
-        log_r0 = math.log(r0)
-        incubating = (f & INCUBATED) != 0 and a <= incubation_years
-        # Switched-off mechanisms (exit_base, sigma_ref or srdi_hazard 0) still draw their numbers
-        # rather than branch on the switch: the draws are keyed by stream, so an unused number
-        # shifts nothing, and the loop without those branches runs about 15% faster.
-        if exit_hazard_by_age is None:
-            h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
-            if exit_peak_min <= a <= exit_peak_max:
-                h *= exit_peak_mult
+        oldest = max(oldest, np.int64(age_years[i]))
+    premium = np.zeros(oldest + 2)
+    if young_premium != 0.0:
+        for a in range(1, oldest + 2):
+            premium[a] = young_premium * 0.5 ** ((a - 1) / young_halflife_years)
+    if exit_hazard_by_age is None:
+        hazard = np.full(max(exit_peak_max, 0) + 2, exit_base)
+        for a in range(max(exit_peak_min, 0), max(exit_peak_max, -1) + 1):
+            hazard[a] = exit_base * exit_peak_mult
+    else:
+        hazard = exit_hazard_by_age.astype(np.float64)
+    tally = np.zeros((2, 1) if exit_tally is None else exit_tally.shape, dtype=np.int64)
+    return hazard, tally, premium
+
+
+@njit(cache=True, error_model="numpy")
+def _step_range(
+    lo, hi, prefix, year,
+    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
+    drift_by_sector, threshold_by_sector, stay_up_cny,
+    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
+    exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
+    incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
+    hazard_by_age, revenue_cap_by_sector, young_premium_by_age,
+    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tally,
+):
+    """Step firms ``lo..hi-1`` (see :func:`step_firms`); exits and firms at risk added to `tally`."""
+    log_exit_ref = el.log(exit_ref_revenue_cny)
+    log_sigma_ref = el.log(sigma_ref_revenue_cny)
+    last_age = hazard_by_age.shape[0] - 1
+    last_tally = tally.shape[1] - 1
+    laplace = shock_kind == SHOCK_LAPLACE
+    firm_keys = np.empty(BLOCK_FIRMS, dtype=np.uint64)
+    u_exit = np.empty(BLOCK_FIRMS)
+    hazard = np.empty(BLOCK_FIRMS)
+    growth = np.empty(BLOCK_FIRMS)
+    sigma = np.empty(BLOCK_FIRMS)
+    young = np.empty(BLOCK_FIRMS)
+    last_young = young_premium_by_age.shape[0] - 1
+    for start in range(lo, hi, BLOCK_FIRMS):
+        m = min(BLOCK_FIRMS, hi - start)
+        # Views of the block, indexed from 0: LLVM then sees contiguous loads it can vectorise.
+        age = age_years[start:start + m]
+        revenue = revenue_cny[start:start + m]
+        flag = flags[start:start + m]
+        support = support_cny[start:start + m]
+        # Table look-ups by age and sector first (gathers by small integers do not vectorise).
+        for j in range(m):
+            a = np.int64(age[j]) + 1
+            hazard[j] = hazard_by_age[min(a, last_age)]
+            growth[j] = drift_by_sector[sector[start + j]]
+            young[j] = young_premium_by_age[min(a, last_young)]
+        # The block's numbers, for living and dead firms alike: no branch, so the loop vectorises.
+        for j in range(m):
+            firm_key = entity_prefix(prefix, start + j, year)
+            firm_keys[j] = firm_key
+            a = np.int64(age[j]) + 1
+            r0 = max(float(revenue[j]), 1.0)
+            # One log serves both size laws: (R / ref)^-x = exp(-x * (ln R - ln ref)).
+            log_r0 = el.log(r0)
+            incubating = ((flag[j] & INCUBATED) != 0) & (a <= incubation_years)
+            h = hazard[j] * el.exp(-exit_size_exp * (log_r0 - log_exit_ref))
+            hazard[j] = h * incubation_exit_mult if incubating else h
+            u_exit[j] = uniform(stream_key(firm_key, _S_EXIT))
+            g = growth[j] + elasticity * support[j] / r0
+            g = g + incubation_growth_boost if incubating else g
+            growth[j] = g + young[j]
+            sigma[j] = min(sigma_max, sigma_ref * el.exp(-beta * (log_r0 - log_sigma_ref)))
+        # The shock, in a loop of its own for each law (a branch inside would stop vectorisation).
+        if laplace:
+            for j in range(m):
+                u = uniform(stream_key(firm_keys[j], _S_GROWTH)) - 0.5
+                z = math.copysign(-_LAPLACE_SCALE * el.log(1.0 - 2.0 * abs(u)), u)
+                growth[j] = el.exp(growth[j] + sigma[j] * z)
         else:
-            h = exit_hazard_by_age[min(a, exit_hazard_by_age.shape[0] - 1)] * math.exp(
-                -exit_size_exp * (log_r0 - log_exit_ref))
-        if incubating:
-            h *= incubation_exit_mult
-        dies = uniform(stream_key(firm_key, _S_EXIT)) < h
-        if exit_tally is not None:
-            k = min(a, exit_tally.shape[1] - 1)
-            exit_tally[0, k] += 1
+            for j in range(m):
+                key = stream_key(firm_keys[j], _S_GROWTH)
+                z = math.sqrt(-2.0 * el.log(uniform(key))) * math.cos(2.0 * math.pi * uniform(key ^ _NORMAL_PAIR))
+                growth[j] = el.exp(growth[j] + sigma[j] * z)
+        for j in range(m):
+            i = start + j
+            f = flags[i]
+            if (f & ALIVE) == 0:
+                continue
+            a = age_years[i] + 1
+            age_years[i] = a
+            dies = u_exit[j] < hazard[j]
+            k = min(a, last_tally)
+            tally[0, k] += 1
             if dies:
-                exit_tally[1, k] += 1
-        if dies:
-            flags[i] = f & ~ALIVE
+                tally[1, k] += 1
+                flags[i] = f & ~ALIVE
+                support_cny[i] = 0.0
+                continue
             support_cny[i] = 0.0
-            continue
-        s = sector[i]
-        g = drift_by_sector[s] + elasticity * support_cny[i] / r0
-        if incubating:
-            g += incubation_growth_boost
-        if young_premium != 0.0 and a >= 1:
-            g += young_premium * 0.5 ** ((a - 1) / young_halflife_years)
-        support_cny[i] = 0.0
-        sig = min(sigma_max, sigma_ref * math.exp(-beta * (log_r0 - log_sigma_ref)))
-        key = stream_key(firm_key, _S_GROWTH)
-        z = standard_laplace(key) if shock_kind == SHOCK_LAPLACE else standard_normal(key)
-        g += sig * z
-        growth = math.exp(g)
-        r1 = float(revenue_cny[i]) * growth
-        if revenue_cap_by_sector is not None and r1 > revenue_cap_by_sector[s]:
-            growth = revenue_cap_by_sector[s] / float(revenue_cny[i])
-            r1 = revenue_cap_by_sector[s]
-        revenue_cny[i] = r1
-        fai_cny[i] = fai_cny[i] * growth
-        # Thresholds are compared on the stored revenue, which the outputs also read (the same
-        # value when the state is float64, as FirmArrays keeps it).
-        r1 = float(revenue_cny[i])
-        first_size_year[i], first_100m_year[i], counted = _first_crossings(
-            firm_key, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],
-            first_100m_year[i], inclusion_probability)
-        flags[i] |= counted
-        srdi_floor = threshold_by_sector[s] if srdi_min_revenue_cny < 0.0 else srdi_min_revenue_cny
-        if (flags[i] & SRDI) == 0:
-            if r1 >= srdi_floor and a >= srdi_min_age:
-                key = stream_key(firm_key, _S_SRDI)
-                if uniform(key) < srdi_hazard:
-                    flags[i] |= SRDI
-                    if uniform(key ^ _SECOND) < little_giant_share:
-                        flags[i] |= LITTLE_GIANT
-        elif little_giant_hazard > 0.0 and (flags[i] & LITTLE_GIANT) == 0:
-            if uniform(stream_key(firm_key, _S_LITTLE_GIANT)) < little_giant_hazard:
-                flags[i] |= LITTLE_GIANT
+            s = sector[i]
+            factor = growth[j]
+            r1 = float(revenue_cny[i]) * factor
+            if revenue_cap_by_sector is not None and r1 > revenue_cap_by_sector[s]:
+                factor = revenue_cap_by_sector[s] / float(revenue_cny[i])
+                r1 = revenue_cap_by_sector[s]
+            revenue_cny[i] = r1
+            fai_cny[i] = fai_cny[i] * factor
+            # Thresholds are compared on the stored revenue, which the outputs also read (the same
+            # value when the state is float64, as FirmArrays keeps it).
+            r1 = float(revenue_cny[i])
+            firm_key = firm_keys[j]
+            first_size_year[i], first_100m_year[i], counted = _first_crossings(
+                firm_key, r1, year, a, this_year_max_age, threshold_by_sector[s], stay_up_cny, first_size_year[i],
+                first_100m_year[i], inclusion_probability)
+            flags[i] |= counted
+            srdi_floor = threshold_by_sector[s] if srdi_min_revenue_cny < 0.0 else srdi_min_revenue_cny
+            if (flags[i] & SRDI) == 0:
+                if r1 >= srdi_floor and a >= srdi_min_age:
+                    key = stream_key(firm_key, _S_SRDI)
+                    if uniform(key) < srdi_hazard:
+                        flags[i] |= SRDI
+                        if uniform(key ^ _SECOND) < little_giant_share:
+                            flags[i] |= LITTLE_GIANT
+            elif little_giant_hazard > 0.0 and (flags[i] & LITTLE_GIANT) == 0:
+                if uniform(stream_key(firm_key, _S_LITTLE_GIANT)) < little_giant_hazard:
+                    flags[i] |= LITTLE_GIANT
 
 
 _SIGNATURE = list(inspect.signature(step_firms.py_func).parameters.values())
@@ -386,16 +513,47 @@ def loan_step(
     ``principal * (term - age) / term``; the interest subsidy on it is the instrument kind's
     (:mod:`sim.policy.kinds.interest_subsidy`).
 
+    :func:`loan_step_threaded` gives the same bits on several threads.
+
     Returns
     -------
     float64 array (n,)
         Average balance of each firm's open loan in the year, CNY (0 without one).
     """
     out = np.zeros(n)
+    _loan_range(0, n, draw_prefix(seed, draw), year, sector, flags, fai_cny, loan_principal_cny, loan_start_year,
+                loan_program, min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years, out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def loan_step_threaded(
+    threads, seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
+    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years,
+):
+    """:func:`loan_step` on `threads` threads, each over its own range of firms (the same bits:
+    each firm's numbers are keyed by the firm).
+    """
+    out = np.zeros(n)
+    prefix = draw_prefix(seed, draw)
+    per_thread = (n + threads - 1) // threads
+    for t in prange(threads):
+        lo = min(n, t * per_thread)
+        _loan_range(lo, min(n, lo + per_thread), prefix, year, sector, flags, fai_cny, loan_principal_cny,
+                    loan_start_year, loan_program, min_fai_by_program_cny, borrow_probability, weights,
+                    loan_to_investment, term_years, out)
+    return out
+
+
+@njit(cache=True)
+def _loan_range(
+    lo, hi, prefix, year, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
+    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years, out,
+):
+    """:func:`loan_step` for firms ``lo..hi-1``, the balances written to `out`."""
     n_prog = weights.shape[1]
     open_weights = np.zeros(n_prog)
-    prefix = draw_prefix(seed, draw)
-    for i in range(n):
+    for i in range(lo, hi):
         p = loan_program[i]
         if (flags[i] & ALIVE) == 0:
             loan_program[i] = NO_LOAN
@@ -426,4 +584,3 @@ def loan_step(
             loan_principal_cny[i] = loan_to_investment * fai_cny[i]
         age = year - loan_start_year[i]
         out[i] = float(loan_principal_cny[i]) * (term_years - age) / term_years
-    return out

@@ -36,6 +36,7 @@ from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.rng import STREAM, generator_for, uniform_at, uniforms_at
+from sim.engine.threads import threads_for_kernels
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 
@@ -398,8 +399,13 @@ class Firms(Component):
         # The largest firm grows at most at its sector's mean drift (when positive) from its start.
         self.growth["revenue_cap_by_sector"] = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
         self.growth["exit_tally"] = self._exit_tally
-        fk.step_firms(model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift + self.drift_change[year],  # type: ignore[call-arg]
-                      self.threshold, self.stay_up, *fk.step_parameters(self.growth))
+        threads = threads_for_kernels(st.n)
+        step_args = (model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift + self.drift_change[year],
+                     self.threshold, self.stay_up, *fk.step_parameters(self.growth))
+        if threads > 1:
+            fk.step_firms_threaded(threads, *step_args)
+        else:
+            fk.step_firms(*step_args)
         entries = self._enter(year)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)
@@ -540,11 +546,11 @@ class Firms(Component):
         if not self.loan_programs:
             return 0
         st, model = self.state, self.model
-        balance = fk.loan_step(
-            model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
-            st.loan_start_year, st.loan_program, self.loan_floors, self.borrow_probability, self.loan_weights,
-            self.loan_to_investment, self.cfg.loans.term_years,
-        )
+        loan_args = (model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
+                     st.loan_start_year, st.loan_program, self.loan_floors, self.borrow_probability,
+                     self.loan_weights, self.loan_to_investment, self.cfg.loans.term_years)
+        threads = threads_for_kernels(st.n)
+        balance = fk.loan_step_threaded(threads, *loan_args) if threads > 1 else fk.loan_step(*loan_args)
         prog_of = st.loan_program[: st.n]
         ids = np.flatnonzero(prog_of != fk.NO_LOAN)
         facts = FirmLoans("firm", ids, self.loan_program_ids, prog_of[ids].astype(np.int64), balance[ids],

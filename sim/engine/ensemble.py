@@ -19,6 +19,7 @@ from sim.engine.checkpoint import Chunk, check_manifest, load_chunks, run_record
 from sim.engine.design import ParameterDesign
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
+from sim.engine.threads import available_threads, kernel_threads
 from sim.engine.workers import dask_client, local_pool, quiet_dask_logs
 from sim.errors import SimError
 from sim.scenario.loader import LoadedScenario
@@ -131,6 +132,7 @@ def run_draws(
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
     design: ParameterDesign | None = None,
+    threads: int | None = None,
 ) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
     """Run draws 0..n_draws-1 of a scenario, or the runs of a design.
 
@@ -158,6 +160,10 @@ def run_draws(
         Run its rows instead of draws 0..n_draws-1 (`n_draws` must equal its number of runs):
         row ``i`` is run with its parameter values and the random numbers of draw
         ``design.draws[i]``; the outputs are stacked in row order. Not with `checkpoint`.
+    threads : int, optional
+        Threads for the kernels of draws run in this process (``workers`` 1): default
+        :func:`~sim.engine.threads.available_threads`. Worker processes use one each. The
+        results are the same bits whatever the count.
 
     Returns
     -------
@@ -178,6 +184,8 @@ def run_draws(
         raise SimError(f"--draws: must be >= 1 (got {n_draws})")
     if workers < 1:
         raise SimError(f"--workers: must be >= 1 (got {workers})")
+    if threads is not None and threads < 1:
+        raise SimError(f"threads: must be >= 1 (got {threads})")
     layout = layout_of(loaded)
     size = chunk_size or default_chunk_size(n_draws)
     done: list[Chunk] = []
@@ -212,8 +220,10 @@ def run_draws(
     if scheduler is not None:
         _run_on_dask(todo, _task, scheduler, scheduler_timeout, _finish)
     elif workers == 1 or len(todo) <= 1:
-        for draws in todo:
-            _finish(draws, run_chunk(*_task(draws)))
+        # The draws run here one after another: the kernels may use every core.
+        with kernel_threads(available_threads() if threads is None else threads):
+            for draws in todo:
+                _finish(draws, run_chunk(*_task(draws)))
     else:
         with local_pool(workers) as pool:
             pending = {pool.submit(run_chunk, *_task(draws)): draws for draws in todo}

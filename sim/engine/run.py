@@ -139,6 +139,7 @@ def run_scenario(
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
     design: ParameterDesign | None = None,
+    threads: int | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
 
@@ -147,7 +148,7 @@ def run_scenario(
     loaded : LoadedScenario
     draws, seed : int, optional
         Override the scenario's ``[ensemble]`` values.
-    workers, scheduler, checkpoint, progress, scheduler_timeout, notice
+    workers, scheduler, checkpoint, progress, scheduler_timeout, notice, threads
         See :func:`sim.engine.ensemble.run_draws`.
     design : ParameterDesign, optional
         Run its rows (see :mod:`sim.engine.design`) instead of the scenario's draws; `draws` is
@@ -170,7 +171,8 @@ def run_scenario(
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
     n = loaded.scenario.ensemble.draws if design is None else design.runs
     layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
-                                       scheduler_timeout=scheduler_timeout, notice=notice, design=design)
+                                       scheduler_timeout=scheduler_timeout, notice=notice, design=design,
+                                       threads=threads)
     ds = build_dataset(loaded, layout, arrays, params)
     check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)}, str(loaded.path))
     return ds

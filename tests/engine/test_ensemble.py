@@ -124,3 +124,25 @@ def test_workers_are_forked_only_while_no_other_thread_runs():
     finally:
         stop.set()
         other.join()
+
+
+def test_kernel_threads_and_workers_give_the_same_bits():
+    """The baseline's firm population (tens of thousands) is stepped on two threads when the
+    draws run in one process: the same bits as one thread, and as two worker processes."""
+    from pathlib import Path
+
+    from sim.engine.threads import MIN_FIRMS_PER_THREAD
+
+    baseline = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml")
+    _, serial, params = run_draws(baseline, 3, workers=1, threads=1)
+    assert serial["firms_alive"][:, 0].sum(axis=-1).min() > 2 * MIN_FIRMS_PER_THREAD  # threads are used
+    _, threaded, params_threaded = run_draws(baseline, 3, workers=1, threads=2)
+    assert_bit_identical(serial, threaded)
+    _, forked, params_forked = run_draws(baseline, 3, workers=2, chunk_size=1)
+    assert_bit_identical(serial, forked)
+    assert params == params_threaded == params_forked
+
+
+def test_threads_below_one_are_refused(minimal):
+    with pytest.raises(SimError, match="threads: must be >= 1"):
+        run_draws(minimal, 2, threads=0)

@@ -35,8 +35,7 @@ __all__ = [
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
     "step_firms", "step_firms_threaded", "step_parameters", "BLOCK_FIRMS", "spawn_entrants", "entry_counts",
-    "tally_firms", "loan_step", "loan_step_threaded",
-    "reward_candidates", "counted_above_size",
+    "tally_year", "tally_year_threaded", "loan_step", "loan_step_threaded", "reward_candidates",
 ]
 
 # Bits of the ``flags`` byte.
@@ -413,9 +412,12 @@ def spawn_entrants(
 
 
 @njit(cache=True)
-def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
-                threshold_by_sector, big_thresholds_cny):
-    """Counts by sector of the living firms after a year's step.
+def tally_year(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
+               threshold_by_sector, big_thresholds_cny):
+    """Counts and revenue by sector of the living firms after a year's step, in one pass.
+
+    Revenues are summed block by block (:data:`BLOCK_FIRMS` firms, in index order), then the
+    blocks in order: :func:`tally_year_threaded` adds the same numbers in the same order.
 
     Returns
     -------
@@ -425,61 +427,83 @@ def tally_firms(year, n, n_sectors, sector, revenue_cny, flags, first_size_year,
         threshold.
     revenue : float64 array (n_sectors,)
         Total revenue of living firms, CNY.
+    counted : int64 array
+        Indices, in order, of the living firms counted above size.
+    above_size_revenue : float64 array (n_sectors,)
+        Their total revenue by sector, CNY.
+    little_giants : int
+        Living firms designated national little giants (counted above size or not).
     """
+    blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
+    counts = np.zeros((5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
+    block_revenue = np.zeros((blocks, 2, n_sectors))
+    is_counted = np.zeros(n, dtype=np.bool_)
+    little_giants = _tally_range(0, n, year, sector, revenue_cny, flags, first_size_year, first_100m_year,
+                                 threshold_by_sector, big_thresholds_cny, counts, block_revenue, is_counted)
+    revenue, above = _block_sums(block_revenue)
+    return counts, revenue, np.flatnonzero(is_counted), above, little_giants
+
+
+@njit(cache=True, parallel=True)
+def tally_year_threaded(threads, year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
+                        threshold_by_sector, big_thresholds_cny):
+    """:func:`tally_year` on `threads` threads (whole blocks each): the same bits."""
+    blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
+    per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
+    counts = np.zeros((threads, 5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
+    block_revenue = np.zeros((blocks, 2, n_sectors))
+    is_counted = np.zeros(n, dtype=np.bool_)
+    little_giants = np.zeros(threads, dtype=np.int64)
+    for t in prange(threads):
+        lo = min(n, t * per_thread)
+        little_giants[t] = _tally_range(lo, min(n, lo + per_thread), year, sector, revenue_cny, flags,
+                                        first_size_year, first_100m_year, threshold_by_sector, big_thresholds_cny,
+                                        counts[t], block_revenue, is_counted)
+    revenue, above = _block_sums(block_revenue)
+    return counts.sum(axis=0), revenue, np.flatnonzero(is_counted), above, little_giants.sum()
+
+
+@njit(cache=True)
+def _block_sums(block_revenue):
+    revenue = np.zeros(block_revenue.shape[2])
+    above = np.zeros(block_revenue.shape[2])
+    for b in range(block_revenue.shape[0]):
+        revenue += block_revenue[b, 0]
+        above += block_revenue[b, 1]
+    return revenue, above
+
+
+@njit(cache=True)
+def _tally_range(lo, hi, year, sector, revenue_cny, flags, first_size_year, first_100m_year, threshold_by_sector,
+                 big_thresholds_cny, counts, block_revenue, is_counted):
+    """:func:`tally_year` over firms ``lo..hi-1`` (``lo`` on a block boundary); returns the little giants."""
     nb = big_thresholds_cny.shape[0]
-    counts = np.zeros((5 + nb, n_sectors), dtype=np.int64)
-    revenue = np.zeros(n_sectors)
-    for i in range(n):
-        if (flags[i] & ALIVE) == 0:
+    little_giants = 0
+    for i in range(lo, hi):
+        f = flags[i]
+        if (f & ALIVE) == 0:
             continue
         s = sector[i]
         r = float(revenue_cny[i])
+        b = i // BLOCK_FIRMS
         counts[0, s] += 1
-        revenue[s] += r
+        block_revenue[b, 0, s] += r
         if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
             counts[1, s] += 1
+            block_revenue[b, 1, s] += r
+            is_counted[i] = True
         if first_size_year[i] == year:
             counts[2, s] += 1
         if first_100m_year[i] == year:
             counts[3, s] += 1
-        if (flags[i] & SRDI) != 0:
+        if (f & SRDI) != 0:
             counts[4, s] += 1
-        for b in range(nb):
-            if r >= big_thresholds_cny[b]:
-                counts[5 + b, s] += 1
-    return counts, revenue
-
-
-@njit(cache=True)
-def counted_above_size(n, n_sectors, sector, revenue_cny, flags, first_size_year, threshold_by_sector):
-    """The living firms counted above size (at or above the threshold and in the statistics).
-
-    Returns
-    -------
-    firms : int64 array
-        Their indices, in order.
-    revenue : float64 array (n_sectors,)
-        Their total revenue by sector, summed in index order (as ``np.bincount`` sums).
-    little_giants : int
-        Living firms designated national little giants (counted above size or not).
-    """
-    out = np.empty(n, dtype=np.int64)
-    revenue = np.zeros(n_sectors)
-    k = 0
-    little_giants = 0
-    for i in range(n):
-        f = flags[i]
-        if (f & ALIVE) == 0:
-            continue
         if (f & LITTLE_GIANT) != 0:
             little_giants += 1
-        s = sector[i]
-        r = revenue_cny[i]
-        if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
-            out[k] = i
-            k += 1
-            revenue[s] += r
-    return out[:k], revenue, little_giants
+        for k in range(nb):
+            if r >= big_thresholds_cny[k]:
+                counts[5 + k, s] += 1
+    return little_giants
 
 
 @njit(cache=True)

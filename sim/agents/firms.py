@@ -409,8 +409,11 @@ class Firms(Component):
         entries = self._enter(year)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)
-        counts, revenue = fk.tally_firms(year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags,
-                                         st.first_size_year, st.first_100m_year, self.threshold, self.big)
+        tally_args = (year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year,
+                      st.first_100m_year, self.threshold, self.big)
+        threads = threads_for_kernels(st.n)
+        counts, revenue, counted, above_size_revenue, little_giants = (
+            fk.tally_year_threaded(threads, *tally_args) if threads > 1 else fk.tally_year(*tally_args))
         rec = model.recorder
         rec["firms_alive"][yi] = counts[0]
         rec["firms_above_size"][yi] = counts[1]
@@ -423,18 +426,19 @@ class Firms(Component):
         rec["firm_exits"][yi] = self._alive_by_sector + entries - counts[0]
         rec["sector_revenue_cny"][yi] = revenue
         rec["firm_loans_open"][yi] = loans_open
-        self._record_structure(yi)
+        self._record_structure(yi, counted, above_size_revenue, little_giants)
         if self.dh >= 0:
             rec["digital_human_revenue_cny"][yi] = revenue[self.dh]
             rec["firms_above_1bn_digital_human"][yi] = counts[5, self.dh]
             rec["firms_above_5bn_digital_human"][yi] = counts[6, self.dh]
         self._alive_by_sector = counts[0]
 
-    def _record_structure(self, yi: int) -> None:
-        """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year."""
+    def _record_structure(self, yi: int, counted: np.ndarray, above_size_revenue: np.ndarray,
+                          little_giants: int) -> None:
+        """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year
+        (`counted`: the firms counted above size).
+        """
         st, rec = self.state, self.model.recorder
-        counted, above_size_revenue, little_giants = fk.counted_above_size(
-            st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year, self.threshold)
         sector, revenue = st.sector, st.revenue_cny
         rec["little_giants"][yi] = little_giants
         rec["above_size_revenue_cny"][yi] = above_size_revenue

@@ -259,8 +259,8 @@ def test_entrant_at_20m_is_counted_and_one_yuan_below_is_not():
 def test_tally_counts_at_each_line_and_not_one_yuan_below():
     st = _state(LINES_CNY + BIG_CNY)
     _deterministic_step(st)
-    counts, revenue = fk.tally_firms(2023, st.n, 5, st.sector, st.revenue_cny, st.flags, st.first_size_year,
-                                     st.first_100m_year, np.full(5, 2e7), np.array([1e9, 5e9]))
+    counts, revenue, _, _, _ = fk.tally_year(2023, st.n, 5, st.sector, st.revenue_cny, st.flags, st.first_size_year,
+                                             st.first_100m_year, np.full(5, 2e7), np.array([1e9, 5e9]))
     # Above size: all but 19,999,999; first 100m this year: 100,000,000 and the four big ones;
     # at or above 1e9: three; at or above 5e9: one.
     assert counts[:, 0].tolist() == [8, 7, 7, 5, 0, 3, 1]
@@ -297,14 +297,19 @@ def test_reward_candidates_are_the_living_firms_crossing_this_year_or_last():
     np.testing.assert_array_equal(got, want)
 
 
-def test_counted_above_size_matches_the_numpy_masks_and_bincount_bit_for_bit():
-    sector, revenue, flags, fsy, _ = _random_state(5000)
+def test_counted_above_size_matches_the_numpy_masks_and_bincount():
+    sector, revenue, flags, fsy, f100 = _random_state(40_000)
     threshold = np.array([2e7, 1.5e7, 3e7])
-    firms, by_sector, little_giants = fk.counted_above_size(4000, 3, sector, revenue, flags, fsy, threshold)
-    n = 4000
+    n = 36_000
+    args = (2023, n, 3, sector, revenue, flags, fsy, f100, threshold, np.array([1e9]))
+    _, _, firms, by_sector, little_giants = fk.tally_year(*args)
     alive = (flags[:n] & fk.ALIVE) != 0
     counted = alive & (revenue[:n] >= threshold[sector[:n]]) & (fsy[:n] != fk.NEVER)
     np.testing.assert_array_equal(firms, np.flatnonzero(counted))
-    np.testing.assert_array_equal(by_sector, np.bincount(sector[:n][counted], weights=revenue[:n][counted], minlength=3))
+    np.testing.assert_allclose(by_sector, np.bincount(sector[:n][counted], weights=revenue[:n][counted], minlength=3),
+                               rtol=1e-13)
     assert little_giants == np.count_nonzero(alive & ((flags[:n] & fk.LITTLE_GIANT) != 0))
+    # On threads (whole blocks each), every output is the same bits.
+    for one, many in zip(fk.tally_year(*args), fk.tally_year_threaded(2, *args), strict=True):
+        assert np.array_equal(one, many)
     assert firms.size > 100 and little_giants > 100  # the case is not empty

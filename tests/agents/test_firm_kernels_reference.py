@@ -6,7 +6,7 @@
   sector's sigma is 0), the above-size threshold (``>=``) and 100,000,000 first-crossing years, the
   COUNTED_IN_YEAR / COUNTED_AT_100M bits, the yearly inclusion draw (probability 1 and 0.5),
   ``fai = investment_to_revenue * revenue`` and no open loan.
-* ``tally_firms``: counts by sector of living firms (alive, above size and counted, first counted
+* ``tally_year``: counts by sector of living firms (alive, above size and counted, first counted
   this year, first 100m this year, 专精特新, at or above each big threshold) and revenue sums.
 * ``reward_amounts``: base reward, excluded firms, the 专精特新 extra (withheld when the flags
   intersect ``srdi_extra_excluded_flag`` or SRDI_EXTRA_PAID) and the other extras.
@@ -111,7 +111,7 @@ def test_spawn_entrants_matches_numpy_reference(inclusion):
         assert np.array_equal(counted, above)
 
 
-# ------------------------------------------------------------------------------------ tally_firms
+# ------------------------------------------------------------------------------------- tally_year
 def reference_tally(year, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big):
     alive = (flags[:n] & fk.ALIVE) != 0
     s, r = sector[:n][alive], revenue[:n][alive]
@@ -137,8 +137,10 @@ def test_tally_firms_matches_numpy_reference():
     fsy = years[rng.integers(0, 4, size)]
     f100 = years[rng.choice(4, size, p=[0.7, 0.1, 0.1, 0.1])]
     args = (YEAR, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big)
-    counts, total = fk.tally_firms(*args)
+    counts, total, _, _, _ = fk.tally_year(*args)
     want_counts, want_total = reference_tally(*args)
+    threaded = fk.tally_year_threaded(2, *args)
+    assert np.array_equal(threaded[0], counts) and np.array_equal(threaded[1], total)
     assert counts.shape == (5 + big.size, n_sectors) and np.array_equal(counts, want_counts)
     np.testing.assert_allclose(total, want_total, rtol=1e-12)
     # The random inputs reach every branch.
@@ -150,7 +152,7 @@ def test_tally_firms_matches_numpy_reference():
     counted_now_below = alive & (revenue[:n] < threshold[sector[:n]]) & (fsy[:n] == YEAR)
     assert above_not_counted.sum() > 50 and counted_now_below.sum() > 50
     # A firm past n would change the result.
-    assert not np.array_equal(fk.tally_firms(YEAR, size, *args[2:])[0], counts)
+    assert not np.array_equal(fk.tally_year(YEAR, size, *args[2:])[0], counts)
 
 
 # --------------------------------------------------------------------------------- reward_amounts

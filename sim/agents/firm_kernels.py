@@ -427,21 +427,20 @@ def tally_year(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, 
         threshold.
     revenue : float64 array (n_sectors,)
         Total revenue of living firms, CNY.
-    counted : int64 array
-        Indices, in order, of the living firms counted above size.
     above_size_revenue : float64 array (n_sectors,)
-        Their total revenue by sector, CNY.
+        Total revenue by sector of the living firms counted above size, CNY.
+    tail_log_sum : float64 array (n_sectors,)
+        Their sum of ``ln(revenue / threshold)`` by sector (the Hill estimator's denominator).
     little_giants : int
         Living firms designated national little giants (counted above size or not).
     """
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     counts = np.zeros((5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
-    block_revenue = np.zeros((blocks, 2, n_sectors))
-    is_counted = np.zeros(n, dtype=np.bool_)
+    block_sums = np.zeros((blocks, 3, n_sectors))
     little_giants = _tally_range(0, n, year, sector, revenue_cny, flags, first_size_year, first_100m_year,
-                                 threshold_by_sector, big_thresholds_cny, counts, block_revenue, is_counted)
-    revenue, above = _block_sums(block_revenue)
-    return counts, revenue, np.flatnonzero(is_counted), above, little_giants
+                                 threshold_by_sector, big_thresholds_cny, counts, block_sums)
+    sums = _add_blocks(block_sums)
+    return counts, sums[0], sums[1], sums[2], little_giants
 
 
 @njit(cache=True, parallel=True)
@@ -451,31 +450,29 @@ def tally_year_threaded(threads, year, n, n_sectors, sector, revenue_cny, flags,
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
     counts = np.zeros((threads, 5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
-    block_revenue = np.zeros((blocks, 2, n_sectors))
-    is_counted = np.zeros(n, dtype=np.bool_)
+    block_sums = np.zeros((blocks, 3, n_sectors))
     little_giants = np.zeros(threads, dtype=np.int64)
     for t in prange(threads):
         lo = min(n, t * per_thread)
         little_giants[t] = _tally_range(lo, min(n, lo + per_thread), year, sector, revenue_cny, flags,
                                         first_size_year, first_100m_year, threshold_by_sector, big_thresholds_cny,
-                                        counts[t], block_revenue, is_counted)
-    revenue, above = _block_sums(block_revenue)
-    return counts.sum(axis=0), revenue, np.flatnonzero(is_counted), above, little_giants.sum()
+                                        counts[t], block_sums)
+    sums = _add_blocks(block_sums)
+    return counts.sum(axis=0), sums[0], sums[1], sums[2], little_giants.sum()
 
 
 @njit(cache=True)
-def _block_sums(block_revenue):
-    revenue = np.zeros(block_revenue.shape[2])
-    above = np.zeros(block_revenue.shape[2])
-    for b in range(block_revenue.shape[0]):
-        revenue += block_revenue[b, 0]
-        above += block_revenue[b, 1]
-    return revenue, above
+def _add_blocks(block_sums):
+    """The blocks' sums added in block order."""
+    total = np.zeros(block_sums.shape[1:])
+    for b in range(block_sums.shape[0]):
+        total += block_sums[b]
+    return total
 
 
 @njit(cache=True)
 def _tally_range(lo, hi, year, sector, revenue_cny, flags, first_size_year, first_100m_year, threshold_by_sector,
-                 big_thresholds_cny, counts, block_revenue, is_counted):
+                 big_thresholds_cny, counts, block_sums):
     """:func:`tally_year` over firms ``lo..hi-1`` (``lo`` on a block boundary); returns the little giants."""
     nb = big_thresholds_cny.shape[0]
     little_giants = 0
@@ -487,11 +484,11 @@ def _tally_range(lo, hi, year, sector, revenue_cny, flags, first_size_year, firs
         r = float(revenue_cny[i])
         b = i // BLOCK_FIRMS
         counts[0, s] += 1
-        block_revenue[b, 0, s] += r
+        block_sums[b, 0, s] += r
         if r >= threshold_by_sector[s] and first_size_year[i] != NEVER:
             counts[1, s] += 1
-            block_revenue[b, 1, s] += r
-            is_counted[i] = True
+            block_sums[b, 1, s] += r
+            block_sums[b, 2, s] += math.log(r / threshold_by_sector[s])
         if first_size_year[i] == year:
             counts[2, s] += 1
         if first_100m_year[i] == year:

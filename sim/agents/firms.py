@@ -412,7 +412,7 @@ class Firms(Component):
         tally_args = (year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year,
                       st.first_100m_year, self.threshold, self.big)
         threads = threads_for_kernels(st.n)
-        counts, revenue, counted, above_size_revenue, little_giants = (
+        counts, revenue, above_size_revenue, tail_log_sum, little_giants = (
             fk.tally_year_threaded(threads, *tally_args) if threads > 1 else fk.tally_year(*tally_args))
         rec = model.recorder
         rec["firms_alive"][yi] = counts[0]
@@ -426,32 +426,28 @@ class Firms(Component):
         rec["firm_exits"][yi] = self._alive_by_sector + entries - counts[0]
         rec["sector_revenue_cny"][yi] = revenue
         rec["firm_loans_open"][yi] = loans_open
-        self._record_structure(yi, counted, above_size_revenue, little_giants)
+        self._record_structure(yi, counts[1], above_size_revenue, tail_log_sum, little_giants)
         if self.dh >= 0:
             rec["digital_human_revenue_cny"][yi] = revenue[self.dh]
             rec["firms_above_1bn_digital_human"][yi] = counts[5, self.dh]
             rec["firms_above_5bn_digital_human"][yi] = counts[6, self.dh]
         self._alive_by_sector = counts[0]
 
-    def _record_structure(self, yi: int, counted: np.ndarray, above_size_revenue: np.ndarray,
-                          little_giants: int) -> None:
+    def _record_structure(self, yi: int, n_tail: np.ndarray, above_size_revenue: np.ndarray,
+                          tail_log_sum: np.ndarray, little_giants: int) -> None:
         """Little giants, above-size revenue, exit rates by age and the Zipf exponent of the year
-        (`counted`: the firms counted above size).
+        (`n_tail`: the firms counted above size by sector; `tail_log_sum`: their sum of ln(R / T)).
         """
-        st, rec = self.state, self.model.recorder
-        sector, revenue = st.sector, st.revenue_cny
+        rec = self.model.recorder
         rec["little_giants"][yi] = little_giants
         rec["above_size_revenue_cny"][yi] = above_size_revenue
         at_risk, exits = self._exit_tally
         with np.errstate(invalid="ignore", divide="ignore"):
             rec["exit_rate_by_age"][yi] = np.where(at_risk > 0, exits / np.maximum(at_risk, 1), np.nan)
         # Hill estimator of P(R > x) ~ x^-alpha above the threshold: n / sum(ln(R / T)).
-        logs = np.log(revenue[counted] / self.threshold[sector[counted]])
-        n_tail = np.bincount(sector[counted], minlength=self.n_sectors)
-        sums = np.bincount(sector[counted], weights=logs, minlength=self.n_sectors)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rec["zipf_exponent"][yi] = np.where(n_tail >= _MIN_TAIL_FIRMS, n_tail / np.where(sums > 0, sums, 1.0),
-                                                np.nan)
+            rec["zipf_exponent"][yi] = np.where(n_tail >= _MIN_TAIL_FIRMS,
+                                                n_tail / np.where(tail_log_sum > 0, tail_log_sum, 1.0), np.nan)
 
     def _enter(self, year: int) -> np.ndarray:
         """Births (Poisson by sector, or the expected number) and queued incubator graduates;

@@ -302,14 +302,16 @@ def test_counted_above_size_matches_the_numpy_masks_and_bincount():
     threshold = np.array([2e7, 1.5e7, 3e7])
     n = 36_000
     args = (2023, n, 3, sector, revenue, flags, fsy, f100, threshold, np.array([1e9]))
-    _, _, firms, by_sector, little_giants = fk.tally_year(*args)
+    counts, _, by_sector, tail_log_sum, little_giants = fk.tally_year(*args)
     alive = (flags[:n] & fk.ALIVE) != 0
     counted = alive & (revenue[:n] >= threshold[sector[:n]]) & (fsy[:n] != fk.NEVER)
-    np.testing.assert_array_equal(firms, np.flatnonzero(counted))
-    np.testing.assert_allclose(by_sector, np.bincount(sector[:n][counted], weights=revenue[:n][counted], minlength=3),
-                               rtol=1e-13)
+    s, r = sector[:n][counted], revenue[:n][counted]
+    assert np.array_equal(counts[1], np.bincount(s, minlength=3))
+    np.testing.assert_allclose(by_sector, np.bincount(s, weights=r, minlength=3), rtol=1e-13)
+    np.testing.assert_allclose(tail_log_sum, np.bincount(s, weights=np.log(r / threshold[s]), minlength=3),
+                               rtol=1e-12)
     assert little_giants == np.count_nonzero(alive & ((flags[:n] & fk.LITTLE_GIANT) != 0))
     # On threads (whole blocks each), every output is the same bits.
     for one, many in zip(fk.tally_year(*args), fk.tally_year_threaded(2, *args), strict=True):
         assert np.array_equal(one, many)
-    assert firms.size > 100 and little_giants > 100  # the case is not empty
+    assert counts[1].min() > 100 and little_giants > 100  # the case is not empty

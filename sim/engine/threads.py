@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["kernel_threads", "threads_for_kernels", "available_threads", "MIN_FIRMS_PER_THREAD"]
+__all__ = ["kernel_threads", "threads_for_kernels", "available_threads", "one_thread", "MIN_FIRMS_PER_THREAD"]
 
 #: Fewer firms than this per thread run on one thread (starting threads costs more than it saves).
 MIN_FIRMS_PER_THREAD = 8192
@@ -50,3 +50,11 @@ def kernel_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         _threads = before
+
+
+def one_thread() -> None:
+    """Keep this process's kernels on one thread (a worker process's start: a forked worker would
+    otherwise inherit the setting of the block its parent was in).
+    """
+    global _threads
+    _threads = 1

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sim.engine.threads import one_thread
 from sim.errors import SimError
 
 __all__ = ["local_pool", "dask_client", "quiet_dask_logs"]
@@ -61,6 +62,8 @@ def _die_with_parent(parent_pid: int) -> None:
     """Initializer of a local worker: end with the parent; leave Ctrl-C to the parent."""
     # The terminal sends Ctrl-C to every process of the group; the run stops its workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The cores are the pool's: one thread per worker (and never the OpenMP state copied at a fork).
+    one_thread()
     armed = False
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)

@@ -146,3 +146,21 @@ def test_kernel_threads_and_workers_give_the_same_bits():
 def test_threads_below_one_are_refused(minimal):
     with pytest.raises(SimError, match="threads: must be >= 1"):
         run_draws(minimal, 2, threads=0)
+
+
+def _worker_threads() -> int:
+    from sim.engine.threads import threads_for_kernels
+
+    return threads_for_kernels(10**9)
+
+
+def test_workers_start_on_one_thread_whatever_their_parent_was_doing():
+    """A pool forked inside a threads block would copy the parent's setting; workers reset it."""
+    from sim.engine import threads
+    from sim.engine.workers import local_pool
+
+    with threads.kernel_threads(2):
+        assert threads.threads_for_kernels(10**9) == 2
+        with local_pool(2) as pool:
+            assert [f.result() for f in [pool.submit(_worker_threads) for _ in range(4)]] == [1, 1, 1, 1]
+    assert threads.threads_for_kernels(10**9) == 1

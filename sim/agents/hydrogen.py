@@ -33,11 +33,12 @@ import numpy as np
 from sim.agents.fleet import Fleet, coverage_by_district
 from sim.agents.station_kernels import (
     allocate_demand,
+    choose_new_stations,
     delivered_cost_cny_per_kg,
-    levelised_cost_cny_per_kg,
+    levelised_costs_cny_per_kg,
     price_and_enrol,
-    retail_price_cny_per_kg,
-    station_npv_cny,
+    retail_prices_cny_per_kg,
+    review_stations,
 )
 from sim.agents.stations import (
     CLOSED,
@@ -48,6 +49,7 @@ from sim.agents.stations import (
     ORIGIN_INVESTOR,
     ORIGIN_PLAN,
     PLANNED,
+    STATUS_NAMES,
     UNDER_CONSTRUCTION,
     Station,
     StationArrays,
@@ -208,6 +210,12 @@ class HydrogenStations(Component):
         self.subsidies = policy.of_kind("unit_subsidy", "station")
         reward_cny = sum(p.instrument.cap_per_project_cny for p in policy.of_kind("capped_grant")
                          if p.instrument.eligibility.demonstration_vehicles)
+        # What each capacity option an investor weighs costs and may be granted, once a draw.
+        options = inv.capacity_options_kg_per_12h
+        self.option_capacity = np.array(options, dtype=np.float64)
+        self.option_capex = np.array([self.capex_cny(c) for c in options], dtype=np.float64)
+        self.option_grant_by_programme = [np.array([grant_for(p.instrument, c) for c in options], dtype=np.float64)
+                                          for p in self.grants]
 
         self.names = h.district_names
         w = np.array([d.weight for d in h.districts], dtype=np.float64)
@@ -315,8 +323,9 @@ class HydrogenStations(Component):
         op_share = np.zeros(a.n_slots)
         live = a.status == OPERATING
         op_share[live] = 1.0
-        for slot in opened:
-            op_share[slot] = (days - dt.date.fromordinal(int(a.completion_day[slot])).timetuple().tm_yday + 1) / days
+        if opened.size:
+            day_of_year = a.completion_day[opened] - dt.date(year, 1, 1).toordinal() + 1
+            op_share[opened] = (days - day_of_year + 1) / days
         capacity_kg = a.daily_capacity_kg * days * self.availability * op_share
 
         n_by_district = np.bincount(a.district[live], weights=op_share[live], minlength=len(self.names))
@@ -337,13 +346,11 @@ class HydrogenStations(Component):
         full_year_kg = a.daily_capacity_kg * days * self.availability
         annual_kg = np.where(op_share > 0, expected / np.maximum(op_share, 1e-12), 0.0)
         pricing_kg = np.maximum(annual_kg, e.pricing_utilisation_floor * full_year_kg)
-        lc = np.array([levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex,
-                                                 purchase[i], pricing_kg[i], self.discount_rate, e.life_years)
-                       for i in range(a.n_slots)])
+        lc = levelised_costs_cny_per_kg(a.capex_cny, a.fixed_opex_cny_per_year, self.variable_opex, purchase,
+                                        pricing_kg, self.discount_rate, e.life_years)
         selling_now = op_share > 0
         rivals = np.bincount(a.district[selling_now], minlength=len(self.names))[a.district] - 1.0
-        own = np.array([retail_price_cny_per_kg(mc[i], lc[i] - mc[i], self.markup, self.recovery_share,
-                                                self.competition, rivals[i]) for i in range(a.n_slots)])
+        own = retail_prices_cny_per_kg(mc, lc, self.markup, self.recovery_share, self.competition, rivals)
         caps, rates, uncapped, share = price_cap_offers(self.subsidies, yi)
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
@@ -380,16 +387,13 @@ class HydrogenStations(Component):
         a.enrolled[:] = enrolled
         a.profit_cny[:] = profit
         annual_sales = np.where(selling, sales / np.maximum(op_share, 1e-12), 0.0)
-        actual_lc = np.array([
-            levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex, purchase[i],
-                                      annual_sales[i], self.discount_rate, e.life_years)
-            if annual_sales[i] > 0 else np.nan
-            for i in range(a.n_slots)
-        ])
+        actual_lc = np.where(annual_sales > 0, levelised_costs_cny_per_kg(
+            a.capex_cny, a.fixed_opex_cny_per_year, self.variable_opex, purchase, annual_sales, self.discount_rate,
+            e.life_years), np.nan)
 
         sold = float(sales.sum())
         rec["stations_operating"][yi] = int(selling.sum())
-        rec["stations_opened"][yi] = len(opened)
+        rec["stations_opened"][yi] = opened.size
         rec["stations_by_district"][yi] = np.bincount(a.district[selling], minlength=len(self.names))
         rec["station_kg_sold"][yi] = sales
         rec["station_price"][yi] = a.price_cny_per_kg
@@ -407,11 +411,13 @@ class HydrogenStations(Component):
         if sold > 0:
             self.price_expectation = float((price[selling] * sales[selling]).sum() / sold)
         self.unmet_by_district = unmet
-        for slot, st in self.agents.items():
-            back = unmet[a.district[slot]] >= e.pricing_utilisation_floor * full_year_kg[slot]
-            st.review(year, e.mothball_after_loss_years, e.close_after_mothball_years, bool(back))
-        rec["stations_mothballed"][yi] = int(np.isin(a.status, (MOTHBALLED, CLOSED)).sum())
-        rec["stations_by_status"][yi] = [int((a.status == code).sum()) for code in _REPORTED_STATUSES]
+        # Every station's review at once (Station.review, slot by slot, is the same rule).
+        demand_back = unmet[a.district] >= e.pricing_utilisation_floor * full_year_kg
+        review_stations(a.status, a.opened_year, a.profit_cny, a.loss_years, a.mothball_years, demand_back, year,
+                        e.mothball_after_loss_years, e.close_after_mothball_years)
+        by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
+        rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
+        rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
         used = a.status != EMPTY
         rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
         rec["station_opened_year"] = a.opened_year
@@ -463,13 +469,20 @@ class HydrogenStations(Component):
         for slot, ends in run_staged_tasks(tasks).items():
             self.agents[slot].schedule_completion(cast(dt.date, ends[0]))  # no `until`: every stage ends
 
-    def _complete(self, year: int) -> list[int]:
-        """Stations whose construction ends this year start operating and claim the grant."""
-        opened = [slot for slot, st in self.agents.items() if st.complete_if_due(year)]
-        if opened:
-            a = self.arrays
-            slots = np.array(opened, dtype=np.int64)
-            dates = [dt.date.fromordinal(int(a.completion_day[s])) for s in slots]
+    def _complete(self, year: int) -> np.ndarray:
+        """Stations whose construction ends this year start operating and claim the grant.
+
+        Returns their slots, ascending (:meth:`Station.complete_if_due` for every station at once).
+        """
+        a = self.arrays
+        jan1, next_jan1 = dt.date(year, 1, 1).toordinal(), dt.date(year + 1, 1, 1).toordinal()
+        opened = np.flatnonzero((a.status == UNDER_CONSTRUCTION) & (a.completion_day >= jan1)
+                                & (a.completion_day < next_jan1))
+        if opened.size:
+            slots = opened.astype(np.int64)
+            a.status[slots] = OPERATING
+            a.opened_year[slots] = year
+            dates = [dt.date.fromordinal(day) for day in a.completion_day[slots].tolist()]
             for payment in self.model.claims.file(StationCompletions(
                     "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)}), year):
                 a.grant_cny[payment.ids] += payment.approved_cny
@@ -493,46 +506,33 @@ class HydrogenStations(Component):
             base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])
             growth = 1.0
         forecast = base * growth**2
-        pipeline = np.isin(a.status, (PLANNED, UNDER_CONSTRUCTION, OPERATING))
+        pipeline = (a.status >= PLANNED) & (a.status <= OPERATING)
         cap_by_district = np.bincount(a.district[pipeline], weights=a.daily_capacity_kg[pipeline] * days
                                       * self.availability, minlength=len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
         life = e.life_years
         option_caps, option_rates, uncapped_rates = self._subsidy_outlook(year + lead_years, life)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
-        grants_on = [p.instrument for p in self.grants
-                     if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until]
         production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
         mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
                                                             e.trailer_cny_per_kg_km, mid_km)
         rivals = np.bincount(a.district[pipeline], minlength=len(self.names))
-        built = []
-        for _ in range(room):
-            best, best_npv = None, -math.inf
-            for d in range(len(self.names)):
-                for c in inv.capacity_options_kg_per_12h:
-                    cap_kg = c * e.dispensing_days_per_12h_rating * days * self.availability
-                    kg = min(cap_kg, forecast[d] * cap_kg / (cap_by_district[d] + cap_kg))
-                    capex = self.capex_cny(c)
-                    fixed = self.fixed_opex_share * capex
-                    lc = levelised_cost_cny_per_kg(capex, fixed, self.variable_opex, mc - self.variable_opex,
-                                                   max(kg, e.pricing_utilisation_floor * cap_kg),
-                                                   self.discount_rate, life)
-                    own = retail_price_cny_per_kg(mc, lc - mc, self.markup, self.recovery_share, self.competition,
-                                                  float(rivals[d]))
-                    grant = sum(grant_for(ins, c) for ins in grants_on)
-                    npv = station_npv_cny(capex, grant, fixed, mc, own, kg, option_caps, option_rates, uncapped_rates,
-                                          lead_years, self.discount_rate)
-                    if npv - self.hurdle_share * capex > best_npv:
-                        best, best_npv = (d, c, cap_kg), npv - self.hurdle_share * capex
-            slot = a.free_slot()
-            if best is None or best_npv <= 0.0 or slot < 0:
-                break
-            d, c, cap_kg = best
-            self._set_station(slot, d, c, ORIGIN_INVESTOR, -1.0).status = PLANNED
-            cap_by_district[d] += cap_kg
-            rivals[d] += 1
+        # The grant each option expects: the grants whose window holds the expected completion,
+        # summed in programme order (as `sum` over them would).
+        option_grant = np.zeros(len(self.option_capacity))
+        for k, p in enumerate(self.grants):
+            if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until:
+                option_grant += self.option_grant_by_programme[k]
+        free = np.flatnonzero(a.status == EMPTY)
+        districts, options = choose_new_stations(
+            forecast, cap_by_district, rivals, self.option_capacity, self.option_capex, option_grant,
+            e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share, self.variable_opex, mc,
+            e.pricing_utilisation_floor, self.discount_rate, life, self.markup, self.recovery_share, self.competition,
+            self.hurdle_share, option_caps, option_rates, uncapped_rates, lead_years, min(room, free.size))
+        # Each build takes the first slot still empty, as `free_slot` would one build at a time.
+        built = [int(slot) for slot in free[:districts.size]]
+        for slot, d, o in zip(built, districts.tolist(), options.tolist(), strict=True):
+            self._set_station(slot, d, inv.capacity_options_kg_per_12h[o], ORIGIN_INVESTOR, -1.0).status = PLANNED
             self.investor_builds += 1
-            built.append(slot)
         return built

@@ -16,6 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.agents.stations import CLOSED, MOTHBALLED, OPERATING
 from sim.policy.kinds.unit_subsidy import price_within_cap
 
 __all__ = [
@@ -26,6 +27,10 @@ __all__ = [
     "price_and_enrol",
     "allocate_demand",
     "station_npv_cny",
+    "levelised_costs_cny_per_kg",
+    "retail_prices_cny_per_kg",
+    "choose_new_stations",
+    "review_stations",
 ]
 
 
@@ -350,3 +355,193 @@ def station_npv_cny(
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
         npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
     return npv
+
+
+@njit(cache=True)
+def levelised_costs_cny_per_kg(
+    capex_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    purchase_cny_per_kg: np.ndarray,
+    kg_per_year: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+) -> np.ndarray:
+    """:func:`levelised_cost_cny_per_kg` of every station (arrays aligned by station), CNY/kg.
+
+    ``inf`` for a station without throughput.
+    """
+    out = np.empty(capex_cny.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
+                                           purchase_cny_per_kg[i], kg_per_year[i], discount_rate, life_years)
+    return out
+
+
+@njit(cache=True)
+def retail_prices_cny_per_kg(
+    marginal_cny_per_kg: np.ndarray,
+    levelised_cny_per_kg: np.ndarray,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    rivals: np.ndarray,
+) -> np.ndarray:
+    """:func:`retail_price_cny_per_kg` of every station, CNY/kg.
+
+    The fixed cost per kg is the levelised cost less the marginal cost (``inf`` stays ``inf``:
+    no fixed cost on the price).
+    """
+    out = np.empty(marginal_cny_per_kg.shape[0])
+    for i in range(out.shape[0]):
+        mc = marginal_cny_per_kg[i]
+        out[i] = retail_price_cny_per_kg(mc, levelised_cny_per_kg[i] - mc, markup_share, fixed_cost_recovery_share,
+                                         competition_intensity, rivals[i])
+    return out
+
+
+@njit(cache=True)
+def choose_new_stations(
+    forecast_kg_by_district: np.ndarray,
+    capacity_kg_by_district: np.ndarray,
+    rivals_by_district: np.ndarray,
+    option_capacity_kg_per_12h: np.ndarray,
+    option_capex_cny: np.ndarray,
+    option_grant_cny: np.ndarray,
+    dispensing_days_per_12h_rating: float,
+    days: int,
+    availability: float,
+    fixed_opex_share_of_capex: float,
+    variable_opex_cny_per_kg: float,
+    marginal_cny_per_kg: float,
+    pricing_utilisation_floor: float,
+    discount_rate: float,
+    life_years: float,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    hurdle_share_of_capex: float,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_by_year: np.ndarray,
+    uncapped_rate_by_year: np.ndarray,
+    lead_years: int,
+    max_builds: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Investors' new stations of a year, greedy by NPV over districts and capacity options.
+
+    Each build takes the (district, option) of the highest NPV less the hurdle (``hurdle share x
+    capex``), the first in district-then-option order on ties, as long as that is positive; the
+    build then adds its capacity and one rival to its district for the next pick. A station's
+    expected volume is its capacity share of the district's forecast demand, never above its
+    capacity; its price is :func:`retail_price_cny_per_kg` at the levelised cost of that volume
+    (at least the pricing floor's share of capacity), its NPV :func:`station_npv_cny`.
+
+    Parameters
+    ----------
+    forecast_kg_by_district : ndarray, shape (n_districts,)
+        Demand expected when the station would open, kg a year.
+    capacity_kg_by_district : ndarray of float, shape (n_districts,)
+        What the stations in the pipeline (listed, building, operating) can dispense in a year,
+        kg; updated in place by each build.
+    rivals_by_district : ndarray of int, shape (n_districts,)
+        Stations in the pipeline; updated in place by each build.
+    option_capacity_kg_per_12h, option_capex_cny, option_grant_cny : ndarray, shape (n_options,)
+        Each capacity option's 12-hour rating, capital cost and construction grant expected.
+    dispensing_days_per_12h_rating, days, availability : float, int, float
+        Days of dispensing per 12-hour rating, days of the year, share of the year available.
+    fixed_opex_share_of_capex, variable_opex_cny_per_kg, marginal_cny_per_kg : float
+        Cost parameters (the marginal cost is that of the hydrogen when the station opens).
+    pricing_utilisation_floor, discount_rate, life_years : float
+        Floor of the priced utilisation, discount rate and economic life.
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        Pricing parameters (see :func:`retail_price_cny_per_kg`).
+    hurdle_share_of_capex : float
+        NPV an investor asks beyond zero, as a share of capex.
+    option_caps_cny_per_kg, option_rates_by_year, uncapped_rate_by_year : ndarray
+        Subsidy outlook over the life (see :func:`station_npv_cny`).
+    lead_years : int
+        Years from the decision to opening.
+    max_builds : int
+        Most stations built this year (room in the programme and free slots).
+
+    Returns
+    -------
+    district : ndarray of int64
+        District of each build, in build order.
+    option : ndarray of int64
+        Index of its capacity option.
+    """
+    n_d = forecast_kg_by_district.shape[0]
+    n_o = option_capacity_kg_per_12h.shape[0]
+    district_out = np.empty(max(max_builds, 0), dtype=np.int64)
+    option_out = np.empty(max(max_builds, 0), dtype=np.int64)
+    built = 0
+    for _ in range(max_builds):
+        best_d, best_o, best_npv, best_cap_kg = -1, -1, -np.inf, 0.0
+        for d in range(n_d):
+            for o in range(n_o):
+                cap_kg = option_capacity_kg_per_12h[o] * dispensing_days_per_12h_rating * days * availability
+                share_kg = forecast_kg_by_district[d] * cap_kg / (capacity_kg_by_district[d] + cap_kg)
+                kg = share_kg if share_kg < cap_kg else cap_kg
+                capex = option_capex_cny[o]
+                fixed = fixed_opex_share_of_capex * capex
+                floor_kg = pricing_utilisation_floor * cap_kg
+                lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg,
+                                               marginal_cny_per_kg - variable_opex_cny_per_kg,
+                                               floor_kg if floor_kg > kg else kg, discount_rate, life_years)
+                own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share,
+                                              fixed_cost_recovery_share, competition_intensity,
+                                              float(rivals_by_district[d]))
+                npv = station_npv_cny(capex, option_grant_cny[o], fixed, marginal_cny_per_kg, own, kg,
+                                      option_caps_cny_per_kg, option_rates_by_year, uncapped_rate_by_year,
+                                      lead_years, discount_rate)
+                if npv - hurdle_share_of_capex * capex > best_npv:
+                    best_d, best_o, best_npv, best_cap_kg = d, o, npv - hurdle_share_of_capex * capex, cap_kg
+        if best_d < 0 or best_npv <= 0.0:
+            break
+        district_out[built] = best_d
+        option_out[built] = best_o
+        built += 1
+        capacity_kg_by_district[best_d] += best_cap_kg
+        rivals_by_district[best_d] += 1
+    return district_out[:built], option_out[:built]
+
+
+@njit(cache=True)
+def review_stations(
+    status: np.ndarray,
+    opened_year: np.ndarray,
+    profit_cny: np.ndarray,
+    loss_years: np.ndarray,
+    mothball_years: np.ndarray,
+    demand_back: np.ndarray,
+    year: int,
+    mothball_after_loss_years: int,
+    close_after_mothball_years: int,
+) -> None:
+    """The yearly exit review of every station, in place (:meth:`sim.agents.stations.Station.review` for all).
+
+    An operating station counts a year of loss when it lost money in a full year (not its
+    opening year) and resets the count when it did not; it is mothballed after
+    `mothball_after_loss_years` of them. A mothballed station reopens when its district left
+    enough demand unserved (`demand_back`), and closes after `close_after_mothball_years`.
+    Other statuses are left alone.
+    """
+    for i in range(status.shape[0]):
+        if status[i] == OPERATING:
+            # The year of opening is a partial ramp-up year: it does not count towards exit.
+            if opened_year[i] < year and profit_cny[i] < 0.0:
+                loss_years[i] += 1
+            elif profit_cny[i] >= 0.0:
+                loss_years[i] = 0
+            if loss_years[i] >= mothball_after_loss_years:
+                status[i] = MOTHBALLED
+                mothball_years[i] = 0
+        elif status[i] == MOTHBALLED:
+            if demand_back[i]:
+                status[i] = OPERATING
+                loss_years[i] = 0
+            else:
+                mothball_years[i] += 1
+                if mothball_years[i] >= close_after_mothball_years:
+                    status[i] = CLOSED

@@ -24,6 +24,7 @@ grant per demonstration vehicle. When none is in force, the stations see no such
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from typing import cast
@@ -35,10 +36,11 @@ from sim.agents.station_kernels import (
     allocate_demand,
     choose_new_stations,
     delivered_cost_cny_per_kg,
-    levelised_costs_cny_per_kg,
+    operating_shares,
     price_and_enrol,
-    retail_prices_cny_per_kg,
     review_stations,
+    station_accounts,
+    station_costs_and_prices,
 )
 from sim.agents.stations import (
     CLOSED,
@@ -96,7 +98,73 @@ def n_station_slots(section) -> int:
 
 
 def _days_in_year(year: int) -> int:
-    return dt.date(year, 12, 31).timetuple().tm_yday
+    return 366 if calendar.isleap(year) else 365
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    x.setflags(write=False)
+    return x
+
+
+class _SubsidyOutlook:
+    """What the per-kg subsidies to stations of a policy offer: depends on the policy only.
+
+    Computed once a run (see :func:`_subsidy_outlook_of`) and shared by its draws, so the arrays
+    are read-only.
+    """
+
+    def __init__(self, policy):
+        self.policy = policy
+        self.subsidies = policy.of_kind("unit_subsidy", "station")
+        self._offers: dict[int, tuple[np.ndarray, np.ndarray, float, float]] = {}
+        self._lifetime: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def offers(self, year_index: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """:func:`~sim.policy.kinds.unit_subsidy.price_cap_offers` of the year."""
+        if year_index not in self._offers:
+            caps, rates, uncapped, share = price_cap_offers(self.subsidies, year_index)
+            self._offers[year_index] = (_frozen(caps), _frozen(rates), uncapped, share)
+        return self._offers[year_index]
+
+    def lifetime(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the subsidies offer a station over its life from `first_year`.
+
+        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
+        the capped schemes a price at that cap meets, times each year's share inside their
+        windows) and the uncapped rates by year.
+        """
+        key = (first_year, life)
+        if key in self._lifetime:
+            return self._lifetime[key]
+
+        def shares(ins) -> np.ndarray:
+            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
+
+        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
+        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
+        rates = np.zeros((caps.size, life))
+        for k, cap in enumerate(caps):
+            for ins in capped:
+                if ins.price_cap_cny_per_kg >= cap:
+                    rates[k] += ins.rate_cny_per_kg * shares(ins)
+        uncapped = np.zeros(life)
+        for p in self.subsidies:
+            if p.instrument.price_cap_cny_per_kg is None:
+                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
+        self._lifetime[key] = (_frozen(caps), _frozen(rates), _frozen(uncapped))
+        return self._lifetime[key]
+
+
+# The outlook of the policy last run: the draws of a run share its policy object (a frozen
+# value), so only the first draw works the outlook out. Kept by identity with the policy held, so
+# another run's policy can never be mistaken for it.
+_last_outlook: list[_SubsidyOutlook] = []
+
+
+def _subsidy_outlook_of(policy) -> _SubsidyOutlook:
+    if not _last_outlook or _last_outlook[0].policy is not policy:
+        _last_outlook[:] = [_SubsidyOutlook(policy)]
+    return _last_outlook[0]
 
 
 class HydrogenStations(Component):
@@ -207,7 +275,8 @@ class HydrogenStations(Component):
         # Programmes by kind and recipient; none in force = no such money.
         policy = model.policy
         self.grants = [p for p in policy.of_kind("tiered_grant", "station") if p.instrument.measure == CAPACITY_MEASURE]
-        self.subsidies = policy.of_kind("unit_subsidy", "station")
+        self.outlook = _subsidy_outlook_of(policy)
+        self.subsidies = self.outlook.subsidies
         reward_cny = sum(p.instrument.cap_per_project_cny for p in policy.of_kind("capped_grant")
                          if p.instrument.eligibility.demonstration_vehicles)
         # What each capacity option an investor weighs costs and may be granted, once a draw.
@@ -230,6 +299,7 @@ class HydrogenStations(Component):
         self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
         self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
         self.unmet_by_district = np.zeros(len(self.names))
+        self.ones = np.ones(self.arrays.n_slots)
         self.vehicles_last_year = self.fleet.vehicles
         self.investor_builds = 0
 
@@ -320,13 +390,10 @@ class HydrogenStations(Component):
         opened = self._complete(year)
 
         days = _days_in_year(year)
-        op_share = np.zeros(a.n_slots)
+        op_share = operating_shares(a.status, a.completion_day, opened, dt.date(year, 1, 1).toordinal(), days)
         live = a.status == OPERATING
-        op_share[live] = 1.0
-        if opened.size:
-            day_of_year = a.completion_day[opened] - dt.date(year, 1, 1).toordinal() + 1
-            op_share[opened] = (days - day_of_year + 1) / days
-        capacity_kg = a.daily_capacity_kg * days * self.availability * op_share
+        full_year_kg = a.daily_capacity_kg * days * self.availability
+        capacity_kg = full_year_kg * op_share
 
         n_by_district = np.bincount(a.district[live], weights=op_share[live], minlength=len(self.names))
         coverage = coverage_by_district(n_by_district, self.cfg.fleet.stations_for_full_coverage,
@@ -338,20 +405,15 @@ class HydrogenStations(Component):
 
         production = self.production0 * (1.0 + self.production_change) ** yi
         e = self.cfg.economics
-        purchase = np.asarray(delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km,
-                                             a.trailer_distance_km))
-        mc = self.variable_opex + purchase
         cross = self.fleet.cross_supply_share
-        expected, _ = allocate_demand(demand, a.district, capacity_kg, np.ones(a.n_slots), cross)
-        full_year_kg = a.daily_capacity_kg * days * self.availability
-        annual_kg = np.where(op_share > 0, expected / np.maximum(op_share, 1e-12), 0.0)
-        pricing_kg = np.maximum(annual_kg, e.pricing_utilisation_floor * full_year_kg)
-        lc = levelised_costs_cny_per_kg(a.capex_cny, a.fixed_opex_cny_per_year, self.variable_opex, purchase,
-                                        pricing_kg, self.discount_rate, e.life_years)
+        expected, _ = allocate_demand(demand, a.district, capacity_kg, self.ones, cross)
+        purchase, mc, own = station_costs_and_prices(
+            production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km, a.trailer_distance_km, self.variable_opex,
+            full_year_kg, op_share, expected, e.pricing_utilisation_floor, a.capex_cny, a.fixed_opex_cny_per_year,
+            self.discount_rate, e.life_years, self.markup, self.recovery_share, self.competition, a.district,
+            len(self.names))
         selling_now = op_share > 0
-        rivals = np.bincount(a.district[selling_now], minlength=len(self.names))[a.district] - 1.0
-        own = retail_prices_cny_per_kg(mc, lc, self.markup, self.recovery_share, self.competition, rivals)
-        caps, rates, uncapped, share = price_cap_offers(self.subsidies, yi)
+        caps, rates, uncapped, share = self.outlook.offers(yi)
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
         # A station enrols for the part of the year the subsidy is in force: it weighs the full
@@ -381,15 +443,12 @@ class HydrogenStations(Component):
         if added.sum() > 0:
             model.claims.file(VehicleAdditions("fleet_segment", np.arange(added.size), added), year)
 
-        profit = np.where(selling, (price - mc) * sales + subsidy_paid - a.fixed_opex_cny_per_year * op_share, 0.0)
-        a.price_cny_per_kg[:] = np.where(selling, price, np.nan)
+        profit, a.price_cny_per_kg[:], actual_lc = station_accounts(
+            selling, price, mc, sales, subsidy_paid, a.fixed_opex_cny_per_year, op_share, a.capex_cny,
+            self.variable_opex, purchase, self.discount_rate, e.life_years)
         a.kg_sold[:] = sales
         a.enrolled[:] = enrolled
         a.profit_cny[:] = profit
-        annual_sales = np.where(selling, sales / np.maximum(op_share, 1e-12), 0.0)
-        actual_lc = np.where(annual_sales > 0, levelised_costs_cny_per_kg(
-            a.capex_cny, a.fixed_opex_cny_per_year, self.variable_opex, purchase, annual_sales, self.discount_rate,
-            e.life_years), np.nan)
 
         sold = float(sales.sum())
         rec["stations_operating"][yi] = int(selling.sum())
@@ -425,29 +484,6 @@ class HydrogenStations(Component):
         rec["station_grant_cny"] = a.grant_cny
         rec["station_completion_date"] = np.where(
             (a.completion_day >= 0) & (a.opened_year >= self.years[0]), a.completion_day - _EPOCH_ORDINAL, np.nan)
-
-    def _subsidy_outlook(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What the per-kg subsidies offer a station over its life from `first_year`.
-
-        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
-        the capped schemes a price at that cap meets, times each year's share inside their
-        windows) and the uncapped rates by year.
-        """
-        def shares(ins) -> np.ndarray:
-            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
-
-        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
-        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
-        rates = np.zeros((caps.size, life))
-        for k, cap in enumerate(caps):
-            for ins in capped:
-                if ins.price_cap_cny_per_kg >= cap:
-                    rates[k] += ins.rate_cny_per_kg * shares(ins)
-        uncapped = np.zeros(life)
-        for p in self.subsidies:
-            if p.instrument.price_cap_cny_per_kg is None:
-                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
-        return caps, rates, uncapped
 
     def _due_plan(self, year: int) -> list[int]:
         a = self.arrays
@@ -511,7 +547,7 @@ class HydrogenStations(Component):
                                       * self.availability, minlength=len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
         life = e.life_years
-        option_caps, option_rates, uncapped_rates = self._subsidy_outlook(year + lead_years, life)
+        option_caps, option_rates, uncapped_rates = self.outlook.lifetime(year + lead_years, life)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
         production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)

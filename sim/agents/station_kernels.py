@@ -31,6 +31,9 @@ __all__ = [
     "retail_prices_cny_per_kg",
     "choose_new_stations",
     "review_stations",
+    "operating_shares",
+    "station_costs_and_prices",
+    "station_accounts",
 ]
 
 
@@ -545,3 +548,150 @@ def review_stations(
                 mothball_years[i] += 1
                 if mothball_years[i] >= close_after_mothball_years:
                     status[i] = CLOSED
+
+
+@njit(cache=True)
+def operating_shares(status: np.ndarray, completion_day: np.ndarray, opened: np.ndarray, jan1_ordinal: int,
+                     days: int) -> np.ndarray:
+    """Share of the year each station operates: 1 if operating, from its completion day if it opened this year.
+
+    Parameters
+    ----------
+    status, completion_day : ndarray
+        Station status codes and completion days (proleptic ordinals).
+    opened : ndarray of int
+        Stations completed this year (operating from their completion day, inclusive).
+    jan1_ordinal, days : int
+        Ordinal of 1 January of the year and the days of the year.
+    """
+    out = np.zeros(status.shape[0])
+    for i in range(status.shape[0]):
+        if status[i] == OPERATING:
+            out[i] = 1.0
+    for k in range(opened.shape[0]):
+        i = opened[k]
+        day_of_year = completion_day[i] - jan1_ordinal + 1
+        out[i] = (days - day_of_year + 1) / days
+    return out
+
+
+@njit(cache=True)
+def station_costs_and_prices(
+    production_cny_per_kg: float,
+    trailer_fixed_cny_per_kg: float,
+    trailer_cny_per_kg_km: float,
+    trailer_distance_km: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    full_year_kg: np.ndarray,
+    operating_share: np.ndarray,
+    expected_kg: np.ndarray,
+    pricing_utilisation_floor: float,
+    capex_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    station_district: np.ndarray,
+    n_districts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each station's delivered hydrogen cost, marginal cost and own price for the year.
+
+    The price is :func:`retail_price_cny_per_kg` at the levelised cost of the volume expected
+    over a full year (the year's expected volume over its operating share; at least the pricing
+    floor's share of a full year's capacity), against the other stations selling in its district
+    this year (operating share > 0).
+
+    Parameters
+    ----------
+    production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km : float
+        The year's production cost and the tube-trailer haul's fixed and per-km cost.
+    trailer_distance_km : ndarray
+        Each station's haul.
+    variable_opex_cny_per_kg : float
+        Compression and dispensing cost.
+    full_year_kg, operating_share, expected_kg : ndarray
+        What each station could dispense in a full year, the share of the year it operates and
+        the volume expected this year at equal prices, kg.
+    pricing_utilisation_floor : float
+        Least utilisation a station prices on.
+    capex_cny, fixed_opex_cny_per_year : ndarray
+        Capital cost and fixed operating cost a year.
+    discount_rate, life_years : float
+        For the capital recovery.
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        Pricing parameters.
+    station_district : ndarray of int
+        District of each station, in ``[0, n_districts)``.
+    n_districts : int
+        Number of districts.
+
+    Returns
+    -------
+    purchase_cny_per_kg, marginal_cny_per_kg, own_price_cny_per_kg : ndarray
+    """
+    n = trailer_distance_km.shape[0]
+    sellers = np.zeros(n_districts, dtype=np.int64)
+    for i in range(n):
+        if operating_share[i] > 0:
+            sellers[station_district[i]] += 1
+    purchase = np.empty(n)
+    mc = np.empty(n)
+    own = np.empty(n)
+    for i in range(n):
+        purchase[i] = delivered_cost_cny_per_kg(production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km,
+                                                trailer_distance_km[i])
+        mc[i] = variable_opex_cny_per_kg + purchase[i]
+        share = operating_share[i]
+        annual_kg = expected_kg[i] / (share if share > 1e-12 else 1e-12) if share > 0 else 0.0
+        floor_kg = pricing_utilisation_floor * full_year_kg[i]
+        lc = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg, purchase[i],
+                                       floor_kg if floor_kg > annual_kg else annual_kg, discount_rate, life_years)
+        rivals = sellers[station_district[i]] - 1.0
+        own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], markup_share, fixed_cost_recovery_share,
+                                         competition_intensity, rivals)
+    return purchase, mc, own
+
+
+@njit(cache=True)
+def station_accounts(
+    selling: np.ndarray,
+    price_cny_per_kg: np.ndarray,
+    marginal_cny_per_kg: np.ndarray,
+    kg_sold: np.ndarray,
+    subsidy_paid_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    operating_share: np.ndarray,
+    capex_cny: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    purchase_cny_per_kg: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each station's operating profit, recorded price and levelised cost of the year's sales.
+
+    Profit is the margin on sales plus the subsidy paid less the fixed opex of the part of the
+    year operated (0 when not selling); the price is NaN when not selling; the levelised cost is
+    that of the year's sales scaled to a full year (NaN without sales).
+
+    Returns
+    -------
+    profit_cny, price_cny_per_kg, levelised_cny_per_kg : ndarray
+    """
+    n = selling.shape[0]
+    profit = np.zeros(n)
+    price = np.full(n, np.nan)
+    lc = np.full(n, np.nan)
+    for i in range(n):
+        if not selling[i]:
+            continue
+        profit[i] = ((price_cny_per_kg[i] - marginal_cny_per_kg[i]) * kg_sold[i] + subsidy_paid_cny[i]
+                     - fixed_opex_cny_per_year[i] * operating_share[i])
+        price[i] = price_cny_per_kg[i]
+        share = operating_share[i]
+        annual_kg = kg_sold[i] / (share if share > 1e-12 else 1e-12)
+        if annual_kg > 0:
+            lc[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
+                                              purchase_cny_per_kg[i], annual_kg, discount_rate, life_years)
+    return profit, price, lc

@@ -41,6 +41,7 @@ from sim.agents.station_kernels import (
     review_stations,
     station_accounts,
     station_costs_and_prices,
+    station_pipeline,
 )
 from sim.agents.stations import (
     CLOSED,
@@ -451,6 +452,7 @@ class HydrogenStations(Component):
         a.profit_cny[:] = profit
 
         sold = float(sales.sum())
+        revenue = float((price[selling] * sales[selling]).sum())
         rec["stations_operating"][yi] = int(selling.sum())
         rec["stations_opened"][yi] = opened.size
         rec["stations_by_district"][yi] = np.bincount(a.district[selling], minlength=len(self.names))
@@ -462,13 +464,13 @@ class HydrogenStations(Component):
         rec["h2_sold_kg"][yi] = sold
         rec["h2_demand_kg"][yi] = float(demand.sum())
         rec["unmet_demand_kg"][yi] = float(unmet.sum())
-        rec["h2_price_mean"][yi] = float((price[selling] * sales[selling]).sum() / sold) if sold > 0 else np.nan
+        rec["h2_price_mean"][yi] = revenue / sold if sold > 0 else np.nan
         rec["fcv_fleet"][yi] = self.fleet.vehicles
         rec["fcv_fleet_by_segment"][yi] = self.fleet.stock.sum(axis=1)
 
         # Expectations for next year, and the exit review.
         if sold > 0:
-            self.price_expectation = float((price[selling] * sales[selling]).sum() / sold)
+            self.price_expectation = revenue / sold
         self.unmet_by_district = unmet
         # Every station's review at once (Station.review, slot by slot, is the same rule).
         demand_back = unmet[a.district] >= e.pricing_utilisation_floor * full_year_kg
@@ -542,9 +544,8 @@ class HydrogenStations(Component):
             base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])
             growth = 1.0
         forecast = base * growth**2
-        pipeline = (a.status >= PLANNED) & (a.status <= OPERATING)
-        cap_by_district = np.bincount(a.district[pipeline], weights=a.daily_capacity_kg[pipeline] * days
-                                      * self.availability, minlength=len(self.names))
+        cap_by_district, rivals, free = station_pipeline(a.status, a.district, a.daily_capacity_kg, days,
+                                                         self.availability, len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
         life = e.life_years
         option_caps, option_rates, uncapped_rates = self.outlook.lifetime(year + lead_years, life)
@@ -553,14 +554,12 @@ class HydrogenStations(Component):
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
         mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
                                                             e.trailer_cny_per_kg_km, mid_km)
-        rivals = np.bincount(a.district[pipeline], minlength=len(self.names))
         # The grant each option expects: the grants whose window holds the expected completion,
         # summed in programme order (as `sum` over them would).
         option_grant = np.zeros(len(self.option_capacity))
         for k, p in enumerate(self.grants):
             if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until:
                 option_grant += self.option_grant_by_programme[k]
-        free = np.flatnonzero(a.status == EMPTY)
         districts, options = choose_new_stations(
             forecast, cap_by_district, rivals, self.option_capacity, self.option_capex, option_grant,
             e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share, self.variable_opex, mc,

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.agents.stations import CLOSED, MOTHBALLED, OPERATING
+from sim.agents.stations import CLOSED, EMPTY, MOTHBALLED, OPERATING, PLANNED
 from sim.policy.kinds.unit_subsidy import price_within_cap
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "operating_shares",
     "station_costs_and_prices",
     "station_accounts",
+    "station_pipeline",
 ]
 
 
@@ -341,7 +342,30 @@ def station_npv_cny(
     the subsidy per kg at level k times the years' shares inside validity, 0 outside), plus the
     uncapped rates, at constant volume, less fixed opex.
     """
-    npv = -capex_cny + grant_cny / (1.0 + discount_rate) ** lead_years
+    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    for t in range(discount_by_year.shape[0]):
+        discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
+    return _discounted_npv_cny(capex_cny, grant_cny, fixed_opex_cny_per_year, marginal_cny_per_kg,
+                               own_price_cny_per_kg, expected_kg_per_year, option_caps_cny_per_kg, option_rates_by_year,
+                               uncapped_rate_by_year, (1.0 + discount_rate) ** lead_years, discount_by_year)
+
+
+@njit(cache=True)
+def _discounted_npv_cny(
+    capex_cny: float,
+    grant_cny: float,
+    fixed_opex_cny_per_year: float,
+    marginal_cny_per_kg: float,
+    own_price_cny_per_kg: float,
+    expected_kg_per_year: float,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_by_year: np.ndarray,
+    uncapped_rate_by_year: np.ndarray,
+    grant_discount: float,
+    discount_by_year: np.ndarray,
+) -> float:
+    """:func:`station_npv_cny` with its discount factors given (the grant's, and each year's of the life)."""
+    npv = -capex_cny + grant_cny / grant_discount
     n_opt = option_caps_cny_per_kg.shape[0]
     p_in = np.empty(n_opt)
     for k in range(n_opt):
@@ -356,7 +380,7 @@ def station_npv_cny(
             if s > 0.0 and p_in[k] + s + u - marginal_cny_per_kg > margin:
                 margin = p_in[k] + s + u - marginal_cny_per_kg
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
-        npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
+        npv += cash / discount_by_year[t]
     return npv
 
 
@@ -478,36 +502,72 @@ def choose_new_stations(
     n_o = option_capacity_kg_per_12h.shape[0]
     district_out = np.empty(max(max_builds, 0), dtype=np.int64)
     option_out = np.empty(max(max_builds, 0), dtype=np.int64)
+    if max_builds <= 0:
+        return district_out, option_out
+    # A build changes only its own district's capacity and rivals, so the other districts' values
+    # are kept from the last pick, not worked out again (the same numbers either way).
+    value = np.empty((n_d, n_o))
+    # The discount factors of station_npv_cny, worked out once for every candidate.
+    grant_discount = (1.0 + discount_rate) ** lead_years
+    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    for t in range(discount_by_year.shape[0]):
+        discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
+    cap_kg = np.empty(n_o)
+    for o in range(n_o):
+        cap_kg[o] = option_capacity_kg_per_12h[o] * dispensing_days_per_12h_rating * days * availability
+    for d in range(n_d):
+        for o in range(n_o):
+            value[d, o] = _new_station_value(
+                forecast_kg_by_district[d], capacity_kg_by_district[d], rivals_by_district[d], cap_kg[o],
+                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
+                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
+                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
+                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
     built = 0
     for _ in range(max_builds):
-        best_d, best_o, best_npv, best_cap_kg = -1, -1, -np.inf, 0.0
+        best_d, best_o, best_value = -1, -1, -np.inf
         for d in range(n_d):
             for o in range(n_o):
-                cap_kg = option_capacity_kg_per_12h[o] * dispensing_days_per_12h_rating * days * availability
-                share_kg = forecast_kg_by_district[d] * cap_kg / (capacity_kg_by_district[d] + cap_kg)
-                kg = share_kg if share_kg < cap_kg else cap_kg
-                capex = option_capex_cny[o]
-                fixed = fixed_opex_share_of_capex * capex
-                floor_kg = pricing_utilisation_floor * cap_kg
-                lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg,
-                                               marginal_cny_per_kg - variable_opex_cny_per_kg,
-                                               floor_kg if floor_kg > kg else kg, discount_rate, life_years)
-                own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share,
-                                              fixed_cost_recovery_share, competition_intensity,
-                                              float(rivals_by_district[d]))
-                npv = station_npv_cny(capex, option_grant_cny[o], fixed, marginal_cny_per_kg, own, kg,
-                                      option_caps_cny_per_kg, option_rates_by_year, uncapped_rate_by_year,
-                                      lead_years, discount_rate)
-                if npv - hurdle_share_of_capex * capex > best_npv:
-                    best_d, best_o, best_npv, best_cap_kg = d, o, npv - hurdle_share_of_capex * capex, cap_kg
-        if best_d < 0 or best_npv <= 0.0:
+                if value[d, o] > best_value:
+                    best_d, best_o, best_value = d, o, value[d, o]
+        if best_d < 0 or best_value <= 0.0:
             break
         district_out[built] = best_d
         option_out[built] = best_o
         built += 1
-        capacity_kg_by_district[best_d] += best_cap_kg
+        capacity_kg_by_district[best_d] += cap_kg[best_o]
         rivals_by_district[best_d] += 1
+        for o in range(n_o):
+            value[best_d, o] = _new_station_value(
+                forecast_kg_by_district[best_d], capacity_kg_by_district[best_d], rivals_by_district[best_d], cap_kg[o],
+                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
+                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
+                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
+                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
     return district_out[:built], option_out[:built]
+
+
+@njit(cache=True)
+def _new_station_value(
+    forecast_kg: float, district_capacity_kg: float, rivals: int, cap_kg: float, capex: float, grant: float,
+    fixed_opex_share_of_capex: float, variable_opex_cny_per_kg: float, marginal_cny_per_kg: float,
+    pricing_utilisation_floor: float, discount_rate: float, life_years: float, markup_share: float,
+    fixed_cost_recovery_share: float, competition_intensity: float, hurdle_share_of_capex: float,
+    option_caps_cny_per_kg: np.ndarray, option_rates_by_year: np.ndarray, uncapped_rate_by_year: np.ndarray,
+    grant_discount: float, discount_by_year: np.ndarray,
+) -> float:
+    """NPV less the hurdle of one new station of capacity `cap_kg` (kg a year) in a district."""
+    share_kg = forecast_kg * cap_kg / (district_capacity_kg + cap_kg)
+    kg = share_kg if share_kg < cap_kg else cap_kg
+    fixed = fixed_opex_share_of_capex * capex
+    floor_kg = pricing_utilisation_floor * cap_kg
+    lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg, marginal_cny_per_kg - variable_opex_cny_per_kg,
+                                   floor_kg if floor_kg > kg else kg, discount_rate, life_years)
+    own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share, fixed_cost_recovery_share,
+                                  competition_intensity, float(rivals))
+    npv = _discounted_npv_cny(capex, grant, fixed, marginal_cny_per_kg, own, kg, option_caps_cny_per_kg,
+                              option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+    return npv - hurdle_share_of_capex * capex
 
 
 @njit(cache=True)
@@ -695,3 +755,38 @@ def station_accounts(
             lc[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
                                               purchase_cny_per_kg[i], annual_kg, discount_rate, life_years)
     return profit, price, lc
+
+
+@njit(cache=True)
+def station_pipeline(
+    status: np.ndarray, station_district: np.ndarray, daily_capacity_kg: np.ndarray, days: int, availability: float,
+    n_districts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What investors see of the stations: capacity and count in the pipeline by district, and the empty slots.
+
+    The pipeline is the stations listed, under construction or operating; a station's capacity
+    is what it can dispense in a year (``daily capacity x days x availability``), kg.
+
+    Returns
+    -------
+    capacity_kg_by_district : ndarray of float64, shape (n_districts,)
+    stations_by_district : ndarray of int64, shape (n_districts,)
+    empty_slots : ndarray of int64
+        The empty slots, ascending.
+    """
+    capacity = np.zeros(n_districts)
+    count = np.zeros(n_districts, dtype=np.int64)
+    n_empty = 0
+    for i in range(status.shape[0]):
+        if status[i] == EMPTY:
+            n_empty += 1
+        elif PLANNED <= status[i] <= OPERATING:
+            capacity[station_district[i]] += daily_capacity_kg[i] * days * availability
+            count[station_district[i]] += 1
+    empty = np.empty(n_empty, dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == EMPTY:
+            empty[k] = i
+            k += 1
+    return capacity, count, empty

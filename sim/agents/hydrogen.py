@@ -510,16 +510,12 @@ class HydrogenStations(Component):
     def _complete(self, year: int) -> np.ndarray:
         """Stations whose construction ends this year start operating and claim the grant.
 
-        Returns their slots, ascending (:meth:`Station.complete_if_due` for every station at once).
+        Returns their slots, ascending (:meth:`StationArrays.complete_due`).
         """
         a = self.arrays
-        jan1, next_jan1 = dt.date(year, 1, 1).toordinal(), dt.date(year + 1, 1, 1).toordinal()
-        opened = np.flatnonzero((a.status == UNDER_CONSTRUCTION) & (a.completion_day >= jan1)
-                                & (a.completion_day < next_jan1))
+        opened = a.complete_due(year)
         if opened.size:
             slots = opened.astype(np.int64)
-            a.status[slots] = OPERATING
-            a.opened_year[slots] = year
             dates = [dt.date.fromordinal(day) for day in a.completion_day[slots].tolist()]
             for payment in self.model.claims.file(StationCompletions(
                     "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)}), year):

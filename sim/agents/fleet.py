@@ -169,6 +169,14 @@ class Fleet:
         self.demo_share = np.array([c.demonstration_share for c in config.segments.values()])
         self.diesel_vehicle_cny = np.array([c.diesel_vehicle_cny for c in config.segments.values()])
         self.first_year = model.years[0]
+        # What does not change over the draw's years, worked out once: diesel parity per kg and
+        # the diesel vehicle's TCO by segment.
+        self.parity_cny_per_kg = self.diesel_price_cny_per_l * seg["diesel_l_per_100km"] / seg["kg_per_100km"]
+        self.tco_diesel_cny = [
+            tco_cny_per_year(self.diesel_vehicle_cny[s], config.vehicle_life_years, config.discount_rate,
+                             seg["km_per_year"][s], self.diesel_price_cny_per_l * seg["diesel_l_per_100km"][s] / 100.0)
+            for s in range(len(self.segments))
+        ]
 
     @property
     def stock(self) -> np.ndarray:
@@ -182,7 +190,7 @@ class Fleet:
 
     def willingness_cny_per_kg(self) -> float:
         """Price per kg fleets will pay: diesel fuel-cost parity, kg-weighted over segments, times the premium."""
-        parity = self.diesel_price_cny_per_l * self.seg["diesel_l_per_100km"] / self.seg["kg_per_100km"]
+        parity = self.parity_cny_per_kg
         use = self.stock.sum(axis=1) * self.kg_per_vehicle_year
         w = use / use.sum() if use.sum() > 0 else np.full(len(parity), 1.0 / len(parity))
         return float((parity * w).sum() * self.willingness_over_parity)
@@ -203,10 +211,7 @@ class Fleet:
             fcv_price = max(0.0, self.diesel_vehicle_cny[s] + premium - self.reward_cny_per_vehicle)
             tco_fcv = tco_cny_per_year(fcv_price, cfg.vehicle_life_years, cfg.discount_rate, seg["km_per_year"][s],
                                        h2_price_cny_per_kg * seg["kg_per_100km"][s] / 100.0)
-            tco_diesel = tco_cny_per_year(self.diesel_vehicle_cny[s], cfg.vehicle_life_years, cfg.discount_rate,
-                                          seg["km_per_year"][s],
-                                          self.diesel_price_cny_per_l * seg["diesel_l_per_100km"][s] / 100.0)
-            out[s] = adoption_share(tco_fcv, tco_diesel, seg["max_adoption_share"][s], seg["tco_scale"][s])
+            out[s] = adoption_share(tco_fcv, self.tco_diesel_cny[s], seg["max_adoption_share"][s], seg["tco_scale"][s])
         return out
 
     def step(self, year: int, coverage: np.ndarray, h2_price_cny_per_kg: float) -> tuple[np.ndarray, np.ndarray]:

@@ -34,11 +34,13 @@ import numpy as np
 from sim.agents.fleet import Fleet, coverage_by_district
 from sim.agents.station_kernels import (
     allocate_demand,
+    blend_enrolled_prices,
     choose_new_stations,
     delivered_cost_cny_per_kg,
     operating_shares,
     price_and_enrol,
     review_stations,
+    sell_contracted_then_spot,
     station_accounts,
     station_costs_and_prices,
     station_pipeline,
@@ -61,7 +63,7 @@ from sim.agents.stations import (
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.processes import StagedTask, run_staged_tasks
-from sim.engine.rng import STREAM, normal_at, uniform_at
+from sim.engine.rng import STREAM, normal_at, uniform_at, uniforms_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
 from sim.policy.kinds.tiered_grant import grant_for
 from sim.policy.kinds.unit_subsidy import price_cap_offers
@@ -308,10 +310,6 @@ class HydrogenStations(Component):
         m = self.model
         return float(uniform_at(m.seed, m.draw, entity, year, STREAM[stream]))
 
-    def _pick_district(self, slot: int) -> int:
-        u = self._u(slot, _DRAW_DISTRICT, "station")
-        return min(int(np.searchsorted(np.cumsum(self.district_weight), u)), len(self.names) - 1)
-
     def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float) -> Station:
         a, e = self.arrays, self.cfg.economics
         a.district[slot] = district
@@ -328,6 +326,24 @@ class HydrogenStations(Component):
         self.agents[slot] = agent
         return agent
 
+    def _place_drawn(self, slots: np.ndarray, capacity_kg_per_12h: np.ndarray, origin: int, status: int) -> None:
+        """:meth:`_set_station` for many slots at once, each with a drawn district and trailer haul."""
+        a, e, m = self.arrays, self.cfg.economics, self.model
+        u_district = uniforms_at(m.seed, m.draw, slots, _DRAW_DISTRICT, STREAM["station"])
+        a.district[slots] = np.minimum(np.searchsorted(np.cumsum(self.district_weight), u_district), len(self.names) - 1)
+        a.origin[slots] = origin
+        a.capacity_kg_per_12h[slots] = capacity_kg_per_12h
+        a.daily_capacity_kg[slots] = capacity_kg_per_12h * e.dispensing_days_per_12h_rating
+        capex = {c: self.capex_cny(c) for c in set(capacity_kg_per_12h.tolist())}
+        a.capex_cny[slots] = [capex[c] for c in capacity_kg_per_12h.tolist()]
+        a.fixed_opex_cny_per_year[slots] = self.fixed_opex_share * a.capex_cny[slots]
+        u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STREAM["station"])
+        a.trailer_distance_km[slots] = e.trailer_distance_km_low + u_trailer * (e.trailer_distance_km_high
+                                                                                 - e.trailer_distance_km_low)
+        a.status[slots] = status
+        for slot in slots.tolist():
+            self.agents[slot] = Station(m, a, slot)
+
     def capex_cny(self, capacity_kg_per_12h: float) -> float:
         """Capital cost of a station by capacity: power-law scaling of the reference plus land, CNY."""
         e = self.cfg.economics
@@ -338,13 +354,14 @@ class HydrogenStations(Component):
         first = self.years[0]
         rows = _csv_rows(h)
         if rows is None:
-            caps = np.asarray(h.stations.existing_capacity_kg_per_12h)
+            caps = np.asarray(h.stations.existing_capacity_kg_per_12h, dtype=np.float64)
             cum = np.cumsum(h.stations.existing_capacity_weights) / np.sum(h.stations.existing_capacity_weights)
-            for slot in range(h.stations.existing):
-                k = min(int(np.searchsorted(cum, self._u(slot, _DRAW_CAPACITY, "station"))), len(caps) - 1)
-                st = self._set_station(slot, self._pick_district(slot), float(caps[k]), ORIGIN_EXISTING, -1.0)
-                st.status = OPERATING
-                self.arrays.opened_year[slot] = first - 1
+            slots = np.arange(h.stations.existing, dtype=np.int64)
+            m = self.model
+            u = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPACITY, STREAM["station"])
+            self._place_drawn(slots, caps[np.minimum(np.searchsorted(cum, u), len(caps) - 1)], ORIGIN_EXISTING,
+                              OPERATING)
+            self.arrays.opened_year[slots] = first - 1
             self.n_existing = h.stations.existing
             return
         index = {n: i for i, n in enumerate(self.names)}
@@ -367,6 +384,7 @@ class HydrogenStations(Component):
             return
         first, last = self.years[0], self.years[-1]
         slot, placed = self.n_existing, 0
+        slots, starts = [], []
         for year_text, target in sorted(h.plan.stations_by_year.items(), key=lambda kv: int(kv[0])):
             target_year = int(year_text)
             want = int(round(self.plan_share * max(0, target - self.n_existing)))
@@ -374,11 +392,13 @@ class HydrogenStations(Component):
             # before the horizon, and never after its end.
             start = min(max(first, target_year - 1), last)
             while placed < want and slot < self.n_existing + max(0, h.plan.max_stations - self.n_existing):
-                st = self._set_station(slot, self._pick_district(slot), h.plan.capacity_kg_per_12h, ORIGIN_PLAN, -1.0)
-                st.status = PLANNED
-                self.arrays.planned_start_year[slot] = start
+                slots.append(slot)
+                starts.append(start)
                 slot += 1
                 placed += 1
+        at = np.array(slots, dtype=np.int64)
+        self._place_drawn(at, np.full(at.size, float(h.plan.capacity_kg_per_12h)), ORIGIN_PLAN, PLANNED)
+        self.arrays.planned_start_year[at] = starts
 
     # ---- the year ---------------------------------------------------------------------------
     def step(self, year: int) -> None:
@@ -423,17 +443,15 @@ class HydrogenStations(Component):
         # cap would keep every station out in partial years (2022, 2025 under the baseline).
         price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
                         caps, rates, uncapped, price, enrolled)
-        price_enrolled = price.copy()
-        price = np.where(enrolled == 1, share * price_enrolled + (1.0 - share) * own, own)
+        price_enrolled = price
+        price = blend_enrolled_prices(enrolled, share, price_enrolled, own)
         selling = selling_now
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
-        # only the rest goes to the cheaper station (a fleet refuels where its depot is).
-        contracted_sales, contracted_unmet = allocate_demand(demand * self.contracted_share, a.district, capacity_kg,
-                                                             np.where(selling, 1.0, 0.0), cross)
+        # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
+        # power stays NumPy's, the function the results were made with.
         weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
-        spot_sales, spot_unmet = allocate_demand(demand * (1.0 - self.contracted_share), a.district,
-                                                 capacity_kg - contracted_sales, weight, cross)
-        sales, unmet = contracted_sales + spot_sales, contracted_unmet + spot_unmet
+        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, weight,
+                                                 cross)
 
         subsidy_paid = np.zeros(a.n_slots)
         enrolled[~selling] = 0

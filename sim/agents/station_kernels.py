@@ -35,6 +35,8 @@ __all__ = [
     "station_costs_and_prices",
     "station_accounts",
     "station_pipeline",
+    "blend_enrolled_prices",
+    "sell_contracted_then_spot",
 ]
 
 
@@ -790,3 +792,52 @@ def station_pipeline(
             empty[k] = i
             k += 1
     return capacity, count, empty
+
+
+@njit(cache=True)
+def blend_enrolled_prices(enrolled: np.ndarray, in_force_share: float, enrolled_price_cny_per_kg: np.ndarray,
+                          own_price_cny_per_kg: np.ndarray) -> np.ndarray:
+    """The year's price of each station: capped for the part of the year it is enrolled, its own for the rest.
+
+    ``share x enrolled price + (1 - share) x own price`` for an enrolled station (``enrolled == 1``),
+    its own price otherwise.
+    """
+    out = np.empty(own_price_cny_per_kg.shape[0])
+    for i in range(out.shape[0]):
+        if enrolled[i] == 1:
+            out[i] = in_force_share * enrolled_price_cny_per_kg[i] + (1.0 - in_force_share) * own_price_cny_per_kg[i]
+        else:
+            out[i] = own_price_cny_per_kg[i]
+    return out
+
+
+@njit(cache=True)
+def sell_contracted_then_spot(
+    demand_kg_by_district: np.ndarray,
+    contracted_share: float,
+    station_district: np.ndarray,
+    capacity_kg: np.ndarray,
+    selling: np.ndarray,
+    spot_weight: np.ndarray,
+    cross_district_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sales of the year: the contracted share of demand by capacity, then the rest by capacity and price.
+
+    The contracted demand stays with the district's selling stations in proportion to capacity
+    (:func:`allocate_demand` with weight 1); the spot demand goes to the room left, weighted by
+    `spot_weight` (price attraction, 0 for a station not selling).
+
+    Returns
+    -------
+    sales_kg : ndarray, shape (n_stations,)
+    unmet_kg_by_district : ndarray, shape (n_districts,)
+    """
+    contracted_weight = np.zeros(selling.shape[0])
+    for i in range(selling.shape[0]):
+        if selling[i]:
+            contracted_weight[i] = 1.0
+    contracted_sales, contracted_unmet = allocate_demand(demand_kg_by_district * contracted_share, station_district,
+                                                         capacity_kg, contracted_weight, cross_district_share)
+    spot_sales, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
+                                             capacity_kg - contracted_sales, spot_weight, cross_district_share)
+    return contracted_sales + spot_sales, contracted_unmet + spot_unmet

@@ -43,11 +43,11 @@ from sim.agents.station_kernels import (
     sell_contracted_then_spot,
     station_accounts,
     station_costs_and_prices,
+    station_descriptions,
     station_pipeline,
 )
 from sim.agents.stations import (
     CLOSED,
-    EMPTY,
     MOTHBALLED,
     OPERATING,
     ORIGIN_EXISTING,
@@ -497,13 +497,10 @@ class HydrogenStations(Component):
         by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
         rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
         rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
-        used = a.status != EMPTY
-        rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
+        rec["station_capacity_kg"], rec["station_district"], rec["station_completion_date"] = station_descriptions(
+            a.status, a.capacity_kg_per_12h, a.district, a.completion_day, a.opened_year, self.years[0], _EPOCH_ORDINAL)
         rec["station_opened_year"] = a.opened_year
-        rec["station_district"] = np.where(used, a.district, -1)
         rec["station_grant_cny"] = a.grant_cny
-        rec["station_completion_date"] = np.where(
-            (a.completion_day >= 0) & (a.opened_year >= self.years[0]), a.completion_day - _EPOCH_ORDINAL, np.nan)
 
     def _due_plan(self, year: int) -> list[int]:
         a = self.arrays

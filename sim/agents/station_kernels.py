@@ -37,6 +37,7 @@ __all__ = [
     "station_pipeline",
     "blend_enrolled_prices",
     "sell_contracted_then_spot",
+    "station_descriptions",
 ]
 
 
@@ -841,3 +842,37 @@ def sell_contracted_then_spot(
     spot_sales, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
                                              capacity_kg - contracted_sales, spot_weight, cross_district_share)
     return contracted_sales + spot_sales, contracted_unmet + spot_unmet
+
+
+@njit(cache=True)
+def station_descriptions(
+    status: np.ndarray,
+    capacity_kg_per_12h: np.ndarray,
+    station_district: np.ndarray,
+    completion_day: np.ndarray,
+    opened_year: np.ndarray,
+    first_year: int,
+    epoch_ordinal: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the results say of each slot: capacity and district (0 and -1 for an empty slot), completion date.
+
+    The completion date is in days since `epoch_ordinal`, NaN unless the station was completed
+    inside the horizon (opened in `first_year` or later).
+
+    Returns
+    -------
+    capacity_kg_per_12h : ndarray of float64
+    district : ndarray of int64
+    completion_days_since_epoch : ndarray of float64
+    """
+    n = status.shape[0]
+    capacity = np.zeros(n)
+    district = np.full(n, -1, dtype=np.int64)
+    completion = np.full(n, np.nan)
+    for i in range(n):
+        if status[i] != EMPTY:
+            capacity[i] = capacity_kg_per_12h[i]
+            district[i] = station_district[i]
+        if completion_day[i] >= 0 and opened_year[i] >= first_year:
+            completion[i] = completion_day[i] - epoch_ordinal
+    return capacity, district, completion

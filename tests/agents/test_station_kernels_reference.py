@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from sim.agents.station_kernels import (
+    allocate_demand,
+    blend_enrolled_prices,
     choose_new_stations,
     delivered_cost_cny_per_kg,
     levelised_cost_cny_per_kg,
@@ -26,8 +28,10 @@ from sim.agents.station_kernels import (
     retail_price_cny_per_kg,
     retail_prices_cny_per_kg,
     review_stations,
+    sell_contracted_then_spot,
     station_accounts,
     station_costs_and_prices,
+    station_descriptions,
     station_npv_cny,
     station_pipeline,
 )
@@ -138,6 +142,54 @@ def test_operating_shares_count_the_days_from_completion_like_the_calendar(year)
         ref[slot] = (days - dt.date.fromordinal(int(completion[slot])).timetuple().tm_yday + 1) / days
     assert np.array_equal(share, ref) and opened.size > 0
     assert share[opened].min() < 1.0 and share[opened].max() <= 1.0
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.0])
+def test_enrolled_price_blend_equals_the_numpy_reference(share):
+    rng = np.random.default_rng(11)
+    enrolled = rng.integers(0, 2, N)
+    capped, own = rng.uniform(20.0, 35.0, N), rng.uniform(25.0, 60.0, N)
+    ref = np.where(enrolled == 1, share * capped + (1.0 - share) * own, own)
+    assert np.array_equal(blend_enrolled_prices(enrolled, share, capped, own), ref)
+
+
+@pytest.mark.parametrize("seed", [12, 13, 14])
+def test_contracted_then_spot_sales_equal_two_allocations(seed):
+    rng = np.random.default_rng(seed)
+    district = rng.integers(0, N_DISTRICTS, N)
+    capacity = rng.uniform(0.0, 4e5, N)
+    selling = rng.random(N) < 0.8
+    capacity[~selling] = 0.0
+    price = rng.uniform(25.0, 60.0, N)
+    weight = np.where(selling, (price / 40.0) ** -1.5, 0.0)
+    # Demand from short of capacity to well beyond it, so that stations fill and demand travels.
+    demand = rng.uniform(0.0, 2.0, N_DISTRICTS) * np.bincount(district, weights=capacity, minlength=N_DISTRICTS)
+    some_unmet = some_full = False
+    for contracted, cross in [(0.6, 0.3), (0.0, 0.0), (1.0, 1.0)]:
+        c_sales, c_unmet = allocate_demand(demand * contracted, district, capacity, np.where(selling, 1.0, 0.0), cross)
+        s_sales, s_unmet = allocate_demand(demand * (1.0 - contracted), district, capacity - c_sales, weight, cross)
+        sales, unmet = sell_contracted_then_spot(demand, contracted, district, capacity, selling, weight, cross)
+        assert np.array_equal(sales, c_sales + s_sales) and np.array_equal(unmet, c_unmet + s_unmet)
+        assert np.all(sales <= capacity * (1 + 1e-12))
+        some_unmet |= bool((unmet > 0).any())
+        some_full |= bool((selling & (sales >= capacity * (1 - 1e-12))).any())
+    assert some_unmet and some_full
+
+
+def test_station_descriptions_equal_the_numpy_masks():
+    rng = np.random.default_rng(15)
+    a = _random_arrays(rng, 2024)
+    a.capacity_kg_per_12h[:] = rng.uniform(200.0, 1500.0, N)
+    a.district[:] = rng.integers(0, N_DISTRICTS, N)
+    epoch = dt.date(1970, 1, 1).toordinal()
+    capacity, district, completion = station_descriptions(a.status, a.capacity_kg_per_12h, a.district,
+                                                          a.completion_day, a.opened_year, 2022, epoch)
+    used = a.status != EMPTY
+    done = (a.completion_day >= 0) & (a.opened_year >= 2022)
+    assert np.array_equal(capacity, np.where(used, a.capacity_kg_per_12h, 0.0))
+    assert np.array_equal(district, np.where(used, a.district, -1))
+    assert np.array_equal(completion, np.where(done, a.completion_day - epoch, np.nan), equal_nan=True)
+    assert done.any() and (~done).any() and (~used).any()
 
 
 # ------------------------------------------------------------------------- the yearly life events

@@ -448,7 +448,7 @@ class HydrogenStations(Component):
         selling = selling_now
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
         # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
-        # power stays NumPy's, the function the results were made with.
+        # power stays NumPy's: a kernel's own power function need not round the same way.
         weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
         sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, weight,
                                                  cross)

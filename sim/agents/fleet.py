@@ -166,6 +166,8 @@ class Fleet:
         ages = max(1, min(config.initial_vehicle_ages_years, life))
         self.stock_by_age = np.zeros((len(init), len(district_weight), life))
         self.stock_by_age[:, :, :ages] = np.outer(init, district_weight)[:, :, None] / ages
+        self._summed: np.ndarray | None = None
+        self._stock_sums: tuple[np.ndarray, float] = (np.zeros((0, 0)), 0.0)
         self.demo_share = np.array([c.demonstration_share for c in config.segments.values()])
         self.diesel_vehicle_cny = np.array([c.diesel_vehicle_cny for c in config.segments.values()])
         self.first_year = model.years[0]
@@ -178,15 +180,23 @@ class Fleet:
             for s in range(len(self.segments))
         ]
 
+    def _sums(self) -> tuple[np.ndarray, float]:
+        # The stock is read several times a year (adoption, investors, results) and replaced once
+        # a year by `step` (never changed in place): summed once per stock.
+        if self._summed is not self.stock_by_age:
+            self._stock_sums = (self.stock_by_age.sum(axis=2), float(self.stock_by_age.sum()))
+            self._summed = self.stock_by_age
+        return self._stock_sums
+
     @property
     def stock(self) -> np.ndarray:
-        """Vehicles by segment and district now (all ages)."""
-        return self.stock_by_age.sum(axis=2)
+        """Vehicles by segment and district now (all ages); not to be written to."""
+        return self._sums()[0]
 
     @property
     def vehicles(self) -> float:
         """Vehicles in the fleet now."""
-        return float(self.stock_by_age.sum())
+        return self._sums()[1]
 
     def willingness_cny_per_kg(self) -> float:
         """Price per kg fleets will pay: diesel fuel-cost parity, kg-weighted over segments, times the premium."""

@@ -548,8 +548,9 @@ class HydrogenStations(Component):
             return []
         days = _days_in_year(year)
         # Expected demand two years out: today's fleet use grown at last year's fleet growth.
-        growth = min(max(self.fleet.vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
-        self.vehicles_last_year = self.fleet.vehicles
+        vehicles = self.fleet.vehicles
+        growth = min(max(vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
+        self.vehicles_last_year = vehicles
         base = (self.fleet.stock * self.fleet.kg_per_vehicle_year[:, None]).sum(axis=0)
         if self.cfg.fleet.fixed_demand_kg_per_year is not None:
             base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])

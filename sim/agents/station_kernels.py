@@ -6,6 +6,12 @@ capital recovered over the station's life at the discount rate, plus fixed opera
 spread over the kg dispensed, plus the variable cost per kg (compression, dispensing) and the
 delivered cost of the hydrogen bought.
 
+The scalar rules (a station's levelised cost, price, NPV) have bulk kernels beside them that
+apply them to every station of a year in one pass (costs and prices, the year's accounts, the
+investors' greedy choice, the exit review...): the component's yearly step calls a few of them
+instead of looping over its stations in Python. Each gives the same numbers, bit for bit, as the
+station-by-station rule (``tests/agents/test_station_kernels_reference.py``).
+
 Units: CNY, kg, years. Station arrays are aligned by station index.
 """
 

@@ -166,23 +166,41 @@ class Fleet:
         ages = max(1, min(config.initial_vehicle_ages_years, life))
         self.stock_by_age = np.zeros((len(init), len(district_weight), life))
         self.stock_by_age[:, :, :ages] = np.outer(init, district_weight)[:, :, None] / ages
+        self._summed: np.ndarray | None = None
+        self._stock_sums: tuple[np.ndarray, float] = (np.zeros((0, 0)), 0.0)
         self.demo_share = np.array([c.demonstration_share for c in config.segments.values()])
         self.diesel_vehicle_cny = np.array([c.diesel_vehicle_cny for c in config.segments.values()])
         self.first_year = model.years[0]
+        # What does not change over the draw's years, worked out once: diesel parity per kg and
+        # the diesel vehicle's TCO by segment.
+        self.parity_cny_per_kg = self.diesel_price_cny_per_l * seg["diesel_l_per_100km"] / seg["kg_per_100km"]
+        self.tco_diesel_cny = [
+            tco_cny_per_year(self.diesel_vehicle_cny[s], config.vehicle_life_years, config.discount_rate,
+                             seg["km_per_year"][s], self.diesel_price_cny_per_l * seg["diesel_l_per_100km"][s] / 100.0)
+            for s in range(len(self.segments))
+        ]
+
+    def _sums(self) -> tuple[np.ndarray, float]:
+        # The stock is read several times a year (adoption, investors, results) and replaced once
+        # a year by `step` (never changed in place): summed once per stock.
+        if self._summed is not self.stock_by_age:
+            self._stock_sums = (self.stock_by_age.sum(axis=2), float(self.stock_by_age.sum()))
+            self._summed = self.stock_by_age
+        return self._stock_sums
 
     @property
     def stock(self) -> np.ndarray:
-        """Vehicles by segment and district now (all ages)."""
-        return self.stock_by_age.sum(axis=2)
+        """Vehicles by segment and district now (all ages); not to be written to."""
+        return self._sums()[0]
 
     @property
     def vehicles(self) -> float:
         """Vehicles in the fleet now."""
-        return float(self.stock_by_age.sum())
+        return self._sums()[1]
 
     def willingness_cny_per_kg(self) -> float:
         """Price per kg fleets will pay: diesel fuel-cost parity, kg-weighted over segments, times the premium."""
-        parity = self.diesel_price_cny_per_l * self.seg["diesel_l_per_100km"] / self.seg["kg_per_100km"]
+        parity = self.parity_cny_per_kg
         use = self.stock.sum(axis=1) * self.kg_per_vehicle_year
         w = use / use.sum() if use.sum() > 0 else np.full(len(parity), 1.0 / len(parity))
         return float((parity * w).sum() * self.willingness_over_parity)
@@ -203,10 +221,7 @@ class Fleet:
             fcv_price = max(0.0, self.diesel_vehicle_cny[s] + premium - self.reward_cny_per_vehicle)
             tco_fcv = tco_cny_per_year(fcv_price, cfg.vehicle_life_years, cfg.discount_rate, seg["km_per_year"][s],
                                        h2_price_cny_per_kg * seg["kg_per_100km"][s] / 100.0)
-            tco_diesel = tco_cny_per_year(self.diesel_vehicle_cny[s], cfg.vehicle_life_years, cfg.discount_rate,
-                                          seg["km_per_year"][s],
-                                          self.diesel_price_cny_per_l * seg["diesel_l_per_100km"][s] / 100.0)
-            out[s] = adoption_share(tco_fcv, tco_diesel, seg["max_adoption_share"][s], seg["tco_scale"][s])
+            out[s] = adoption_share(tco_fcv, self.tco_diesel_cny[s], seg["max_adoption_share"][s], seg["tco_scale"][s])
         return out
 
     def step(self, year: int, coverage: np.ndarray, h2_price_cny_per_kg: float) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ grant per demonstration vehicle. When none is in force, the stations see no such
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from typing import cast
@@ -33,21 +34,27 @@ import numpy as np
 from sim.agents.fleet import Fleet, coverage_by_district
 from sim.agents.station_kernels import (
     allocate_demand,
+    blend_enrolled_prices,
+    choose_new_stations,
     delivered_cost_cny_per_kg,
-    levelised_cost_cny_per_kg,
+    operating_shares,
     price_and_enrol,
-    retail_price_cny_per_kg,
-    station_npv_cny,
+    review_stations,
+    sell_contracted_then_spot,
+    station_accounts,
+    station_costs_and_prices,
+    station_descriptions,
+    station_pipeline,
 )
 from sim.agents.stations import (
     CLOSED,
-    EMPTY,
     MOTHBALLED,
     OPERATING,
     ORIGIN_EXISTING,
     ORIGIN_INVESTOR,
     ORIGIN_PLAN,
     PLANNED,
+    STATUS_NAMES,
     UNDER_CONSTRUCTION,
     Station,
     StationArrays,
@@ -56,7 +63,7 @@ from sim.agents.stations import (
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
 from sim.engine.processes import StagedTask, run_staged_tasks
-from sim.engine.rng import STREAM, normal_at, uniform_at
+from sim.engine.rng import STREAM, normal_at, uniform_at, uniforms_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
 from sim.policy.kinds.tiered_grant import grant_for
 from sim.policy.kinds.unit_subsidy import price_cap_offers
@@ -94,7 +101,73 @@ def n_station_slots(section) -> int:
 
 
 def _days_in_year(year: int) -> int:
-    return dt.date(year, 12, 31).timetuple().tm_yday
+    return 366 if calendar.isleap(year) else 365
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    x.setflags(write=False)
+    return x
+
+
+class _SubsidyOutlook:
+    """What the per-kg subsidies to stations of a policy offer: depends on the policy only.
+
+    Computed once a run (see :func:`_subsidy_outlook_of`) and shared by its draws, so the arrays
+    are read-only.
+    """
+
+    def __init__(self, policy):
+        self.policy = policy
+        self.subsidies = policy.of_kind("unit_subsidy", "station")
+        self._offers: dict[int, tuple[np.ndarray, np.ndarray, float, float]] = {}
+        self._lifetime: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def offers(self, year_index: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """:func:`~sim.policy.kinds.unit_subsidy.price_cap_offers` of the year."""
+        if year_index not in self._offers:
+            caps, rates, uncapped, share = price_cap_offers(self.subsidies, year_index)
+            self._offers[year_index] = (_frozen(caps), _frozen(rates), uncapped, share)
+        return self._offers[year_index]
+
+    def lifetime(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the subsidies offer a station over its life from `first_year`.
+
+        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
+        the capped schemes a price at that cap meets, times each year's share inside their
+        windows) and the uncapped rates by year.
+        """
+        key = (first_year, life)
+        if key in self._lifetime:
+            return self._lifetime[key]
+
+        def shares(ins) -> np.ndarray:
+            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
+
+        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
+        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
+        rates = np.zeros((caps.size, life))
+        for k, cap in enumerate(caps):
+            for ins in capped:
+                if ins.price_cap_cny_per_kg >= cap:
+                    rates[k] += ins.rate_cny_per_kg * shares(ins)
+        uncapped = np.zeros(life)
+        for p in self.subsidies:
+            if p.instrument.price_cap_cny_per_kg is None:
+                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
+        self._lifetime[key] = (_frozen(caps), _frozen(rates), _frozen(uncapped))
+        return self._lifetime[key]
+
+
+# The outlook of the policy last run: the draws of a run share its policy object (a frozen
+# value), so only the first draw works the outlook out. Kept by identity with the policy held, so
+# another run's policy can never be mistaken for it.
+_last_outlook: list[_SubsidyOutlook] = []
+
+
+def _subsidy_outlook_of(policy) -> _SubsidyOutlook:
+    if not _last_outlook or _last_outlook[0].policy is not policy:
+        _last_outlook[:] = [_SubsidyOutlook(policy)]
+    return _last_outlook[0]
 
 
 class HydrogenStations(Component):
@@ -205,9 +278,16 @@ class HydrogenStations(Component):
         # Programmes by kind and recipient; none in force = no such money.
         policy = model.policy
         self.grants = [p for p in policy.of_kind("tiered_grant", "station") if p.instrument.measure == CAPACITY_MEASURE]
-        self.subsidies = policy.of_kind("unit_subsidy", "station")
+        self.outlook = _subsidy_outlook_of(policy)
+        self.subsidies = self.outlook.subsidies
         reward_cny = sum(p.instrument.cap_per_project_cny for p in policy.of_kind("capped_grant")
                          if p.instrument.eligibility.demonstration_vehicles)
+        # What each capacity option an investor weighs costs and may be granted, once a draw.
+        options = inv.capacity_options_kg_per_12h
+        self.option_capacity = np.array(options, dtype=np.float64)
+        self.option_capex = np.array([self.capex_cny(c) for c in options], dtype=np.float64)
+        self.option_grant_by_programme = [np.array([grant_for(p.instrument, c) for c in options], dtype=np.float64)
+                                          for p in self.grants]
 
         self.names = h.district_names
         w = np.array([d.weight for d in h.districts], dtype=np.float64)
@@ -222,16 +302,13 @@ class HydrogenStations(Component):
         self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
         self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
         self.unmet_by_district = np.zeros(len(self.names))
+        self.ones = np.ones(self.arrays.n_slots)
         self.vehicles_last_year = self.fleet.vehicles
         self.investor_builds = 0
 
     def _u(self, entity: int, year: int, stream: str) -> float:
         m = self.model
         return float(uniform_at(m.seed, m.draw, entity, year, STREAM[stream]))
-
-    def _pick_district(self, slot: int) -> int:
-        u = self._u(slot, _DRAW_DISTRICT, "station")
-        return min(int(np.searchsorted(np.cumsum(self.district_weight), u)), len(self.names) - 1)
 
     def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float) -> Station:
         a, e = self.arrays, self.cfg.economics
@@ -249,6 +326,24 @@ class HydrogenStations(Component):
         self.agents[slot] = agent
         return agent
 
+    def _place_drawn(self, slots: np.ndarray, capacity_kg_per_12h: np.ndarray, origin: int, status: int) -> None:
+        """:meth:`_set_station` for many slots at once, each with a drawn district and trailer haul."""
+        a, e, m = self.arrays, self.cfg.economics, self.model
+        u_district = uniforms_at(m.seed, m.draw, slots, _DRAW_DISTRICT, STREAM["station"])
+        a.district[slots] = np.minimum(np.searchsorted(np.cumsum(self.district_weight), u_district), len(self.names) - 1)
+        a.origin[slots] = origin
+        a.capacity_kg_per_12h[slots] = capacity_kg_per_12h
+        a.daily_capacity_kg[slots] = capacity_kg_per_12h * e.dispensing_days_per_12h_rating
+        capex = {c: self.capex_cny(c) for c in set(capacity_kg_per_12h.tolist())}
+        a.capex_cny[slots] = [capex[c] for c in capacity_kg_per_12h.tolist()]
+        a.fixed_opex_cny_per_year[slots] = self.fixed_opex_share * a.capex_cny[slots]
+        u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STREAM["station"])
+        a.trailer_distance_km[slots] = e.trailer_distance_km_low + u_trailer * (e.trailer_distance_km_high
+                                                                                 - e.trailer_distance_km_low)
+        a.status[slots] = status
+        for slot in slots.tolist():
+            self.agents[slot] = Station(m, a, slot)
+
     def capex_cny(self, capacity_kg_per_12h: float) -> float:
         """Capital cost of a station by capacity: power-law scaling of the reference plus land, CNY."""
         e = self.cfg.economics
@@ -259,13 +354,14 @@ class HydrogenStations(Component):
         first = self.years[0]
         rows = _csv_rows(h)
         if rows is None:
-            caps = np.asarray(h.stations.existing_capacity_kg_per_12h)
+            caps = np.asarray(h.stations.existing_capacity_kg_per_12h, dtype=np.float64)
             cum = np.cumsum(h.stations.existing_capacity_weights) / np.sum(h.stations.existing_capacity_weights)
-            for slot in range(h.stations.existing):
-                k = min(int(np.searchsorted(cum, self._u(slot, _DRAW_CAPACITY, "station"))), len(caps) - 1)
-                st = self._set_station(slot, self._pick_district(slot), float(caps[k]), ORIGIN_EXISTING, -1.0)
-                st.status = OPERATING
-                self.arrays.opened_year[slot] = first - 1
+            slots = np.arange(h.stations.existing, dtype=np.int64)
+            m = self.model
+            u = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPACITY, STREAM["station"])
+            self._place_drawn(slots, caps[np.minimum(np.searchsorted(cum, u), len(caps) - 1)], ORIGIN_EXISTING,
+                              OPERATING)
+            self.arrays.opened_year[slots] = first - 1
             self.n_existing = h.stations.existing
             return
         index = {n: i for i, n in enumerate(self.names)}
@@ -288,6 +384,7 @@ class HydrogenStations(Component):
             return
         first, last = self.years[0], self.years[-1]
         slot, placed = self.n_existing, 0
+        slots, starts = [], []
         for year_text, target in sorted(h.plan.stations_by_year.items(), key=lambda kv: int(kv[0])):
             target_year = int(year_text)
             want = int(round(self.plan_share * max(0, target - self.n_existing)))
@@ -295,11 +392,13 @@ class HydrogenStations(Component):
             # before the horizon, and never after its end.
             start = min(max(first, target_year - 1), last)
             while placed < want and slot < self.n_existing + max(0, h.plan.max_stations - self.n_existing):
-                st = self._set_station(slot, self._pick_district(slot), h.plan.capacity_kg_per_12h, ORIGIN_PLAN, -1.0)
-                st.status = PLANNED
-                self.arrays.planned_start_year[slot] = start
+                slots.append(slot)
+                starts.append(start)
                 slot += 1
                 placed += 1
+        at = np.array(slots, dtype=np.int64)
+        self._place_drawn(at, np.full(at.size, float(h.plan.capacity_kg_per_12h)), ORIGIN_PLAN, PLANNED)
+        self.arrays.planned_start_year[at] = starts
 
     # ---- the year ---------------------------------------------------------------------------
     def step(self, year: int) -> None:
@@ -312,12 +411,10 @@ class HydrogenStations(Component):
         opened = self._complete(year)
 
         days = _days_in_year(year)
-        op_share = np.zeros(a.n_slots)
+        op_share = operating_shares(a.status, a.completion_day, opened, dt.date(year, 1, 1).toordinal(), days)
         live = a.status == OPERATING
-        op_share[live] = 1.0
-        for slot in opened:
-            op_share[slot] = (days - dt.date.fromordinal(int(a.completion_day[slot])).timetuple().tm_yday + 1) / days
-        capacity_kg = a.daily_capacity_kg * days * self.availability * op_share
+        full_year_kg = a.daily_capacity_kg * days * self.availability
+        capacity_kg = full_year_kg * op_share
 
         n_by_district = np.bincount(a.district[live], weights=op_share[live], minlength=len(self.names))
         coverage = coverage_by_district(n_by_district, self.cfg.fleet.stations_for_full_coverage,
@@ -329,22 +426,15 @@ class HydrogenStations(Component):
 
         production = self.production0 * (1.0 + self.production_change) ** yi
         e = self.cfg.economics
-        purchase = np.asarray(delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km,
-                                             a.trailer_distance_km))
-        mc = self.variable_opex + purchase
         cross = self.fleet.cross_supply_share
-        expected, _ = allocate_demand(demand, a.district, capacity_kg, np.ones(a.n_slots), cross)
-        full_year_kg = a.daily_capacity_kg * days * self.availability
-        annual_kg = np.where(op_share > 0, expected / np.maximum(op_share, 1e-12), 0.0)
-        pricing_kg = np.maximum(annual_kg, e.pricing_utilisation_floor * full_year_kg)
-        lc = np.array([levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex,
-                                                 purchase[i], pricing_kg[i], self.discount_rate, e.life_years)
-                       for i in range(a.n_slots)])
+        expected, _ = allocate_demand(demand, a.district, capacity_kg, self.ones, cross)
+        purchase, mc, own = station_costs_and_prices(
+            production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km, a.trailer_distance_km, self.variable_opex,
+            full_year_kg, op_share, expected, e.pricing_utilisation_floor, a.capex_cny, a.fixed_opex_cny_per_year,
+            self.discount_rate, e.life_years, self.markup, self.recovery_share, self.competition, a.district,
+            len(self.names))
         selling_now = op_share > 0
-        rivals = np.bincount(a.district[selling_now], minlength=len(self.names))[a.district] - 1.0
-        own = np.array([retail_price_cny_per_kg(mc[i], lc[i] - mc[i], self.markup, self.recovery_share,
-                                                self.competition, rivals[i]) for i in range(a.n_slots)])
-        caps, rates, uncapped, share = price_cap_offers(self.subsidies, yi)
+        caps, rates, uncapped, share = self.outlook.offers(yi)
         price = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
         # A station enrols for the part of the year the subsidy is in force: it weighs the full
@@ -353,17 +443,15 @@ class HydrogenStations(Component):
         # cap would keep every station out in partial years (2022, 2025 under the baseline).
         price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
                         caps, rates, uncapped, price, enrolled)
-        price_enrolled = price.copy()
-        price = np.where(enrolled == 1, share * price_enrolled + (1.0 - share) * own, own)
+        price_enrolled = price
+        price = blend_enrolled_prices(enrolled, share, price_enrolled, own)
         selling = selling_now
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
-        # only the rest goes to the cheaper station (a fleet refuels where its depot is).
-        contracted_sales, contracted_unmet = allocate_demand(demand * self.contracted_share, a.district, capacity_kg,
-                                                             np.where(selling, 1.0, 0.0), cross)
+        # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
+        # power stays NumPy's: a kernel's own power function need not round the same way.
         weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
-        spot_sales, spot_unmet = allocate_demand(demand * (1.0 - self.contracted_share), a.district,
-                                                 capacity_kg - contracted_sales, weight, cross)
-        sales, unmet = contracted_sales + spot_sales, contracted_unmet + spot_unmet
+        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, weight,
+                                                 cross)
 
         subsidy_paid = np.zeros(a.n_slots)
         enrolled[~selling] = 0
@@ -374,22 +462,17 @@ class HydrogenStations(Component):
         if added.sum() > 0:
             model.claims.file(VehicleAdditions("fleet_segment", np.arange(added.size), added), year)
 
-        profit = np.where(selling, (price - mc) * sales + subsidy_paid - a.fixed_opex_cny_per_year * op_share, 0.0)
-        a.price_cny_per_kg[:] = np.where(selling, price, np.nan)
+        profit, a.price_cny_per_kg[:], actual_lc = station_accounts(
+            selling, price, mc, sales, subsidy_paid, a.fixed_opex_cny_per_year, op_share, a.capex_cny,
+            self.variable_opex, purchase, self.discount_rate, e.life_years)
         a.kg_sold[:] = sales
         a.enrolled[:] = enrolled
         a.profit_cny[:] = profit
-        annual_sales = np.where(selling, sales / np.maximum(op_share, 1e-12), 0.0)
-        actual_lc = np.array([
-            levelised_cost_cny_per_kg(a.capex_cny[i], a.fixed_opex_cny_per_year[i], self.variable_opex, purchase[i],
-                                      annual_sales[i], self.discount_rate, e.life_years)
-            if annual_sales[i] > 0 else np.nan
-            for i in range(a.n_slots)
-        ])
 
         sold = float(sales.sum())
+        revenue = float((price[selling] * sales[selling]).sum())
         rec["stations_operating"][yi] = int(selling.sum())
-        rec["stations_opened"][yi] = len(opened)
+        rec["stations_opened"][yi] = opened.size
         rec["stations_by_district"][yi] = np.bincount(a.district[selling], minlength=len(self.names))
         rec["station_kg_sold"][yi] = sales
         rec["station_price"][yi] = a.price_cny_per_kg
@@ -399,49 +482,25 @@ class HydrogenStations(Component):
         rec["h2_sold_kg"][yi] = sold
         rec["h2_demand_kg"][yi] = float(demand.sum())
         rec["unmet_demand_kg"][yi] = float(unmet.sum())
-        rec["h2_price_mean"][yi] = float((price[selling] * sales[selling]).sum() / sold) if sold > 0 else np.nan
+        rec["h2_price_mean"][yi] = revenue / sold if sold > 0 else np.nan
         rec["fcv_fleet"][yi] = self.fleet.vehicles
         rec["fcv_fleet_by_segment"][yi] = self.fleet.stock.sum(axis=1)
 
         # Expectations for next year, and the exit review.
         if sold > 0:
-            self.price_expectation = float((price[selling] * sales[selling]).sum() / sold)
+            self.price_expectation = revenue / sold
         self.unmet_by_district = unmet
-        for slot, st in self.agents.items():
-            back = unmet[a.district[slot]] >= e.pricing_utilisation_floor * full_year_kg[slot]
-            st.review(year, e.mothball_after_loss_years, e.close_after_mothball_years, bool(back))
-        rec["stations_mothballed"][yi] = int(np.isin(a.status, (MOTHBALLED, CLOSED)).sum())
-        rec["stations_by_status"][yi] = [int((a.status == code).sum()) for code in _REPORTED_STATUSES]
-        used = a.status != EMPTY
-        rec["station_capacity_kg"] = np.where(used, a.capacity_kg_per_12h, 0.0)
+        # Every station's review at once (Station.review, slot by slot, is the same rule).
+        demand_back = unmet[a.district] >= e.pricing_utilisation_floor * full_year_kg
+        review_stations(a.status, a.opened_year, a.profit_cny, a.loss_years, a.mothball_years, demand_back, year,
+                        e.mothball_after_loss_years, e.close_after_mothball_years)
+        by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
+        rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
+        rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
+        rec["station_capacity_kg"], rec["station_district"], rec["station_completion_date"] = station_descriptions(
+            a.status, a.capacity_kg_per_12h, a.district, a.completion_day, a.opened_year, self.years[0], _EPOCH_ORDINAL)
         rec["station_opened_year"] = a.opened_year
-        rec["station_district"] = np.where(used, a.district, -1)
         rec["station_grant_cny"] = a.grant_cny
-        rec["station_completion_date"] = np.where(
-            (a.completion_day >= 0) & (a.opened_year >= self.years[0]), a.completion_day - _EPOCH_ORDINAL, np.nan)
-
-    def _subsidy_outlook(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What the per-kg subsidies offer a station over its life from `first_year`.
-
-        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
-        the capped schemes a price at that cap meets, times each year's share inside their
-        windows) and the uncapped rates by year.
-        """
-        def shares(ins) -> np.ndarray:
-            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
-
-        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
-        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
-        rates = np.zeros((caps.size, life))
-        for k, cap in enumerate(caps):
-            for ins in capped:
-                if ins.price_cap_cny_per_kg >= cap:
-                    rates[k] += ins.rate_cny_per_kg * shares(ins)
-        uncapped = np.zeros(life)
-        for p in self.subsidies:
-            if p.instrument.price_cap_cny_per_kg is None:
-                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
-        return caps, rates, uncapped
 
     def _due_plan(self, year: int) -> list[int]:
         a = self.arrays
@@ -463,13 +522,16 @@ class HydrogenStations(Component):
         for slot, ends in run_staged_tasks(tasks).items():
             self.agents[slot].schedule_completion(cast(dt.date, ends[0]))  # no `until`: every stage ends
 
-    def _complete(self, year: int) -> list[int]:
-        """Stations whose construction ends this year start operating and claim the grant."""
-        opened = [slot for slot, st in self.agents.items() if st.complete_if_due(year)]
-        if opened:
-            a = self.arrays
-            slots = np.array(opened, dtype=np.int64)
-            dates = [dt.date.fromordinal(int(a.completion_day[s])) for s in slots]
+    def _complete(self, year: int) -> np.ndarray:
+        """Stations whose construction ends this year start operating and claim the grant.
+
+        Returns their slots, ascending (:meth:`StationArrays.complete_due`).
+        """
+        a = self.arrays
+        opened = a.complete_due(year)
+        if opened.size:
+            slots = opened.astype(np.int64)
+            dates = [dt.date.fromordinal(day) for day in a.completion_day[slots].tolist()]
             for payment in self.model.claims.file(StationCompletions(
                     "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)}), year):
                 a.grant_cny[payment.ids] += payment.approved_cny
@@ -486,53 +548,38 @@ class HydrogenStations(Component):
             return []
         days = _days_in_year(year)
         # Expected demand two years out: today's fleet use grown at last year's fleet growth.
-        growth = min(max(self.fleet.vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
-        self.vehicles_last_year = self.fleet.vehicles
+        vehicles = self.fleet.vehicles
+        growth = min(max(vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
+        self.vehicles_last_year = vehicles
         base = (self.fleet.stock * self.fleet.kg_per_vehicle_year[:, None]).sum(axis=0)
         if self.cfg.fleet.fixed_demand_kg_per_year is not None:
             base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])
             growth = 1.0
         forecast = base * growth**2
-        pipeline = np.isin(a.status, (PLANNED, UNDER_CONSTRUCTION, OPERATING))
-        cap_by_district = np.bincount(a.district[pipeline], weights=a.daily_capacity_kg[pipeline] * days
-                                      * self.availability, minlength=len(self.names))
+        cap_by_district, rivals, free = station_pipeline(a.status, a.district, a.daily_capacity_kg, days,
+                                                         self.availability, len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
         life = e.life_years
-        option_caps, option_rates, uncapped_rates = self._subsidy_outlook(year + lead_years, life)
+        option_caps, option_rates, uncapped_rates = self.outlook.lifetime(year + lead_years, life)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
-        grants_on = [p.instrument for p in self.grants
-                     if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until]
         production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
         mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
         mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
                                                             e.trailer_cny_per_kg_km, mid_km)
-        rivals = np.bincount(a.district[pipeline], minlength=len(self.names))
-        built = []
-        for _ in range(room):
-            best, best_npv = None, -math.inf
-            for d in range(len(self.names)):
-                for c in inv.capacity_options_kg_per_12h:
-                    cap_kg = c * e.dispensing_days_per_12h_rating * days * self.availability
-                    kg = min(cap_kg, forecast[d] * cap_kg / (cap_by_district[d] + cap_kg))
-                    capex = self.capex_cny(c)
-                    fixed = self.fixed_opex_share * capex
-                    lc = levelised_cost_cny_per_kg(capex, fixed, self.variable_opex, mc - self.variable_opex,
-                                                   max(kg, e.pricing_utilisation_floor * cap_kg),
-                                                   self.discount_rate, life)
-                    own = retail_price_cny_per_kg(mc, lc - mc, self.markup, self.recovery_share, self.competition,
-                                                  float(rivals[d]))
-                    grant = sum(grant_for(ins, c) for ins in grants_on)
-                    npv = station_npv_cny(capex, grant, fixed, mc, own, kg, option_caps, option_rates, uncapped_rates,
-                                          lead_years, self.discount_rate)
-                    if npv - self.hurdle_share * capex > best_npv:
-                        best, best_npv = (d, c, cap_kg), npv - self.hurdle_share * capex
-            slot = a.free_slot()
-            if best is None or best_npv <= 0.0 or slot < 0:
-                break
-            d, c, cap_kg = best
-            self._set_station(slot, d, c, ORIGIN_INVESTOR, -1.0).status = PLANNED
-            cap_by_district[d] += cap_kg
-            rivals[d] += 1
+        # The grant each option expects: the grants whose window holds the expected completion,
+        # summed in programme order (as `sum` over them would).
+        option_grant = np.zeros(len(self.option_capacity))
+        for k, p in enumerate(self.grants):
+            if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until:
+                option_grant += self.option_grant_by_programme[k]
+        districts, options = choose_new_stations(
+            forecast, cap_by_district, rivals, self.option_capacity, self.option_capex, option_grant,
+            e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share, self.variable_opex, mc,
+            e.pricing_utilisation_floor, self.discount_rate, life, self.markup, self.recovery_share, self.competition,
+            self.hurdle_share, option_caps, option_rates, uncapped_rates, lead_years, min(room, free.size))
+        # Each build takes the first slot still empty, as `free_slot` would one build at a time.
+        built = [int(slot) for slot in free[:districts.size]]
+        for slot, d, o in zip(built, districts.tolist(), options.tolist(), strict=True):
+            self._set_station(slot, d, inv.capacity_options_kg_per_12h[o], ORIGIN_INVESTOR, -1.0).status = PLANNED
             self.investor_builds += 1
-            built.append(slot)
         return built

@@ -6,6 +6,12 @@ capital recovered over the station's life at the discount rate, plus fixed opera
 spread over the kg dispensed, plus the variable cost per kg (compression, dispensing) and the
 delivered cost of the hydrogen bought.
 
+The scalar rules (a station's levelised cost, price, NPV) have bulk kernels beside them that
+apply them to every station of a year in one pass (costs and prices, the year's accounts, the
+investors' greedy choice, the exit review...): the component's yearly step calls a few of them
+instead of looping over its stations in Python. Each gives the same numbers, bit for bit, as the
+station-by-station rule (``tests/agents/test_station_kernels_reference.py``).
+
 Units: CNY, kg, years. Station arrays are aligned by station index.
 """
 
@@ -16,6 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.agents.stations import CLOSED, EMPTY, MOTHBALLED, OPERATING, PLANNED
 from sim.policy.kinds.unit_subsidy import price_within_cap
 
 __all__ = [
@@ -26,6 +33,17 @@ __all__ = [
     "price_and_enrol",
     "allocate_demand",
     "station_npv_cny",
+    "levelised_costs_cny_per_kg",
+    "retail_prices_cny_per_kg",
+    "choose_new_stations",
+    "review_stations",
+    "operating_shares",
+    "station_costs_and_prices",
+    "station_accounts",
+    "station_pipeline",
+    "blend_enrolled_prices",
+    "sell_contracted_then_spot",
+    "station_descriptions",
 ]
 
 
@@ -333,7 +351,30 @@ def station_npv_cny(
     the subsidy per kg at level k times the years' shares inside validity, 0 outside), plus the
     uncapped rates, at constant volume, less fixed opex.
     """
-    npv = -capex_cny + grant_cny / (1.0 + discount_rate) ** lead_years
+    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    for t in range(discount_by_year.shape[0]):
+        discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
+    return _discounted_npv_cny(capex_cny, grant_cny, fixed_opex_cny_per_year, marginal_cny_per_kg,
+                               own_price_cny_per_kg, expected_kg_per_year, option_caps_cny_per_kg, option_rates_by_year,
+                               uncapped_rate_by_year, (1.0 + discount_rate) ** lead_years, discount_by_year)
+
+
+@njit(cache=True)
+def _discounted_npv_cny(
+    capex_cny: float,
+    grant_cny: float,
+    fixed_opex_cny_per_year: float,
+    marginal_cny_per_kg: float,
+    own_price_cny_per_kg: float,
+    expected_kg_per_year: float,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_by_year: np.ndarray,
+    uncapped_rate_by_year: np.ndarray,
+    grant_discount: float,
+    discount_by_year: np.ndarray,
+) -> float:
+    """:func:`station_npv_cny` with its discount factors given (the grant's, and each year's of the life)."""
+    npv = -capex_cny + grant_cny / grant_discount
     n_opt = option_caps_cny_per_kg.shape[0]
     p_in = np.empty(n_opt)
     for k in range(n_opt):
@@ -348,5 +389,496 @@ def station_npv_cny(
             if s > 0.0 and p_in[k] + s + u - marginal_cny_per_kg > margin:
                 margin = p_in[k] + s + u - marginal_cny_per_kg
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
-        npv += cash / (1.0 + discount_rate) ** (lead_years + t + 1)
+        npv += cash / discount_by_year[t]
     return npv
+
+
+@njit(cache=True)
+def levelised_costs_cny_per_kg(
+    capex_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    purchase_cny_per_kg: np.ndarray,
+    kg_per_year: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+) -> np.ndarray:
+    """:func:`levelised_cost_cny_per_kg` of every station (arrays aligned by station), CNY/kg.
+
+    ``inf`` for a station without throughput.
+    """
+    out = np.empty(capex_cny.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
+                                           purchase_cny_per_kg[i], kg_per_year[i], discount_rate, life_years)
+    return out
+
+
+@njit(cache=True)
+def retail_prices_cny_per_kg(
+    marginal_cny_per_kg: np.ndarray,
+    levelised_cny_per_kg: np.ndarray,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    rivals: np.ndarray,
+) -> np.ndarray:
+    """:func:`retail_price_cny_per_kg` of every station, CNY/kg.
+
+    The fixed cost per kg is the levelised cost less the marginal cost (``inf`` stays ``inf``:
+    no fixed cost on the price).
+    """
+    out = np.empty(marginal_cny_per_kg.shape[0])
+    for i in range(out.shape[0]):
+        mc = marginal_cny_per_kg[i]
+        out[i] = retail_price_cny_per_kg(mc, levelised_cny_per_kg[i] - mc, markup_share, fixed_cost_recovery_share,
+                                         competition_intensity, rivals[i])
+    return out
+
+
+@njit(cache=True)
+def choose_new_stations(
+    forecast_kg_by_district: np.ndarray,
+    capacity_kg_by_district: np.ndarray,
+    rivals_by_district: np.ndarray,
+    option_capacity_kg_per_12h: np.ndarray,
+    option_capex_cny: np.ndarray,
+    option_grant_cny: np.ndarray,
+    dispensing_days_per_12h_rating: float,
+    days: int,
+    availability: float,
+    fixed_opex_share_of_capex: float,
+    variable_opex_cny_per_kg: float,
+    marginal_cny_per_kg: float,
+    pricing_utilisation_floor: float,
+    discount_rate: float,
+    life_years: float,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    hurdle_share_of_capex: float,
+    option_caps_cny_per_kg: np.ndarray,
+    option_rates_by_year: np.ndarray,
+    uncapped_rate_by_year: np.ndarray,
+    lead_years: int,
+    max_builds: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Investors' new stations of a year, greedy by NPV over districts and capacity options.
+
+    Each build takes the (district, option) of the highest NPV less the hurdle (``hurdle share x
+    capex``), the first in district-then-option order on ties, as long as that is positive; the
+    build then adds its capacity and one rival to its district for the next pick. A station's
+    expected volume is its capacity share of the district's forecast demand, never above its
+    capacity; its price is :func:`retail_price_cny_per_kg` at the levelised cost of that volume
+    (at least the pricing floor's share of capacity), its NPV :func:`station_npv_cny`.
+
+    Parameters
+    ----------
+    forecast_kg_by_district : ndarray, shape (n_districts,)
+        Demand expected when the station would open, kg a year.
+    capacity_kg_by_district : ndarray of float, shape (n_districts,)
+        What the stations in the pipeline (listed, building, operating) can dispense in a year,
+        kg; updated in place by each build.
+    rivals_by_district : ndarray of int, shape (n_districts,)
+        Stations in the pipeline; updated in place by each build.
+    option_capacity_kg_per_12h, option_capex_cny, option_grant_cny : ndarray, shape (n_options,)
+        Each capacity option's 12-hour rating, capital cost and construction grant expected.
+    dispensing_days_per_12h_rating, days, availability : float, int, float
+        Days of dispensing per 12-hour rating, days of the year, share of the year available.
+    fixed_opex_share_of_capex, variable_opex_cny_per_kg, marginal_cny_per_kg : float
+        Cost parameters (the marginal cost is that of the hydrogen when the station opens).
+    pricing_utilisation_floor, discount_rate, life_years : float
+        Floor of the priced utilisation, discount rate and economic life.
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        Pricing parameters (see :func:`retail_price_cny_per_kg`).
+    hurdle_share_of_capex : float
+        NPV an investor asks beyond zero, as a share of capex.
+    option_caps_cny_per_kg, option_rates_by_year, uncapped_rate_by_year : ndarray
+        Subsidy outlook over the life (see :func:`station_npv_cny`).
+    lead_years : int
+        Years from the decision to opening.
+    max_builds : int
+        Most stations built this year (room in the programme and free slots).
+
+    Returns
+    -------
+    district : ndarray of int64
+        District of each build, in build order.
+    option : ndarray of int64
+        Index of its capacity option.
+    """
+    n_d = forecast_kg_by_district.shape[0]
+    n_o = option_capacity_kg_per_12h.shape[0]
+    district_out = np.empty(max(max_builds, 0), dtype=np.int64)
+    option_out = np.empty(max(max_builds, 0), dtype=np.int64)
+    if max_builds <= 0:
+        return district_out, option_out
+    # A build changes only its own district's capacity and rivals, so the other districts' values
+    # are kept from the last pick, not worked out again (the same numbers either way).
+    value = np.empty((n_d, n_o))
+    # The discount factors of station_npv_cny, worked out once for every candidate.
+    grant_discount = (1.0 + discount_rate) ** lead_years
+    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    for t in range(discount_by_year.shape[0]):
+        discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
+    cap_kg = np.empty(n_o)
+    for o in range(n_o):
+        cap_kg[o] = option_capacity_kg_per_12h[o] * dispensing_days_per_12h_rating * days * availability
+    for d in range(n_d):
+        for o in range(n_o):
+            value[d, o] = _new_station_value(
+                forecast_kg_by_district[d], capacity_kg_by_district[d], rivals_by_district[d], cap_kg[o],
+                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
+                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
+                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
+                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+    built = 0
+    for _ in range(max_builds):
+        best_d, best_o, best_value = -1, -1, -np.inf
+        for d in range(n_d):
+            for o in range(n_o):
+                if value[d, o] > best_value:
+                    best_d, best_o, best_value = d, o, value[d, o]
+        if best_d < 0 or best_value <= 0.0:
+            break
+        district_out[built] = best_d
+        option_out[built] = best_o
+        built += 1
+        capacity_kg_by_district[best_d] += cap_kg[best_o]
+        rivals_by_district[best_d] += 1
+        for o in range(n_o):
+            value[best_d, o] = _new_station_value(
+                forecast_kg_by_district[best_d], capacity_kg_by_district[best_d], rivals_by_district[best_d], cap_kg[o],
+                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
+                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
+                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
+                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+    return district_out[:built], option_out[:built]
+
+
+@njit(cache=True)
+def _new_station_value(
+    forecast_kg: float, district_capacity_kg: float, rivals: int, cap_kg: float, capex: float, grant: float,
+    fixed_opex_share_of_capex: float, variable_opex_cny_per_kg: float, marginal_cny_per_kg: float,
+    pricing_utilisation_floor: float, discount_rate: float, life_years: float, markup_share: float,
+    fixed_cost_recovery_share: float, competition_intensity: float, hurdle_share_of_capex: float,
+    option_caps_cny_per_kg: np.ndarray, option_rates_by_year: np.ndarray, uncapped_rate_by_year: np.ndarray,
+    grant_discount: float, discount_by_year: np.ndarray,
+) -> float:
+    """NPV less the hurdle of one new station of capacity `cap_kg` (kg a year) in a district."""
+    share_kg = forecast_kg * cap_kg / (district_capacity_kg + cap_kg)
+    kg = share_kg if share_kg < cap_kg else cap_kg
+    fixed = fixed_opex_share_of_capex * capex
+    floor_kg = pricing_utilisation_floor * cap_kg
+    lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg, marginal_cny_per_kg - variable_opex_cny_per_kg,
+                                   floor_kg if floor_kg > kg else kg, discount_rate, life_years)
+    own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share, fixed_cost_recovery_share,
+                                  competition_intensity, float(rivals))
+    npv = _discounted_npv_cny(capex, grant, fixed, marginal_cny_per_kg, own, kg, option_caps_cny_per_kg,
+                              option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+    return npv - hurdle_share_of_capex * capex
+
+
+@njit(cache=True)
+def review_stations(
+    status: np.ndarray,
+    opened_year: np.ndarray,
+    profit_cny: np.ndarray,
+    loss_years: np.ndarray,
+    mothball_years: np.ndarray,
+    demand_back: np.ndarray,
+    year: int,
+    mothball_after_loss_years: int,
+    close_after_mothball_years: int,
+) -> None:
+    """The yearly exit review of every station, in place (:meth:`sim.agents.stations.Station.review` for all).
+
+    An operating station counts a year of loss when it lost money in a full year (not its
+    opening year) and resets the count when it did not; it is mothballed after
+    `mothball_after_loss_years` of them. A mothballed station reopens when its district left
+    enough demand unserved (`demand_back`), and closes after `close_after_mothball_years`.
+    Other statuses are left alone.
+    """
+    for i in range(status.shape[0]):
+        if status[i] == OPERATING:
+            # The year of opening is a partial ramp-up year: it does not count towards exit.
+            if opened_year[i] < year and profit_cny[i] < 0.0:
+                loss_years[i] += 1
+            elif profit_cny[i] >= 0.0:
+                loss_years[i] = 0
+            if loss_years[i] >= mothball_after_loss_years:
+                status[i] = MOTHBALLED
+                mothball_years[i] = 0
+        elif status[i] == MOTHBALLED:
+            if demand_back[i]:
+                status[i] = OPERATING
+                loss_years[i] = 0
+            else:
+                mothball_years[i] += 1
+                if mothball_years[i] >= close_after_mothball_years:
+                    status[i] = CLOSED
+
+
+@njit(cache=True)
+def operating_shares(status: np.ndarray, completion_day: np.ndarray, opened: np.ndarray, jan1_ordinal: int,
+                     days: int) -> np.ndarray:
+    """Share of the year each station operates: 1 if operating, from its completion day if it opened this year.
+
+    Parameters
+    ----------
+    status, completion_day : ndarray
+        Station status codes and completion days (proleptic ordinals).
+    opened : ndarray of int
+        Stations completed this year (operating from their completion day, inclusive).
+    jan1_ordinal, days : int
+        Ordinal of 1 January of the year and the days of the year.
+    """
+    out = np.zeros(status.shape[0])
+    for i in range(status.shape[0]):
+        if status[i] == OPERATING:
+            out[i] = 1.0
+    for k in range(opened.shape[0]):
+        i = opened[k]
+        day_of_year = completion_day[i] - jan1_ordinal + 1
+        out[i] = (days - day_of_year + 1) / days
+    return out
+
+
+@njit(cache=True)
+def station_costs_and_prices(
+    production_cny_per_kg: float,
+    trailer_fixed_cny_per_kg: float,
+    trailer_cny_per_kg_km: float,
+    trailer_distance_km: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    full_year_kg: np.ndarray,
+    operating_share: np.ndarray,
+    expected_kg: np.ndarray,
+    pricing_utilisation_floor: float,
+    capex_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+    markup_share: float,
+    fixed_cost_recovery_share: float,
+    competition_intensity: float,
+    station_district: np.ndarray,
+    n_districts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each station's delivered hydrogen cost, marginal cost and own price for the year.
+
+    The price is :func:`retail_price_cny_per_kg` at the levelised cost of the volume expected
+    over a full year (the year's expected volume over its operating share; at least the pricing
+    floor's share of a full year's capacity), against the other stations selling in its district
+    this year (operating share > 0).
+
+    Parameters
+    ----------
+    production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km : float
+        The year's production cost and the tube-trailer haul's fixed and per-km cost.
+    trailer_distance_km : ndarray
+        Each station's haul.
+    variable_opex_cny_per_kg : float
+        Compression and dispensing cost.
+    full_year_kg, operating_share, expected_kg : ndarray
+        What each station could dispense in a full year, the share of the year it operates and
+        the volume expected this year at equal prices, kg.
+    pricing_utilisation_floor : float
+        Least utilisation a station prices on.
+    capex_cny, fixed_opex_cny_per_year : ndarray
+        Capital cost and fixed operating cost a year.
+    discount_rate, life_years : float
+        For the capital recovery.
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        Pricing parameters.
+    station_district : ndarray of int
+        District of each station, in ``[0, n_districts)``.
+    n_districts : int
+        Number of districts.
+
+    Returns
+    -------
+    purchase_cny_per_kg, marginal_cny_per_kg, own_price_cny_per_kg : ndarray
+    """
+    n = trailer_distance_km.shape[0]
+    sellers = np.zeros(n_districts, dtype=np.int64)
+    for i in range(n):
+        if operating_share[i] > 0:
+            sellers[station_district[i]] += 1
+    purchase = np.empty(n)
+    mc = np.empty(n)
+    own = np.empty(n)
+    for i in range(n):
+        purchase[i] = delivered_cost_cny_per_kg(production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km,
+                                                trailer_distance_km[i])
+        mc[i] = variable_opex_cny_per_kg + purchase[i]
+        share = operating_share[i]
+        annual_kg = expected_kg[i] / (share if share > 1e-12 else 1e-12) if share > 0 else 0.0
+        floor_kg = pricing_utilisation_floor * full_year_kg[i]
+        lc = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg, purchase[i],
+                                       floor_kg if floor_kg > annual_kg else annual_kg, discount_rate, life_years)
+        rivals = sellers[station_district[i]] - 1.0
+        own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], markup_share, fixed_cost_recovery_share,
+                                         competition_intensity, rivals)
+    return purchase, mc, own
+
+
+@njit(cache=True)
+def station_accounts(
+    selling: np.ndarray,
+    price_cny_per_kg: np.ndarray,
+    marginal_cny_per_kg: np.ndarray,
+    kg_sold: np.ndarray,
+    subsidy_paid_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    operating_share: np.ndarray,
+    capex_cny: np.ndarray,
+    variable_opex_cny_per_kg: float,
+    purchase_cny_per_kg: np.ndarray,
+    discount_rate: float,
+    life_years: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each station's operating profit, recorded price and levelised cost of the year's sales.
+
+    Profit is the margin on sales plus the subsidy paid less the fixed opex of the part of the
+    year operated (0 when not selling); the price is NaN when not selling; the levelised cost is
+    that of the year's sales scaled to a full year (NaN without sales).
+
+    Returns
+    -------
+    profit_cny, price_cny_per_kg, levelised_cny_per_kg : ndarray
+    """
+    n = selling.shape[0]
+    profit = np.zeros(n)
+    price = np.full(n, np.nan)
+    lc = np.full(n, np.nan)
+    for i in range(n):
+        if not selling[i]:
+            continue
+        profit[i] = ((price_cny_per_kg[i] - marginal_cny_per_kg[i]) * kg_sold[i] + subsidy_paid_cny[i]
+                     - fixed_opex_cny_per_year[i] * operating_share[i])
+        price[i] = price_cny_per_kg[i]
+        share = operating_share[i]
+        annual_kg = kg_sold[i] / (share if share > 1e-12 else 1e-12)
+        if annual_kg > 0:
+            lc[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
+                                              purchase_cny_per_kg[i], annual_kg, discount_rate, life_years)
+    return profit, price, lc
+
+
+@njit(cache=True)
+def station_pipeline(
+    status: np.ndarray, station_district: np.ndarray, daily_capacity_kg: np.ndarray, days: int, availability: float,
+    n_districts: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What investors see of the stations: capacity and count in the pipeline by district, and the empty slots.
+
+    The pipeline is the stations listed, under construction or operating; a station's capacity
+    is what it can dispense in a year (``daily capacity x days x availability``), kg.
+
+    Returns
+    -------
+    capacity_kg_by_district : ndarray of float64, shape (n_districts,)
+    stations_by_district : ndarray of int64, shape (n_districts,)
+    empty_slots : ndarray of int64
+        The empty slots, ascending.
+    """
+    capacity = np.zeros(n_districts)
+    count = np.zeros(n_districts, dtype=np.int64)
+    n_empty = 0
+    for i in range(status.shape[0]):
+        if status[i] == EMPTY:
+            n_empty += 1
+        elif PLANNED <= status[i] <= OPERATING:
+            capacity[station_district[i]] += daily_capacity_kg[i] * days * availability
+            count[station_district[i]] += 1
+    empty = np.empty(n_empty, dtype=np.int64)
+    k = 0
+    for i in range(status.shape[0]):
+        if status[i] == EMPTY:
+            empty[k] = i
+            k += 1
+    return capacity, count, empty
+
+
+@njit(cache=True)
+def blend_enrolled_prices(enrolled: np.ndarray, in_force_share: float, enrolled_price_cny_per_kg: np.ndarray,
+                          own_price_cny_per_kg: np.ndarray) -> np.ndarray:
+    """The year's price of each station: capped for the part of the year it is enrolled, its own for the rest.
+
+    ``share x enrolled price + (1 - share) x own price`` for an enrolled station (``enrolled == 1``),
+    its own price otherwise.
+    """
+    out = np.empty(own_price_cny_per_kg.shape[0])
+    for i in range(out.shape[0]):
+        if enrolled[i] == 1:
+            out[i] = in_force_share * enrolled_price_cny_per_kg[i] + (1.0 - in_force_share) * own_price_cny_per_kg[i]
+        else:
+            out[i] = own_price_cny_per_kg[i]
+    return out
+
+
+@njit(cache=True)
+def sell_contracted_then_spot(
+    demand_kg_by_district: np.ndarray,
+    contracted_share: float,
+    station_district: np.ndarray,
+    capacity_kg: np.ndarray,
+    selling: np.ndarray,
+    spot_weight: np.ndarray,
+    cross_district_share: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sales of the year: the contracted share of demand by capacity, then the rest by capacity and price.
+
+    The contracted demand stays with the district's selling stations in proportion to capacity
+    (:func:`allocate_demand` with weight 1); the spot demand goes to the room left, weighted by
+    `spot_weight` (price attraction, 0 for a station not selling).
+
+    Returns
+    -------
+    sales_kg : ndarray, shape (n_stations,)
+    unmet_kg_by_district : ndarray, shape (n_districts,)
+    """
+    contracted_weight = np.zeros(selling.shape[0])
+    for i in range(selling.shape[0]):
+        if selling[i]:
+            contracted_weight[i] = 1.0
+    contracted_sales, contracted_unmet = allocate_demand(demand_kg_by_district * contracted_share, station_district,
+                                                         capacity_kg, contracted_weight, cross_district_share)
+    spot_sales, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
+                                             capacity_kg - contracted_sales, spot_weight, cross_district_share)
+    return contracted_sales + spot_sales, contracted_unmet + spot_unmet
+
+
+@njit(cache=True)
+def station_descriptions(
+    status: np.ndarray,
+    capacity_kg_per_12h: np.ndarray,
+    station_district: np.ndarray,
+    completion_day: np.ndarray,
+    opened_year: np.ndarray,
+    first_year: int,
+    epoch_ordinal: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the results say of each slot: capacity and district (0 and -1 for an empty slot), completion date.
+
+    The completion date is in days since `epoch_ordinal`, NaN unless the station was completed
+    inside the horizon (opened in `first_year` or later).
+
+    Returns
+    -------
+    capacity_kg_per_12h : ndarray of float64
+    district : ndarray of int64
+    completion_days_since_epoch : ndarray of float64
+    """
+    n = status.shape[0]
+    capacity = np.zeros(n)
+    district = np.full(n, -1, dtype=np.int64)
+    completion = np.full(n, np.nan)
+    for i in range(n):
+        if status[i] != EMPTY:
+            capacity[i] = capacity_kg_per_12h[i]
+            district[i] = station_district[i]
+        if completion_day[i] >= 0 and opened_year[i] >= first_year:
+            completion[i] = completion_day[i] - epoch_ordinal
+    return capacity, district, completion

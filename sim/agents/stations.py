@@ -5,7 +5,10 @@ arrays), which the kernels of :mod:`sim.agents.station_kernels` read and write i
 :class:`Station` is a :class:`mesa.Agent` bound to one slot by its index: its attributes are
 views of the arrays, so an agent and a kernel never disagree (one source of truth). Agents carry
 the few rich, discrete events of a station's life: construction starts and completes, a station
-is mothballed after sustained losses, reopens or closes.
+is mothballed after sustained losses, reopens or closes. The yearly transitions of every station
+at once (completions: :meth:`StationArrays.complete_due`; the exit review:
+:func:`sim.agents.station_kernels.review_stations`) apply the same rules as the agents' methods,
+which stay the one-station statement of them (the tests compare the two).
 
 The number of slots is fixed per scenario (existing + planned + most investors may build), so the
 ``station`` dimension of the results has the same length in every draw; unused slots stay
@@ -135,6 +138,18 @@ class StationArrays:
         """Index of the first empty slot, or -1 when all are taken."""
         free = np.flatnonzero(self.status == EMPTY)
         return int(free[0]) if free.size else -1
+
+    def complete_due(self, year: int) -> np.ndarray:
+        """Stations under construction that complete in `year` start operating; return their slots, ascending.
+
+        :meth:`Station.complete_if_due` for every slot at once.
+        """
+        jan1, next_jan1 = dt.date(year, 1, 1).toordinal(), dt.date(year + 1, 1, 1).toordinal()
+        due = np.flatnonzero((self.status == UNDER_CONSTRUCTION) & (self.completion_day >= jan1)
+                             & (self.completion_day < next_jan1))
+        self.status[due] = OPERATING
+        self.opened_year[due] = year
+        return due
 
 
 class Station(mesa.Agent):

@@ -54,3 +54,44 @@ def test_vehicles_retire_by_age_not_as_a_flat_share():
         new, _, _ = fleet_year(new, np.zeros(1), np.zeros(1), np.ones(1), np.ones(1), np.zeros(1), np.ones(1), True)
         totals.append(new.sum())
     assert totals == pytest.approx([100.0, 100.0, 100.0, 100.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def baseline_fleet(scenarios_dir):
+    import sim
+    from sim.engine.model import PolicyModel
+
+    loaded = sim.load_scenario(str(scenarios_dir / "baseline.toml"))
+    return PolicyModel(loaded.scenario, loaded.policy, 3).component("hydrogen").fleet
+
+
+def test_stock_and_vehicles_follow_each_new_stock(baseline_fleet):
+    fleet = baseline_fleet
+    years = range(fleet.first_year, fleet.first_year + 4)
+    for year in years:
+        assert np.array_equal(fleet.stock, fleet.stock_by_age.sum(axis=2))
+        assert fleet.vehicles == float(fleet.stock_by_age.sum())
+        before = fleet.vehicles
+        fleet.step(year, np.ones(fleet.stock.shape[1]), 30.0)
+        assert fleet.vehicles == float(fleet.stock_by_age.sum()) and fleet.vehicles != before
+    fleet.stock_by_age = fleet.stock_by_age * 2.0  # a stock set from outside is summed afresh
+    assert fleet.vehicles == float(fleet.stock_by_age.sum())
+
+
+def test_adoption_shares_equal_the_tco_worked_out_each_year(baseline_fleet):
+    # The diesel side is worked out once a draw: the shares must be those of the TCOs computed in full.
+    fleet, cfg, seg = baseline_fleet, baseline_fleet.config, baseline_fleet.seg
+    for year, price in [(fleet.first_year, 25.0), (fleet.first_year + 3, 35.0)]:
+        t = year - fleet.first_year
+        ref = []
+        for s in range(len(fleet.segments)):
+            premium = seg["fcv_premium_cny"][s] * (1.0 + seg["premium_change_per_year"][s]) ** t
+            fcv = max(0.0, fleet.diesel_vehicle_cny[s] + premium - fleet.reward_cny_per_vehicle)
+            tco_fcv = tco_cny_per_year(fcv, cfg.vehicle_life_years, cfg.discount_rate, seg["km_per_year"][s],
+                                       price * seg["kg_per_100km"][s] / 100.0)
+            tco_diesel = tco_cny_per_year(fleet.diesel_vehicle_cny[s], cfg.vehicle_life_years, cfg.discount_rate,
+                                          seg["km_per_year"][s],
+                                          fleet.diesel_price_cny_per_l * seg["diesel_l_per_100km"][s] / 100.0)
+            ref.append(adoption_share(tco_fcv, tco_diesel, seg["max_adoption_share"][s], seg["tco_scale"][s]))
+        shares = fleet.adoption_shares(year, price)
+        assert shares.tolist() == ref and max(ref) > 0.0

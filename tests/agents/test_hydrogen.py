@@ -253,3 +253,31 @@ def test_removing_the_operating_subsidy_adds_no_stations(write_scenario):
                                  + '[instruments."hydrogen.13.operating_subsidy"]\nenabled = false\n'))
     for year in base.year.values:
         assert float(off.stations_operating.sel(year=year).mean()) <= float(base.stations_operating.sel(year=year).mean())
+
+
+def test_subsidy_outlook_is_worked_out_once_a_run_and_renewed_for_another_policy(scenarios_dir):
+    from sim.agents.hydrogen import _subsidy_outlook_of
+    from sim.policy.kinds.unit_subsidy import price_cap_offers
+
+    base = sim.load_scenario(str(scenarios_dir / "baseline.toml")).policy
+    other = sim.load_scenario(str(scenarios_dir / "subsidy_5.toml")).policy
+    outlook = _subsidy_outlook_of(base)
+    assert _subsidy_outlook_of(base) is outlook
+    caps, rates, uncapped, share = outlook.offers(1)
+    assert outlook.offers(1)[0] is caps  # kept, not worked out again
+    ref = price_cap_offers(base.of_kind("unit_subsidy", "station"), 1)
+    assert np.array_equal(caps, ref[0]) and np.array_equal(rates, ref[1]) and (uncapped, share) == ref[2:]
+    assert not caps.flags.writeable and not outlook.lifetime(2025, 15)[1].flags.writeable
+    renewed = _subsidy_outlook_of(other)
+    assert renewed is not outlook and renewed.policy is other
+    assert _subsidy_outlook_of(base) is not outlook  # a policy seen before is worked out again, never mixed up
+
+
+def test_a_run_does_not_depend_on_the_run_before_it(scenarios_dir):
+    # The outlook shared by a run's draws must not leak into the next run (another policy).
+    path = str(scenarios_dir / "baseline.toml")
+    first = sim.run(path, draws=2, workers=1)
+    sim.run(str(scenarios_dir / "subsidy_5.toml"), draws=1, workers=1)
+    again = sim.run(path, draws=2, workers=1)
+    for name in ("station_price", "station_kg_sold", "station_grant_cny", "h2_sold_kg", "stations_operating"):
+        assert np.array_equal(first[name].values, again[name].values, equal_nan=True), name

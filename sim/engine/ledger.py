@@ -33,6 +33,15 @@ import numpy as np
 from numba import njit
 
 from sim.engine.budget import BudgetLineRule
+from sim.engine.claim_kernels import (
+    BAD_AMOUNT,
+    BAD_RECIPIENT,
+    ON_EVENT_DAY,
+    PRO_RATED,
+    SHARE_GIVEN,
+    approve_claims,
+    check_claims,
+)
 from sim.policy.policyset import PolicySet
 
 __all__ = ["Ledger", "apply_caps_in_order"]
@@ -126,6 +135,14 @@ class Ledger:
         self._owed: dict[tuple[int, int], dict[int, float]] = {}
         self.recipient_committed: dict[tuple[int, int, int], float] = {}
         self.recipient_outlay: dict[tuple[int, int, int], float] = {}
+        # What every filing reads of its programme, looked up once a draw rather than per filing
+        # through the pydantic instrument: share paid and caps, by programme index.
+        self._share_paid = [float(p.instrument.share_of_cap_paid) for p in policy.programs]
+        self._caps = [(p.cap_per_recipient_year_cny, p.cap_per_recipient_total_cny) for p in policy.programs]
+        # First and last day (0-based) of a year inside a programme's window, by (programme, year).
+        self._window: dict[tuple[int, int], tuple[int, int]] = {}
+        self._no_shares = np.zeros(0)
+        self._no_days = np.zeros(0, dtype=np.int64)
 
     def _year_index(self, year: int) -> int:
         i = year - self.policy.years[0]
@@ -168,8 +185,12 @@ class Ledger:
         amounts_cny: np.ndarray,
         event_dates: list[dt.date] | None = None,
         in_force_share: np.ndarray | None = None,
+        event_days: np.ndarray | None = None,
     ) -> np.ndarray:
         """File claims under a programme; return what is approved of each.
+
+        All of a programme's claims of a year can be filed in one call: the checks, the scaling
+        and the caps run over the arrays (:mod:`sim.engine.claim_kernels`), in the order given.
 
         Parameters
         ----------
@@ -188,6 +209,9 @@ class Ledger:
         in_force_share : array_like of float, optional
             Share of the year each claim is paid for, instead of the year's share inside the
             window (loan subsidies that run to the end of their term after the window closes).
+        event_days : array_like of int, optional
+            The event of each claim as its day of `year` (0-based), instead of `event_dates`:
+            the same check without a date object per claim.
 
         Returns
         -------
@@ -206,48 +230,69 @@ class Ledger:
             raise KeyError(f"programme {program_id} is not in force in this scenario")
         yi = self._year_index(year)
         recipients = np.asarray(recipients, dtype=np.int64)
-        amounts = np.asarray(amounts_cny, dtype=np.float64).copy()
+        amounts = np.asarray(amounts_cny, dtype=np.float64)
         if recipients.shape != amounts.shape:
             raise ValueError("recipients and amounts_cny must have the same shape")
         if amounts.size == 0:
-            return amounts
-        if not np.all(np.isfinite(amounts)) or np.any(amounts < 0.0):
+            return amounts.copy()
+        problem, n_recipients = check_claims(recipients, amounts)
+        if problem == BAD_AMOUNT:
             raise ValueError(f"claims under {program_id} must be finite and >= 0")
-        if recipients.min() < 0:
+        if problem == BAD_RECIPIENT:
             raise ValueError("recipient indices must be >= 0")
-        ins = program.instrument
+        p = program.index
+        shares, days, first, last = self._no_shares, self._no_days, 0, -1
         if in_force_share is not None:
-            amounts *= np.asarray(in_force_share, dtype=np.float64)
-        elif event_dates is None:
-            amounts *= program.validity_share[yi]
+            mode = SHARE_GIVEN
+            shares = np.asarray(in_force_share, dtype=np.float64)
+            if shares.shape != amounts.shape:
+                shares = np.ascontiguousarray(np.broadcast_to(shares, amounts.shape))
+        elif event_dates is None and event_days is None:
+            mode = PRO_RATED
         else:
-            if len(event_dates) != amounts.size:
-                raise ValueError("event_dates must give one date per claim")
-            inside = np.array([ins.valid_from <= d <= ins.valid_until and d.year == year for d in event_dates])
-            amounts[~inside] = 0.0
-        amounts *= ins.share_of_cap_paid
-        paid_year, paid_total = self._tallies(program.index, year, int(recipients.max()) + 1)
-        approved = apply_caps_in_order(
-            recipients,
-            amounts,
-            paid_year,
-            paid_total,
-            program.cap_per_recipient_year_cny,
-            program.cap_per_recipient_total_cny,
+            mode = ON_EVENT_DAY
+            if event_days is None:
+                if len(event_dates) != amounts.size:  # type: ignore[arg-type]
+                    raise ValueError("event_dates must give one date per claim")
+                start = dt.date(year, 1, 1)
+                # A date of another year is outside the year's window whatever its day number.
+                days = np.array([(d - start).days if d.year == year else -1 for d in event_dates],  # type: ignore[union-attr]
+                                dtype=np.int64)
+            else:
+                days = np.asarray(event_days, dtype=np.int64)
+                if days.shape != amounts.shape:
+                    raise ValueError("event_days must give one day per claim")
+            first, last = self._window_days(p, year)
+        paid_year, paid_total = self._tallies(p, year, int(n_recipients))
+        cap_year, cap_total = self._caps[p]
+        approved = approve_claims(
+            recipients, amounts, mode, float(program.validity_share[yi]), shares, days, first, last,
+            self._share_paid[p], paid_year, paid_total, cap_year, cap_total,
         )
-        self._touched[self._cap_group[program.index]].append(recipients)
+        self._touched[self._cap_group[p]].append(recipients)
         total = float(approved.sum())
         if total > 0.0:
-            self.committed[yi, program.index] += total
-            followed = self._followed.get(program.index, 0)
+            self.committed[yi, p] += total
+            followed = self._followed.get(p, 0)
             if followed:
-                owed = self._owed.setdefault((yi, program.index), {})
+                owed = self._owed.setdefault((yi, p), {})
                 for r, a in zip(recipients.tolist(), approved.tolist(), strict=False):
                     if r < followed and a > 0.0:
                         owed[r] = owed.get(r, 0.0) + a
-                        key = (yi, program.index, r)
+                        key = (yi, p, r)
                         self.recipient_committed[key] = self.recipient_committed.get(key, 0.0) + a
         return approved
+
+    def _window_days(self, program: int, year: int) -> tuple[int, int]:
+        """First and last day (0-based) of `year` inside a programme's window (first > last: none)."""
+        got = self._window.get((program, year))
+        if got is None:
+            ins = self.policy.programs[program].instrument
+            start = dt.date(year, 1, 1)
+            days = (dt.date(year + 1, 1, 1) - start).days
+            got = (max(0, (ins.valid_from - start).days), min(days - 1, (ins.valid_until - start).days))
+            self._window[(program, year)] = got
+        return got
 
     def reserve_recipients(self, program_id: str, n_recipients: int) -> None:
         """Size a programme's cap tallies for recipients ``0 .. n_recipients - 1`` at once.

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
-__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off", "file_positive"]
+__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive"]
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,8 @@ def window_days(program: Program, year: int) -> tuple[int, int]:
     return first, last
 
 
-def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray | None,
-                        reading: str) -> tuple[np.ndarray, list[dt.date]]:
+def one_off_claim_days(program: Program, year: int, application_day: np.ndarray | None,
+                       reading: str) -> tuple[np.ndarray, np.ndarray]:
     """When each one-off claim of the year is made, and whether it falls inside the window.
 
     Parameters
@@ -132,19 +132,17 @@ def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray
     Returns
     -------
     inside : ndarray of bool
-    dates : list of datetime.date
-        The claim dates, for the ledger's event-date check.
+    days : ndarray of int64
+        The claim days of the year (0-based), for the ledger's event-day check
+        (:meth:`~sim.engine.ledger.Ledger.claim`'s ``event_days``).
     """
     first, last = window_days(program, year)
-    start = dt.date(year, 1, 1)
     n = 0 if application_day is None else application_day.size
     if reading == "in_window" or application_day is None:
         open_ = first <= last
-        day = first if open_ else 0
-        inside = np.full(n, open_)
-        return inside, [start + dt.timedelta(days=int(day))] * n
+        return np.full(n, open_), np.full(n, first if open_ else 0, dtype=np.int64)
     inside = (application_day >= first) & (application_day <= last)
-    return inside, [start + dt.timedelta(days=int(d)) for d in application_day]
+    return inside, np.asarray(application_day, dtype=np.int64)
 
 
 def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
@@ -155,8 +153,7 @@ def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_c
     first, last = window_days(program, ctx.year)
     if first > last or ids.size == 0:
         return Payment(program, ids, np.zeros(ids.size))
-    date = dt.date(ctx.year, 1, 1) + dt.timedelta(days=first)
-    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_dates=[date] * ids.size)
+    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_days=np.full(ids.size, first, dtype=np.int64))
     return Payment(program, ids, approved)
 
 

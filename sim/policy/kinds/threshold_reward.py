@@ -32,7 +32,7 @@ from pydantic import Field
 
 from sim.policy.facts import ClaimBasis, FirmYear
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_dates
+from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_days
 
 __all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "KIND",
            "LAST_YEAR", "THIS_YEAR"]
@@ -168,8 +168,8 @@ class _Reward:
         self.excluded = _mask(bits, ins.excluded)
         self.extra_excluded = _mask(bits, ins.extras_excluded_for)
         self.idx = self._events(facts, ctx)
-        self.inside, self.dates = one_off_claim_dates(program, ctx.year, facts.application_day[self.idx],
-                                                      ctx.readings.one_off_claims)
+        self.inside, self.days = one_off_claim_days(program, ctx.year, facts.application_day[self.idx],
+                                                    ctx.readings.one_off_claims)
 
     def _events(self, facts: FirmYear, ctx) -> np.ndarray:
         year, ev, readings = ctx.year, self.ins.event, ctx.readings
@@ -201,7 +201,7 @@ class _Reward:
 
     def keep(self, keep: np.ndarray) -> None:
         self.idx, self.inside = self.idx[keep], self.inside[keep]
-        self.dates = [d for d, k in zip(self.dates, keep, strict=False) if k]
+        self.days = self.days[keep]
 
 
 def _best_of(rewards: list[_Reward], facts: FirmYear, flags: np.ndarray, ledger, year: int) -> None:
@@ -254,8 +254,7 @@ def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
             continue
         local = rw.idx[keep]
         ids = facts.ids[local]
-        dates = [d for d, k in zip(rw.dates, keep, strict=False) if k]
-        approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_dates=dates)
+        approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_days=rw.days[keep])
         out.append(Payment(rw.program, ids, approved))
         if rw.srdi_extra > 0.0:
             got = local[(approved > 0.0) & ((flags[local] & srdi_bit) != 0) & ((flags[local] & rw.extra_excluded) == 0)]

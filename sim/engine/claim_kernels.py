@@ -1,0 +1,190 @@
+"""Kernels of the ledger's claim desk: checking, scaling and capping a programme's claims of a year.
+
+:meth:`sim.engine.ledger.Ledger.claim` files all of a programme's claims of a year in one call;
+these kernels do the per-claim work over arrays, so Python touches a filing a few times, not
+each claim. Each kernel has a pure-Python reference beside it (``*_reference``), written claim
+by claim the way the rules read, which the tests compare it with bit for bit.
+
+The scaling of a claim before the caps is one of (``mode``):
+
+* :data:`PRO_RATED`: times the year's share inside the programme's window;
+* :data:`SHARE_GIVEN`: times the claim's own share of the year in force;
+* :data:`ON_EVENT_DAY`: in full if its day of the year is inside the window, else nothing;
+
+then times the programme's ``share_of_cap_paid``. The multiplications are done one after the
+other, in this order, as separate roundings: the result is the same number as scaling the whole
+array by each factor in turn.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "PRO_RATED",
+    "SHARE_GIVEN",
+    "ON_EVENT_DAY",
+    "CLAIMS_OK",
+    "BAD_AMOUNT",
+    "BAD_RECIPIENT",
+    "check_claims",
+    "check_claims_reference",
+    "approve_claims",
+    "approve_claims_reference",
+]
+
+PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY = 0, 1, 2
+#: What :func:`check_claims` finds: all well, an amount negative or not finite, a recipient < 0.
+CLAIMS_OK, BAD_AMOUNT, BAD_RECIPIENT = 0, 1, 2
+
+
+@njit(cache=True)
+def check_claims(recipients: np.ndarray, amounts_cny: np.ndarray) -> tuple[int, int]:
+    """Whether claims can be filed, and how many recipients their tallies must hold.
+
+    Parameters
+    ----------
+    recipients : ndarray of int64
+    amounts_cny : ndarray of float64
+        At least one claim.
+
+    Returns
+    -------
+    problem : int
+        :data:`CLAIMS_OK`, or :data:`BAD_AMOUNT` when an amount is negative or not finite (checked
+        first, over all claims), else :data:`BAD_RECIPIENT` when a recipient index is negative.
+    n_recipients : int
+        ``max(recipients) + 1``.
+    """
+    for k in range(amounts_cny.shape[0]):
+        a = amounts_cny[k]
+        if not np.isfinite(a) or a < 0.0:
+            return BAD_AMOUNT, 0
+    lowest = recipients[0]
+    highest = recipients[0]
+    for k in range(1, recipients.shape[0]):
+        r = recipients[k]
+        if r < lowest:
+            lowest = r
+        if r > highest:
+            highest = r
+    if lowest < 0:
+        return BAD_RECIPIENT, 0
+    return CLAIMS_OK, highest + 1
+
+
+def check_claims_reference(recipients: np.ndarray, amounts_cny: np.ndarray) -> tuple[int, int]:
+    """:func:`check_claims` in NumPy."""
+    if not np.all(np.isfinite(amounts_cny)) or np.any(amounts_cny < 0.0):
+        return BAD_AMOUNT, 0
+    if recipients.min() < 0:
+        return BAD_RECIPIENT, 0
+    return CLAIMS_OK, int(recipients.max()) + 1
+
+
+@njit(cache=True)
+def approve_claims(
+    recipients: np.ndarray,
+    amounts_cny: np.ndarray,
+    mode: int,
+    validity_share: float,
+    shares: np.ndarray,
+    event_days: np.ndarray,
+    first_day: int,
+    last_day: int,
+    share_of_cap_paid: float,
+    paid_this_year_cny: np.ndarray,
+    paid_in_total_cny: np.ndarray,
+    cap_per_recipient_year_cny: float,
+    cap_per_recipient_total_cny: float,
+) -> np.ndarray:
+    """Scale claims for the window and the share paid, then cut them, in order, to the caps.
+
+    Parameters
+    ----------
+    recipients : ndarray of int64
+        Recipient index of each claim (into the tally arrays), checked by :func:`check_claims`.
+    amounts_cny : ndarray of float64
+        What the payout rule gives for each claim (not changed).
+    mode : int
+        :data:`PRO_RATED`, :data:`SHARE_GIVEN` or :data:`ON_EVENT_DAY`.
+    validity_share : float
+        Share of the year inside the window (:data:`PRO_RATED`).
+    shares : ndarray of float64
+        Each claim's share of the year in force (:data:`SHARE_GIVEN`; any array otherwise).
+    event_days : ndarray of int64
+        Each claim's day of the year, 0-based (:data:`ON_EVENT_DAY`; any array otherwise).
+    first_day, last_day : int
+        First and last day of the year inside the window (``first_day > last_day`` when none is).
+    share_of_cap_paid : float
+    paid_this_year_cny, paid_in_total_cny : ndarray of float64
+        Tallies by recipient, updated in place.
+    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
+        The caps (``inf`` for none).
+
+    Returns
+    -------
+    ndarray of float64
+        Approved amount of each claim.
+    """
+    n = amounts_cny.shape[0]
+    approved = np.empty(n)
+    for k in range(n):
+        a = amounts_cny[k]
+        if mode == PRO_RATED:
+            a = a * validity_share
+        elif mode == SHARE_GIVEN:
+            a = a * shares[k]
+        elif event_days[k] < first_day or event_days[k] > last_day:
+            a = 0.0
+        a = a * share_of_cap_paid
+        r = recipients[k]
+        room = min(cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r])
+        if a <= 0.0 or room <= 0.0:
+            approved[k] = 0.0
+            continue
+        if a > room:
+            a = room
+        approved[k] = a
+        paid_this_year_cny[r] += a
+        paid_in_total_cny[r] += a
+    return approved
+
+
+def approve_claims_reference(
+    recipients: np.ndarray,
+    amounts_cny: np.ndarray,
+    mode: int,
+    validity_share: float,
+    shares: np.ndarray,
+    event_days: np.ndarray,
+    first_day: int,
+    last_day: int,
+    share_of_cap_paid: float,
+    paid_this_year_cny: np.ndarray,
+    paid_in_total_cny: np.ndarray,
+    cap_per_recipient_year_cny: float,
+    cap_per_recipient_total_cny: float,
+) -> np.ndarray:
+    """:func:`approve_claims` as the ledger did it before the kernel: scale the whole array by each
+    factor in NumPy, then cap claim by claim.
+    """
+    amounts = np.array(amounts_cny, dtype=np.float64)
+    if mode == PRO_RATED:
+        amounts *= validity_share
+    elif mode == SHARE_GIVEN:
+        amounts *= shares
+    else:
+        inside = (event_days >= first_day) & (event_days <= last_day)
+        amounts[~inside] = 0.0
+    amounts *= share_of_cap_paid
+    approved = np.zeros(amounts.size)
+    for k, (r, a) in enumerate(zip(recipients.tolist(), amounts.tolist(), strict=True)):
+        room = min(cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r])
+        if a <= 0.0 or room <= 0.0:
+            continue
+        approved[k] = min(a, room)
+        paid_this_year_cny[r] += approved[k]
+        paid_in_total_cny[r] += approved[k]
+    return approved

@@ -32,6 +32,8 @@ __all__ = [
     "check_claims_reference",
     "approve_claims",
     "approve_claims_reference",
+    "group_by_program",
+    "group_by_program_reference",
 ]
 
 PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY = 0, 1, 2
@@ -188,3 +190,41 @@ def approve_claims_reference(
         paid_this_year_cny[r] += approved[k]
         paid_in_total_cny[r] += approved[k]
     return approved
+
+
+@njit(cache=True)
+def group_by_program(program: np.ndarray, n_programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each programme, in their order: a stable counting sort of programme indices.
+
+    Parameters
+    ----------
+    program : ndarray of int64
+        Programme index of each row, in ``0 .. n_programs - 1``.
+    n_programs : int
+
+    Returns
+    -------
+    order : ndarray of int64
+        Row numbers sorted by programme, rows of one programme in ascending order.
+    starts : ndarray of int64
+        ``order[starts[q]:starts[q + 1]]`` are the rows of programme ``q`` (``n_programs + 1`` values).
+    """
+    starts = np.zeros(n_programs + 1, dtype=np.int64)
+    for k in range(program.shape[0]):
+        starts[program[k] + 1] += 1
+    for q in range(n_programs):
+        starts[q + 1] += starts[q]
+    fill = starts[:-1].copy()
+    order = np.empty(program.shape[0], dtype=np.int64)
+    for k in range(program.shape[0]):
+        q = program[k]
+        order[fill[q]] = k
+        fill[q] += 1
+    return order, starts
+
+
+def group_by_program_reference(program: np.ndarray, n_programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group_by_program` in NumPy (a stable argsort and the counts)."""
+    order = np.argsort(program, kind="stable").astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(program, minlength=n_programs))]).astype(np.int64)
+    return order, starts

@@ -46,6 +46,8 @@ from sim.policy.policyset import PolicySet
 
 __all__ = ["Ledger", "apply_caps_in_order"]
 
+_MIN_TALLY_SIZE = 64
+
 
 @njit(cache=True)
 def apply_caps_in_order(
@@ -156,7 +158,9 @@ class Ledger:
         group = self._cap_group[program]
         paid_year, paid_total = self._paid_year[group], self._paid_total[group]
         if paid_year.shape[0] < n_recipients:
-            grow = max(n_recipients, 2 * paid_year.shape[0])
+            # At least a few dozen: a population numbered one by one (projects) would otherwise
+            # grow its tallies a copy at a time in its first years.
+            grow = max(n_recipients, 2 * paid_year.shape[0], _MIN_TALLY_SIZE)
             # Fresh zeros cost nothing until written; only the old entries are copied.
             wider_year, wider_total = np.zeros(grow), np.zeros(grow)
             wider_year[: paid_year.shape[0]] = paid_year
@@ -270,7 +274,7 @@ class Ledger:
             self._share_paid[p], paid_year, paid_total, cap_year, cap_total,
         )
         self._touched[self._cap_group[p]].append(recipients)
-        total = float(approved.sum())
+        total = float(np.add.reduce(approved))  # approved.sum() without its Python wrapper
         if total > 0.0:
             self.committed[yi, p] += total
             followed = self._followed.get(p, 0)

@@ -49,6 +49,7 @@ class ClaimDesk:
         # Which kinds and programmes pay on a table depends only on its basis: worked out once a
         # draw per basis, not at every filing (a population files the same basis every year).
         self._routes: dict[ClaimBasis, list[tuple[KindSpec, list[Program]]]] = {}
+        self._contexts: dict[int, ClaimContext] = {}
 
     def name_recipients(self, recipient: str, labels: list[str]) -> None:
         """Give recipients ``0 .. len(labels) - 1`` of a kind their ids (a CSV's), for ``payments.csv``."""
@@ -93,8 +94,12 @@ class ClaimDesk:
         if facts.ids.size == 0:
             return []
         basis = basis_of(facts)
-        ctx = ClaimContext(year, year - self.policy.years[0], self.ledger,
-                           {k: v[year] for k, v in self.rates.items() if year in v}, self.policy.readings)
+        ctx = self._contexts.get(year)
+        if ctx is None:
+            # The same for every filing of the year: made at its first.
+            ctx = ClaimContext(year, year - self.policy.years[0], self.ledger,
+                               {k: v[year] for k, v in self.rates.items() if year in v}, self.policy.readings)
+            self._contexts[year] = ctx
         payments: list[Payment] = []
         for kind, programs in self._routes_of(basis):
             named = self.labels.get(facts.recipient, [])

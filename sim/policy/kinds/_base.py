@@ -161,7 +161,7 @@ def file_positive(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_
                   dates: list[dt.date] | None = None, in_force_share: np.ndarray | None = None) -> list[Payment]:
     """File the claims with a positive amount (with their dates or shares); ``[]`` when none is."""
     keep = amounts_cny > 0.0
-    if not keep.any():
+    if not np.count_nonzero(keep):
         return []
     kept_dates = None if dates is None else [d for d, k in zip(dates, keep, strict=False) if k]
     shares = None if in_force_share is None else in_force_share[keep]

@@ -145,6 +145,8 @@ class Ledger:
         self._window: dict[tuple[int, int], tuple[int, int]] = {}
         self._no_shares = np.zeros(0)
         self._no_days = np.zeros(0, dtype=np.int64)
+        self._programs = {p.id: p for p in policy.programs}
+        self._first_year, self._n_years = policy.years[0], len(policy.years)
 
     def _year_index(self, year: int) -> int:
         i = year - self.policy.years[0]
@@ -229,10 +231,12 @@ class Ledger:
         ValueError
             If amounts are negative or not finite, or the year is outside the horizon or settled.
         """
-        program = self.policy.get(program_id)
+        program = self._programs.get(program_id)
         if program is None:
             raise KeyError(f"programme {program_id} is not in force in this scenario")
-        yi = self._year_index(year)
+        yi = year - self._first_year
+        if not self._settled_through < yi < self._n_years:
+            yi = self._year_index(year)  # raises: outside the horizon or settled
         recipients = np.asarray(recipients, dtype=np.int64)
         amounts = np.asarray(amounts_cny, dtype=np.float64)
         if recipients.shape != amounts.shape:
@@ -266,14 +270,18 @@ class Ledger:
                 days = np.asarray(event_days, dtype=np.int64)
                 if days.shape != amounts.shape:
                     raise ValueError("event_days must give one day per claim")
-            first, last = self._window_days(p, year)
-        paid_year, paid_total = self._tallies(p, year, int(n_recipients))
+            window = self._window.get((p, year))
+            first, last = window if window is not None else self._window_days(p, year)
+        group = self._cap_group[p]
+        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
+        if paid_year.shape[0] < n_recipients or self._tally_year[group] != year:
+            paid_year, paid_total = self._tallies(p, year, int(n_recipients))
         cap_year, cap_total = self._caps[p]
         approved = approve_claims(
             recipients, amounts, mode, float(program.validity_share[yi]), shares, days, first, last,
             self._share_paid[p], paid_year, paid_total, cap_year, cap_total,
         )
-        self._touched[self._cap_group[p]].append(recipients)
+        self._touched[group].append(recipients)
         total = float(np.add.reduce(approved))  # approved.sum() without its Python wrapper
         if total > 0.0:
             self.committed[yi, p] += total

@@ -10,6 +10,7 @@ The scaling of a claim before the caps is one of (``mode``):
 * :data:`PRO_RATED`: times the year's share inside the programme's window;
 * :data:`SHARE_GIVEN`: times the claim's own share of the year in force;
 * :data:`ON_EVENT_DAY`: in full if its day of the year is inside the window, else nothing;
+* :data:`IN_FULL`: in full (claims all made on one day known to be inside the window);
 
 then times the programme's ``share_of_cap_paid``. The multiplications are done one after the
 other, in this order, as separate roundings: the result is the same number as scaling the whole
@@ -25,6 +26,7 @@ __all__ = [
     "PRO_RATED",
     "SHARE_GIVEN",
     "ON_EVENT_DAY",
+    "IN_FULL",
     "CLAIMS_OK",
     "BAD_AMOUNT",
     "BAD_RECIPIENT",
@@ -36,7 +38,7 @@ __all__ = [
     "group_by_program_reference",
 ]
 
-PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY = 0, 1, 2
+PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY, IN_FULL = 0, 1, 2, 3
 #: What :func:`check_claims` finds: all well, an amount negative or not finite, a recipient < 0.
 CLAIMS_OK, BAD_AMOUNT, BAD_RECIPIENT = 0, 1, 2
 
@@ -110,7 +112,7 @@ def approve_claims(
     amounts_cny : ndarray of float64
         What the payout rule gives for each claim (not changed).
     mode : int
-        :data:`PRO_RATED`, :data:`SHARE_GIVEN` or :data:`ON_EVENT_DAY`.
+        :data:`PRO_RATED`, :data:`SHARE_GIVEN`, :data:`ON_EVENT_DAY` or :data:`IN_FULL`.
     validity_share : float
         Share of the year inside the window (:data:`PRO_RATED`).
     shares : ndarray of float64
@@ -138,7 +140,7 @@ def approve_claims(
             a = a * validity_share
         elif mode == SHARE_GIVEN:
             a = a * shares[k]
-        elif event_days[k] < first_day or event_days[k] > last_day:
+        elif mode == ON_EVENT_DAY and (event_days[k] < first_day or event_days[k] > last_day):
             a = 0.0
         a = a * share_of_cap_paid
         r = recipients[k]
@@ -177,7 +179,7 @@ def approve_claims_reference(
         amounts *= validity_share
     elif mode == SHARE_GIVEN:
         amounts *= shares
-    else:
+    elif mode == ON_EVENT_DAY:
         inside = (event_days >= first_day) & (event_days <= last_day)
         amounts[~inside] = 0.0
     amounts *= share_of_cap_paid

@@ -36,6 +36,7 @@ from sim.engine.budget import BudgetLineRule
 from sim.engine.claim_kernels import (
     BAD_AMOUNT,
     BAD_RECIPIENT,
+    IN_FULL,
     ON_EVENT_DAY,
     PRO_RATED,
     SHARE_GIVEN,
@@ -215,9 +216,9 @@ class Ledger:
         in_force_share : array_like of float, optional
             Share of the year each claim is paid for, instead of the year's share inside the
             window (loan subsidies that run to the end of their term after the window closes).
-        event_days : array_like of int, optional
+        event_days : array_like of int, or int, optional
             The event of each claim as its day of `year` (0-based), instead of `event_dates`:
-            the same check without a date object per claim.
+            the same check without a date object per claim; one int for claims all made that day.
 
         Returns
         -------
@@ -268,10 +269,15 @@ class Ledger:
                                 dtype=np.int64)
             else:
                 days = np.asarray(event_days, dtype=np.int64)
-                if days.shape != amounts.shape:
-                    raise ValueError("event_days must give one day per claim")
             window = self._window.get((p, year))
             first, last = window if window is not None else self._window_days(p, year)
+            if days.ndim == 0:
+                if first <= int(days) <= last:
+                    mode, days = IN_FULL, self._no_days  # one day, inside the window: all in full
+                else:
+                    days = np.full(amounts.shape, int(days), dtype=np.int64)
+            elif days.shape != amounts.shape:
+                raise ValueError("event_days must give one day per claim")
         group = self._cap_group[p]
         paid_year, paid_total = self._paid_year[group], self._paid_total[group]
         if paid_year.shape[0] < n_recipients or self._tally_year[group] != year:

@@ -153,7 +153,7 @@ def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_c
     first, last = window_days(program, ctx.year)
     if first > last or ids.size == 0:
         return Payment(program, ids, np.zeros(ids.size))
-    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_days=np.full(ids.size, first, dtype=np.int64))
+    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_days=first)
     return Payment(program, ids, approved)
 
 

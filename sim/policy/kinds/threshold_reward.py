@@ -219,31 +219,55 @@ def _mask(bits: dict[str, int], categories) -> np.uint8:
     return np.uint8(sum(bits[c] for c in set(categories)))
 
 
+class _RewardTable:
+    """What a programme's claims read of its instrument, resolved once a run, not at each filing."""
+
+    def __init__(self, program, bits: dict[str, int]):
+        ins = program.instrument
+        self.program, self.bits = program, bits
+        extras = dict(ins.extras_cny)
+        self.srdi_extra = extras.pop(SRDI, 0.0)
+        self.other_extras_cny = sum(extras.values())
+        self.group = (ins.event, reward_family(ins))
+        self.excluded = _mask(bits, ins.excluded)
+        self.extra_excluded = _mask(bits, ins.extras_excluded_for)
+        self.event = _EVENT_CODE[ins.event]
+        need = ins.eligibility.min_committed_revenue_this_year_cny
+        self.min_revenue_cny = float(need) if need else -math.inf
+
+
+# Tables by id(program), each keeping its programme (so the id is not reused while it is here).
+_TABLES: dict[int, _RewardTable] = {}
+
+
+def _table_of(program, bits: dict[str, int]) -> _RewardTable:
+    table = _TABLES.get(id(program))
+    if table is None or table.program is not program or table.bits is not bits:
+        if len(_TABLES) > 4096:  # a process running many scenarios: drop the old runs' tables
+            _TABLES.clear()
+        table = _TABLES[id(program)] = _RewardTable(program, bits)
+    return table
+
+
 class _Reward:
     """One programme's claims of the year, as the cross-programme rules need them."""
 
     def __init__(self, program, facts: FirmYear, ctx, other_extras_share: float, in_family: np.ndarray):
         ins = program.instrument
+        table = _table_of(program, facts.category_bits)
         self.program, self.ins = program, ins
-        extras = dict(ins.extras_cny)
-        self.srdi_extra = extras.pop(SRDI, 0.0)
-        self.other_extras = other_extras_share * sum(extras.values())
-        self.group = (ins.event, reward_family(ins))
-        bits = facts.category_bits
-        self.excluded = _mask(bits, ins.excluded)
-        self.extra_excluded = _mask(bits, ins.extras_excluded_for)
-        self.idx = self._events(facts, ctx, in_family)
-        self.inside, self.days = one_off_claim_days(program, ctx.year, facts.application_day[self.idx],
-                                                    ctx.readings.one_off_claims)
-
-    def _events(self, facts: FirmYear, ctx, in_family: np.ndarray) -> np.ndarray:
+        self.srdi_extra = table.srdi_extra
+        self.other_extras = other_extras_share * table.other_extras_cny
+        self.group = table.group
+        self.excluded, self.extra_excluded = table.excluded, table.extra_excluded
         readings = ctx.readings
-        need = self.ins.eligibility.min_committed_revenue_this_year_cny
-        return event_rows(in_family, facts.first_size_year, facts.first_100m_year, facts.counted_in_year,
-                          facts.counted_at_100m, facts.revenue_cny, ctx.year, _EVENT_CODE[self.ins.event],
-                          readings.this_year_counting == "new_firms",
-                          readings.software_stay_up == "at_100m_when_first_counted",
-                          float(need) if need else -math.inf, facts.never_year)
+        self.idx = event_rows(in_family, facts.first_size_year, facts.first_100m_year, facts.counted_in_year,
+                              facts.counted_at_100m, facts.revenue_cny, ctx.year, table.event,
+                              readings.this_year_counting == "new_firms",
+                              readings.software_stay_up == "at_100m_when_first_counted",
+                              table.min_revenue_cny, facts.never_year)
+        self.inside, self.days = one_off_claim_days(program, ctx.year, facts.application_day[self.idx],
+                                                    readings.one_off_claims)
 
     def amounts(self, facts: FirmYear, flags: np.ndarray) -> np.ndarray:
         bits = facts.category_bits

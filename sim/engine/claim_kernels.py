@@ -27,6 +27,9 @@ __all__ = [
     "SHARE_GIVEN",
     "ON_EVENT_DAY",
     "IN_FULL",
+    "PAID_THIS_YEAR",
+    "PAID_IN_TOTAL",
+    "YEAR_OF_TALLY",
     "CLAIMS_OK",
     "BAD_AMOUNT",
     "BAD_RECIPIENT",
@@ -39,6 +42,8 @@ __all__ = [
 ]
 
 PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY, IN_FULL = 0, 1, 2, 3
+#: Columns of a cap group's tallies.
+PAID_THIS_YEAR, PAID_IN_TOTAL, YEAR_OF_TALLY = 0, 1, 2
 #: What :func:`check_claims` finds: all well, an amount negative or not finite, a recipient < 0.
 CLAIMS_OK, BAD_AMOUNT, BAD_RECIPIENT = 0, 1, 2
 
@@ -98,8 +103,8 @@ def approve_claims(
     first_day: int,
     last_day: int,
     share_of_cap_paid: float,
-    paid_this_year_cny: np.ndarray,
-    paid_in_total_cny: np.ndarray,
+    tallies: np.ndarray,
+    year: int,
     cap_per_recipient_year_cny: float,
     cap_per_recipient_total_cny: float,
 ) -> np.ndarray:
@@ -122,8 +127,14 @@ def approve_claims(
     first_day, last_day : int
         First and last day of the year inside the window (``first_day > last_day`` when none is).
     share_of_cap_paid : float
-    paid_this_year_cny, paid_in_total_cny : ndarray of float64
-        Tallies by recipient, updated in place.
+    tallies : ndarray of float64, shape (n_recipients, 3)
+        By recipient (row): paid in the year of column :data:`YEAR_OF_TALLY`
+        (:data:`PAID_THIS_YEAR`), paid in total (:data:`PAID_IN_TOTAL`); updated in place. A row
+        whose year is not `year` has paid nothing this year: it is reset at its first claim of
+        the year, so a new year costs no pass over last year's recipients. One row per recipient
+        keeps the three in one cache line.
+    year : int
+        The year of the claims.
     cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
         The caps (``inf`` for none).
 
@@ -144,15 +155,19 @@ def approve_claims(
             a = 0.0
         a = a * share_of_cap_paid
         r = recipients[k]
-        room = min(cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r])
+        if tallies[r, YEAR_OF_TALLY] != year:
+            tallies[r, PAID_THIS_YEAR] = 0.0
+            tallies[r, YEAR_OF_TALLY] = year
+        room = min(cap_per_recipient_year_cny - tallies[r, PAID_THIS_YEAR],
+                   cap_per_recipient_total_cny - tallies[r, PAID_IN_TOTAL])
         if a <= 0.0 or room <= 0.0:
             approved[k] = 0.0
             continue
         if a > room:
             a = room
         approved[k] = a
-        paid_this_year_cny[r] += a
-        paid_in_total_cny[r] += a
+        tallies[r, PAID_THIS_YEAR] += a
+        tallies[r, PAID_IN_TOTAL] += a
     return approved
 
 
@@ -166,14 +181,19 @@ def approve_claims_reference(
     first_day: int,
     last_day: int,
     share_of_cap_paid: float,
-    paid_this_year_cny: np.ndarray,
-    paid_in_total_cny: np.ndarray,
+    tallies: np.ndarray,
+    year: int,
     cap_per_recipient_year_cny: float,
     cap_per_recipient_total_cny: float,
 ) -> np.ndarray:
-    """:func:`approve_claims` as the ledger did it before the kernel: scale the whole array by each
-    factor in NumPy, then cap claim by claim.
+    """:func:`approve_claims` as the ledger did it before the kernel: reset the yearly tallies of
+    the recipients of another year, scale the whole array by each factor in NumPy, then cap
+    claim by claim.
     """
+    stale = tallies[recipients, YEAR_OF_TALLY] != year
+    tallies[recipients[stale], PAID_THIS_YEAR] = 0.0
+    tallies[recipients, YEAR_OF_TALLY] = year
+    paid_this_year_cny, paid_in_total_cny = tallies[:, PAID_THIS_YEAR], tallies[:, PAID_IN_TOTAL]  # views
     amounts = np.array(amounts_cny, dtype=np.float64)
     if mode == PRO_RATED:
         amounts *= validity_share

@@ -38,8 +38,11 @@ from sim.engine.claim_kernels import (
     BAD_RECIPIENT,
     IN_FULL,
     ON_EVENT_DAY,
+    PAID_IN_TOTAL,
+    PAID_THIS_YEAR,
     PRO_RATED,
     SHARE_GIVEN,
+    YEAR_OF_TALLY,
     approve_claims,
     check_claims,
 )
@@ -123,12 +126,10 @@ class Ledger:
         # One tally per cap group: a programme's own, or the group it shares with others.
         groups: dict[str, int] = {}
         self._cap_group = [groups.setdefault(p.instrument.shared_cap_group or p.id, len(groups)) for p in policy.programs]
-        self._paid_year = [np.zeros(0) for _ in groups]
-        self._paid_total = [np.zeros(0) for _ in groups]
+        # By recipient: paid in its tally year, paid in total, its tally year (claim_kernels).
+        self._tallies_of = [np.zeros((0, 3)) for _ in groups]
+        # The latest year each group was claimed for: claims go in year order.
         self._tally_year = [policy.years[0]] * len(groups)
-        # Recipients claimed for under each group in its tally year: the yearly reset zeroes only
-        # those, not the whole population's tally (most recipients claim nothing).
-        self._touched: list[list[np.ndarray]] = [[] for _ in groups]
         # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
         self._queue: list[list[float]] = []
         self._settled_through = -1
@@ -157,19 +158,17 @@ class Ledger:
             raise ValueError(f"year {year} is already settled; claims must be filed before settle({year})")
         return i
 
-    def _tallies(self, program: int, year: int, n_recipients: int) -> tuple[np.ndarray, np.ndarray]:
+    def _tallies(self, program: int, year: int, n_recipients: int) -> np.ndarray:
         group = self._cap_group[program]
-        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
-        if paid_year.shape[0] < n_recipients:
+        tallies = self._tallies_of[group]
+        if tallies.shape[0] < n_recipients:
             # At least a few dozen: a population numbered one by one (projects) would otherwise
             # grow its tallies a copy at a time in its first years.
-            grow = max(n_recipients, 2 * paid_year.shape[0], _MIN_TALLY_SIZE)
-            # Fresh zeros cost nothing until written; only the old entries are copied.
-            wider_year, wider_total = np.zeros(grow), np.zeros(grow)
-            wider_year[: paid_year.shape[0]] = paid_year
-            wider_total[: paid_total.shape[0]] = paid_total
-            paid_year, paid_total = wider_year, wider_total
-            self._paid_year[group], self._paid_total[group] = paid_year, paid_total
+            grow = max(n_recipients, 2 * tallies.shape[0], _MIN_TALLY_SIZE)
+            # Fresh zeros cost nothing until written; only the old rows are copied.
+            wider = np.zeros((grow, 3))
+            wider[: tallies.shape[0]] = tallies
+            tallies = self._tallies_of[group] = wider
         if year < self._tally_year[group]:
             # The yearly tally holds one year at a time; going back would let a recipient's
             # yearly cap be counted afresh.
@@ -177,12 +176,8 @@ class Ledger:
                 f"claims for {year} after claims for {self._tally_year[group]} under "
                 f"{self.policy.programs[program].id}: file claims in year order"
             )
-        if self._tally_year[group] != year:
-            for touched in self._touched[group]:
-                paid_year[touched] = 0.0
-            self._touched[group] = []
-            self._tally_year[group] = year
-        return paid_year, paid_total
+        self._tally_year[group] = year
+        return tallies
 
     def claim(
         self,
@@ -279,15 +274,14 @@ class Ledger:
             elif days.shape != amounts.shape:
                 raise ValueError("event_days must give one day per claim")
         group = self._cap_group[p]
-        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
-        if paid_year.shape[0] < n_recipients or self._tally_year[group] != year:
-            paid_year, paid_total = self._tallies(p, year, int(n_recipients))
+        tallies = self._tallies_of[group]
+        if tallies.shape[0] < n_recipients or self._tally_year[group] != year:
+            tallies = self._tallies(p, year, int(n_recipients))
         cap_year, cap_total = self._caps[p]
         approved = approve_claims(
             recipients, amounts, mode, float(program.validity_share[yi]), shares, days, first, last,
-            self._share_paid[p], paid_year, paid_total, cap_year, cap_total,
+            self._share_paid[p], tallies, year, cap_year, cap_total,
         )
-        self._touched[group].append(recipients)
         total = float(np.add.reduce(approved))  # approved.sum() without its Python wrapper
         if total > 0.0:
             self.committed[yi, p] += total
@@ -322,7 +316,7 @@ class Ledger:
         program = self.policy.get(program_id)
         if program is not None:
             group = self._cap_group[program.index]
-            if self._paid_year[group].shape[0] < n_recipients:
+            if self._tallies_of[group].shape[0] < n_recipients:
                 self._tallies(program.index, self._tally_year[group], int(n_recipients))
 
     def follow_recipients(self, program_id: str, n_recipients: int) -> None:
@@ -345,13 +339,15 @@ class Ledger:
         if program is None:
             return np.zeros(recipients.shape)
         group = self._cap_group[program.index]
-        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
-        known = recipients < paid_total.shape[0]
+        tallies = self._tallies_of[group]
+        known = recipients < tallies.shape[0]
         this_year = np.zeros(recipients.shape)
         total = np.zeros(recipients.shape)
-        total[known] = paid_total[recipients[known]]
+        rows = tallies[recipients[known]]
+        total[known] = rows[:, PAID_IN_TOTAL]
         if self._tally_year[group] == year:
-            this_year[known] = paid_year[recipients[known]]
+            # A recipient not claimed for since an earlier year has paid nothing this year.
+            this_year[known] = np.where(rows[:, YEAR_OF_TALLY] == year, rows[:, PAID_THIS_YEAR], 0.0)
         room = np.minimum(program.cap_per_recipient_year_cny - this_year, program.cap_per_recipient_total_cny - total)
         return np.maximum(room, 0.0)
 
@@ -375,9 +371,9 @@ class Ledger:
         program = self.policy.get(program_id)
         if program is None:
             return out
-        tally = self._paid_total[self._cap_group[program.index]]
-        known = recipients < tally.shape[0]
-        out[known] = tally[recipients[known]]
+        tallies = self._tallies_of[self._cap_group[program.index]]
+        known = recipients < tallies.shape[0]
+        out[known] = tallies[recipients[known], PAID_IN_TOTAL]
         return out
 
     def settle(self, year: int) -> None:

@@ -45,7 +45,11 @@ def _routes_cache(policy: PolicySet) -> dict[tuple, list[tuple[KindSpec, list[Pr
     key = id(policy)
     entry = _ROUTES_BY_POLICY.get(key)
     if entry is None or entry[0]() is not policy:
-        entry = (weakref.ref(policy, lambda _ref, key=key: _ROUTES_BY_POLICY.pop(key, None)), {})
+
+        def forget(_ref: weakref.ref) -> None:
+            _ROUTES_BY_POLICY.pop(key, None)
+
+        entry = (weakref.ref(policy, forget), {})
         _ROUTES_BY_POLICY[key] = entry
     return entry[1]
 

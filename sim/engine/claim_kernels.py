@@ -19,6 +19,9 @@ array by each factor in turn.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 import numpy as np
 from numba import njit
 
@@ -37,6 +40,7 @@ __all__ = [
     "check_claims_reference",
     "approve_claims",
     "approve_claims_reference",
+    "window_days_of",
     "group_by_program",
     "group_by_program_reference",
 ]
@@ -250,3 +254,15 @@ def group_by_program_reference(program: np.ndarray, n_programs: int) -> tuple[np
     order = np.argsort(program, kind="stable").astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(np.bincount(program, minlength=n_programs))]).astype(np.int64)
     return order, starts
+
+
+@functools.lru_cache(maxsize=4096)
+def window_days_of(valid_from: dt.date, valid_until: dt.date, year: int) -> tuple[int, int]:
+    """First and last day of `year` (0-based day numbers) inside a validity window.
+
+    Returns ``(first, last)`` with ``first > last`` when no day of the year is inside. Cached:
+    a run asks it of the same few windows and years at every filing.
+    """
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    return max(0, (valid_from - start).days), min(days - 1, (valid_until - start).days)

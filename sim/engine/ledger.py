@@ -45,6 +45,7 @@ from sim.engine.claim_kernels import (
     YEAR_OF_TALLY,
     approve_claims,
     check_claims,
+    window_days_of,
 )
 from sim.policy.policyset import PolicySet
 
@@ -297,13 +298,8 @@ class Ledger:
 
     def _window_days(self, program: int, year: int) -> tuple[int, int]:
         """First and last day (0-based) of `year` inside a programme's window (first > last: none)."""
-        got = self._window.get((program, year))
-        if got is None:
-            ins = self.policy.programs[program].instrument
-            start = dt.date(year, 1, 1)
-            days = (dt.date(year + 1, 1, 1) - start).days
-            got = (max(0, (ins.valid_from - start).days), min(days - 1, (ins.valid_until - start).days))
-            self._window[(program, year)] = got
+        ins = self.policy.programs[program].instrument
+        got = self._window[(program, year)] = window_days_of(ins.valid_from, ins.valid_until, year)
         return got
 
     def reserve_recipients(self, program_id: str, n_recipients: int) -> None:

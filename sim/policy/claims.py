@@ -14,11 +14,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policy.facts import (
+    CentreMilestones,
     ClaimBasis,
     Facts,
     FirmLoans,
+    IncubatorGraduates,
+    IncubatorRecognitions,
     ProjectApprovals,
     ProjectLoans,
+    StationSales,
+    VehicleAdditions,
     basis_of,
 )
 from sim.policy.kinds import KINDS, ClaimContext, KindSpec, Payment
@@ -63,7 +68,13 @@ def _route_key(facts: Facts) -> tuple:
         return (kind, facts.recipient, facts.program_id)  # type: ignore[attr-defined]
     if kind is FirmLoans:
         return (kind, facts.recipient, facts.program_ids)  # type: ignore[attr-defined]
+    if kind in _WITHOUT_DETAIL:
+        return (kind, facts.recipient)
     return (kind, facts.recipient, basis_of(facts).detail)
+
+
+# Tables whose basis has no detail (basis_of gives them an empty one).
+_WITHOUT_DETAIL = frozenset({StationSales, IncubatorRecognitions, IncubatorGraduates, CentreMilestones, VehicleAdditions})
 
 
 class ClaimDesk:

@@ -3,6 +3,7 @@ kernel against its pure-Python reference, bit for bit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -26,6 +27,7 @@ from sim.engine.claim_kernels import (
     check_claims_reference,
     group_by_program,
     group_by_program_reference,
+    window_days_of,
 )
 
 NO_SHARES, NO_DAYS = np.zeros(0), np.zeros(0, dtype=np.int64)
@@ -137,3 +139,10 @@ def test_group_by_program_matches_a_stable_argsort(programs, n_programs):
     assert starts.tolist() == want_starts.tolist()
     for q in range(n_programs):
         assert order[starts[q]:starts[q + 1]].tolist() == [k for k, p in enumerate(programs) if p == q]
+
+
+def test_window_days_of_a_year():
+    assert window_days_of(dt.date(2022, 1, 1), dt.date(2025, 8, 10), 2025) == (0, 221)
+    assert window_days_of(dt.date(2024, 3, 1), dt.date(2030, 1, 1), 2024) == (60, 365)  # a leap year
+    first, last = window_days_of(dt.date(2022, 1, 1), dt.date(2025, 8, 10), 2026)
+    assert first > last  # no day of 2026 inside

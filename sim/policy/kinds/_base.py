@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine.claim_kernels import window_days_of
 from sim.policy.facts import ClaimBasis
 
 if TYPE_CHECKING:
@@ -106,11 +107,7 @@ def window_days(program: Program, year: int) -> tuple[int, int]:
     Returns ``(first, last)`` with ``first > last`` when no day of the year is inside.
     """
     ins = program.instrument
-    start = dt.date(year, 1, 1)
-    days = (dt.date(year + 1, 1, 1) - start).days
-    first = max(0, (ins.valid_from - start).days)
-    last = min(days - 1, (ins.valid_until - start).days)
-    return first, last
+    return window_days_of(ins.valid_from, ins.valid_until, year)
 
 
 def one_off_claim_days(program: Program, year: int, application_day: np.ndarray | None,

@@ -33,9 +33,25 @@ import numpy as np
 from numba import njit
 
 from sim.engine.budget import BudgetLineRule
+from sim.engine.claim_kernels import (
+    BAD_AMOUNT,
+    BAD_RECIPIENT,
+    IN_FULL,
+    ON_EVENT_DAY,
+    PAID_IN_TOTAL,
+    PAID_THIS_YEAR,
+    PRO_RATED,
+    SHARE_GIVEN,
+    YEAR_OF_TALLY,
+    approve_claims,
+    check_claims,
+    window_days_of,
+)
 from sim.policy.policyset import PolicySet
 
 __all__ = ["Ledger", "apply_caps_in_order"]
+
+_MIN_TALLY_SIZE = 64
 
 
 @njit(cache=True)
@@ -111,12 +127,10 @@ class Ledger:
         # One tally per cap group: a programme's own, or the group it shares with others.
         groups: dict[str, int] = {}
         self._cap_group = [groups.setdefault(p.instrument.shared_cap_group or p.id, len(groups)) for p in policy.programs]
-        self._paid_year = [np.zeros(0) for _ in groups]
-        self._paid_total = [np.zeros(0) for _ in groups]
+        # By recipient: paid in its tally year, paid in total, its tally year (claim_kernels).
+        self._tallies_of = [np.zeros((0, 3)) for _ in groups]
+        # The latest year each group was claimed for: claims go in year order.
         self._tally_year = [policy.years[0]] * len(groups)
-        # Recipients claimed for under each group in its tally year: the yearly reset zeroes only
-        # those, not the whole population's tally (most recipients claim nothing).
-        self._touched: list[list[np.ndarray]] = [[] for _ in groups]
         # Queue of commitments awaiting payment: rows of [approval year index, programme, amount left].
         self._queue: list[list[float]] = []
         self._settled_through = -1
@@ -126,6 +140,16 @@ class Ledger:
         self._owed: dict[tuple[int, int], dict[int, float]] = {}
         self.recipient_committed: dict[tuple[int, int, int], float] = {}
         self.recipient_outlay: dict[tuple[int, int, int], float] = {}
+        # What every filing reads of its programme, looked up once a draw rather than per filing
+        # through the pydantic instrument: share paid and caps, by programme index.
+        self._share_paid = [float(p.instrument.share_of_cap_paid) for p in policy.programs]
+        self._caps = [(p.cap_per_recipient_year_cny, p.cap_per_recipient_total_cny) for p in policy.programs]
+        # First and last day (0-based) of a year inside a programme's window, by (programme, year).
+        self._window: dict[tuple[int, int], tuple[int, int]] = {}
+        self._no_shares = np.zeros(0)
+        self._no_days = np.zeros(0, dtype=np.int64)
+        self._programs = {p.id: p for p in policy.programs}
+        self._first_year, self._n_years = policy.years[0], len(policy.years)
 
     def _year_index(self, year: int) -> int:
         i = year - self.policy.years[0]
@@ -135,17 +159,17 @@ class Ledger:
             raise ValueError(f"year {year} is already settled; claims must be filed before settle({year})")
         return i
 
-    def _tallies(self, program: int, year: int, n_recipients: int) -> tuple[np.ndarray, np.ndarray]:
+    def _tallies(self, program: int, year: int, n_recipients: int) -> np.ndarray:
         group = self._cap_group[program]
-        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
-        if paid_year.shape[0] < n_recipients:
-            grow = max(n_recipients, 2 * paid_year.shape[0])
-            # Fresh zeros cost nothing until written; only the old entries are copied.
-            wider_year, wider_total = np.zeros(grow), np.zeros(grow)
-            wider_year[: paid_year.shape[0]] = paid_year
-            wider_total[: paid_total.shape[0]] = paid_total
-            paid_year, paid_total = wider_year, wider_total
-            self._paid_year[group], self._paid_total[group] = paid_year, paid_total
+        tallies = self._tallies_of[group]
+        if tallies.shape[0] < n_recipients:
+            # At least a few dozen: a population numbered one by one (projects) would otherwise
+            # grow its tallies a copy at a time in its first years.
+            grow = max(n_recipients, 2 * tallies.shape[0], _MIN_TALLY_SIZE)
+            # Fresh zeros cost nothing until written; only the old rows are copied.
+            wider = np.zeros((grow, 3))
+            wider[: tallies.shape[0]] = tallies
+            tallies = self._tallies_of[group] = wider
         if year < self._tally_year[group]:
             # The yearly tally holds one year at a time; going back would let a recipient's
             # yearly cap be counted afresh.
@@ -153,12 +177,8 @@ class Ledger:
                 f"claims for {year} after claims for {self._tally_year[group]} under "
                 f"{self.policy.programs[program].id}: file claims in year order"
             )
-        if self._tally_year[group] != year:
-            for touched in self._touched[group]:
-                paid_year[touched] = 0.0
-            self._touched[group] = []
-            self._tally_year[group] = year
-        return paid_year, paid_total
+        self._tally_year[group] = year
+        return tallies
 
     def claim(
         self,
@@ -168,8 +188,12 @@ class Ledger:
         amounts_cny: np.ndarray,
         event_dates: list[dt.date] | None = None,
         in_force_share: np.ndarray | None = None,
+        event_days: np.ndarray | None = None,
     ) -> np.ndarray:
         """File claims under a programme; return what is approved of each.
+
+        All of a programme's claims of a year can be filed in one call: the checks, the scaling
+        and the caps run over the arrays (:mod:`sim.engine.claim_kernels`), in the order given.
 
         Parameters
         ----------
@@ -188,6 +212,9 @@ class Ledger:
         in_force_share : array_like of float, optional
             Share of the year each claim is paid for, instead of the year's share inside the
             window (loan subsidies that run to the end of their term after the window closes).
+        event_days : array_like of int, or int, optional
+            The event of each claim as its day of `year` (0-based), instead of `event_dates`:
+            the same check without a date object per claim; one int for claims all made that day.
 
         Returns
         -------
@@ -201,53 +228,79 @@ class Ledger:
         ValueError
             If amounts are negative or not finite, or the year is outside the horizon or settled.
         """
-        program = self.policy.get(program_id)
+        program = self._programs.get(program_id)
         if program is None:
             raise KeyError(f"programme {program_id} is not in force in this scenario")
-        yi = self._year_index(year)
+        yi = year - self._first_year
+        if not self._settled_through < yi < self._n_years:
+            yi = self._year_index(year)  # raises: outside the horizon or settled
         recipients = np.asarray(recipients, dtype=np.int64)
-        amounts = np.asarray(amounts_cny, dtype=np.float64).copy()
+        amounts = np.asarray(amounts_cny, dtype=np.float64)
         if recipients.shape != amounts.shape:
             raise ValueError("recipients and amounts_cny must have the same shape")
         if amounts.size == 0:
-            return amounts
-        if not np.all(np.isfinite(amounts)) or np.any(amounts < 0.0):
+            return amounts.copy()
+        problem, n_recipients = check_claims(recipients, amounts)
+        if problem == BAD_AMOUNT:
             raise ValueError(f"claims under {program_id} must be finite and >= 0")
-        if recipients.min() < 0:
+        if problem == BAD_RECIPIENT:
             raise ValueError("recipient indices must be >= 0")
-        ins = program.instrument
+        p = program.index
+        shares, days, first, last = self._no_shares, self._no_days, 0, -1
         if in_force_share is not None:
-            amounts *= np.asarray(in_force_share, dtype=np.float64)
-        elif event_dates is None:
-            amounts *= program.validity_share[yi]
+            mode = SHARE_GIVEN
+            shares = np.asarray(in_force_share, dtype=np.float64)
+            if shares.shape != amounts.shape:
+                shares = np.ascontiguousarray(np.broadcast_to(shares, amounts.shape))
+        elif event_dates is None and event_days is None:
+            mode = PRO_RATED
         else:
-            if len(event_dates) != amounts.size:
-                raise ValueError("event_dates must give one date per claim")
-            inside = np.array([ins.valid_from <= d <= ins.valid_until and d.year == year for d in event_dates])
-            amounts[~inside] = 0.0
-        amounts *= ins.share_of_cap_paid
-        paid_year, paid_total = self._tallies(program.index, year, int(recipients.max()) + 1)
-        approved = apply_caps_in_order(
-            recipients,
-            amounts,
-            paid_year,
-            paid_total,
-            program.cap_per_recipient_year_cny,
-            program.cap_per_recipient_total_cny,
+            mode = ON_EVENT_DAY
+            if event_days is None:
+                if len(event_dates) != amounts.size:  # type: ignore[arg-type]
+                    raise ValueError("event_dates must give one date per claim")
+                start = dt.date(year, 1, 1)
+                # A date of another year is outside the year's window whatever its day number.
+                days = np.array([(d - start).days if d.year == year else -1 for d in event_dates],  # type: ignore[union-attr]
+                                dtype=np.int64)
+            else:
+                days = np.asarray(event_days, dtype=np.int64)
+            window = self._window.get((p, year))
+            first, last = window if window is not None else self._window_days(p, year)
+            if days.ndim == 0:
+                if first <= int(days) <= last:
+                    mode, days = IN_FULL, self._no_days  # one day, inside the window: all in full
+                else:
+                    days = np.full(amounts.shape, int(days), dtype=np.int64)
+            elif days.shape != amounts.shape:
+                raise ValueError("event_days must give one day per claim")
+        group = self._cap_group[p]
+        tallies = self._tallies_of[group]
+        if tallies.shape[0] < n_recipients or self._tally_year[group] != year:
+            tallies = self._tallies(p, year, int(n_recipients))
+        cap_year, cap_total = self._caps[p]
+        approved = approve_claims(
+            recipients, amounts, mode, float(program.validity_share[yi]), shares, days, first, last,
+            self._share_paid[p], tallies, year, cap_year, cap_total,
         )
-        self._touched[self._cap_group[program.index]].append(recipients)
-        total = float(approved.sum())
+        total = float(np.add.reduce(approved))  # approved.sum() without its Python wrapper
         if total > 0.0:
-            self.committed[yi, program.index] += total
-            followed = self._followed.get(program.index, 0)
+            self.committed[yi, p] += total
+            followed = self._followed.get(p, 0)
             if followed:
-                owed = self._owed.setdefault((yi, program.index), {})
+                owed = self._owed.setdefault((yi, p), {})
                 for r, a in zip(recipients.tolist(), approved.tolist(), strict=False):
                     if r < followed and a > 0.0:
                         owed[r] = owed.get(r, 0.0) + a
-                        key = (yi, program.index, r)
+                        key = (yi, p, r)
                         self.recipient_committed[key] = self.recipient_committed.get(key, 0.0) + a
         return approved
+
+    def _window_days(self, program: int, year: int) -> tuple[int, int]:
+        """First and last day (0-based) of `year` inside a programme's window (first > last: none)."""
+        ins = self.policy.programs[program].instrument
+        got = self._window[(program, year)] = window_days_of(ins.valid_from, ins.valid_until, year)
+        return got
 
     def reserve_recipients(self, program_id: str, n_recipients: int) -> None:
         """Size a programme's cap tallies for recipients ``0 .. n_recipients - 1`` at once.
@@ -259,7 +312,7 @@ class Ledger:
         program = self.policy.get(program_id)
         if program is not None:
             group = self._cap_group[program.index]
-            if self._paid_year[group].shape[0] < n_recipients:
+            if self._tallies_of[group].shape[0] < n_recipients:
                 self._tallies(program.index, self._tally_year[group], int(n_recipients))
 
     def follow_recipients(self, program_id: str, n_recipients: int) -> None:
@@ -282,13 +335,15 @@ class Ledger:
         if program is None:
             return np.zeros(recipients.shape)
         group = self._cap_group[program.index]
-        paid_year, paid_total = self._paid_year[group], self._paid_total[group]
-        known = recipients < paid_total.shape[0]
+        tallies = self._tallies_of[group]
+        known = recipients < tallies.shape[0]
         this_year = np.zeros(recipients.shape)
         total = np.zeros(recipients.shape)
-        total[known] = paid_total[recipients[known]]
+        rows = tallies[recipients[known]]
+        total[known] = rows[:, PAID_IN_TOTAL]
         if self._tally_year[group] == year:
-            this_year[known] = paid_year[recipients[known]]
+            # A recipient not claimed for since an earlier year has paid nothing this year.
+            this_year[known] = np.where(rows[:, YEAR_OF_TALLY] == year, rows[:, PAID_THIS_YEAR], 0.0)
         room = np.minimum(program.cap_per_recipient_year_cny - this_year, program.cap_per_recipient_total_cny - total)
         return np.maximum(room, 0.0)
 
@@ -312,9 +367,9 @@ class Ledger:
         program = self.policy.get(program_id)
         if program is None:
             return out
-        tally = self._paid_total[self._cap_group[program.index]]
-        known = recipients < tally.shape[0]
-        out[known] = tally[recipients[known]]
+        tallies = self._tallies_of[self._cap_group[program.index]]
+        known = recipients < tallies.shape[0]
+        out[known] = tallies[recipients[known], PAID_IN_TOTAL]
         return out
 
     def settle(self, year: int) -> None:

@@ -8,11 +8,24 @@ returns what the ledger approved. No population names an instrument.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policy.facts import ClaimBasis, Facts, basis_of
+from sim.policy.facts import (
+    CentreMilestones,
+    ClaimBasis,
+    Facts,
+    FirmLoans,
+    IncubatorGraduates,
+    IncubatorRecognitions,
+    ProjectApprovals,
+    ProjectLoans,
+    StationSales,
+    VehicleAdditions,
+    basis_of,
+)
 from sim.policy.kinds import KINDS, ClaimContext, KindSpec, Payment
 
 if TYPE_CHECKING:
@@ -25,6 +38,43 @@ def programs_paying_on(policy: PolicySet, basis: ClaimBasis) -> list[Program]:
     """The programmes in force that pay on tables of this basis, in programme order."""
     return [p for p in policy.programs
             if basis.facts in KINDS[p.instrument.kind].pays_on and KINDS[p.instrument.kind].applies(p.instrument, basis)]
+
+
+# Routes by route key, per policy: which kinds and programmes pay on a table depends only on the
+# policy, so the routes are worked out once a run (a run's draws share its PolicySet), not once a
+# draw. Keyed by id(policy), with a weak reference to tell a policy from a later one at that id.
+_ROUTES_BY_POLICY: dict[int, tuple[weakref.ref, dict[tuple, list[tuple[KindSpec, list[Program]]]]]] = {}
+
+
+def _routes_cache(policy: PolicySet) -> dict[tuple, list[tuple[KindSpec, list[Program]]]]:
+    key = id(policy)
+    entry = _ROUTES_BY_POLICY.get(key)
+    if entry is None or entry[0]() is not policy:
+
+        def forget(_ref: weakref.ref) -> None:
+            _ROUTES_BY_POLICY.pop(key, None)
+
+        entry = (weakref.ref(policy, forget), {})
+        _ROUTES_BY_POLICY[key] = entry
+    return entry[1]
+
+
+def _route_key(facts: Facts) -> tuple:
+    """What decides a table's routes (its :class:`ClaimBasis`), as a plain tuple cheap to make
+    for the tables a population files every year.
+    """
+    kind = type(facts)
+    if kind is ProjectApprovals or kind is ProjectLoans:
+        return (kind, facts.recipient, facts.program_id)  # type: ignore[attr-defined]
+    if kind is FirmLoans:
+        return (kind, facts.recipient, facts.program_ids)  # type: ignore[attr-defined]
+    if kind in _WITHOUT_DETAIL:
+        return (kind, facts.recipient)
+    return (kind, facts.recipient, basis_of(facts).detail)
+
+
+# Tables whose basis has no detail (basis_of gives them an empty one).
+_WITHOUT_DETAIL = frozenset({StationSales, IncubatorRecognitions, IncubatorGraduates, CentreMilestones, VehicleAdditions})
 
 
 class ClaimDesk:
@@ -47,8 +97,9 @@ class ClaimDesk:
         #: The recipient kind each programme with followed recipients paid, by programme index.
         self.recipient_kind: dict[int, str] = {}
         # Which kinds and programmes pay on a table depends only on its basis: worked out once a
-        # draw per basis, not at every filing (a population files the same basis every year).
-        self._routes: dict[ClaimBasis, list[tuple[KindSpec, list[Program]]]] = {}
+        # run per basis, not at every filing (a population files the same basis every year).
+        self._routes = _routes_cache(policy)
+        self._contexts: dict[int, ClaimContext] = {}
 
     def name_recipients(self, recipient: str, labels: list[str]) -> None:
         """Give recipients ``0 .. len(labels) - 1`` of a kind their ids (a CSV's), for ``payments.csv``."""
@@ -73,10 +124,12 @@ class ClaimDesk:
             "payment_outlay_cny": np.array([self.ledger.recipient_outlay.get(k, 0.0) for k in keys]),
         }
 
-    def _routes_of(self, basis: ClaimBasis) -> list[tuple[KindSpec, list[Program]]]:
-        """The kinds paying on tables of `basis`, each with its programmes that apply, in order."""
-        routes = self._routes.get(basis)
+    def _routes_of(self, facts: Facts) -> list[tuple[KindSpec, list[Program]]]:
+        """The kinds paying on `facts`, each with its programmes that apply, in order."""
+        key = _route_key(facts)
+        routes = self._routes.get(key)
         if routes is None:
+            basis = basis_of(facts)
             routes = []
             for name, kind in KINDS.items():
                 if basis.facts not in kind.pays_on:
@@ -85,18 +138,21 @@ class ClaimDesk:
                             if p.instrument.kind == name and kind.applies(p.instrument, basis)]
                 if programs:
                     routes.append((kind, programs))
-            self._routes[basis] = routes
+            self._routes[key] = routes
         return routes
 
     def file(self, facts: Facts, year: int) -> list[Payment]:
         """Pay `facts` of `year` under every programme that applies; return the approvals."""
         if facts.ids.size == 0:
             return []
-        basis = basis_of(facts)
-        ctx = ClaimContext(year, year - self.policy.years[0], self.ledger,
-                           {k: v[year] for k, v in self.rates.items() if year in v}, self.policy.readings)
+        ctx = self._contexts.get(year)
+        if ctx is None:
+            # The same for every filing of the year: made at its first.
+            ctx = ClaimContext(year, year - self.policy.years[0], self.ledger,
+                               {k: v[year] for k, v in self.rates.items() if year in v}, self.policy.readings)
+            self._contexts[year] = ctx
         payments: list[Payment] = []
-        for kind, programs in self._routes_of(basis):
+        for kind, programs in self._routes_of(facts):
             named = self.labels.get(facts.recipient, [])
             for p in programs if named else ():
                 self.ledger.follow_recipients(p.id, len(named))

@@ -210,6 +210,34 @@ def test_event_dates_give_exact_validity(policy_of):
         led.claim(CONSTRUCTION, 2025, np.array([0, 1]), np.ones(2), event_dates=[dt.date(2025, 1, 1)])
 
 
+def test_event_days_check_like_event_dates(policy_of):
+    # hydrogen.13 is valid to 2025-08-10, day 221 of 2025.
+    by_dates, by_days = Ledger(station_policy(policy_of)), Ledger(station_policy(policy_of))
+    dates = [dt.date(2025, 8, 10), dt.date(2025, 8, 11), dt.date(2025, 1, 1), dt.date(2025, 12, 31)]
+    want = by_dates.claim(CONSTRUCTION, 2025, np.arange(4), np.full(4, 5e6), event_dates=dates)
+    got = by_days.claim(CONSTRUCTION, 2025, np.arange(4), np.full(4, 5e6), event_days=np.array([221, 222, 0, 364]))
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(got, [5e6, 0.0, 5e6, 0.0])
+    # One day for every claim: in full inside the window, nothing outside it.
+    led = Ledger(station_policy(policy_of))
+    np.testing.assert_array_equal(led.claim(CONSTRUCTION, 2025, np.arange(2), np.full(2, 3.0), event_days=221), [3.0, 3.0])
+    np.testing.assert_array_equal(led.claim(CONSTRUCTION, 2025, np.arange(2), np.full(2, 3.0), event_days=222), [0.0, 0.0])
+    with pytest.raises(ValueError, match="one day per claim"):
+        led.claim(CONSTRUCTION, 2025, np.arange(2), np.ones(2), event_days=np.array([1]))
+
+
+def test_room_after_a_year_without_claims(policy_of):
+    pid = "hydrogen.11.equipment_lease_subsidy"  # <= 10,000,000 a firm-year
+    led = Ledger(policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.11.*"]}}))
+    assert one(led, pid, 2023, 6e6) == 6e6
+    assert one(led, pid, 2023, 9e6, recipient=1) == 9e6
+    np.testing.assert_array_equal(led.room_cny(pid, 2023, np.array([0, 1, 2, 500])), [4e6, 1e6, 1e7, 1e7])
+    assert one(led, pid, 2024, 1e6, recipient=1) == 1e6  # 2024: firm 0 claims nothing
+    # Firm 0's 2023 tally does not count in 2024; firm 1's 2024 claim does.
+    np.testing.assert_array_equal(led.room_cny(pid, 2024, np.array([0, 1])), [1e7, 9e6])
+    np.testing.assert_array_equal(led.paid_in_total_by_recipient(pid, np.array([0, 1, 2])), [6e6, 10e6, 0.0])
+
+
 def test_share_of_cap_paid_applies_before_the_caps(policy_of):
     policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]},
                         "instruments": {"hydrogen.5.new_material_first_batch": {"share_of_cap_paid": 0.5}}})

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.engine.claim_kernels import window_days_of
 from sim.policy.facts import ClaimBasis
 
 if TYPE_CHECKING:
     from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
-__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_dates", "file_one_off", "file_positive"]
+__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive"]
 
 
 @dataclass(frozen=True)
@@ -106,15 +107,11 @@ def window_days(program: Program, year: int) -> tuple[int, int]:
     Returns ``(first, last)`` with ``first > last`` when no day of the year is inside.
     """
     ins = program.instrument
-    start = dt.date(year, 1, 1)
-    days = (dt.date(year + 1, 1, 1) - start).days
-    first = max(0, (ins.valid_from - start).days)
-    last = min(days - 1, (ins.valid_until - start).days)
-    return first, last
+    return window_days_of(ins.valid_from, ins.valid_until, year)
 
 
-def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray | None,
-                        reading: str) -> tuple[np.ndarray, list[dt.date]]:
+def one_off_claim_days(program: Program, year: int, application_day: np.ndarray | None,
+                       reading: str) -> tuple[np.ndarray, np.ndarray]:
     """When each one-off claim of the year is made, and whether it falls inside the window.
 
     Parameters
@@ -132,19 +129,17 @@ def one_off_claim_dates(program: Program, year: int, application_day: np.ndarray
     Returns
     -------
     inside : ndarray of bool
-    dates : list of datetime.date
-        The claim dates, for the ledger's event-date check.
+    days : ndarray of int64
+        The claim days of the year (0-based), for the ledger's event-day check
+        (:meth:`~sim.engine.ledger.Ledger.claim`'s ``event_days``).
     """
     first, last = window_days(program, year)
-    start = dt.date(year, 1, 1)
     n = 0 if application_day is None else application_day.size
     if reading == "in_window" or application_day is None:
         open_ = first <= last
-        day = first if open_ else 0
-        inside = np.full(n, open_)
-        return inside, [start + dt.timedelta(days=int(day))] * n
+        return np.full(n, open_), np.full(n, first if open_ else 0, dtype=np.int64)
     inside = (application_day >= first) & (application_day <= last)
-    return inside, [start + dt.timedelta(days=int(d)) for d in application_day]
+    return inside, np.asarray(application_day, dtype=np.int64)
 
 
 def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_cny: np.ndarray) -> Payment:
@@ -155,8 +150,7 @@ def file_one_off(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_c
     first, last = window_days(program, ctx.year)
     if first > last or ids.size == 0:
         return Payment(program, ids, np.zeros(ids.size))
-    date = dt.date(ctx.year, 1, 1) + dt.timedelta(days=first)
-    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_dates=[date] * ids.size)
+    approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts_cny, event_days=first)
     return Payment(program, ids, approved)
 
 
@@ -164,7 +158,7 @@ def file_positive(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_
                   dates: list[dt.date] | None = None, in_force_share: np.ndarray | None = None) -> list[Payment]:
     """File the claims with a positive amount (with their dates or shares); ``[]`` when none is."""
     keep = amounts_cny > 0.0
-    if not keep.any():
+    if not np.count_nonzero(keep):
         return []
     kept_dates = None if dates is None else [d for d, k in zip(dates, keep, strict=False) if k]
     shares = None if in_force_share is None else in_force_share[keep]

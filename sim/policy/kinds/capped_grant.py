@@ -23,7 +23,7 @@ from sim.policy.facts import (
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
 from sim.policy.kinds._base import KindSpec, Payment, cny, file_one_off
 
-__all__ = ["CappedGrant", "CappedGrantEligibility", "capped_grant", "KIND"]
+__all__ = ["CappedGrant", "CappedGrantEligibility", "capped_grant", "capped_grants", "KIND"]
 
 
 class CappedGrantEligibility(Eligibility):
@@ -61,6 +61,15 @@ def capped_grant(requested_cny: float, cap_per_project_cny: float) -> float:
     return min(requested_cny, cap_per_project_cny)
 
 
+@njit(cache=True)
+def capped_grants(requested_cny: np.ndarray, cap_per_project_cny: float) -> np.ndarray:
+    """:func:`capped_grant` of each request (float64 array)."""
+    out = np.empty(requested_cny.shape[0])
+    for k in range(requested_cny.shape[0]):
+        out[k] = capped_grant(requested_cny[k], cap_per_project_cny)
+    return out
+
+
 def _applies(ins: CappedGrant, basis: ClaimBasis) -> bool:
     e = ins.eligibility
     if basis.facts is ProjectApprovals:
@@ -95,7 +104,7 @@ def _file_claims(programs, facts, ctx) -> list[Payment]:
                 continue
             # Without a size, every project asks for the cap: the maximum exposure.
             asked = np.where(facts.size_cny > 0.0, facts.size_cny, cap)
-        amounts = np.array([capped_grant(a, cap) for a in asked])
+        amounts = capped_grants(np.asarray(asked, dtype=np.float64), float(cap))
         out.append(file_one_off(program, ctx, facts.ids, amounts))
     return out
 

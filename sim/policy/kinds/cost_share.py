@@ -13,7 +13,7 @@ from sim.policy.facts import ClaimBasis, ProjectApprovals
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative, Share
 from sim.policy.kinds._base import KindSpec, Payment, cny, file_one_off
 
-__all__ = ["CostShare", "CostShareEligibility", "cost_share", "KIND"]
+__all__ = ["CostShare", "CostShareEligibility", "cost_share", "cost_shares", "KIND"]
 
 
 class CostShareEligibility(Eligibility):
@@ -70,6 +70,15 @@ def cost_share(base_cny: float, share: float, cap_per_project_cny: float, min_ba
     return min(share * base_cny, cap_per_project_cny)
 
 
+@njit(cache=True)
+def cost_shares(base_cny: np.ndarray, share: float, cap_per_project_cny: float, min_base_cny: float) -> np.ndarray:
+    """:func:`cost_share` of each eligible amount (float64 array)."""
+    out = np.empty(base_cny.shape[0])
+    for k in range(base_cny.shape[0]):
+        out[k] = cost_share(base_cny[k], share, cap_per_project_cny, min_base_cny)
+    return out
+
+
 def _applies(ins: CostShare, basis: ClaimBasis) -> bool:
     return basis.facts is ProjectApprovals and ins.id in basis.detail
 
@@ -81,7 +90,8 @@ def _file_claims(programs, facts: ProjectApprovals, ctx) -> list[Payment]:
             continue
         ins = program.instrument
         cap = math.inf if ins.cap_per_project_cny is None else ins.cap_per_project_cny
-        amounts = np.array([cost_share(x, ins.share, cap, ins.min_base_cny) for x in facts.size_cny])
+        amounts = cost_shares(np.asarray(facts.size_cny, dtype=np.float64), float(ins.share), float(cap),
+                              float(ins.min_base_cny))
         out.append(file_one_off(program, ctx, facts.ids, amounts))
     return out
 

@@ -15,11 +15,12 @@ import numpy as np
 from numba import njit
 from pydantic import Field, model_validator
 
+from sim.engine.claim_kernels import group_by_program
 from sim.policy.facts import ClaimBasis, FirmLoans, ProjectLoans
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
 from sim.policy.kinds._base import KindSpec, Payment, file_positive
 
-__all__ = ["InterestSubsidy", "InterestSubsidyEligibility", "interest_subsidy", "interest_subsidies",
+__all__ = ["InterestSubsidy", "InterestSubsidyEligibility", "interest_subsidy", "interest_subsidies", "loan_claims",
            "subsidy_rate_percent", "lpr_path_problems", "KIND"]
 
 
@@ -119,6 +120,25 @@ def interest_subsidies(balance_cny, loan_rate_percent, subsidy_rate_percent, age
     return out
 
 
+@njit(cache=True)
+def loan_claims(rows, ids, balance_cny, age_years, loan_rate_percent, subsidy_rate_percent, max_years, cap_year_cny):
+    """The claims of one programme's loans: :func:`interest_subsidy` of each loan of `rows`, and
+    the recipient, amount and age of those with a positive amount, in the order of `rows`.
+    """
+    kept_ids = np.empty(rows.shape[0], dtype=np.int64)
+    kept_amounts = np.empty(rows.shape[0])
+    kept_ages = np.empty(rows.shape[0], dtype=np.int64)
+    n = 0
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        a = interest_subsidy(balance_cny[i], loan_rate_percent, subsidy_rate_percent, age_years[i], max_years,
+                             cap_year_cny)
+        if a > 0.0:
+            kept_ids[n], kept_amounts[n], kept_ages[n] = ids[i], a, age_years[i]
+            n += 1
+    return kept_ids[:n], kept_amounts[:n], kept_ages[:n]
+
+
 def subsidy_rate_percent(ins: InterestSubsidy, rates_percent) -> float:
     """The subsidised rate of the year: the points, or the LPR the scenario's [macro] gives."""
     if ins.rate_basis == "points":
@@ -161,24 +181,52 @@ def _in_force_shares(program, ctx, age_years: np.ndarray) -> np.ndarray | None:
 
 
 def _file_claims(programs, facts, ctx) -> list[Payment]:
+    if isinstance(facts, FirmLoans):
+        return _file_firm_loans(programs, facts, ctx)
     out = []
     for program in programs:
-        ins = program.instrument
-        if isinstance(facts, FirmLoans):
-            q = facts.program_ids.index(program.id)
-            mine = facts.program == q
-        else:
-            if facts.program_id != program.id:
-                continue
-            mine = np.ones(facts.ids.size, dtype=bool)
-        if not mine.any():
+        if facts.program_id != program.id:
             continue
-        ids, age = facts.ids[mine], facts.age_years[mine].astype(np.int64)
-        amounts = interest_subsidies(facts.balance_cny[mine].astype(np.float64), facts.borrower_rate_percent,
-                                     subsidy_rate_percent(ins, ctx.rates_percent), age,
-                                     -1 if ins.max_years is None else ins.max_years,
-                                     program.cap_per_recipient_year_cny)
-        out += file_positive(program, ctx, ids, amounts, in_force_share=_in_force_shares(program, ctx, age))
+        ids, age = facts.ids, facts.age_years.astype(np.int64)
+        out += file_positive(program, ctx, ids, _subsidies(program, ctx, facts.balance_cny.astype(np.float64), age,
+                                                           facts.borrower_rate_percent),
+                             in_force_share=_in_force_shares(program, ctx, age))
+    return out
+
+
+def _subsidies(program, ctx, balance_cny: np.ndarray, age_years: np.ndarray, borrower_rate_percent: float) -> np.ndarray:
+    ins = program.instrument
+    return interest_subsidies(balance_cny, borrower_rate_percent, subsidy_rate_percent(ins, ctx.rates_percent),
+                              age_years, -1 if ins.max_years is None else ins.max_years,
+                              program.cap_per_recipient_year_cny)
+
+
+def _file_firm_loans(programs, facts: FirmLoans, ctx) -> list[Payment]:
+    """Each programme's loans, filed in one claim: the loans are grouped by programme once, not
+    masked once per programme (a year has thousands of open firm loans), and each programme's
+    subsidies and positive claims come out of one pass over its loans.
+    """
+    if facts.ids.size == 0:
+        return []
+    order, starts = group_by_program(np.asarray(facts.program, dtype=np.int64), len(facts.program_ids))
+    ids = np.asarray(facts.ids, dtype=np.int64)
+    balance, ages = facts.balance_cny.astype(np.float64), facts.age_years.astype(np.int64)
+    out = []
+    for program in programs:
+        q = facts.program_ids.index(program.id)
+        rows = order[starts[q]:starts[q + 1]]
+        if rows.size == 0:
+            continue
+        ins = program.instrument
+        kept_ids, amounts, age = loan_claims(rows, ids, balance, ages, float(facts.borrower_rate_percent),
+                                             subsidy_rate_percent(ins, ctx.rates_percent),
+                                             -1 if ins.max_years is None else ins.max_years,
+                                             float(program.cap_per_recipient_year_cny))
+        if kept_ids.size == 0:
+            continue
+        approved = ctx.ledger.claim(program.id, ctx.year, kept_ids, amounts,
+                                    in_force_share=_in_force_shares(program, ctx, age))
+        out.append(Payment(program, kept_ids, approved))
     return out
 
 

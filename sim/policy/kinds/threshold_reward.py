@@ -32,9 +32,10 @@ from pydantic import Field
 
 from sim.policy.facts import ClaimBasis, FirmYear
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_dates
+from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_days
 
-__all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "KIND",
+__all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "event_rows",
+           "event_rows_reference", "KIND",
            "LAST_YEAR", "THIS_YEAR"]
 
 LAST_YEAR, THIS_YEAR = "first_above_size_last_year", "first_above_size_this_year"
@@ -145,6 +146,70 @@ def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, exc
     return out
 
 
+#: Event codes of :func:`event_rows`, by ``event``.
+_EVENT_CODE = {LAST_YEAR: 0, THIS_YEAR: 1, "first_above_100m_last_year": 2, "first_above_size_last_year_and_100m": 3}
+
+
+@njit(cache=True)
+def event_rows(in_family, first_size_year, first_100m_year, counted_in_year, counted_at_100m, revenue_cny, year,
+               event, new_firms_only, stay_up_at_100m, min_revenue_cny, never_year):
+    """Rows of the firms that met a threshold reward's event this year (ascending).
+
+    ``event`` 0: first counted above size last year; 1: first counted this year (and counted in
+    the year it crossed, when `new_firms_only`); 2: first reaching 100,000,000 last year, once
+    counted; 3: the software stay-up, first counted last year at 100,000,000 when
+    `stay_up_at_100m`, else first reaching it last year once counted, with this year's revenue
+    at least `min_revenue_cny` (``-inf`` for no floor). Only firms of the reward family
+    (`in_family`) count.
+    """
+    rows = np.empty(in_family.shape[0], dtype=np.int64)
+    n = 0
+    for k in range(in_family.shape[0]):
+        if not in_family[k]:
+            continue
+        fsy, f100 = first_size_year[k], first_100m_year[k]
+        if event == 0:
+            ok = fsy == year - 1
+        elif event == 1:
+            ok = fsy == year and (counted_in_year[k] or not new_firms_only)
+        elif event == 2:
+            ok = f100 == year - 1 and fsy != never_year
+        else:
+            if stay_up_at_100m:
+                ok = fsy == year - 1 and counted_at_100m[k]
+            else:
+                ok = f100 == year - 1 and fsy <= year - 1
+            # No floor is no test at all (a revenue that is not a number is not compared).
+            ok = ok and (min_revenue_cny == -np.inf or revenue_cny[k] >= min_revenue_cny)
+        if ok:
+            rows[n] = k
+            n += 1
+    return rows[:n]
+
+
+def event_rows_reference(in_family, first_size_year, first_100m_year, counted_in_year, counted_at_100m, revenue_cny,
+                         year, event, new_firms_only, stay_up_at_100m, min_revenue_cny, never_year):
+    """:func:`event_rows` in NumPy, one mask per condition."""
+    ok = np.array(in_family, dtype=bool)
+    fsy, f100 = first_size_year, first_100m_year
+    if event == 0:
+        ok &= fsy == year - 1
+    elif event == 1:
+        ok &= fsy == year
+        if new_firms_only:
+            ok &= counted_in_year
+    elif event == 2:
+        ok &= (f100 == year - 1) & (fsy != never_year)
+    else:
+        if stay_up_at_100m:
+            ok &= (fsy == year - 1) & counted_at_100m
+        else:
+            ok &= (f100 == year - 1) & (fsy <= year - 1)
+        if min_revenue_cny != -np.inf:
+            ok &= revenue_cny >= min_revenue_cny
+    return np.nonzero(ok)[0].astype(np.int64)
+
+
 def reward_family(ins: ThresholdReward) -> str:
     """The reward family of a threshold reward's firms ("" when it names none)."""
     return ins.eligibility.sector or ""
@@ -154,44 +219,55 @@ def _mask(bits: dict[str, int], categories) -> np.uint8:
     return np.uint8(sum(bits[c] for c in set(categories)))
 
 
+class _RewardTable:
+    """What a programme's claims read of its instrument, resolved once a run, not at each filing."""
+
+    def __init__(self, program, bits: dict[str, int]):
+        ins = program.instrument
+        self.program, self.bits = program, bits
+        extras = dict(ins.extras_cny)
+        self.srdi_extra = extras.pop(SRDI, 0.0)
+        self.other_extras_cny = sum(extras.values())
+        self.group = (ins.event, reward_family(ins))
+        self.excluded = _mask(bits, ins.excluded)
+        self.extra_excluded = _mask(bits, ins.extras_excluded_for)
+        self.event = _EVENT_CODE[ins.event]
+        need = ins.eligibility.min_committed_revenue_this_year_cny
+        self.min_revenue_cny = float(need) if need else -math.inf
+
+
+# Tables by id(program), each keeping its programme (so the id is not reused while it is here).
+_TABLES: dict[int, _RewardTable] = {}
+
+
+def _table_of(program, bits: dict[str, int]) -> _RewardTable:
+    table = _TABLES.get(id(program))
+    if table is None or table.program is not program or table.bits is not bits:
+        if len(_TABLES) > 4096:  # a process running many scenarios: drop the old runs' tables
+            _TABLES.clear()
+        table = _TABLES[id(program)] = _RewardTable(program, bits)
+    return table
+
+
 class _Reward:
     """One programme's claims of the year, as the cross-programme rules need them."""
 
-    def __init__(self, program, facts: FirmYear, ctx, other_extras_share: float):
+    def __init__(self, program, facts: FirmYear, ctx, other_extras_share: float, in_family: np.ndarray):
         ins = program.instrument
+        table = _table_of(program, facts.category_bits)
         self.program, self.ins = program, ins
-        extras = dict(ins.extras_cny)
-        self.srdi_extra = extras.pop(SRDI, 0.0)
-        self.other_extras = other_extras_share * sum(extras.values())
-        self.group = (ins.event, reward_family(ins))
-        bits = facts.category_bits
-        self.excluded = _mask(bits, ins.excluded)
-        self.extra_excluded = _mask(bits, ins.extras_excluded_for)
-        self.idx = self._events(facts, ctx)
-        self.inside, self.dates = one_off_claim_dates(program, ctx.year, facts.application_day[self.idx],
-                                                      ctx.readings.one_off_claims)
-
-    def _events(self, facts: FirmYear, ctx) -> np.ndarray:
-        year, ev, readings = ctx.year, self.ins.event, ctx.readings
-        ok = facts.family == self.group[1]
-        fsy, f100 = facts.first_size_year, facts.first_100m_year
-        if ev == LAST_YEAR:
-            ok &= fsy == year - 1
-        elif ev == THIS_YEAR:
-            ok &= fsy == year
-            if readings.this_year_counting == "new_firms":
-                ok &= facts.counted_in_year
-        elif ev == "first_above_100m_last_year":
-            ok &= (f100 == year - 1) & (fsy != facts.never_year)
-        else:  # first_above_size_last_year_and_100m
-            if readings.software_stay_up == "at_100m_when_first_counted":
-                ok &= (fsy == year - 1) & facts.counted_at_100m
-            else:
-                ok &= (f100 == year - 1) & (fsy <= year - 1)
-            need = self.ins.eligibility.min_committed_revenue_this_year_cny
-            if need:
-                ok &= facts.revenue_cny >= need
-        return np.nonzero(ok)[0]
+        self.srdi_extra = table.srdi_extra
+        self.other_extras = other_extras_share * table.other_extras_cny
+        self.group = table.group
+        self.excluded, self.extra_excluded = table.excluded, table.extra_excluded
+        readings = ctx.readings
+        self.idx = event_rows(in_family, facts.first_size_year, facts.first_100m_year, facts.counted_in_year,
+                              facts.counted_at_100m, facts.revenue_cny, ctx.year, table.event,
+                              readings.this_year_counting == "new_firms",
+                              readings.software_stay_up == "at_100m_when_first_counted",
+                              table.min_revenue_cny, facts.never_year)
+        self.inside, self.days = one_off_claim_days(program, ctx.year, facts.application_day[self.idx],
+                                                    readings.one_off_claims)
 
     def amounts(self, facts: FirmYear, flags: np.ndarray) -> np.ndarray:
         bits = facts.category_bits
@@ -201,7 +277,7 @@ class _Reward:
 
     def keep(self, keep: np.ndarray) -> None:
         self.idx, self.inside = self.idx[keep], self.inside[keep]
-        self.dates = [d for d, k in zip(self.dates, keep, strict=False) if k]
+        self.days = self.days[keep]
 
 
 def _best_of(rewards: list[_Reward], facts: FirmYear, flags: np.ndarray, ledger, year: int) -> None:
@@ -232,7 +308,14 @@ def _applies(ins: ThresholdReward, basis: ClaimBasis) -> bool:
 
 def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
     readings, ledger = ctx.readings, ctx.ledger
-    rewards = [_Reward(p, facts, ctx, readings.discretionary_extras_share) for p in programs]
+    # The firms of each reward family, compared once a filing (an object array: slow to compare).
+    in_family: dict[str, np.ndarray] = {}
+    for p in programs:
+        family = reward_family(p.instrument)
+        if family not in in_family:
+            in_family[family] = facts.family == family
+    rewards = [_Reward(p, facts, ctx, readings.discretionary_extras_share, in_family[reward_family(p.instrument)])
+               for p in programs]
     # "Last year" rewards skip the firms already paid for the same first counting "this year".
     this_year = {rw.group[1]: [o.program.id for o in rewards if o.ins.event == THIS_YEAR and o.group[1] == rw.group[1]]
                  for rw in rewards}
@@ -254,8 +337,7 @@ def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
             continue
         local = rw.idx[keep]
         ids = facts.ids[local]
-        dates = [d for d, k in zip(rw.dates, keep, strict=False) if k]
-        approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_dates=dates)
+        approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_days=rw.days[keep])
         out.append(Payment(rw.program, ids, approved))
         if rw.srdi_extra > 0.0:
             got = local[(approved > 0.0) & ((flags[local] & srdi_bit) != 0) & ((flags[local] & rw.extra_excluded) == 0)]

@@ -16,7 +16,7 @@ from sim.policy.facts import ClaimBasis, StationCompletions
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
 from sim.policy.kinds._base import KindSpec, Payment
 
-__all__ = ["TieredGrant", "tiered_grant", "grant_for", "KIND"]
+__all__ = ["TieredGrant", "tiered_grant", "tiered_grants", "grant_for", "KIND"]
 
 
 class TieredGrant(InstrumentBase):
@@ -61,6 +61,15 @@ def tiered_grant(measure: float, tier_thresholds: np.ndarray, tier_amounts_cny: 
     return 0.0
 
 
+@njit(cache=True)
+def tiered_grants(measure: np.ndarray, tier_thresholds: np.ndarray, tier_amounts_cny: np.ndarray) -> np.ndarray:
+    """:func:`tiered_grant` of each measure (float64 array)."""
+    out = np.empty(measure.shape[0])
+    for k in range(measure.shape[0]):
+        out[k] = tiered_grant(measure[k], tier_thresholds, tier_amounts_cny)
+    return out
+
+
 def grant_for(ins: TieredGrant, measure: float) -> float:
     """The grant of `ins` for one completion of the given measure, CNY (before share and caps)."""
     return tiered_grant(float(measure), np.asarray(ins.tier_thresholds, dtype=np.float64),
@@ -76,7 +85,8 @@ def _file_claims(programs, facts: StationCompletions, ctx) -> list[Payment]:
     for program in programs:
         ins = program.instrument
         measure = facts.measures[ins.measure]
-        amounts = np.array([grant_for(ins, m) for m in measure])
+        amounts = tiered_grants(np.asarray(measure, dtype=np.float64), np.asarray(ins.tier_thresholds, dtype=np.float64),
+                                np.asarray(ins.tier_amounts_cny, dtype=np.float64))
         approved = ctx.ledger.claim(program.id, ctx.year, facts.ids, amounts, event_dates=facts.dates)
         out.append(Payment(program, facts.ids, approved))
     return out

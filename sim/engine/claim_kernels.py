@@ -1,0 +1,268 @@
+"""Kernels of the ledger's claim desk: checking, scaling and capping a programme's claims of a year.
+
+:meth:`sim.engine.ledger.Ledger.claim` files all of a programme's claims of a year in one call;
+these kernels do the per-claim work over arrays, so Python touches a filing a few times, not
+each claim. Each kernel has a pure-Python reference beside it (``*_reference``), written claim
+by claim the way the rules read, which the tests compare it with bit for bit.
+
+The scaling of a claim before the caps is one of (``mode``):
+
+* :data:`PRO_RATED`: times the year's share inside the programme's window;
+* :data:`SHARE_GIVEN`: times the claim's own share of the year in force;
+* :data:`ON_EVENT_DAY`: in full if its day of the year is inside the window, else nothing;
+* :data:`IN_FULL`: in full (claims all made on one day known to be inside the window);
+
+then times the programme's ``share_of_cap_paid``. The multiplications are done one after the
+other, in this order, as separate roundings: the result is the same number as scaling the whole
+array by each factor in turn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "PRO_RATED",
+    "SHARE_GIVEN",
+    "ON_EVENT_DAY",
+    "IN_FULL",
+    "PAID_THIS_YEAR",
+    "PAID_IN_TOTAL",
+    "YEAR_OF_TALLY",
+    "CLAIMS_OK",
+    "BAD_AMOUNT",
+    "BAD_RECIPIENT",
+    "check_claims",
+    "check_claims_reference",
+    "approve_claims",
+    "approve_claims_reference",
+    "window_days_of",
+    "group_by_program",
+    "group_by_program_reference",
+]
+
+PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY, IN_FULL = 0, 1, 2, 3
+#: Columns of a cap group's tallies.
+PAID_THIS_YEAR, PAID_IN_TOTAL, YEAR_OF_TALLY = 0, 1, 2
+#: What :func:`check_claims` finds: all well, an amount negative or not finite, a recipient < 0.
+CLAIMS_OK, BAD_AMOUNT, BAD_RECIPIENT = 0, 1, 2
+
+
+@njit(cache=True)
+def check_claims(recipients: np.ndarray, amounts_cny: np.ndarray) -> tuple[int, int]:
+    """Whether claims can be filed, and how many recipients their tallies must hold.
+
+    Parameters
+    ----------
+    recipients : ndarray of int64
+    amounts_cny : ndarray of float64
+        At least one claim.
+
+    Returns
+    -------
+    problem : int
+        :data:`CLAIMS_OK`, or :data:`BAD_AMOUNT` when an amount is negative or not finite (checked
+        first, over all claims), else :data:`BAD_RECIPIENT` when a recipient index is negative.
+    n_recipients : int
+        ``max(recipients) + 1``.
+    """
+    for k in range(amounts_cny.shape[0]):
+        a = amounts_cny[k]
+        if not np.isfinite(a) or a < 0.0:
+            return BAD_AMOUNT, 0
+    lowest = recipients[0]
+    highest = recipients[0]
+    for k in range(1, recipients.shape[0]):
+        r = recipients[k]
+        if r < lowest:
+            lowest = r
+        if r > highest:
+            highest = r
+    if lowest < 0:
+        return BAD_RECIPIENT, 0
+    return CLAIMS_OK, highest + 1
+
+
+def check_claims_reference(recipients: np.ndarray, amounts_cny: np.ndarray) -> tuple[int, int]:
+    """:func:`check_claims` in NumPy."""
+    if not np.all(np.isfinite(amounts_cny)) or np.any(amounts_cny < 0.0):
+        return BAD_AMOUNT, 0
+    if recipients.min() < 0:
+        return BAD_RECIPIENT, 0
+    return CLAIMS_OK, int(recipients.max()) + 1
+
+
+@njit(cache=True)
+def approve_claims(
+    recipients: np.ndarray,
+    amounts_cny: np.ndarray,
+    mode: int,
+    validity_share: float,
+    shares: np.ndarray,
+    event_days: np.ndarray,
+    first_day: int,
+    last_day: int,
+    share_of_cap_paid: float,
+    tallies: np.ndarray,
+    year: int,
+    cap_per_recipient_year_cny: float,
+    cap_per_recipient_total_cny: float,
+) -> np.ndarray:
+    """Scale claims for the window and the share paid, then cut them, in order, to the caps.
+
+    Parameters
+    ----------
+    recipients : ndarray of int64
+        Recipient index of each claim (into the tally arrays), checked by :func:`check_claims`.
+    amounts_cny : ndarray of float64
+        What the payout rule gives for each claim (not changed).
+    mode : int
+        :data:`PRO_RATED`, :data:`SHARE_GIVEN`, :data:`ON_EVENT_DAY` or :data:`IN_FULL`.
+    validity_share : float
+        Share of the year inside the window (:data:`PRO_RATED`).
+    shares : ndarray of float64
+        Each claim's share of the year in force (:data:`SHARE_GIVEN`; any array otherwise).
+    event_days : ndarray of int64
+        Each claim's day of the year, 0-based (:data:`ON_EVENT_DAY`; any array otherwise).
+    first_day, last_day : int
+        First and last day of the year inside the window (``first_day > last_day`` when none is).
+    share_of_cap_paid : float
+    tallies : ndarray of float64, shape (n_recipients, 3)
+        By recipient (row): paid in the year of column :data:`YEAR_OF_TALLY`
+        (:data:`PAID_THIS_YEAR`), paid in total (:data:`PAID_IN_TOTAL`); updated in place. A row
+        whose year is not `year` has paid nothing this year: it is reset at its first claim of
+        the year, so a new year costs no pass over last year's recipients. One row per recipient
+        keeps the three in one cache line.
+    year : int
+        The year of the claims.
+    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
+        The caps (``inf`` for none).
+
+    Returns
+    -------
+    ndarray of float64
+        Approved amount of each claim.
+    """
+    n = amounts_cny.shape[0]
+    approved = np.empty(n)
+    for k in range(n):
+        a = amounts_cny[k]
+        if mode == PRO_RATED:
+            a = a * validity_share
+        elif mode == SHARE_GIVEN:
+            a = a * shares[k]
+        elif mode == ON_EVENT_DAY and (event_days[k] < first_day or event_days[k] > last_day):
+            a = 0.0
+        a = a * share_of_cap_paid
+        r = recipients[k]
+        if tallies[r, YEAR_OF_TALLY] != year:
+            tallies[r, PAID_THIS_YEAR] = 0.0
+            tallies[r, YEAR_OF_TALLY] = year
+        room = min(cap_per_recipient_year_cny - tallies[r, PAID_THIS_YEAR],
+                   cap_per_recipient_total_cny - tallies[r, PAID_IN_TOTAL])
+        if a <= 0.0 or room <= 0.0:
+            approved[k] = 0.0
+            continue
+        if a > room:
+            a = room
+        approved[k] = a
+        tallies[r, PAID_THIS_YEAR] += a
+        tallies[r, PAID_IN_TOTAL] += a
+    return approved
+
+
+def approve_claims_reference(
+    recipients: np.ndarray,
+    amounts_cny: np.ndarray,
+    mode: int,
+    validity_share: float,
+    shares: np.ndarray,
+    event_days: np.ndarray,
+    first_day: int,
+    last_day: int,
+    share_of_cap_paid: float,
+    tallies: np.ndarray,
+    year: int,
+    cap_per_recipient_year_cny: float,
+    cap_per_recipient_total_cny: float,
+) -> np.ndarray:
+    """:func:`approve_claims` as the ledger did it before the kernel: reset the yearly tallies of
+    the recipients of another year, scale the whole array by each factor in NumPy, then cap
+    claim by claim.
+    """
+    stale = tallies[recipients, YEAR_OF_TALLY] != year
+    tallies[recipients[stale], PAID_THIS_YEAR] = 0.0
+    tallies[recipients, YEAR_OF_TALLY] = year
+    paid_this_year_cny, paid_in_total_cny = tallies[:, PAID_THIS_YEAR], tallies[:, PAID_IN_TOTAL]  # views
+    amounts = np.array(amounts_cny, dtype=np.float64)
+    if mode == PRO_RATED:
+        amounts *= validity_share
+    elif mode == SHARE_GIVEN:
+        amounts *= shares
+    elif mode == ON_EVENT_DAY:
+        inside = (event_days >= first_day) & (event_days <= last_day)
+        amounts[~inside] = 0.0
+    amounts *= share_of_cap_paid
+    approved = np.zeros(amounts.size)
+    for k, (r, a) in enumerate(zip(recipients.tolist(), amounts.tolist(), strict=True)):
+        room = min(cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r])
+        if a <= 0.0 or room <= 0.0:
+            continue
+        approved[k] = min(a, room)
+        paid_this_year_cny[r] += approved[k]
+        paid_in_total_cny[r] += approved[k]
+    return approved
+
+
+@njit(cache=True)
+def group_by_program(program: np.ndarray, n_programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each programme, in their order: a stable counting sort of programme indices.
+
+    Parameters
+    ----------
+    program : ndarray of int64
+        Programme index of each row, in ``0 .. n_programs - 1``.
+    n_programs : int
+
+    Returns
+    -------
+    order : ndarray of int64
+        Row numbers sorted by programme, rows of one programme in ascending order.
+    starts : ndarray of int64
+        ``order[starts[q]:starts[q + 1]]`` are the rows of programme ``q`` (``n_programs + 1`` values).
+    """
+    starts = np.zeros(n_programs + 1, dtype=np.int64)
+    for k in range(program.shape[0]):
+        starts[program[k] + 1] += 1
+    for q in range(n_programs):
+        starts[q + 1] += starts[q]
+    fill = starts[:-1].copy()
+    order = np.empty(program.shape[0], dtype=np.int64)
+    for k in range(program.shape[0]):
+        q = program[k]
+        order[fill[q]] = k
+        fill[q] += 1
+    return order, starts
+
+
+def group_by_program_reference(program: np.ndarray, n_programs: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`group_by_program` in NumPy (a stable argsort and the counts)."""
+    order = np.argsort(program, kind="stable").astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(program, minlength=n_programs))]).astype(np.int64)
+    return order, starts
+
+
+@functools.lru_cache(maxsize=4096)
+def window_days_of(valid_from: dt.date, valid_until: dt.date, year: int) -> tuple[int, int]:
+    """First and last day of `year` (0-based day numbers) inside a validity window.
+
+    Returns ``(first, last)`` with ``first > last`` when no day of the year is inside. Cached:
+    a run asks it of the same few windows and years at every filing.
+    """
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    return max(0, (valid_from - start).days), min(days - 1, (valid_until - start).days)

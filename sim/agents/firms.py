@@ -35,7 +35,7 @@ from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_popu
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, generator_for, uniform_at, uniforms_at
+from sim.engine.rng import STREAM, keyed_generator, uniform_at, uniforms_at
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 
@@ -272,7 +272,7 @@ class Firms(Component):
             self.state.reserve(self.state.n + room)
         else:
             self.state = synthetic_population(
-                generator_for(model.seed, model.draw, "firms.population"),
+                keyed_generator(model.seed, model.draw, "firms.population"),
                 model.years[0],
                 np.array([q.count if q else 0 for q in pops]),
                 np.array([q.above_size_count if q else 0 for q in pops]),

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -179,13 +180,20 @@ def truncated_pareto_mean(alpha: float, low: float, high: float) -> float:
 def pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     """Exponent of the Pareto law truncated to ``[low, high]`` whose mean is `mean` (bisection).
 
-    The mean falls as alpha rises, from `high` (alpha -> -inf) to `low` (alpha -> inf).
+    The mean falls as alpha rises, from `high` (alpha -> -inf) to `low` (alpha -> inf). A pure
+    function of its three numbers, remembered for the recent ones: a fixed tail total gives every
+    draw of a run the same exponent, bisected once.
 
     Raises
     ------
     ValueError
         If `mean` is not strictly between `low` and `high`.
     """
+    return _pareto_alpha_for_mean(float(mean), float(low), float(high))
+
+
+@lru_cache(maxsize=1024)
+def _pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     if not low < mean < high:
         raise ValueError(f"a mean of {mean:,.0f} is not between {low:,.0f} and {high:,.0f}")
     lo, hi = -50.0, 50.0
@@ -264,6 +272,12 @@ class GrowthLaw:
         """
         r = np.asarray(revenue_cny, dtype=np.float64)
         t = np.asarray(threshold_cny, dtype=np.float64) * np.ones_like(r)
+        r, t, sector = np.broadcast_arrays(r, t, np.asarray(sector))
+        out = np.zeros(r.shape)
+        # Only the firms at or above the line have a probability: most of a population is below
+        # it (every operation is element by element, so their values are those of the whole).
+        above = r >= t
+        r, t, sector = r[above], t[above], sector[above]
         sigma = self.volatility(t)
         need = np.log(np.maximum(r, 1.0) / t) - self.drift_by_sector[sector]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -274,7 +288,8 @@ class GrowthLaw:
             p = np.where(x >= 0.0, 0.5 * e, 1.0 - 0.5 * e)
         else:
             p = ndtr(-x)
-        return np.where(r >= t, p, 0.0)
+        out[above] = p
+        return out
 
 
 def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray, threshold: np.ndarray,

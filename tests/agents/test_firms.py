@@ -376,10 +376,9 @@ entrant_revenue_sigma = 0.0
     assert out["firms_alive"][:, code].tolist() == [2, 5, 7, 10, 12, 15]
 
 
-def test_synthetic_population_is_made_at_the_capacity_of_its_room_for_entrants():
+def test_synthetic_population_is_made_at_the_capacity_of_its_room_for_entrants(minimal):
     # The arrays are allocated once at the size reserve(n + room) grows n firms to: max(n + room, 2 n).
-    loaded = load_scenario("scenarios/minimal.toml")
-    model = PolicyModel(loaded.scenario, loaded.policy, 0)
+    model = PolicyModel(minimal.scenario, minimal.policy, 0)
     firms = model.component("firms")
     n = firms.state.n
     room = int(firms.entry_mean.sum() * len(model.years) * 1.5) + 64

@@ -41,6 +41,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtr, ndtri
 
 from sim.agents.firm_kernels import (
@@ -192,10 +193,50 @@ def pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     return _pareto_alpha_for_mean(float(mean), float(low), float(high))
 
 
+#: Bisection steps of :func:`pareto_alpha_for_mean`, from the bracket [-50, 50].
+_ALPHA_BISECTION_STEPS = 200
+_ALPHA_BRACKET = 50.0
+
+
+@njit(cache=True)
+def _pareto_alpha_bisection(mean: float, low: float, high: float) -> tuple[float, bool]:
+    """:func:`pareto_alpha_for_mean`'s bisection compiled: the same operations in the same order
+    (libm's log and pow, as Python's), so the same bits.
+
+    The flag is False where Python's arithmetic would have raised instead of giving a number (a
+    power overflowing, a division by zero, a zero ratio raised to a negative power): the caller
+    then runs the Python loop, which raises as before.
+    """
+    r = low / high
+    if r == 0.0:
+        return math.nan, False
+    lo, hi = -_ALPHA_BRACKET, _ALPHA_BRACKET
+    for _ in range(_ALPHA_BISECTION_STEPS):
+        alpha = 0.5 * (lo + hi)
+        if abs(alpha) < 1e-9:
+            value = (high - low) / math.log(high / low)
+        elif abs(alpha - 1.0) < 1e-9:
+            value = low * math.log(high / low) / (1.0 - r)
+        else:
+            up, down = r ** (alpha - 1.0), r**alpha
+            if math.isinf(up) or math.isinf(down) or down == 1.0:
+                return math.nan, False
+            value = alpha / (alpha - 1.0) * low * (1.0 - up) / (1.0 - down)
+        if value > mean:
+            lo = alpha
+        else:
+            hi = alpha
+    return 0.5 * (lo + hi), True
+
+
 @lru_cache(maxsize=1024)
 def _pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     if not low < mean < high:
         raise ValueError(f"a mean of {mean:,.0f} is not between {low:,.0f} and {high:,.0f}")
+    if math.isfinite(high) and high / low > 1.0:
+        alpha, ok = _pareto_alpha_bisection(mean, low, high)
+        if ok:
+            return alpha
     lo, hi = -50.0, 50.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)

@@ -9,11 +9,14 @@ import math
 import numpy as np
 import pytest
 from _firms_helpers import HEADER
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import (
     FirmArrays,
     GrowthLaw,
+    _pareto_alpha_bisection,
     pareto_alpha_for_mean,
     read_firms_csv,
     synthetic_population,
@@ -201,3 +204,38 @@ def test_pareto_alpha_for_mean_is_remembered_and_still_refuses_a_mean_outside_th
     for _ in range(2):  # an error is not remembered as a value
         with pytest.raises(ValueError, match="is not between"):
             pareto_alpha_for_mean(T / 2, T, 1e10)
+
+
+def _bisect_in_python(mean, low, high):
+    """The bisection as written in Python, on truncated_pareto_mean (the reference)."""
+    lo, hi = -50.0, 50.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if truncated_pareto_mean(mid, low, high) > mean:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@settings(max_examples=300)
+@given(low=st.floats(1.0, 1e10), decades=st.floats(1e-6, 5.0), where=st.floats(1e-9, 1.0 - 1e-9))
+def test_compiled_bisection_gives_the_python_bisections_exponent_bit_for_bit(low, decades, where):
+    high = low * 10.0**decades
+    mean = low + (high - low) * where
+    if not low < mean < high:
+        return
+    alpha, ok = _pareto_alpha_bisection(mean, low, high)
+    try:
+        want = _bisect_in_python(mean, low, high)
+    except (OverflowError, ZeroDivisionError):
+        assert not ok  # where Python raises, the compiled loop hands back to it
+        return
+    assert ok and alpha == want
+
+
+def test_a_tail_python_cannot_bisect_still_raises_as_before():
+    # A mean next to the top of twelve decades: r ** (alpha - 1) overflows at alpha near -50.
+    assert _pareto_alpha_bisection(0.9999999e12, 1.0, 1e12)[1] is False
+    with pytest.raises(OverflowError):
+        pareto_alpha_for_mean(0.9999999e12, 1.0, 1e12)

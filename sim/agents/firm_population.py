@@ -432,7 +432,9 @@ def synthetic_population(
         (revenue >= srdi_min_revenue_cny) & (age >= srdi_min_age_years)
     srdi = open_to_srdi & (rng.random(n) < srdi_share_above_size)
     giant = srdi & (rng.random(n) < little_giant_share)
-    flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
+    flags = np.full(n, ALIVE, dtype=np.uint8)
+    flags[srdi] |= SRDI
+    flags[giant] |= LITTLE_GIANT
     out = FirmArrays.empty(max(capacity, n))
     # One uniform per firm for both thresholds, so a firm that crossed the size threshold last year
     # and is now above 100,000,000 crossed that too last year.

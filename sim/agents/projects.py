@@ -101,8 +101,8 @@ class ProjectArrivals(Component):
 
         Each programme-year draws from its own generator, keyed (seed, draw, programme, year):
         the count (Poisson), then the sizes (lognormal), then the recipients or the categories.
-        A programme-year with no projects needs none of it (with fixed arrivals not even the
-        count), so its generator is only made when a number is drawn.
+        Its generator is made when its first number is drawn: a programme-year with no
+        projects, or with fixed arrivals and fixed sizes, needs none.
         """
         model = self.model
         yi = year - model.years[0]
@@ -113,36 +113,41 @@ class ProjectArrivals(Component):
             if share <= 0.0:
                 n = 0
             elif s.random_arrivals:
-                rng = keyed_generator(model.seed, model.draw, s.program_key, year)
+                rng = self._generator(s, year)
                 n = int(rng.poisson(s.rate * share))
             else:
                 n = int(round(s.rate * share))
-            approved[yi, s.program.index] = n
+            approved[yi, s.index] = n
             if n == 0:
                 if s.kind == "interest_subsidy":
                     self._file_loans(s, year)
                 continue
-            if rng is None:
-                rng = keyed_generator(model.seed, model.draw, s.program_key, year)
             if s.size_sigma == 0.0:
                 sizes = np.full(n, s.size_median)
             else:
+                rng = rng or self._generator(s, year)
                 sizes = s.size_median * np.exp(s.size_sigma * rng.standard_normal(n))
             if s.firms_in_pool is None:
                 recipients = np.arange(s.next_recipient, s.next_recipient + n, dtype=np.int64)
                 s.next_recipient += n
             else:
+                rng = rng or self._generator(s, year)
                 recipients = rng.integers(0, s.firms_in_pool, size=n).astype(np.int64)
             if s.kind == "interest_subsidy":
                 s.loans.extend((int(r), float(x), year) for r, x in zip(recipients, sizes, strict=False))
                 self._file_loans(s, year)
                 continue
             if s.kind == "category_grant":
+                rng = rng or self._generator(s, year)
                 category = s.category_names[rng.choice(s.category_names.size, size=n, p=s.category_p)]
             else:
                 category = np.full(n, "", dtype=object)
             asked = sizes if s.size_median > 0 else np.zeros(n)
             model.claims.file(ProjectApprovals("project", recipients, s.program.id, asked, category), year)
+
+    def _generator(self, s: _Stream, year: int) -> np.random.Generator:
+        """The programme-year's generator: ``generator_for(seed, draw, programme id, year)``'s numbers."""
+        return keyed_generator(self.model.seed, self.model.draw, s.program_key, year)
 
     def _file_loans(self, s: _Stream, year: int) -> None:
         term = s.loan_term_years
@@ -170,12 +175,13 @@ class _Stream:
     probabilities, the programme's key) is worked out here once instead of each year.
     """
 
-    __slots__ = ("program", "kind", "program_key", "validity_share", "random_arrivals", "rate", "size_median",
-                 "size_sigma", "firms_in_pool", "category_names", "category_p", "loan_rate", "loan_term_years",
-                 "next_recipient", "loans")
+    __slots__ = ("program", "index", "kind", "program_key", "validity_share", "random_arrivals", "rate",
+                 "size_median", "size_sigma", "firms_in_pool", "category_names", "category_p", "loan_rate",
+                 "loan_term_years", "next_recipient", "loans")
 
     def __init__(self, program, config, rate: float, size_median: float, loan_rate: float):
         self.program = program
+        self.index = program.index
         self.kind = program.instrument.kind
         # The key generator_for derives from the programme id (its CRC-32), taken once.
         self.program_key = text_key(program.id)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import operator
 import zlib
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -308,6 +309,13 @@ def _int_words(value: int) -> list[int]:
     return words
 
 
+@lru_cache(maxsize=64)
+def _run_entropy_words(seed: int) -> tuple[int, ...]:
+    """The seed's words as SeedSequence assembles them before a spawn key: padded to the pool size."""
+    words = _int_words(seed)
+    return tuple(words + [0] * (_POOL_SIZE - len(words)))
+
+
 class KeyedSeed(ISeedSequence):
     """The seed of ``SeedSequence(seed, spawn_key=(draw, *keys))``, hashed in compiled code.
 
@@ -334,9 +342,7 @@ class KeyedSeed(ISeedSequence):
     __slots__ = ("entropy",)
 
     def __init__(self, seed: int, draw: int, *keys: int | str):
-        words = _int_words(seed)
-        # SeedSequence pads the run entropy to the pool size when a spawn key follows it.
-        words += [0] * (_POOL_SIZE - len(words))
+        words = list(_run_entropy_words(seed))
         for key in (draw, *keys):
             if isinstance(key, str):
                 words.append(text_key(key))
@@ -363,6 +369,8 @@ class KeyedSeed(ISeedSequence):
         ValueError
             If `dtype` is neither uint32 nor uint64.
         """
+        if dtype is np.uint64:  # what PCG64 asks for: no dtype to parse
+            return _seed_sequence_words64(self.entropy, int(n_words))
         out_dtype = np.dtype(dtype)
         if out_dtype == np.uint32:
             return _seed_sequence_words(self.entropy, int(n_words)).astype(np.uint32)

@@ -15,7 +15,7 @@ machine:
 - ``numpy.random.Generator`` objects for plain-Python sampling (initial populations, drawn
   parameters, project arrivals): :func:`generator_for` spawns one from ``SeedSequence(seed)`` by
   (draw, keys...), a text key standing for the CRC-32 of its UTF-8 bytes; :func:`keyed_generator`
-  gives the same generator (the same numbers) for a tenth of the cost, hashing the keys the way
+  gives the same generator (the same numbers) for a quarter of the cost, hashing the keys the way
   ``SeedSequence`` does in compiled code, for the uses that make one a programme-year.
 """
 
@@ -380,7 +380,7 @@ class KeyedSeed(ISeedSequence):
 
 
 def keyed_generator(seed: int, draw: int, *keys: int | str) -> np.random.Generator:
-    """The generator :func:`generator_for` gives for the same keys, made about ten times faster.
+    """The generator :func:`generator_for` gives for the same keys, made about four times faster.
 
     The same PCG64 state, so the same numbers for every method; only ``bit_generator.seed_seq``
     differs (a :class:`KeyedSeed`, which cannot spawn). For the uses that make many generators a

@@ -37,9 +37,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 from scipy.special import ndtr, ndtri
 
 from sim.agents.firm_kernels import (
@@ -179,15 +181,62 @@ def truncated_pareto_mean(alpha: float, low: float, high: float) -> float:
 def pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     """Exponent of the Pareto law truncated to ``[low, high]`` whose mean is `mean` (bisection).
 
-    The mean falls as alpha rises, from `high` (alpha -> -inf) to `low` (alpha -> inf).
+    The mean falls as alpha rises, from `high` (alpha -> -inf) to `low` (alpha -> inf). A pure
+    function of its three numbers, remembered for the recent ones: a fixed tail total gives every
+    draw of a run the same exponent, bisected once.
 
     Raises
     ------
     ValueError
         If `mean` is not strictly between `low` and `high`.
     """
+    return _pareto_alpha_for_mean(float(mean), float(low), float(high))
+
+
+#: Bisection steps of :func:`pareto_alpha_for_mean`, from the bracket [-50, 50].
+_ALPHA_BISECTION_STEPS = 200
+_ALPHA_BRACKET = 50.0
+
+
+@njit(cache=True)
+def _pareto_alpha_bisection(mean: float, low: float, high: float) -> tuple[float, bool]:
+    """:func:`pareto_alpha_for_mean`'s bisection compiled: the same operations in the same order
+    (libm's log and pow, as Python's), so the same bits.
+
+    The flag is False where Python's arithmetic would have raised instead of giving a number (a
+    power overflowing, a division by zero, a zero ratio raised to a negative power): the caller
+    then runs the Python loop, which raises as before.
+    """
+    r = low / high
+    if r == 0.0:
+        return math.nan, False
+    lo, hi = -_ALPHA_BRACKET, _ALPHA_BRACKET
+    for _ in range(_ALPHA_BISECTION_STEPS):
+        alpha = 0.5 * (lo + hi)
+        if abs(alpha) < 1e-9:
+            value = (high - low) / math.log(high / low)
+        elif abs(alpha - 1.0) < 1e-9:
+            value = low * math.log(high / low) / (1.0 - r)
+        else:
+            up, down = r ** (alpha - 1.0), r**alpha
+            if math.isinf(up) or math.isinf(down) or down == 1.0:
+                return math.nan, False
+            value = alpha / (alpha - 1.0) * low * (1.0 - up) / (1.0 - down)
+        if value > mean:
+            lo = alpha
+        else:
+            hi = alpha
+    return 0.5 * (lo + hi), True
+
+
+@lru_cache(maxsize=1024)
+def _pareto_alpha_for_mean(mean: float, low: float, high: float) -> float:
     if not low < mean < high:
         raise ValueError(f"a mean of {mean:,.0f} is not between {low:,.0f} and {high:,.0f}")
+    if math.isfinite(high) and high / low > 1.0:
+        alpha, ok = _pareto_alpha_bisection(mean, low, high)
+        if ok:
+            return alpha
     lo, hi = -50.0, 50.0
     for _ in range(200):
         mid = 0.5 * (lo + hi)
@@ -264,6 +313,12 @@ class GrowthLaw:
         """
         r = np.asarray(revenue_cny, dtype=np.float64)
         t = np.asarray(threshold_cny, dtype=np.float64) * np.ones_like(r)
+        r, t, sector = np.broadcast_arrays(r, t, np.asarray(sector))
+        out = np.zeros(r.shape)
+        # Only the firms at or above the line have a probability: most of a population is below
+        # it (every operation is element by element, so their values are those of the whole).
+        above = r >= t
+        r, t, sector = r[above], t[above], sector[above]
         sigma = self.volatility(t)
         need = np.log(np.maximum(r, 1.0) / t) - self.drift_by_sector[sector]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -274,7 +329,8 @@ class GrowthLaw:
             p = np.where(x >= 0.0, 0.5 * e, 1.0 - 0.5 * e)
         else:
             p = ndtr(-x)
-        return np.where(r >= t, p, 0.0)
+        out[above] = p
+        return out
 
 
 def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray, threshold: np.ndarray,
@@ -376,7 +432,9 @@ def synthetic_population(
         (revenue >= srdi_min_revenue_cny) & (age >= srdi_min_age_years)
     srdi = open_to_srdi & (rng.random(n) < srdi_share_above_size)
     giant = srdi & (rng.random(n) < little_giant_share)
-    flags = (ALIVE | np.where(srdi, SRDI, 0) | np.where(giant, LITTLE_GIANT, 0)).astype(np.uint8)
+    flags = np.full(n, ALIVE, dtype=np.uint8)
+    flags[srdi] |= SRDI
+    flags[giant] |= LITTLE_GIANT
     out = FirmArrays.empty(max(capacity, n))
     # One uniform per firm for both thresholds, so a firm that crossed the size threshold last year
     # and is now above 100,000,000 crossed that too last year.

@@ -35,7 +35,7 @@ from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_popu
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, generator_for, uniform_at, uniforms_at
+from sim.engine.rng import STREAM, keyed_generator, uniform_at, uniforms_at
 from sim.engine.threads import threads_for_kernels
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
@@ -272,10 +272,13 @@ class Firms(Component):
                                                   self.investment_to_revenue, 0)
             self.state.reserve(self.state.n + room)
         else:
+            counts = np.array([q.count if q else 0 for q in pops])
+            # Made at the capacity the reserve() below grows n firms to: one allocation, not two.
+            n_start = int(counts.sum())
             self.state = synthetic_population(
-                generator_for(model.seed, model.draw, "firms.population"),
+                keyed_generator(model.seed, model.draw, "firms.population"),
                 model.years[0],
-                np.array([q.count if q else 0 for q in pops]),
+                counts,
                 np.array([q.above_size_count if q else 0 for q in pops]),
                 np.array([q.above_100m_count if q else 0 for q in pops]),
                 np.array([p(f"firms.population.{k}.body_median_cny", q.body_median_cny) if q else 1.0
@@ -283,7 +286,7 @@ class Firms(Component):
                 np.array([q.body_sigma if q else 0.0 for q in pops]),
                 self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
                 cfg.share_under_5_years,
-                self.investment_to_revenue, 0,
+                self.investment_to_revenue, max(n_start + room, 2 * n_start),
                 GrowthLaw(self.drift, *(self.growth[k] for k in (
                     "sigma_ref", "sigma_ref_revenue_cny", "beta", "sigma_max", "shock_kind"))),
                 np.array([p(f"firms.population.{k}.above_size_revenue_cny", q.above_size_revenue_cny)

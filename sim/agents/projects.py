@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
-from sim.engine.rng import generator_for
+from sim.engine.rng import keyed_generator, text_key
 from sim.policy.facts import ClaimBasis, ProjectApprovals, ProjectLoans
 from sim.policy.kinds.interest_subsidy import lpr_path_problems
 
@@ -83,71 +83,76 @@ class ProjectArrivals(Component):
     def __init__(self, model):
         super().__init__(model)
         section = model.scenario.projects
-        self.streams = []
+        self.streams: list[_Stream] = []
         for pid, stream in section.streams.items():
             program = model.policy.get(pid)
             if program is None:  # switched off or not in force in this scenario
                 continue
             base = f"projects.streams.{pid}"
-            self.streams.append(
-                {
-                    "program": program,
-                    "config": stream,
-                    "rate": model.param(f"{base}.arrivals_per_year", stream.arrivals_per_year),
-                    "size_median": model.param(f"{base}.size_median_cny", stream.size_median_cny),
-                    "loan_rate": model.param(f"{base}.loan_rate_percent", stream.loan_rate_percent),
-                    "next_recipient": 0,
-                    # Open loans: recipient, principal, first year.
-                    "loans": [],
-                }
-            )
-    def _sizes(self, rng: np.random.Generator, n: int, median: float, sigma: float) -> np.ndarray:
-        if sigma == 0.0:
-            return np.full(n, median)
-        return median * np.exp(sigma * rng.standard_normal(n))
+            self.streams.append(_Stream(
+                program, stream,
+                model.param(f"{base}.arrivals_per_year", stream.arrivals_per_year),
+                model.param(f"{base}.size_median_cny", stream.size_median_cny),
+                model.param(f"{base}.loan_rate_percent", stream.loan_rate_percent),
+            ))
 
     def step(self, year: int) -> None:
-        """Draw each stream's approvals for `year` and file their claims."""
+        """Draw each stream's approvals for `year` and file their claims.
+
+        Each programme-year draws from its own generator, keyed (seed, draw, programme, year):
+        the count (Poisson), then the sizes (lognormal), then the recipients or the categories.
+        Its generator is made when its first number is drawn: a programme-year with no
+        projects, or with fixed arrivals and fixed sizes, needs none.
+        """
         model = self.model
         yi = year - model.years[0]
+        approved = model.recorder["projects_approved"]
         for s in self.streams:
-            program, cfg = s["program"], s["config"]
-            ins = program.instrument
-            rng = generator_for(model.seed, model.draw, program.id, year)
-            share = float(program.validity_share[yi])
+            share = s.validity_share[yi]
+            rng = None
             if share <= 0.0:
                 n = 0
-            elif cfg.random_arrivals:
-                n = int(rng.poisson(s["rate"] * share))
+            elif s.random_arrivals:
+                rng = self._generator(s, year)
+                n = int(rng.poisson(s.rate * share))
             else:
-                n = int(round(s["rate"] * share))
-            sizes = self._sizes(rng, n, s["size_median"], cfg.size_sigma)
-            if cfg.firms_in_pool is None:
-                recipients = np.arange(s["next_recipient"], s["next_recipient"] + n, dtype=np.int64)
-                s["next_recipient"] += n
+                n = int(round(s.rate * share))
+            approved[yi, s.index] = n
+            if n == 0:
+                if s.kind == "interest_subsidy":
+                    self._file_loans(s, year)
+                continue
+            if s.size_sigma == 0.0:
+                sizes = np.full(n, s.size_median)
             else:
-                recipients = rng.integers(0, cfg.firms_in_pool, size=n).astype(np.int64)
-            model.recorder["projects_approved"][yi, program.index] = n
-            if ins.kind == "interest_subsidy":
-                s["loans"].extend((int(r), float(x), year) for r, x in zip(recipients, sizes, strict=False))
+                rng = rng or self._generator(s, year)
+                sizes = s.size_median * np.exp(s.size_sigma * rng.standard_normal(n))
+            if s.firms_in_pool is None:
+                recipients = np.arange(s.next_recipient, s.next_recipient + n, dtype=np.int64)
+                s.next_recipient += n
+            else:
+                rng = rng or self._generator(s, year)
+                recipients = rng.integers(0, s.firms_in_pool, size=n).astype(np.int64)
+            if s.kind == "interest_subsidy":
+                s.loans.extend((int(r), float(x), year) for r, x in zip(recipients, sizes, strict=False))
                 self._file_loans(s, year)
                 continue
-            if n == 0:
-                continue
-            if ins.kind == "category_grant":
-                names = list(cfg.category_weights)
-                weights = np.array([cfg.category_weights[k] for k in names])
-                picks = rng.choice(len(names), size=n, p=weights / weights.sum())
-                category = np.array([names[k] for k in picks], dtype=object)
+            if s.kind == "category_grant":
+                rng = rng or self._generator(s, year)
+                category = s.category_names[rng.choice(s.category_names.size, size=n, p=s.category_p)]
             else:
                 category = np.full(n, "", dtype=object)
-            asked = sizes if s["size_median"] > 0 else np.zeros(n)
-            model.claims.file(ProjectApprovals("project", recipients, program.id, asked, category), year)
+            asked = sizes if s.size_median > 0 else np.zeros(n)
+            model.claims.file(ProjectApprovals("project", recipients, s.program.id, asked, category), year)
 
-    def _file_loans(self, s: dict, year: int) -> None:
-        term = s["config"].loan_term_years
+    def _generator(self, s: _Stream, year: int) -> np.random.Generator:
+        """The programme-year's generator: ``generator_for(seed, draw, programme id, year)``'s numbers."""
+        return keyed_generator(self.model.seed, self.model.draw, s.program_key, year)
+
+    def _file_loans(self, s: _Stream, year: int) -> None:
+        term = s.loan_term_years
         recipients, balances, ages, still_open = [], [], [], []
-        for recipient, principal, first_year in s["loans"]:
+        for recipient, principal, first_year in s.loans:
             age = year - first_year
             if age >= term:
                 continue
@@ -156,8 +161,40 @@ class ProjectArrivals(Component):
             recipients.append(recipient)
             ages.append(age)
             still_open.append((recipient, principal, first_year))
-        s["loans"] = still_open
+        s.loans = still_open
         if recipients:
-            self.model.claims.file(ProjectLoans("project", np.array(recipients, dtype=np.int64), s["program"].id,
-                                                np.array(balances), np.array(ages, dtype=np.int64), s["loan_rate"]),
+            self.model.claims.file(ProjectLoans("project", np.array(recipients, dtype=np.int64), s.program.id,
+                                                np.array(balances), np.array(ages, dtype=np.int64), s.loan_rate),
                                    year)
+
+
+class _Stream:
+    """One project stream in a draw: its drawn rates, what its yearly step reads, and its open loans.
+
+    What depends only on the scenario (validity shares as floats, category names and
+    probabilities, the programme's key) is worked out here once instead of each year.
+    """
+
+    __slots__ = ("program", "index", "kind", "program_key", "validity_share", "random_arrivals", "rate",
+                 "size_median", "size_sigma", "firms_in_pool", "category_names", "category_p", "loan_rate",
+                 "loan_term_years", "next_recipient", "loans")
+
+    def __init__(self, program, config, rate: float, size_median: float, loan_rate: float):
+        self.program = program
+        self.index = program.index
+        self.kind = program.instrument.kind
+        # The key generator_for derives from the programme id (its CRC-32), taken once.
+        self.program_key = text_key(program.id)
+        self.validity_share = [float(x) for x in program.validity_share]
+        self.random_arrivals = bool(config.random_arrivals)
+        self.rate, self.size_median, self.loan_rate = rate, size_median, loan_rate
+        self.size_sigma = config.size_sigma
+        self.firms_in_pool = config.firms_in_pool
+        self.loan_term_years = config.loan_term_years
+        if self.kind == "category_grant":
+            self.category_names = np.array(list(config.category_weights), dtype=object)
+            weights = np.array([config.category_weights[k] for k in config.category_weights])
+            self.category_p = weights / weights.sum()
+        self.next_recipient = 0
+        #: Open loans: recipient, principal, first year.
+        self.loans: list[tuple[int, float, int]] = []

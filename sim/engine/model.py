@@ -18,7 +18,7 @@ from sim.engine.component import Component
 from sim.engine.ledger import Ledger
 from sim.engine.outputs import DrawRecorder, VariableSpec
 from sim.engine.registry import active_components, ledger_variables
-from sim.engine.rng import generator_for
+from sim.engine.rng import keyed_generator
 from sim.policy.claims import ClaimDesk
 from sim.policy.policyset import PolicySet
 from sim.scenario.parameters import draw_value
@@ -72,7 +72,7 @@ class PolicyModel(mesa.Model):
         self.policy = policy
         self.draw = int(draw)
         self.seed = int(scenario.ensemble.seed)
-        super().__init__(rng=generator_for(self.seed, self.draw))
+        super().__init__(rng=keyed_generator(self.seed, self.draw))
         classes = active_components(scenario)
         if specs is None or sizes is None:
             from sim.engine.registry import coordinates

@@ -14,16 +14,21 @@ machine:
   output round) instead of six, and the same keys as :func:`draw_key`;
 - ``numpy.random.Generator`` objects for plain-Python sampling (initial populations, drawn
   parameters, project arrivals): :func:`generator_for` spawns one from ``SeedSequence(seed)`` by
-  (draw, keys...), a text key standing for the CRC-32 of its UTF-8 bytes.
+  (draw, keys...), a text key standing for the CRC-32 of its UTF-8 bytes; :func:`keyed_generator`
+  gives the same generator (the same numbers) for a quarter of the cost, hashing the keys the way
+  ``SeedSequence`` does in compiled code, for the uses that make one a programme-year.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import zlib
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
+from numpy.random.bit_generator import ISeedSequence
 
 __all__ = [
     "splitmix64",
@@ -42,6 +47,8 @@ __all__ = [
     "poisson_at",
     "text_key",
     "generator_for",
+    "KeyedSeed",
+    "keyed_generator",
 ]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -219,3 +226,174 @@ def generator_for(seed: int, draw: int, *keys: int | str) -> np.random.Generator
     """
     spawn_key = (draw, *(text_key(k) if isinstance(k, str) else k for k in keys))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=spawn_key)))
+
+
+# The constants of NumPy's SeedSequence (numpy/random/bit_generator.pyx): its entropy-pool hash
+# (hashmix/mix, after O'Neill's seed_seq_fe) and its state output, over 32-bit words.
+_POOL_SIZE = 4
+_WORD = np.uint64(0xFFFFFFFF)
+_XSHIFT = np.uint64(16)
+_INIT_A = np.uint64(0x43B0D7E5)
+_MULT_A = np.uint64(0x931E8875)
+_INIT_B = np.uint64(0x8B51F9DD)
+_MULT_B = np.uint64(0x58F38DED)
+_MIX_MULT_L = np.uint64(0xCA01F9DD)
+_MIX_MULT_R = np.uint64(0x4973F715)
+
+
+@njit(cache=True)
+def _seed_sequence_words(entropy: np.ndarray, n_words: int) -> np.ndarray:
+    """``SeedSequence.generate_state(n_words, np.uint32)`` of the assembled entropy words.
+
+    `entropy` holds the uint32 words SeedSequence assembles (run entropy padded to the pool size
+    when there is a spawn key, then the spawn key's words), one per uint64 element; the result
+    holds the uint32 state words the same way. Every product of two 32-bit words fits 64 bits, so
+    masking to 32 bits after each step reproduces the uint32 wrap-around exactly.
+    """
+    pool = np.zeros(_POOL_SIZE, dtype=np.uint64)
+    hash_a = _INIT_A
+    for i in range(_POOL_SIZE):
+        value = entropy[i] if i < entropy.shape[0] else np.uint64(0)
+        value ^= hash_a
+        hash_a = (hash_a * _MULT_A) & _WORD
+        value = (value * hash_a) & _WORD
+        pool[i] = value ^ (value >> _XSHIFT)
+    for i_src in range(_POOL_SIZE):
+        for i_dst in range(_POOL_SIZE):
+            if i_src != i_dst:
+                value = pool[i_src] ^ hash_a
+                hash_a = (hash_a * _MULT_A) & _WORD
+                value = (value * hash_a) & _WORD
+                value ^= value >> _XSHIFT
+                mixed = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * value)) & _WORD
+                pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    for i_src in range(_POOL_SIZE, entropy.shape[0]):
+        for i_dst in range(_POOL_SIZE):
+            value = entropy[i_src] ^ hash_a
+            hash_a = (hash_a * _MULT_A) & _WORD
+            value = (value * hash_a) & _WORD
+            value ^= value >> _XSHIFT
+            mixed = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * value)) & _WORD
+            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+    out = np.empty(n_words, dtype=np.uint64)
+    hash_b = _INIT_B
+    for i_dst in range(n_words):
+        value = pool[i_dst % _POOL_SIZE] ^ hash_b
+        hash_b = (hash_b * _MULT_B) & _WORD
+        value = (value * hash_b) & _WORD
+        out[i_dst] = value ^ (value >> _XSHIFT)
+    return out
+
+
+@njit(cache=True)
+def _seed_sequence_words64(entropy: np.ndarray, n_words: int) -> np.ndarray:
+    """``SeedSequence.generate_state(n_words, np.uint64)``: pairs of 32-bit words, low word first."""
+    words = _seed_sequence_words(entropy, 2 * n_words)
+    out = np.empty(n_words, dtype=np.uint64)
+    for i in range(n_words):
+        out[i] = words[2 * i] | (words[2 * i + 1] << np.uint64(32))
+    return out
+
+
+def _int_words(value: int) -> list[int]:
+    """The uint32 words SeedSequence makes of a non-negative integer, lowest first (0 is one word)."""
+    n = operator.index(value)
+    if n < 0:
+        raise ValueError("expected non-negative integer")
+    if n == 0:
+        return [0]
+    words = []
+    while n > 0:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
+
+
+@lru_cache(maxsize=64)
+def _run_entropy_words(seed: int) -> tuple[int, ...]:
+    """The seed's words as SeedSequence assembles them before a spawn key: padded to the pool size."""
+    words = _int_words(seed)
+    return tuple(words + [0] * (_POOL_SIZE - len(words)))
+
+
+class KeyedSeed(ISeedSequence):
+    """The seed of ``SeedSequence(seed, spawn_key=(draw, *keys))``, hashed in compiled code.
+
+    A bit generator built on it gets the state words the SeedSequence would give (so the same
+    numbers); it cannot spawn children.
+
+    Parameters
+    ----------
+    seed : int
+        The scenario's seed (non-negative).
+    draw : int
+        Draw index.
+    *keys : int or str
+        As for :func:`generator_for`; a string stands for its :func:`text_key`.
+
+    Raises
+    ------
+    ValueError
+        If the seed or a key is negative.
+    TypeError
+        If a key is neither an integer nor a string.
+    """
+
+    __slots__ = ("entropy",)
+
+    def __init__(self, seed: int, draw: int, *keys: int | str):
+        words = list(_run_entropy_words(seed))
+        for key in (draw, *keys):
+            if isinstance(key, str):
+                words.append(text_key(key))
+            elif type(key) is int and 0 <= key <= 0xFFFFFFFF:  # one word: the common case, inline
+                words.append(key)
+            else:
+                words += _int_words(key)
+        self.entropy = np.array(words, dtype=np.uint64)
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        """The state words SeedSequence would give for seeding a bit generator.
+
+        Parameters
+        ----------
+        n_words : int
+        dtype : np.uint32 or np.uint64, optional
+
+        Returns
+        -------
+        ndarray of shape (n_words,)
+
+        Raises
+        ------
+        ValueError
+            If `dtype` is neither uint32 nor uint64.
+        """
+        if dtype is np.uint64:  # what PCG64 asks for: no dtype to parse
+            return _seed_sequence_words64(self.entropy, int(n_words))
+        out_dtype = np.dtype(dtype)
+        if out_dtype == np.uint32:
+            return _seed_sequence_words(self.entropy, int(n_words)).astype(np.uint32)
+        if out_dtype != np.uint64:
+            raise ValueError("only support uint32 or uint64")
+        return _seed_sequence_words64(self.entropy, int(n_words))
+
+
+def keyed_generator(seed: int, draw: int, *keys: int | str) -> np.random.Generator:
+    """The generator :func:`generator_for` gives for the same keys, made about four times faster.
+
+    The same PCG64 state, so the same numbers for every method; only ``bit_generator.seed_seq``
+    differs (a :class:`KeyedSeed`, which cannot spawn). For the uses that make many generators a
+    draw (a project stream's programme-year, a drawn parameter).
+
+    Parameters
+    ----------
+    seed, draw, *keys
+        As for :func:`generator_for`.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    # NumPy's stubs name SeedSequence; a bit generator takes any ISeedSequence (BitGenerator.__init__).
+    return np.random.Generator(np.random.PCG64(KeyedSeed(seed, draw, *keys)))  # type: ignore[arg-type]

@@ -19,12 +19,13 @@ change the values drawn for the others.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sim.engine.rng import generator_for
+from sim.engine.rng import keyed_generator
 from sim.scenario.base import MAX_MAGNITUDE
 
 __all__ = [
@@ -43,6 +44,72 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class _StandardTruncatedNormalQuantile:
+    """``scipy.stats.truncnorm.ppf(q, a, b)`` for one truncation [a, b], bit for bit, for 0 < q < 1.
+
+    SciPy's generic ``ppf`` spends about 0.1 ms a call checking and broadcasting arguments, and
+    its ``truncnorm._ppf`` recomputes the tail's log mass and sums two logarithms with the
+    general ``logsumexp``. This evaluates the same expression in the same order with the same
+    NumPy and SciPy functions on one-element arrays, the parts that depend only on (a, b) computed
+    once: ``log_Phi = log(exp(end) + exp(log(q) + mass))`` (``end`` the log-CDF of the near
+    end, ``q`` taken from the far end when a >= 0) as ``log1p(exp(min - max)) + log(count) + max``,
+    which is what ``logsumexp`` computes for two finite or minus-infinite terms, then
+    ``ndtri_exp``. Scale and location are applied by the caller (``x * scale + loc``, SciPy's
+    order). :func:`_truncated_normal_quantile` checks it against SciPy before it is used.
+    """
+
+    def __init__(self, a: float, b: float, log_end: float, log_mass: float):
+        self.left = a < 0.0
+        self._log_end = np.array([log_end])
+        self._log_mass = np.array([log_mass])
+
+    def __call__(self, q: float) -> float:
+        from scipy.special import ndtri_exp
+
+        qa = np.array([q])
+        log_tail = (np.log(qa) if self.left else np.log1p(-qa)) + self._log_mass
+        top, bottom = np.maximum(self._log_end, log_tail), np.minimum(self._log_end, log_tail)
+        tie = bool(top[0] == bottom[0])
+        # logsumexp sets the largest terms to -inf and counts them: a tie leaves exp(-inf) = 0 over 2.
+        rest = np.zeros(1) if tie else np.exp(bottom - top)
+        log_phi = np.log1p(rest) + np.log(np.array([2.0 if tie else 1.0])) + top
+        x = ndtri_exp(log_phi)
+        return float(x[0] if self.left else -x[0])
+
+
+#: Probabilities the fast truncated-normal quantile is checked at against SciPy's, once per (a, b).
+_QUANTILE_CHECK_POINTS = (1e-12, 1e-3, 0.025, 0.3, 0.5, 0.7, 0.975, 0.999, 1.0 - 2.0**-53)
+
+
+@lru_cache(maxsize=256)
+def _truncated_normal_quantile(a: float, b: float) -> _StandardTruncatedNormalQuantile | None:
+    """The fast standard quantile of the normal truncated to [a, b], or None where SciPy must do it.
+
+    None when the truncation is empty or one of its log terms is not finite (the ``logsumexp``
+    reading above needs a finite tail mass and a finite or minus-infinite end), when SciPy's
+    private helpers are gone, or when the fast quantile differs from ``truncnorm.ppf`` in any bit
+    at the check points (a SciPy whose algorithm changed).
+    """
+    from scipy.stats import truncnorm
+
+    try:
+        from scipy.stats._continuous_distns import _log_gauss_mass, _norm_logcdf
+    except ImportError:  # pragma: no cover - a SciPy without the helpers: its own ppf then
+        return None
+    if not a < b:
+        return None
+    aa, ba = np.array([a]), np.array([b])
+    log_end = float((_norm_logcdf(aa) if a < 0.0 else _norm_logcdf(-ba))[0])
+    log_mass = float(_log_gauss_mass(aa, ba)[0])
+    if not math.isfinite(log_mass) or math.isnan(log_end) or log_end == math.inf:
+        return None
+    quantile = _StandardTruncatedNormalQuantile(a, b, log_end, log_mass)
+    for q in _QUANTILE_CHECK_POINTS:
+        if quantile(q) != float(truncnorm.ppf(q, a, b)):
+            return None
+    return quantile
 
 
 class Uniform(_Dist):
@@ -98,7 +165,11 @@ class Normal(_Dist):
 
         lo, hi = self.bounds()
         a, b = (lo - self.mean) / self.sd, (hi - self.mean) / self.sd
-        return float(truncnorm.ppf(rng.uniform(), a, b, loc=self.mean, scale=self.sd))
+        q = rng.uniform()
+        quantile = _truncated_normal_quantile(a, b)
+        if quantile is not None and 0.0 < q < 1.0:
+            return quantile(q) * self.sd + self.mean
+        return float(truncnorm.ppf(q, a, b, loc=self.mean, scale=self.sd))
 
     def ppf(self, q: np.ndarray) -> np.ndarray:
         """The quantile function at probabilities `q`: the inverse CDF :meth:`sample` draws through."""
@@ -276,4 +347,4 @@ def draw_value(value: float | Uniform | Normal | LogNormal | Triangular, seed: i
     """Value of a parameter in a draw: the number itself, or a sample of its distribution."""
     if isinstance(value, (int, float)):
         return float(value)
-    return value.sample(generator_for(seed, draw, path))
+    return value.sample(keyed_generator(seed, draw, path))

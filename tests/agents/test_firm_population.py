@@ -9,9 +9,19 @@ import math
 import numpy as np
 import pytest
 from _firms_helpers import HEADER
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays, GrowthLaw, read_firms_csv, synthetic_population
+from sim.agents.firm_population import (
+    FirmArrays,
+    GrowthLaw,
+    _pareto_alpha_bisection,
+    pareto_alpha_for_mean,
+    read_firms_csv,
+    synthetic_population,
+    truncated_pareto_mean,
+)
 from sim.agents.sectors import load_sectors
 from sim.errors import InputDataError
 
@@ -149,3 +159,83 @@ def test_software_firm_first_counted_last_year_at_99_999_999_is_not_at_100m(tmp_
     # D8 item 3 / D5 item 8 software: first counted in 2021 with revenue >= 100,000,000 that year.
     st = _read(tmp_path, ["S1,software_it,99999999,3,0,0,0,0,2021,0", "S2,software_it,100000000,3,0,0,0,0,2021,2021"])
     assert ((st.flags[:2] & fk.COUNTED_AT_100M) != 0).tolist() == [False, True]
+
+
+def _crossed_last_year_whole_population(growth: GrowthLaw, r, t, sector):
+    """NumPy reference: the probability computed for every firm, then 0 below the line."""
+    t = t * np.ones_like(r)
+    sigma = growth.volatility(t)
+    need = np.log(np.maximum(r, 1.0) / t) - growth.drift_by_sector[sector]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(sigma > 0.0, need / np.where(sigma > 0.0, sigma, 1.0), np.where(need < 0.0, -np.inf, np.inf))
+    if growth.shock_kind == fk.SHOCK_LAPLACE:
+        e = np.exp(-math.sqrt(2.0) * np.abs(x))
+        p = np.where(x >= 0.0, 0.5 * e, 1.0 - 0.5 * e)
+    else:
+        from scipy.special import ndtr
+
+        p = ndtr(-x)
+    return np.where(r >= t, p, 0.0)
+
+
+@pytest.mark.parametrize("kind", [fk.SHOCK_LAPLACE, fk.SHOCK_NORMAL])
+@pytest.mark.parametrize("sigma, beta", [(0.3, 0.2), (0.0, 0.0), (0.5, -0.1)])
+def test_crossed_last_year_of_the_firms_above_the_line_is_the_whole_populations_bit_for_bit(kind, sigma, beta):
+    rng = np.random.default_rng(11)
+    growth = GrowthLaw(np.array([0.05, 0.1, 0.15, 0.2, -0.3]), sigma, 5e7, beta, 1.0, kind)
+    for n in (0, 1, 7, 1000, 4099):
+        r = np.exp(rng.normal(math.log(T), 1.5, n))
+        r[: n // 10] = T  # on the line exactly
+        sector = rng.integers(0, 5, n)
+        t = np.where(sector == 4, 1e8, T)
+        got = growth.crossed_last_year(r, t, sector)
+        want = _crossed_last_year_whole_population(growth, r, t, sector)
+        assert got.dtype == np.float64 and got.shape == (n,)
+        np.testing.assert_array_equal(got, want)
+    # Scalars give a 0-d array as before.
+    assert growth.crossed_last_year(2.1e7, T, 0).shape == ()
+    assert float(growth.crossed_last_year(1.9e7, T, 0)) == 0.0
+
+
+def test_pareto_alpha_for_mean_is_remembered_and_still_refuses_a_mean_outside_the_range():
+    alpha = pareto_alpha_for_mean(6e7, T, 1e10)
+    assert pareto_alpha_for_mean(6e7, T, 1e10) == alpha
+    assert truncated_pareto_mean(alpha, T, 1e10) == pytest.approx(6e7, rel=1e-9)
+    for _ in range(2):  # an error is not remembered as a value
+        with pytest.raises(ValueError, match="is not between"):
+            pareto_alpha_for_mean(T / 2, T, 1e10)
+
+
+def _bisect_in_python(mean, low, high):
+    """The bisection as written in Python, on truncated_pareto_mean (the reference)."""
+    lo, hi = -50.0, 50.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if truncated_pareto_mean(mid, low, high) > mean:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@settings(max_examples=300)
+@given(low=st.floats(1.0, 1e10), decades=st.floats(1e-6, 5.0), where=st.floats(1e-9, 1.0 - 1e-9))
+def test_compiled_bisection_gives_the_python_bisections_exponent_bit_for_bit(low, decades, where):
+    high = low * 10.0**decades
+    mean = low + (high - low) * where
+    if not low < mean < high:
+        return
+    alpha, ok = _pareto_alpha_bisection(mean, low, high)
+    try:
+        want = _bisect_in_python(mean, low, high)
+    except (OverflowError, ZeroDivisionError):
+        assert not ok  # where Python raises, the compiled loop hands back to it
+        return
+    assert ok and alpha == want
+
+
+def test_a_tail_python_cannot_bisect_still_raises_as_before():
+    # A mean next to the top of twelve decades: r ** (alpha - 1) overflows at alpha near -50.
+    assert _pareto_alpha_bisection(0.9999999e12, 1.0, 1e12)[1] is False
+    with pytest.raises(OverflowError):
+        pareto_alpha_for_mean(0.9999999e12, 1.0, 1e12)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
-from sim.agents.firm_population import FirmArrays
+from sim.agents.firm_population import STATE_FIELDS, FirmArrays
 from sim.engine.model import PolicyModel
 from sim.errors import ScenarioError
 from sim.scenario.loader import load_scenario
@@ -374,3 +374,13 @@ entrant_revenue_sigma = 0.0
     code = 1  # software_it in sectors.toml
     assert out["firm_entries"][:, code].tolist() == [2, 3, 2, 3, 2, 3]
     assert out["firms_alive"][:, code].tolist() == [2, 5, 7, 10, 12, 15]
+
+
+def test_synthetic_population_is_made_at_the_capacity_of_its_room_for_entrants(minimal):
+    # The arrays are allocated once at the size reserve(n + room) grows n firms to: max(n + room, 2 n).
+    model = PolicyModel(minimal.scenario, minimal.policy, 0)
+    firms = model.component("firms")
+    n = firms.state.n
+    room = int(firms.entry_mean.sum() * len(model.years) * 1.5) + 64
+    assert n > 0 and firms.state.capacity == max(n + room, 2 * n)
+    assert all(getattr(firms.state, name).shape == (firms.state.capacity,) for name, _ in STATE_FIELDS)

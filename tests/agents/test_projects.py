@@ -137,3 +137,45 @@ def test_check_reports_problems(stream_id, stream, fragment):
     policy = make_policy({"policy": {"in_force": ["hydrogen.*"]}})
     problems = ProjectArrivals.check(scenario, policy, "x.toml")
     assert len(problems) == 1 and problems[0].startswith(f'x.toml: projects.streams."{stream_id}"') and fragment in problems[0]
+
+
+def test_each_programme_year_draws_from_its_keyed_generator_in_order(monkeypatch):
+    # The numbers of a programme-year come from generator_for(seed, draw, programme, year), in the
+    # order count, sizes, recipients, categories: a NumPy reference built from it gives the facts filed.
+    from sim.engine.rng import generator_for
+    from sim.policy.claims import ClaimDesk
+    from sim.policy.facts import ProjectApprovals
+
+    filed = []
+    original = ClaimDesk.file
+
+    def recording(self, facts, year):
+        if isinstance(facts, ProjectApprovals):
+            filed.append((year, facts))
+        return original(self, facts, year)
+
+    monkeypatch.setattr(ClaimDesk, "file", recording)
+    pid = "hydrogen.17.standards"
+    weights = {"international": 1.0, "national": 3.0, "industry_local_or_group": 2.0}
+    stream = {"arrivals_per_year": 4, "size_median_cny": 2_000_000, "size_sigma": 0.5, "firms_in_pool": 3,
+              "category_weights": weights}
+    model = run_model(tables(pid, stream, horizon=(2023, 2026)), draw=2)
+    program = model.policy.get(pid)
+    p = np.array(list(weights.values())) / sum(weights.values())
+    expected = []
+    for yi, year in enumerate(model.years):
+        rng = generator_for(model.seed, 2, pid, year)
+        share = float(program.validity_share[yi])
+        n = int(rng.poisson(4 * share)) if share > 0 else 0
+        assert counts(model, pid)[yi] == n
+        if n:
+            sizes = 2_000_000 * np.exp(0.5 * rng.standard_normal(n))
+            recipients = rng.integers(0, 3, size=n)
+            categories = [list(weights)[k] for k in rng.choice(3, size=n, p=p)]
+            expected.append((year, sizes, recipients, categories))
+    assert len(expected) == len(filed) > 0
+    for (year, sizes, recipients, categories), (filed_year, facts) in zip(expected, filed, strict=True):
+        assert filed_year == year
+        np.testing.assert_array_equal(facts.size_cny, sizes)
+        np.testing.assert_array_equal(facts.ids, recipients)
+        assert list(facts.category) == categories and facts.category.dtype == object

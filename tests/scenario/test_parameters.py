@@ -8,9 +8,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
+from scipy.stats import truncnorm
 
-from sim.scenario.parameters import LogNormal, Normal, Param, Triangular, Uniform, draw_value
+from sim.scenario.parameters import (
+    LogNormal,
+    Normal,
+    Param,
+    Triangular,
+    Uniform,
+    _truncated_normal_quantile,
+    draw_value,
+)
 
 PARAM = TypeAdapter(Param)
 
@@ -114,3 +125,70 @@ def test_lognormal_is_strictly_positive_for_positive_parameters(tmp_path):
                     'projects.streams."software.6.data_centre_green_retrofit".size_median_cny = '
                     '{ dist = "lognormal", median = 4e7, sigma = 0.5 }\n')
     load_scenario(path)
+
+
+# ------------------------------------------------------------------ the truncated normal's quantile
+_BOUND = st.one_of(st.none(), st.floats(-12.0, 12.0))
+
+
+def _scipy_sample(dist: Normal, q: float) -> float:
+    """What Normal.sample computed before its fast quantile: SciPy's generic ppf."""
+    lo, hi = dist.bounds()
+    return float(truncnorm.ppf(q, (lo - dist.mean) / dist.sd, (hi - dist.mean) / dist.sd, loc=dist.mean,
+                               scale=dist.sd))
+
+
+@settings(max_examples=400, deadline=None)
+@given(mean=st.floats(-1e6, 1e6), sd=st.floats(1e-6, 1e4), low_sds=_BOUND, high_sds=_BOUND,
+       q=st.one_of(st.floats(2.0**-53, 1.0 - 2.0**-53), st.sampled_from([2.0**-53, 0.5, 1.0 - 2.0**-53, 1e-300])))
+def test_normal_sample_is_scipys_truncnorm_ppf_bit_for_bit(mean, sd, low_sds, high_sds, q):
+    low = None if low_sds is None else mean + low_sds * sd
+    high = None if high_sds is None else mean + high_sds * sd
+    if low is not None and high is not None and not high > low:
+        return
+    dist = Normal(dist="normal", mean=mean, sd=sd, low=low, high=high)
+    got, want = dist.sample(_Fixed(q)), _scipy_sample(dist, q)  # type: ignore[arg-type]
+    assert (got == want and math.copysign(1.0, got) == math.copysign(1.0, want)) or (math.isnan(got) and math.isnan(want))
+
+
+def test_normal_sample_is_scipys_on_the_baseline_drifts_and_in_the_right_tail():
+    rng_ = np.random.default_rng(5)
+    for dist in (Normal(dist="normal", mean=0.05, sd=0.02), Normal(dist="normal", mean=0.2, sd=0.03, low=0.0, high=1.0),
+                 Normal(dist="normal", mean=0.0, sd=1.0, low=0.5)):  # a >= 0: SciPy's right-tail branch
+        for q in rng_.random(500):
+            assert dist.sample(_Fixed(q)) == _scipy_sample(dist, q)  # type: ignore[arg-type]
+    # The untruncated normal's lower end has log-CDF -inf: logsumexp gives the other term, log q.
+    untruncated = _truncated_normal_quantile(-math.inf, math.inf)
+    assert untruncated is not None and untruncated(0.3) == float(truncnorm.ppf(0.3, -math.inf, math.inf))
+
+
+def test_sample_falls_back_to_scipy_where_the_fast_quantile_is_not_used(monkeypatch):
+    import sim.scenario.parameters as parameters
+
+    bounded = Normal(dist="normal", mean=1.0, sd=2.0, low=0.0, high=3.0)
+    # A uniform of exactly 0: SciPy's ppf gives the lower bound.
+    assert bounded.sample(_Fixed(0.0)) == _scipy_sample(bounded, 0.0) == 0.0
+    # A truncation the fast quantile declines (e.g. a SciPy whose algorithm changed): SciPy's ppf.
+    monkeypatch.setattr(parameters, "_truncated_normal_quantile", lambda a, b: None)
+    assert bounded.sample(_Fixed(0.3)) == _scipy_sample(bounded, 0.3)
+
+
+def test_fast_quantile_is_refused_when_it_differs_from_scipy(monkeypatch):
+    import scipy.stats
+
+    _truncated_normal_quantile.cache_clear()
+    monkeypatch.setattr(scipy.stats.truncnorm, "ppf", lambda q, a, b: 0.123)  # a SciPy giving other bits
+    try:
+        assert _truncated_normal_quantile(-1.0, 2.0) is None
+    finally:
+        _truncated_normal_quantile.cache_clear()
+
+
+class _Fixed:
+    """A stand-in generator whose uniform is `q`."""
+
+    def __init__(self, q: float):
+        self.q = float(q)
+
+    def uniform(self) -> float:
+        return self.q

@@ -8,10 +8,12 @@ threaded kernels give the same bits as the serial ones (each firm's numbers are 
 firm; tallies are integer sums or sums in a fixed block order), so the setting changes speed only.
 
 Threads only pay on idle cores: each year's kernels end at a barrier, and a thread the system
-does not schedule keeps the other waiting. Measured on this 2-core machine with other jobs
-running (load average 4), a baseline draw took 85-111 ms on one thread, 330-560 ms on two with
-OpenMP's default spinning wait, 130 ms with its passive wait. So :func:`available_threads` counts
-the cores the load average leaves free, and OpenMP waits passively unless told otherwise.
+does not schedule keeps the other waiting. Measured on this 2-core machine (a virtual one), a
+baseline draw took 45 ms on one thread; on two, 37 ms with OpenMP's spinning wait
+(``OMP_WAIT_POLICY=ACTIVE``) and 45 ms with its passive wait (waking a sleeping thread costs what
+the second core saves). With other jobs running (load average 4) the same draw took 85-111 ms on
+one thread and 330-560 ms on two spinning threads. So OpenMP spins unless told otherwise, and
+:func:`available_threads` gives threads only to the cores the load average leaves free.
 """
 
 from __future__ import annotations
@@ -28,14 +30,15 @@ MIN_FIRMS_PER_THREAD = 8192
 _threads = 1
 
 # Read by the OpenMP runtime when Numba first loads it (the first threaded kernel), after this.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
 
 
 def available_threads() -> int:
     """Threads the kernels may use in this process now.
 
-    The cores it may run on that the 1-minute load average leaves free (counting this process as
-    one of the load), at most Numba's thread count (``NUMBA_NUM_THREADS`` caps it), at least 1.
+    The cores it may run on that the 1-minute load average leaves free (this process's own load
+    included: a long threaded run leaves the next call one thread), at most Numba's thread count
+    (``NUMBA_NUM_THREADS`` caps it), at least 1.
     """
     import numba
 
@@ -44,10 +47,10 @@ def available_threads() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     try:
-        others = max(0.0, os.getloadavg()[0] - 1.0)
+        load = os.getloadavg()[0]
     except OSError:  # no load average on this system
-        others = 0.0
-    free = int(cores - others + 0.5)
+        load = 0.0
+    free = int(cores - load + 0.5)
     numba_threads: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     return max(1, min(numba_threads, cores, free))
 

@@ -11,7 +11,7 @@ from sim.engine import threads
 
 
 @pytest.mark.parametrize("load, cores, want", [
-    (0.0, 2, 2), (1.0, 2, 2), (1.4, 2, 2), (1.6, 2, 1), (4.0, 2, 1), (2.9, 8, 6), (30.0, 8, 1)])
+    (0.0, 2, 2), (0.4, 2, 2), (0.6, 2, 1), (1.0, 2, 1), (4.0, 2, 1), (1.9, 8, 6), (30.0, 8, 1)])
 def test_available_threads_are_the_cores_the_load_leaves_free(monkeypatch, load, cores, want):
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))

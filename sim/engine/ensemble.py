@@ -86,6 +86,19 @@ def run_chunk(
     return stacked, params
 
 
+#: The scenario of this worker process's run (set as the worker starts, see :func:`_hold_scenario`).
+_held: list[LoadedScenario] = []
+
+
+def _hold_scenario(loaded: LoadedScenario) -> None:
+    _held[:] = [loaded]
+
+
+def _run_held_chunk(draws: list[int], design: ParameterDesign | None = None) -> tuple:
+    """:func:`run_chunk` of the scenario this worker holds."""
+    return run_chunk(_held[0], draws, design)
+
+
 def _ranges(n_draws: int, size: int, done: list[Chunk]) -> list[list[int]]:
     """The draws still to run, in ranges of at most `size` on a grid that depends only on the draw count."""
     covered = np.zeros(n_draws, dtype=bool)
@@ -225,8 +238,10 @@ def run_draws(
             for draws in todo:
                 _finish(draws, run_chunk(*_task(draws)))
     else:
-        with local_pool(workers) as pool:
-            pending = {pool.submit(run_chunk, *_task(draws)): draws for draws in todo}
+        # The scenario goes to each worker once, at its start, not with every chunk: a worker
+        # then keeps the per-run tables its draws share (claim routes, subsidy outlook).
+        with local_pool(workers, _hold_scenario, (loaded,)) as pool:
+            pending = {pool.submit(_run_held_chunk, *_task(draws)[1:]): draws for draws in todo}
             for finished in cf.as_completed(pending):
                 _finish(pending[finished], finished.result())
     done.sort(key=lambda c: c.first)

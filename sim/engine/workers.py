@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -74,16 +74,30 @@ def _die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
+def _start_worker(parent_pid: int, setup: Callable[..., None] | None, setup_args: tuple) -> None:
+    _die_with_parent(parent_pid)
+    if setup is not None:
+        setup(*setup_args)
+
+
 @contextmanager
-def local_pool(workers: int) -> Iterator[cf.ProcessPoolExecutor]:
+def local_pool(workers: int, setup: Callable[..., None] | None = None,
+               setup_args: tuple = ()) -> Iterator[cf.ProcessPoolExecutor]:
     """A pool of `workers` local processes, stopped at once (not drained) if the block raises.
+
+    Parameters
+    ----------
+    workers : int
+    setup : callable, optional
+        Called in each worker as it starts, with `setup_args` (a forked worker gets them without
+        pickling: one copy per worker, whatever the number of tasks).
 
     Yields
     ------
     concurrent.futures.ProcessPoolExecutor
     """
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=_process_context(),
-                                  initializer=_die_with_parent, initargs=(os.getpid(),))
+                                  initializer=_start_worker, initargs=(os.getpid(), setup, setup_args))
     try:
         yield pool
     except BaseException:

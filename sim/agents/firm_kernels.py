@@ -585,15 +585,17 @@ def _loan_range(
         if p == NO_LOAN:
             if borrow_probability <= 0.0:
                 continue
+            # The draw first: it is keyed, so checking it before the programmes' floors changes
+            # no number, and most firms do not borrow in a given year.
+            firm_key = entity_prefix(prefix, i, year)
+            if uniform(stream_key(firm_key, _S_LOAN)) >= borrow_probability:
+                continue
             total = 0.0
             for q in range(n_prog):
                 w = weights[sector[i], q] if fai_cny[i] >= min_fai_by_program_cny[q] else 0.0
                 total += w
                 open_weights[q] = total
             if total <= 0.0:
-                continue
-            firm_key = entity_prefix(prefix, i, year)
-            if uniform(stream_key(firm_key, _S_LOAN)) >= borrow_probability:
                 continue
             u = uniform(stream_key(firm_key, _S_LOAN_2)) * total
             q = 0

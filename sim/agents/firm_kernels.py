@@ -256,53 +256,60 @@ def _step_range(
     growth = np.empty(BLOCK_FIRMS)
     sigma = np.empty(BLOCK_FIRMS)
     young = np.empty(BLOCK_FIRMS)
+    live = np.empty(BLOCK_FIRMS, dtype=np.int64)
+    ages = np.empty(BLOCK_FIRMS, dtype=np.int64)
+    revenue = np.empty(BLOCK_FIRMS)
+    support = np.empty(BLOCK_FIRMS)
+    incubating = np.empty(BLOCK_FIRMS, dtype=np.bool_)
     last_young = young_premium_by_age.shape[0] - 1
     for start in range(lo, hi, BLOCK_FIRMS):
         m = min(BLOCK_FIRMS, hi - start)
-        # Views of the block, indexed from 0: LLVM then sees contiguous loads it can vectorise.
-        age = age_years[start:start + m]
-        revenue = revenue_cny[start:start + m]
-        flag = flags[start:start + m]
-        support = support_cny[start:start + m]
-        # Table look-ups by age and sector first (gathers by small integers do not vectorise).
+        # The living firms of the block, packed with what their numbers need (table look-ups by
+        # age and sector here: gathers by small integers do not vectorise).
+        c = 0
         for j in range(m):
-            a = np.int64(age[j]) + 1
-            hazard[j] = hazard_by_age[min(a, last_age)]
-            growth[j] = drift_by_sector[sector[start + j]]
-            young[j] = young_premium_by_age[min(a, last_young)]
-        # The block's numbers, for living and dead firms alike: no branch, so the loop vectorises.
-        for j in range(m):
-            firm_key = entity_prefix(prefix, start + j, year)
+            i = start + j
+            if (flags[i] & ALIVE) == 0:
+                continue
+            a = np.int64(age_years[i]) + 1
+            live[c] = i
+            ages[c] = a
+            revenue[c] = max(float(revenue_cny[i]), 1.0)
+            incubating[c] = ((flags[i] & INCUBATED) != 0) & (a <= incubation_years)
+            support[c] = support_cny[i]
+            hazard[c] = hazard_by_age[min(a, last_age)]
+            growth[c] = drift_by_sector[sector[i]]
+            young[c] = young_premium_by_age[min(a, last_young)]
+            c += 1
+        # Their numbers, with no branch, so the loop vectorises.
+        for j in range(c):
+            firm_key = entity_prefix(prefix, live[j], year)
             firm_keys[j] = firm_key
-            a = np.int64(age[j]) + 1
-            r0 = max(float(revenue[j]), 1.0)
+            r0 = revenue[j]
             # One log serves both size laws: (R / ref)^-x = exp(-x * (ln R - ln ref)).
             log_r0 = el.log(r0)
-            incubating = ((flag[j] & INCUBATED) != 0) & (a <= incubation_years)
             h = hazard[j] * el.exp(-exit_size_exp * (log_r0 - log_exit_ref))
-            hazard[j] = h * incubation_exit_mult if incubating else h
+            hazard[j] = h * incubation_exit_mult if incubating[j] else h
             u_exit[j] = uniform(stream_key(firm_key, _S_EXIT))
             g = growth[j] + elasticity * support[j] / r0
-            g = g + incubation_growth_boost if incubating else g
+            g = g + incubation_growth_boost if incubating[j] else g
             growth[j] = g + young[j]
             sigma[j] = min(sigma_max, sigma_ref * el.exp(-beta * (log_r0 - log_sigma_ref)))
         # The shock, in a loop of its own for each law (a branch inside would stop vectorisation).
         if laplace:
-            for j in range(m):
+            for j in range(c):
                 u = uniform(stream_key(firm_keys[j], _S_GROWTH)) - 0.5
                 z = math.copysign(-_LAPLACE_SCALE * el.log(1.0 - 2.0 * abs(u)), u)
                 growth[j] = el.exp(growth[j] + sigma[j] * z)
         else:
-            for j in range(m):
+            for j in range(c):
                 key = stream_key(firm_keys[j], _S_GROWTH)
                 z = math.sqrt(-2.0 * el.log(uniform(key))) * math.cos(2.0 * math.pi * uniform(key ^ _NORMAL_PAIR))
                 growth[j] = el.exp(growth[j] + sigma[j] * z)
-        for j in range(m):
-            i = start + j
+        for j in range(c):
+            i = live[j]
             f = flags[i]
-            if (f & ALIVE) == 0:
-                continue
-            a = age_years[i] + 1
+            a = ages[j]
             age_years[i] = a
             dies = u_exit[j] < hazard[j]
             k = min(a, last_tally)

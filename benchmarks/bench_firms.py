@@ -11,12 +11,11 @@ import time
 import numpy as np
 
 from benchmarks.least_work import least_work_seconds
-from benchmarks.measure import Measurement
+from benchmarks.measure import Measurement, machine_threads
 from benchmarks.mesa_firm_reference import FirmModel
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import FirmArrays
 from sim.agents.firm_step_reference import step_firms_libm
-from sim.engine.threads import available_threads
 
 PARAMS = dict(
     shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.25, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,
@@ -81,7 +80,7 @@ def mesa_rate(n: int) -> float:
 def run(quick: bool) -> list[Measurement]:
     sizes = (10_000, 100_000) if quick else (100_000, 1_000_000)
     out = []
-    threads = available_threads()
+    threads = machine_threads()
     for n in sizes:
         # Each reference at the same population size as the kernel (Mesa: about 7 s at 10^6).
         mesa, b = mesa_rate(n), bare_rate(n)

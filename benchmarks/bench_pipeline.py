@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.least_work import least_work_seconds
-from benchmarks.measure import Measurement
+from benchmarks.measure import Measurement, machine_threads
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -41,13 +41,12 @@ def _firm_years(ds) -> list[int]:
 
 def _draw_vs_least_work(loaded, draws: int) -> list[Measurement]:
     import sim
-    from sim.engine.threads import available_threads
 
     ds = sim.run(loaded, draws=1)  # compile, warm the caches, count the firm-years
     firms = _firm_years(ds)
     bare = least_work_seconds(firms)
     out = []
-    for threads in sorted({1, available_threads()}):
+    for threads in sorted({1, machine_threads()}):
         sim.run(loaded, draws=1, threads=threads)
         best = float("inf")
         for _ in range(2):

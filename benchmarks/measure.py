@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-__all__ = ["Measurement", "best_time"]
+__all__ = ["Measurement", "best_time", "machine_threads"]
 
 
 @dataclass
@@ -51,3 +51,15 @@ def best_time(fn: Callable[[], object], repeat: int = 3, min_seconds: float = 0.
         if min_seconds and best > min_seconds:
             break
     return best
+
+
+def machine_threads() -> int:
+    """Threads a threaded measurement uses: every core Numba may use, whatever the load (the
+    benchmark measures what threads can do; a run chooses by load, see :mod:`sim.engine.threads`)."""
+    import os
+
+    import numba
+
+    numba_threads: int = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
+    return max(1, min(numba_threads, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                      else os.cpu_count() or 1))

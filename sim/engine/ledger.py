@@ -30,7 +30,6 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
 from sim.engine.budget import BudgetLineRule
 from sim.engine.claim_kernels import (
@@ -49,54 +48,9 @@ from sim.engine.claim_kernels import (
 )
 from sim.policy.policyset import PolicySet
 
-__all__ = ["Ledger", "apply_caps_in_order"]
+__all__ = ["Ledger"]
 
 _MIN_TALLY_SIZE = 64
-
-
-@njit(cache=True)
-def apply_caps_in_order(
-    recipients: np.ndarray,
-    amounts_cny: np.ndarray,
-    paid_this_year_cny: np.ndarray,
-    paid_in_total_cny: np.ndarray,
-    cap_per_recipient_year_cny: float,
-    cap_per_recipient_total_cny: float,
-) -> np.ndarray:
-    """Cut claims, in order, to the room left under each recipient's caps; update the tallies.
-
-    Parameters
-    ----------
-    recipients : ndarray of int64
-        Recipient index of each claim (into the tally arrays).
-    amounts_cny : ndarray of float64
-        Claimed amounts.
-    paid_this_year_cny, paid_in_total_cny : ndarray of float64
-        Tallies by recipient, updated in place.
-    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
-        The caps (``inf`` for none).
-
-    Returns
-    -------
-    ndarray of float64
-        Approved amount of each claim.
-    """
-    approved = np.empty(amounts_cny.shape[0])
-    for k in range(amounts_cny.shape[0]):
-        r = recipients[k]
-        room = min(
-            cap_per_recipient_year_cny - paid_this_year_cny[r], cap_per_recipient_total_cny - paid_in_total_cny[r]
-        )
-        a = amounts_cny[k]
-        if a <= 0.0 or room <= 0.0:
-            approved[k] = 0.0
-            continue
-        if a > room:
-            a = room
-        approved[k] = a
-        paid_this_year_cny[r] += a
-        paid_in_total_cny[r] += a
-    return approved
 
 
 class Ledger:

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.ledger import Ledger, apply_caps_in_order
+from sim.engine.claim_kernels import IN_FULL, approve_claims
+from sim.engine.ledger import Ledger
 
 CONSTRUCTION = "hydrogen.13.construction_grant"  # programme 0 of the station line
 OPERATING = "hydrogen.13.operating_subsidy"  # programme 1
@@ -284,14 +285,19 @@ def test_cap_per_recipient_total_across_years(policy_of):
     assert led.paid_in_total("hydrogen.13.operating_subsidy", 0) == 0.0
 
 
-def test_apply_caps_in_order_updates_the_tallies():
-    paid_year, paid_total = np.zeros(2), np.array([0.0, 8.0])
-    approved = apply_caps_in_order(np.array([1, 1, 0]), np.array([5.0, 5.0, 5.0]), paid_year, paid_total, 4.0, 10.0)
+def _in_full(recipients, amounts, tallies, cap_year, cap_total):
+    recipients = np.array(recipients, dtype=np.int64)
+    return approve_claims(recipients, np.array(amounts, dtype=float), IN_FULL, 1.0, np.ones(len(amounts)), recipients,
+                          0, 365, 1.0, tallies, 2024, cap_year, cap_total)
+
+
+def test_caps_in_order_update_the_tallies():
+    tallies = np.array([[0.0, 0.0, 2024.0], [0.0, 8.0, 2024.0]])
+    approved = _in_full([1, 1, 0], [5.0, 5.0, 5.0], tallies, 4.0, 10.0)
     np.testing.assert_array_equal(approved, [2.0, 0.0, 4.0])
-    np.testing.assert_array_equal(paid_year, [4.0, 2.0])
-    np.testing.assert_array_equal(paid_total, [4.0, 10.0])
-    approved = apply_caps_in_order(np.array([0]), np.array([1.0]), np.zeros(1), np.zeros(1), math.inf, math.inf)
-    assert approved[0] == 1.0
+    np.testing.assert_array_equal(tallies[:, 0], [4.0, 2.0])
+    np.testing.assert_array_equal(tallies[:, 1], [4.0, 10.0])
+    assert _in_full([0], [1.0], np.zeros((1, 3)), math.inf, math.inf)[0] == 1.0
 
 
 # --- bad claims -----------------------------------------------------------------------------

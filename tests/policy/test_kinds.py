@@ -11,14 +11,16 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.ledger import apply_caps_in_order
+from sim.engine.claim_kernels import IN_FULL, approve_claims
 from sim.policy import kinds
 
 
 def _caps(amount, paid_year, cap_year, paid_total, cap_total):
     """One claim through the ledger's recipient caps (what a recipient already had, and the caps)."""
-    return apply_caps_in_order(np.array([0]), np.array([amount]), np.array([paid_year]), np.array([paid_total]),
-                               cap_year, cap_total)[0]
+    tallies = np.array([[paid_year, paid_total, 2024.0]])
+    none = np.zeros(1, dtype=np.int64)
+    return approve_claims(none, np.array([amount]), IN_FULL, 1.0, np.ones(1), none, 0, 365, 1.0, tallies, 2024,
+                          cap_year, cap_total)[0]
 
 INF = math.inf
 

@@ -12,8 +12,10 @@ does not schedule keeps the other waiting. Measured on this 2-core machine (a vi
 baseline draw took 45 ms on one thread; on two, 37 ms with OpenMP's spinning wait
 (``OMP_WAIT_POLICY=ACTIVE``) and 45 ms with its passive wait (waking a sleeping thread costs what
 the second core saves). With other jobs running (load average 4) the same draw took 85-111 ms on
-one thread and 330-560 ms on two spinning threads. So OpenMP spins unless told otherwise, and
-:func:`available_threads` gives threads only to the cores the load average leaves free.
+one thread and 330-560 ms on two spinning threads. So OpenMP spins unless told otherwise, for
+about 20 ms at most (``GOMP_SPINCOUNT``; spinning without end kept a core busy after the run and
+slowed a following two-worker ensemble by a quarter), and :func:`available_threads` gives
+threads only to the cores the load average leaves free.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ MIN_FIRMS_PER_THREAD = 8192
 
 _threads = 1
 
-# Read by the OpenMP runtime when Numba first loads it (the first threaded kernel), after this.
+# Read by the OpenMP runtime when Numba first loads it (the first threaded kernel), after this:
+# spin between the kernels of a year, but for about 20 ms only (GNU's count, ~10 ns a spin), so a
+# thread never keeps a core busy after the run (ACTIVE alone spins for good).
 os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
+os.environ.setdefault("GOMP_SPINCOUNT", "2000000")
 
 
 def available_threads() -> int:

@@ -57,6 +57,12 @@ FLAG_OF_CATEGORY = {
 }
 
 
+def _on_threads(firms: int, serial, threaded, *args):
+    """`serial(*args)`, or `threaded(threads, *args)` when the run gives `firms` firms threads (same bits)."""
+    threads = threads_for_kernels(firms)
+    return threaded(threads, *args) if threads > 1 else serial(*args)
+
+
 def _thresholds(section, table) -> np.ndarray:
     return np.array([section.above_size_threshold_cny.get(s.key, s.above_size_threshold_cny) for s in table.sectors])
 
@@ -402,21 +408,16 @@ class Firms(Component):
         # The largest firm grows at most at its sector's mean drift (when positive) from its start.
         self.growth["revenue_cap_by_sector"] = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
         self.growth["exit_tally"] = self._exit_tally
-        threads = threads_for_kernels(st.n)
-        step_args = (model.seed, model.draw, year, st.n, *st.kernel_args(), self.drift + self.drift_change[year],
-                     self.threshold, self.stay_up, *fk.step_parameters(self.growth))
-        if threads > 1:
-            fk.step_firms_threaded(threads, *step_args)
-        else:
-            fk.step_firms(*step_args)
+        _on_threads(st.n, fk.step_firms, fk.step_firms_threaded, model.seed, model.draw, year, st.n,
+                    *st.kernel_args(), self.drift + self.drift_change[year], self.threshold, self.stay_up,
+                    *fk.step_parameters(self.growth))
         entries = self._enter(year)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)
         tally_args = (year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year,
                       st.first_100m_year, self.threshold, self.big)
-        threads = threads_for_kernels(st.n)
-        counts, revenue, above_size_revenue, tail_log_sum, little_giants = (
-            fk.tally_year_threaded(threads, *tally_args) if threads > 1 else fk.tally_year(*tally_args))
+        counts, revenue, above_size_revenue, tail_log_sum, little_giants = _on_threads(
+            st.n, fk.tally_year, fk.tally_year_threaded, *tally_args)
         rec = model.recorder
         rec["firms_alive"][yi] = counts[0]
         rec["firms_above_size"][yi] = counts[1]
@@ -552,8 +553,7 @@ class Firms(Component):
         loan_args = (model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
                      st.loan_start_year, st.loan_program, self.loan_floors, self.borrow_probability,
                      self.loan_weights, self.loan_to_investment, self.cfg.loans.term_years)
-        threads = threads_for_kernels(st.n)
-        balance = fk.loan_step_threaded(threads, *loan_args) if threads > 1 else fk.loan_step(*loan_args)
+        balance = _on_threads(st.n, fk.loan_step, fk.loan_step_threaded, *loan_args)
         prog_of = st.loan_program[: st.n]
         ids = np.flatnonzero(prog_of != fk.NO_LOAN)
         facts = FirmLoans("firm", ids, self.loan_program_ids, prog_of[ids].astype(np.int64), balance[ids],

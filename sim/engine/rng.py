@@ -241,6 +241,22 @@ _MIX_MULT_L = np.uint64(0xCA01F9DD)
 _MIX_MULT_R = np.uint64(0x4973F715)
 
 
+@njit(cache=True, inline="always")
+def _hashmix(value: np.uint64, hash_const: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """SeedSequence's ``hashmix``: the mixed word and the next hash constant."""
+    value ^= hash_const
+    hash_const = (hash_const * _MULT_A) & _WORD
+    value = (value * hash_const) & _WORD
+    return value ^ (value >> _XSHIFT), hash_const
+
+
+@njit(cache=True, inline="always")
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    """SeedSequence's ``mix`` of two words."""
+    result = ((_MIX_MULT_L * x) - (_MIX_MULT_R * y)) & _WORD
+    return result ^ (result >> _XSHIFT)
+
+
 @njit(cache=True)
 def _seed_sequence_words(entropy: np.ndarray, n_words: int) -> np.ndarray:
     """``SeedSequence.generate_state(n_words, np.uint32)`` of the assembled entropy words.
@@ -253,28 +269,16 @@ def _seed_sequence_words(entropy: np.ndarray, n_words: int) -> np.ndarray:
     pool = np.zeros(_POOL_SIZE, dtype=np.uint64)
     hash_a = _INIT_A
     for i in range(_POOL_SIZE):
-        value = entropy[i] if i < entropy.shape[0] else np.uint64(0)
-        value ^= hash_a
-        hash_a = (hash_a * _MULT_A) & _WORD
-        value = (value * hash_a) & _WORD
-        pool[i] = value ^ (value >> _XSHIFT)
+        pool[i], hash_a = _hashmix(entropy[i] if i < entropy.shape[0] else np.uint64(0), hash_a)
     for i_src in range(_POOL_SIZE):
         for i_dst in range(_POOL_SIZE):
             if i_src != i_dst:
-                value = pool[i_src] ^ hash_a
-                hash_a = (hash_a * _MULT_A) & _WORD
-                value = (value * hash_a) & _WORD
-                value ^= value >> _XSHIFT
-                mixed = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * value)) & _WORD
-                pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+                value, hash_a = _hashmix(pool[i_src], hash_a)
+                pool[i_dst] = _mix(pool[i_dst], value)
     for i_src in range(_POOL_SIZE, entropy.shape[0]):
         for i_dst in range(_POOL_SIZE):
-            value = entropy[i_src] ^ hash_a
-            hash_a = (hash_a * _MULT_A) & _WORD
-            value = (value * hash_a) & _WORD
-            value ^= value >> _XSHIFT
-            mixed = ((_MIX_MULT_L * pool[i_dst]) - (_MIX_MULT_R * value)) & _WORD
-            pool[i_dst] = mixed ^ (mixed >> _XSHIFT)
+            value, hash_a = _hashmix(entropy[i_src], hash_a)
+            pool[i_dst] = _mix(pool[i_dst], value)
     out = np.empty(n_words, dtype=np.uint64)
     hash_b = _INIT_B
     for i_dst in range(n_words):

@@ -61,6 +61,18 @@ def test_log_is_within_two_ulps_over_positive_normal_numbers():
     assert np.max(np.abs(got - want) / np.maximum(np.abs(want), 1e-300)) < 5e-16
 
 
+@njit(cache=True)
+def _fma_one(a, b, c):
+    return el._fma(a, b, c)
+
+
+def test_the_multiply_add_is_fused_rounded_once():
+    # (1 + 2^-30)(1 - 2^-30) - 1 = -2^-60 exactly; a separate product rounds to 1 and gives 0.
+    a, b = 1.0 + 2.0**-30, 1.0 - 2.0**-30
+    assert a * b - 1.0 == 0.0
+    assert _fma_one(a, b, -1.0) == -(2.0**-60)
+
+
 def test_exact_values_and_clamping():
     assert _exp_one(0.0) == 1.0
     assert _exp_one(1.0) == math.e or abs(_exp_one(1.0) - math.e) <= math.ulp(math.e)

@@ -103,7 +103,7 @@ _double_of: Any = intrinsic(_double_of_typing)
 
 
 def _fma_typing(typingctx, a, b, c):
-    """a * b + c rounded once (LLVM's fma: the hardware instruction, or the C library's fma)."""
+    """The product of a and b plus c, rounded once (LLVM's fma: the instruction, or the C library's fma)."""
     if not (a == types.float64 and b == types.float64 and c == types.float64):
         return None
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.engine.kernel_cache import use_kernel_cache
+
+# Before any kernel is decorated: compiled kernels are kept by version of their sources.
+use_kernel_cache()
+
 __all__ = ["run", "load_scenario", "__version__"]
 __version__ = "0.1.0"
 

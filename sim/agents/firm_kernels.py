@@ -270,11 +270,11 @@ def _step_range(
         m = min(BLOCK_FIRMS, hi - start)
         # The living firms of the block, packed with what their numbers need (table look-ups by
         # age and sector here: gathers by small integers do not vectorise).
+        # Without a branch: every firm is written at the next free place, which only a living
+        # one takes (whether a firm is alive is as good as random, a branch on it mispredicted).
         c = 0
         for j in range(m):
             i = np.uint64(start + j)
-            if (flags[i] & ALIVE) == 0:
-                continue
             a = np.int64(age_years[i]) + 1
             live[c] = i
             ages[c] = a
@@ -284,7 +284,7 @@ def _step_range(
             hazard[c] = hazard_by_age[min(a, last_age)]
             growth[c] = drift_by_sector[sector[i]]
             young[c] = young_premium_by_age[min(a, last_young)]
-            c += 1
+            c += np.int64(flags[i] & ALIVE)
         # Their numbers, in branch-free loops that vectorise. One hash or one transcendental per
         # loop: fused, their dependency chains were too long to overlap (about a fifth slower).
         for j in range(c):

@@ -588,25 +588,38 @@ def _loan_range(
     lo, hi, prefix, year, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
     min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years, out,
 ):
-    """:func:`loan_step` for firms ``lo..hi-1``, the balances written to `out`."""
+    """:func:`loan_step` for firms ``lo..hi-1``, the balances written to `out`.
+
+    In blocks of :data:`BLOCK_FIRMS`, without a branch on the firm: matured loans and the loans
+    of dead firms closed, balances of open loans, and the firms that may borrow packed; then
+    their borrowing draws in one loop that vectorises; then the few that borrow.
+    """
     n_prog = weights.shape[1]
     open_weights = np.zeros(n_prog)
-    for i in range(lo, hi):
-        p = loan_program[i]
-        if (flags[i] & ALIVE) == 0:
-            loan_program[i] = NO_LOAN
+    candidates = np.empty(BLOCK_FIRMS, dtype=np.uint64)
+    u_borrow = np.empty(BLOCK_FIRMS)
+    for start in range(lo, hi, BLOCK_FIRMS):
+        c = 0
+        for firm in range(start, min(start + BLOCK_FIRMS, hi)):
+            i = np.uint64(firm)  # unsigned: no wrap-around of negative indices (see _step_range)
+            alive = (flags[i] & ALIVE) != 0
+            p = loan_program[i]
+            age = year - loan_start_year[i]
+            has_loan = alive & (p != NO_LOAN) & (age < term_years)
+            loan_program[i] = p if has_loan else NO_LOAN
+            balance = _average_balance(loan_principal_cny[i], age, term_years)
+            out[i] = balance if has_loan else 0.0
+            candidates[c] = i
+            c += np.int64(alive and not has_loan)
+        if borrow_probability <= 0.0:
             continue
-        if p != NO_LOAN and year - loan_start_year[i] >= term_years:
-            loan_program[i] = NO_LOAN
-            p = NO_LOAN
-        if p == NO_LOAN:
-            if borrow_probability <= 0.0:
+        for j in range(c):
+            u_borrow[j] = uniform(stream_key(entity_prefix(prefix, candidates[j], year), _S_LOAN))
+        for j in range(c):
+            # Most firms do not borrow in a given year; the programmes' floors only for those that do.
+            if u_borrow[j] >= borrow_probability:
                 continue
-            # The draw first: it is keyed, so checking it before the programmes' floors changes
-            # no number, and most firms do not borrow in a given year.
-            firm_key = entity_prefix(prefix, i, year)
-            if uniform(stream_key(firm_key, _S_LOAN)) >= borrow_probability:
-                continue
+            i = candidates[j]
             total = 0.0
             for q in range(n_prog):
                 w = weights[sector[i], q] if fai_cny[i] >= min_fai_by_program_cny[q] else 0.0
@@ -614,13 +627,18 @@ def _loan_range(
                 open_weights[q] = total
             if total <= 0.0:
                 continue
-            u = uniform(stream_key(firm_key, _S_LOAN_2)) * total
+            u = uniform(stream_key(entity_prefix(prefix, i, year), _S_LOAN_2)) * total
             q = 0
             while q < n_prog - 1 and open_weights[q] <= u:
                 q += 1
-            p = np.uint8(q)
-            loan_program[i] = p
+            loan_program[i] = np.uint8(q)
             loan_start_year[i] = year
             loan_principal_cny[i] = loan_to_investment * fai_cny[i]
-        age = year - loan_start_year[i]
-        out[i] = float(loan_principal_cny[i]) * (term_years - age) / term_years
+            out[i] = _average_balance(loan_principal_cny[i], 0, term_years)
+
+
+@njit(cache=True, inline="always")
+def _average_balance(principal_cny, age_years, term_years):
+    """Average balance of a loan in its year `age_years` (0: the year it opens) under equal
+    instalments, CNY."""
+    return float(principal_cny) * (term_years - age_years) / term_years

@@ -639,6 +639,8 @@ def _loan_range(
 
 @njit(cache=True, inline="always")
 def _average_balance(principal_cny, age_years, term_years):
-    """Average balance of a loan in its year `age_years` (0: the year it opens) under equal
-    instalments, CNY."""
+    """Average balance of a loan in its year `age_years` (0: the year it opens), CNY.
+
+    Equal instalments over `term_years`.
+    """
     return float(principal_cny) * (term_years - age_years) / term_years

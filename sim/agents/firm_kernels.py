@@ -68,6 +68,8 @@ _NORMAL_PAIR = np.uint64(0x632BE59BD9B4E019)
 _LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
 #: Firms stepped together: their numbers are drawn in one branch-free pass, then applied.
 BLOCK_FIRMS = 512
+# Two cache lines (and the adjacent line the hardware prefetches with each).
+_ACCUMULATOR_GAP_BYTES = 128
 
 
 @njit(cache=True)
@@ -189,7 +191,8 @@ def step_firms_threaded(
     # Whole blocks per thread, so a block is never split between two.
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
-    tallies = np.zeros((threads, tables[1].shape[0], tables[1].shape[1]), dtype=np.int64)
+    rows = tables[1].shape[0]
+    tallies = _thread_accumulators(threads, rows, tables[1].shape[1])
     for t in prange(threads):
         lo = min(n, t * per_thread)
         hi = min(n, lo + per_thread)
@@ -200,10 +203,21 @@ def step_firms_threaded(
                     exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
                     incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
                     hazard_by_age, revenue_cap_by_sector, tables[2],
-                    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tallies[t])
+                    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tallies[t, :rows])
     if exit_tally is not None:
         for t in range(threads):
-            exit_tally += tallies[t]
+            exit_tally += tallies[t, :rows]
+
+
+@njit(cache=True)
+def _thread_accumulators(threads, rows, cols):
+    """Zeroed int64 accumulators, one ``(rows, cols)`` table per thread at ``[t, :rows]``.
+
+    Padded so that two threads' tables are at least two cache lines apart: threads adding to one
+    line take turns owning it, which cost the threaded firm step about a tenth.
+    """
+    pad_rows = (_ACCUMULATOR_GAP_BYTES // 8 + cols - 1) // cols
+    return np.zeros((threads, rows + pad_rows, cols), dtype=np.int64)
 
 
 @njit(cache=True)
@@ -466,16 +480,17 @@ def tally_year_threaded(threads, year, n, n_sectors, sector, revenue_cny, flags,
     """:func:`tally_year` on `threads` threads (whole blocks each): the same bits."""
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
-    counts = np.zeros((threads, 5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
+    rows = 5 + big_thresholds_cny.shape[0]
+    counts = _thread_accumulators(threads, rows, n_sectors)
     block_sums = np.zeros((blocks, 3, n_sectors))
     little_giants = np.zeros(threads, dtype=np.int64)
     for t in prange(threads):
         lo = min(n, t * per_thread)
         little_giants[t] = _tally_range(lo, min(n, lo + per_thread), year, sector, revenue_cny, flags,
                                         first_size_year, first_100m_year, threshold_by_sector, big_thresholds_cny,
-                                        counts[t], block_sums)
+                                        counts[t, :rows], block_sums)
     sums = _add_blocks(block_sums)
-    return counts.sum(axis=0), sums[0], sums[1], sums[2], little_giants.sum()
+    return counts[:, :rows].sum(axis=0), sums[0], sums[1], sums[2], little_giants.sum()
 
 
 @njit(cache=True)

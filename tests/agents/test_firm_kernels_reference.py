@@ -22,6 +22,8 @@ random inputs reach every branch it checks, so a wrong branch cannot pass unnoti
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from test_firm_kernels import _key, _normal, _uniform
@@ -153,6 +155,59 @@ def test_tally_firms_matches_numpy_reference():
     assert above_not_counted.sum() > 50 and counted_now_below.sum() > 50
     # A firm past n would change the result.
     assert not np.array_equal(fk.tally_year(YEAR, size, *args[2:])[0], counts)
+
+
+def reference_block_sums(n, sector, revenue, flags, fsy, threshold, n_sectors):
+    """Revenue, above-size revenue and log sums as tally_year defines them: block by block in index
+    order, then the blocks in order, one Python float addition at a time (the same roundings)."""
+    total = [[0.0] * n_sectors for _ in range(3)]
+    for start in range(0, n, fk.BLOCK_FIRMS):
+        block = [[0.0] * n_sectors for _ in range(3)]
+        for i in range(start, min(n, start + fk.BLOCK_FIRMS)):
+            if not flags[i] & fk.ALIVE:
+                continue
+            s, r = int(sector[i]), float(revenue[i])
+            block[0][s] += r
+            if r >= threshold[s] and fsy[i] != fk.NEVER:
+                block[1][s] += r
+                block[2][s] += math.log(r / threshold[s])
+        for row in range(3):
+            for s in range(n_sectors):
+                total[row][s] += block[row][s]
+    return np.array(total)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_tally_of_blocks_of_one_sector_and_of_several_gives_the_reference_bits(threads):
+    # Firms sorted by sector (blocks of one sector, as synthesis writes them) then entrants of
+    # mixed sectors, a third of them dead at random: both ways of tallying a block are used.
+    rng = np.random.default_rng(21)
+    n_sectors, sorted_firms, entrants = 4, 9 * fk.BLOCK_FIRMS + 100, 3 * fk.BLOCK_FIRMS + 7
+    n = sorted_firms + entrants
+    sector = np.concatenate([np.sort(rng.integers(0, n_sectors, sorted_firms)),
+                             rng.integers(0, n_sectors, entrants)]).astype(np.uint8)
+    threshold = np.array([2e7, 1e7, 2e7, 5e6])
+    big = np.array([1e8, 1e9])
+    revenue = 1e7 * np.exp(2.0 * rng.standard_normal(n))
+    revenue[rng.choice(n, 30, replace=False)] = threshold[1]  # on a threshold (>=)
+    flags = (np.where(rng.random(n) < 0.67, fk.ALIVE, 0) | np.where(rng.random(n) < 0.2, fk.SRDI, 0)
+             | np.where(rng.random(n) < 0.1, fk.LITTLE_GIANT, 0)).astype(np.uint8)
+    years = np.array([fk.NEVER, YEAR - 2, YEAR], np.int16)
+    fsy, f100 = years[rng.integers(0, 3, n)], years[rng.choice(3, n, p=[0.8, 0.1, 0.1])]
+    args = (YEAR, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big)
+    counts, total, above_size_revenue, tail_log_sum, little_giants = (
+        fk.tally_year(*args) if threads == 1 else fk.tally_year_threaded(threads, *args))
+    blocks = [sector[b:b + fk.BLOCK_FIRMS] for b in range(0, n, fk.BLOCK_FIRMS)]
+    one_sector = sum(np.all(b == b[0]) for b in blocks)
+    assert 5 <= one_sector <= len(blocks) - 3  # both kinds of block
+    want_counts, _ = reference_tally(*args)
+    assert np.array_equal(counts, want_counts)
+    want = reference_block_sums(n, sector, revenue, flags, fsy, threshold, n_sectors)
+    for got, ref in zip((total, above_size_revenue, tail_log_sum), want, strict=True):
+        assert np.array_equal(got, ref)  # bit for bit: the same additions in the same order
+    alive = (flags & fk.ALIVE) != 0
+    assert little_giants == np.count_nonzero(alive & ((flags & fk.LITTLE_GIANT) != 0))
+    assert counts[5].sum() > counts[6].sum() > 10 and counts[2].sum() > 100 and counts[3].sum() > 100
 
 
 # --------------------------------------------------------------------------------- reward_amounts

@@ -695,8 +695,8 @@ def _loan_range(
     candidates = np.empty(BLOCK_FIRMS, dtype=np.uint64)
     u_borrow = np.empty(BLOCK_FIRMS)
     for start in range(lo, hi, BLOCK_FIRMS):
-        c = 0
-        for firm in range(start, min(start + BLOCK_FIRMS, hi)):
+        end = min(start + BLOCK_FIRMS, hi)
+        for firm in range(start, end):
             i = np.uint64(firm)  # unsigned: no wrap-around of negative indices (see _step_range)
             alive = (flags[i] & ALIVE) != 0
             p = loan_program[i]
@@ -705,8 +705,12 @@ def _loan_range(
             loan_program[i] = p if has_loan else NO_LOAN
             balance = _average_balance(loan_principal_cny[i], age, term_years)
             out[i] = balance if has_loan else 0.0
+        # The firms that may borrow, packed in a loop of their own (packing does not vectorise).
+        c = 0
+        for firm in range(start, end):
+            i = np.uint64(firm)
             candidates[c] = i
-            c += np.int64(alive and not has_loan)
+            c += np.int64(((flags[i] & ALIVE) != 0) & (loan_program[i] == NO_LOAN))
         if borrow_probability <= 0.0:
             continue
         for j in range(c):

@@ -625,10 +625,12 @@ def reward_candidates(year, n, flags, first_size_year, first_100m_year):
     out = np.empty(n, dtype=np.int64)
     k = 0
     for i in range(n):
+        # Every firm written at the next free place, taken only by a candidate (without a branch:
+        # whether a firm is alive is as good as random).
         fsy = first_size_year[i]
-        if (flags[i] & ALIVE) != 0 and (fsy == year or fsy == year - 1 or first_100m_year[i] == year - 1):
-            out[k] = i
-            k += 1
+        out[k] = i
+        k += np.int64(((flags[i] & ALIVE) != 0)
+                      & ((fsy == year) | (fsy == year - 1) | (first_100m_year[i] == year - 1)))
     return out[:k]
 
 

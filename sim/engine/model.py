@@ -164,6 +164,9 @@ class PolicyModel(mesa.Model):
         of draws (memory grew about 1 MB a draw). The model cannot be used afterwards.
         """
         self.release()
+        ledger = self.__dict__.get("ledger")
+        if ledger is not None:  # not yet discarded
+            ledger.recycle()
         for component in self.components:
             component.__dict__.clear()
         for name in ("components", "budget_lines", "ledger", "claims", "recorder"):

@@ -340,3 +340,35 @@ def test_empty_claim_is_a_no_op(policy_of):
     led = Ledger(station_policy(policy_of))
     assert led.claim(OPERATING, 2023, np.array([], dtype=int), np.array([])).size == 0
     assert led.committed.sum() == 0.0
+
+
+def test_a_recycled_ledgers_tallies_start_the_next_ledger_from_zero(policy_of):
+    pid = "hydrogen.5.new_material_first_batch"  # <= 10,000,000 a firm in all
+    policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
+    first = Ledger(policy)
+    first.reserve_recipients(pid, 5000)
+    assert one(first, pid, 2023, 1e7, recipient=4321) == 1e7  # the firm's whole cap
+    first.recycle()
+    second = Ledger(policy)
+    second.reserve_recipients(pid, 5000)  # takes the recycled array: same size class
+    assert second.paid_in_total(pid, 4321) == 0.0
+    assert one(second, pid, 2023, 1e7, recipient=4321) == 1e7  # the cap is whole again
+    with pytest.raises(IndexError):
+        first.paid_in_total(pid, 4321)  # a recycled ledger no longer reads its tallies
+
+
+def test_the_tally_pool_hands_out_zeroed_arrays_long_enough_and_keeps_a_bounded_number():
+    from sim.engine.ledger import _TallyPool
+
+    pool = _TallyPool(max_arrays=2)
+    dirty = np.full((100, 3), 7.0)
+    pool.give(dirty)
+    pool.give(np.full((300, 3), 1.0))
+    pool.give(np.full((200, 3), 1.0))  # over the bound: dropped
+    got = pool.take(90)
+    assert got is dirty and np.all(got == 0.0)  # the shortest that fits, zeroed
+    assert pool.take(250).shape == (300, 3)
+    fresh = pool.take(250)  # none left that fits
+    assert fresh.shape == (250, 3) and np.all(fresh == 0.0)
+    pool.give(np.ones((10, 3)))  # too short to be worth keeping
+    assert pool.take(5).shape == (5, 3)

@@ -18,7 +18,11 @@ set to the experiment's values and the other random numbers come from draws keye
 values (not by the levers), so the same experiment always gives the same outcomes and two
 policies in the same EMA scenario meet the same random numbers. EMA needs Python identifiers as
 names: each path's characters other than letters and digits become ``_``
-(:func:`ema_name`). Needs the ``ema`` extra: ``pip install 'sim[ema]'``.
+(:func:`ema_name`). EMA 2.5 draws its Latin hypercube from NumPy's global generator, so
+``np.random.seed(...)`` before ``perform_experiments`` fixes the experiments (and with them
+the outcomes). PRIM expects an outcome that is mostly a function of the inputs: with few
+firms or projects a single draw is noisy, and ``replicates`` of 3 or more average that out.
+Needs the ``ema`` extra: ``pip install 'sim[ema]'``.
 """
 
 from __future__ import annotations

@@ -54,11 +54,19 @@ def test_prim_finds_a_box_of_experiments_with_high_outlay(minimal_path):
     from ema_workbench import SequentialEvaluator, perform_experiments
     from ema_workbench.analysis import prim
 
-    model = sim_model(minimal_path, outcomes=[OUTCOME], levers={LEVER: (0.2, 1.0)})
+    # Three draws an experiment: a single draw's arrivals are noisy enough that PRIM found no
+    # peel in 1 of 20 samples (4 in 40 at 20 scenarios); with 3, 3 in 260. EMA's Latin
+    # hypercube samples from NumPy's global generator, so the seed makes the sample fixed.
+    model = sim_model(minimal_path, outcomes=[OUTCOME], levers={LEVER: (0.2, 1.0)}, replicates=3)
+    saved = np.random.get_state()
+    np.random.seed(20221)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with SequentialEvaluator(model) as evaluator:
-            experiments, outcomes = perform_experiments(model, scenarios=12, policies=2, evaluator=evaluator)
+        try:
+            with SequentialEvaluator(model) as evaluator:
+                experiments, outcomes = perform_experiments(model, scenarios=12, policies=2, evaluator=evaluator)
+        finally:
+            np.random.set_state(saved)
         y = outcomes[ema_name(OUTCOME)]
         assert len(y) == 24 and np.ptp(y) > 0
         x = experiments[[model.uncertainties[0].name, model.levers[0].name]]

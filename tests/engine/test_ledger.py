@@ -372,3 +372,51 @@ def test_the_tally_pool_hands_out_zeroed_arrays_long_enough_and_keeps_a_bounded_
     assert fresh.shape == (250, 3) and np.all(fresh == 0.0)
     pool.give(np.ones((10, 3)))  # too short to be worth keeping
     assert pool.take(5).shape == (5, 3)
+
+
+def test_recycling_zeroes_the_rows_claims_wrote_even_when_the_caller_reuses_its_array(policy_of, monkeypatch):
+    from sim.engine import ledger as ledger_module
+
+    pool = ledger_module._TallyPool()
+    monkeypatch.setattr(ledger_module, "_TALLY_POOL", pool)
+    pid = "hydrogen.5.new_material_first_batch"
+    policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
+    first = Ledger(policy)
+    first.reserve_recipients(pid, 5000)
+    firms = np.array([4321, 17], dtype=np.int64)
+    assert first.claim(pid, 2023, firms, np.array([1e7, 2e6])).sum() == 1.2e7
+    firms[:] = [1, 2]  # the caller's buffer, reused for other firms
+    first.recycle()
+    (kept,) = pool._free
+    assert np.all(kept == 0.0)  # rows 4321 and 17 zeroed, though the caller's array now names others
+    second = Ledger(policy)
+    second.reserve_recipients(pid, 5000)
+    assert one(second, pid, 2023, 1e7, recipient=4321) == 1e7
+
+
+def test_recycling_zeroes_the_whole_tally_once_claims_outnumber_its_rows(policy_of, monkeypatch):
+    from sim.engine import ledger as ledger_module
+
+    pool = ledger_module._TallyPool()
+    monkeypatch.setattr(ledger_module, "_TALLY_POOL", pool)
+    pid = "hydrogen.5.new_material_first_batch"
+    policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
+    led = Ledger(policy)
+    everyone = np.arange(64)
+    for year in (2023, 2024):  # 128 claims on 64 rows: no longer followed row by row
+        led.claim(pid, year, everyone, np.full(64, 1e6))
+    # The list of written rows is dropped rather than outgrow the tally it describes.
+    assert led._written_rows == [None]
+    led.recycle()
+    (kept,) = pool._free
+    assert kept.shape == (64, 3) and np.all(kept == 0.0)
+
+
+def test_the_pool_zeroes_only_the_rows_named_as_written():
+    from sim.engine.ledger import _TallyPool
+
+    pool = _TallyPool()
+    a = np.zeros((100, 3))
+    a[[3, 5, 99]] = 1.0
+    pool.give(a, [np.array([3, 5, 3]), np.array([99])])  # repeats allowed
+    assert pool.take(100) is a and np.all(a == 0.0)

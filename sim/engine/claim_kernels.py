@@ -41,6 +41,7 @@ __all__ = [
     "approve_claims",
     "approve_claims_reference",
     "window_days_of",
+    "zero_tally_rows",
     "group_by_program",
     "group_by_program_reference",
 ]
@@ -50,6 +51,20 @@ PRO_RATED, SHARE_GIVEN, ON_EVENT_DAY, IN_FULL = 0, 1, 2, 3
 PAID_THIS_YEAR, PAID_IN_TOTAL, YEAR_OF_TALLY = 0, 1, 2
 #: What :func:`check_claims` finds: all well, an amount negative or not finite, a recipient < 0.
 CLAIMS_OK, BAD_AMOUNT, BAD_RECIPIENT = 0, 1, 2
+
+
+@njit(cache=True)
+def zero_tally_rows(tallies: np.ndarray, rows: np.ndarray) -> None:
+    """Set the given rows of `tallies` (any index order, repeats allowed) to zero, in place.
+
+    What ``tallies[rows] = 0.0`` does, without NumPy's fancy-index machinery: about 23 ns a row
+    there, a few here (a draw zeroes some 30,000 rows of its recycled tallies).
+    """
+    cols = tallies.shape[1]
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for c in range(cols):
+            tallies[r, c] = 0.0
 
 
 @njit(cache=True)

@@ -28,6 +28,7 @@ from sim.engine.claim_kernels import (
     group_by_program,
     group_by_program_reference,
     window_days_of,
+    zero_tally_rows,
 )
 
 NO_SHARES, NO_DAYS = np.zeros(0), np.zeros(0, dtype=np.int64)
@@ -146,3 +147,14 @@ def test_window_days_of_a_year():
     assert window_days_of(dt.date(2024, 3, 1), dt.date(2030, 1, 1), 2024) == (60, 365)  # a leap year
     first, last = window_days_of(dt.date(2022, 1, 1), dt.date(2025, 8, 10), 2026)
     assert first > last  # no day of 2026 inside
+
+
+@given(st.lists(st.integers(0, 49), max_size=80))
+def test_zero_tally_rows_is_numpys_fancy_index_assignment(rows):
+    rng = np.random.default_rng(len(rows))
+    tallies = rng.random((50, 3)) + 1.0
+    want = tallies.copy()
+    index = np.array(rows, dtype=np.int64)
+    want[index] = 0.0
+    zero_tally_rows(tallies, index)
+    np.testing.assert_array_equal(tallies, want)

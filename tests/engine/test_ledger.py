@@ -358,19 +358,21 @@ def test_a_recycled_ledgers_tallies_start_the_next_ledger_from_zero(policy_of):
 
 
 def test_the_tally_pool_hands_out_zeroed_arrays_long_enough_and_keeps_a_bounded_number():
-    from sim.engine.ledger import _TallyPool
+    from sim.engine.ledger import _POOLED_MIN_ROWS, _POOLED_ROW_STEP, _TallyPool
 
     pool = _TallyPool(max_arrays=2)
-    dirty = np.full((100, 3), 7.0)
+    dirty = np.full((5000, 3), 7.0)
     pool.give(dirty)
-    pool.give(np.full((300, 3), 1.0))
-    pool.give(np.full((200, 3), 1.0))  # over the bound: dropped
-    got = pool.take(90)
+    pool.give(np.full((9000, 3), 1.0))
+    pool.give(np.full((7000, 3), 1.0))  # over the bound: dropped
+    got = pool.take(4500)
     assert got is dirty and np.all(got == 0.0)  # the shortest that fits, zeroed
-    assert pool.take(250).shape == (300, 3)
-    fresh = pool.take(250)  # none left that fits
-    assert fresh.shape == (250, 3) and np.all(fresh == 0.0)
-    pool.give(np.ones((10, 3)))  # too short to be worth keeping
+    assert pool.take(8000).shape == (9000, 3)
+    fresh = pool.take(8000)  # none left that fits: a new one, a whole number of steps long
+    assert fresh.shape == (_POOLED_ROW_STEP, 3) and np.all(fresh == 0.0)
+    pool.give(fresh)
+    assert pool.take(_POOLED_ROW_STEP) is fresh  # serves a later draw's slightly larger population
+    pool.give(np.ones((_POOLED_MIN_ROWS - 1, 3)))  # short: the allocator's own memory does as well
     assert pool.take(5).shape == (5, 3)
 
 
@@ -402,21 +404,23 @@ def test_recycling_zeroes_the_whole_tally_once_claims_outnumber_its_rows(policy_
     pid = "hydrogen.5.new_material_first_batch"
     policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
     led = Ledger(policy)
-    everyone = np.arange(64)
-    for year in (2023, 2024):  # 128 claims on 64 rows: no longer followed row by row
-        led.claim(pid, year, everyone, np.full(64, 1e6))
+    led.reserve_recipients(pid, 5000)
+    rows = led._tallies_of[0].shape[0]
+    everyone = np.arange(rows // 2 + 1)
+    for year in (2023, 2024):  # more claims than rows: no longer followed row by row
+        led.claim(pid, year, everyone, np.full(everyone.size, 1e6))
     # The list of written rows is dropped rather than outgrow the tally it describes.
     assert led._written_rows == [None]
     led.recycle()
     (kept,) = pool._free
-    assert kept.shape == (64, 3) and np.all(kept == 0.0)
+    assert kept.shape == (rows, 3) and np.all(kept == 0.0)
 
 
 def test_the_pool_zeroes_only_the_rows_named_as_written():
     from sim.engine.ledger import _TallyPool
 
     pool = _TallyPool()
-    a = np.zeros((100, 3))
-    a[[3, 5, 99]] = 1.0
-    pool.give(a, [np.array([3, 5, 3]), np.array([99])])  # repeats allowed
-    assert pool.take(100) is a and np.all(a == 0.0)
+    a = np.zeros((5000, 3))
+    a[[3, 5, 4999]] = 1.0
+    pool.give(a, [np.array([3, 5, 3]), np.array([4999])])  # repeats allowed
+    assert pool.take(5000) is a and np.all(a == 0.0)

@@ -41,7 +41,11 @@ def check_finite(ds: xr.Dataset, nan_allowed: Collection[str], source: str) -> N
     NumericalError
         One line: the draw, the variable and where in it, the value, and the parameters drawn.
     """
-    for name, var in ds.data_vars.items():
+    # Through the dataset's plain variables: `data_vars.items()` builds a labelled DataArray per
+    # variable (about 70 us each, 5 ms of a one-draw baseline run).
+    variables = ds.variables
+    for name in ds.data_vars:
+        var = variables[name]
         if var.dtype.kind != "f":
             continue
         values = var.values

@@ -6,11 +6,13 @@ one version are never mixed with another's.
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 __all__ = ["package_version"]
 
 
+@cache  # the metadata lookup scans the installed distributions: about 1 ms a call
 def package_version() -> str:
     """Installed version of `sim` (``0+unknown`` when run from a source tree)."""
     try:

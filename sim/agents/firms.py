@@ -373,11 +373,8 @@ class Firms(Component):
         A start-up graduates in the year it completes `incubation_years` of age alive.
         """
         st = self.state
-        flags, age = st.flags[: st.n], st.age_years[: st.n]
-        incubated_alive = ((flags & fk.INCUBATED) != 0) & ((flags & fk.ALIVE) != 0)
-        in_incubation = int(np.sum(incubated_alive & (age < incubation_years)))
-        graduating = int(np.sum(incubated_alive & (age == incubation_years)))
-        return in_incubation, graduating, int(np.sum(incubated_alive))
+        in_incubation, graduating, alive = fk.incubated_counts(st.n, st.flags, st.age_years, int(incubation_years))
+        return int(in_incubation), int(graduating), int(alive)
 
     def add_graduates(self, sector_codes: np.ndarray, revenue_cny: np.ndarray) -> None:
         """Queue incubated start-ups to enter at this year's step, at age 0, flagged ``INCUBATED``.

@@ -297,6 +297,19 @@ def test_reward_candidates_are_the_living_firms_crossing_this_year_or_last():
     np.testing.assert_array_equal(got, want)
 
 
+def test_incubated_counts_match_the_numpy_masks():
+    rng = np.random.default_rng(11)
+    n = 6000
+    flags = rng.integers(0, 256, n + 100).astype(np.uint8)
+    age = rng.integers(0, 8, n + 100).astype(np.int16)
+    for years in (0, 3, 7):
+        alive = ((flags[:n] & fk.INCUBATED) != 0) & ((flags[:n] & fk.ALIVE) != 0)
+        want = (np.sum(alive & (age[:n] < years)), np.sum(alive & (age[:n] == years)), np.sum(alive))
+        assert fk.incubated_counts(n, flags, age, years) == want
+        assert min(want[1:]) > 0 or years == 0  # the case is not empty
+    assert fk.incubated_counts(0, flags, age, 3) == (0, 0, 0)  # the firms past n are not counted
+
+
 def test_counted_above_size_matches_the_numpy_masks_and_bincount():
     sector, revenue, flags, fsy, f100 = _random_state(40_000)
     threshold = np.array([2e7, 1.5e7, 3e7])

@@ -376,13 +376,20 @@ def test_the_tally_pool_hands_out_zeroed_arrays_long_enough_and_keeps_a_bounded_
     assert pool.take(5).shape == (5, 3)
 
 
-def test_recycling_zeroes_the_rows_claims_wrote_even_when_the_caller_reuses_its_array(policy_of, monkeypatch):
+@pytest.fixture
+def own_pool(policy_of, monkeypatch):
+    """A fresh tally pool for the test (not the process's), and a policy with a firm programme
+    capped at 10,000,000 a firm in all."""
     from sim.engine import ledger as ledger_module
 
     pool = ledger_module._TallyPool()
     monkeypatch.setattr(ledger_module, "_TALLY_POOL", pool)
-    pid = "hydrogen.5.new_material_first_batch"
     policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
+    return pool, policy, "hydrogen.5.new_material_first_batch"
+
+
+def test_recycling_zeroes_the_rows_claims_wrote_even_when_the_caller_reuses_its_array(own_pool):
+    pool, policy, pid = own_pool
     first = Ledger(policy)
     first.reserve_recipients(pid, 5000)
     firms = np.array([4321, 17], dtype=np.int64)
@@ -396,13 +403,8 @@ def test_recycling_zeroes_the_rows_claims_wrote_even_when_the_caller_reuses_its_
     assert one(second, pid, 2023, 1e7, recipient=4321) == 1e7
 
 
-def test_recycling_zeroes_the_whole_tally_once_claims_outnumber_its_rows(policy_of, monkeypatch):
-    from sim.engine import ledger as ledger_module
-
-    pool = ledger_module._TallyPool()
-    monkeypatch.setattr(ledger_module, "_TALLY_POOL", pool)
-    pid = "hydrogen.5.new_material_first_batch"
-    policy = policy_of({"horizon": H2_HORIZON, "policy": {"in_force": ["hydrogen.5.*"]}})
+def test_recycling_zeroes_the_whole_tally_once_claims_outnumber_its_rows(own_pool):
+    pool, policy, pid = own_pool
     led = Ledger(policy)
     led.reserve_recipients(pid, 5000)
     rows = led._tallies_of[0].shape[0]

@@ -32,13 +32,17 @@ from typing import cast
 import numpy as np
 
 from sim.agents.fleet import Fleet, coverage_by_district
+from sim.agents.hydrogen_supply import SupplyRoutes
 from sim.agents.station_kernels import (
+    ExitRules,
+    StationVolumes,
+    SubsidyWindow,
     allocate_demand,
     blend_enrolled_prices,
+    choose_enrolment,
     choose_new_stations,
-    delivered_cost_cny_per_kg,
+    choose_reopenings,
     operating_shares,
-    price_and_enrol,
     review_stations,
     sell_contracted_then_spot,
     station_accounts,
@@ -88,7 +92,7 @@ STATUS_LABELS = ("listed", "under_construction", "operating", "mothballed", "clo
 def _csv_rows(section) -> dict | None:
     if section.stations.stations_csv is None:
         return None
-    return read_stations_csv(section.stations.stations_csv, section.district_names)
+    return read_stations_csv(section.stations.stations_csv, section.district_names, list(section.supply.routes))
 
 
 def n_station_slots(section) -> int:
@@ -121,6 +125,7 @@ class _SubsidyOutlook:
         self.subsidies = policy.of_kind("unit_subsidy", "station")
         self._offers: dict[int, tuple[np.ndarray, np.ndarray, float, float]] = {}
         self._lifetime: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._windows: dict[tuple[int, tuple[str, ...]], SubsidyWindow] = {}
 
     def offers(self, year_index: int) -> tuple[np.ndarray, np.ndarray, float, float]:
         """:func:`~sim.policy.kinds.unit_subsidy.price_cap_offers` of the year."""
@@ -128,6 +133,36 @@ class _SubsidyOutlook:
             caps, rates, uncapped, share = price_cap_offers(self.subsidies, year_index)
             self._offers[year_index] = (_frozen(caps), _frozen(rates), uncapped, share)
         return self._offers[year_index]
+
+    def window(self, year: int, district_names: list[str]) -> SubsidyWindow:
+        """What the capped and uncapped per-kg subsidies offer each district from `year` to their end.
+
+        The years run from `year` to the last year any of them is in force (at least one).
+        """
+        key = (year, tuple(district_names))
+        if key in self._windows:
+            return self._windows[key]
+        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
+        uncapped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is None]
+        last = max([ins.valid_until.year for ins in capped + uncapped], default=year)
+        n_years = max(1, last - year + 1)
+        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
+        subsidy = np.zeros((len(district_names), caps.size, n_years))
+        in_force = np.zeros((len(district_names), n_years))
+        flat = np.zeros((len(district_names), n_years))
+        for d, name in enumerate(district_names):
+            for t in range(n_years):
+                for ins in capped:
+                    if not _pays_in(ins, name):
+                        continue
+                    share = validity_share(year + t, ins.valid_from, ins.valid_until)
+                    in_force[d, t] = max(in_force[d, t], share)
+                    subsidy[d, caps <= ins.price_cap_cny_per_kg, t] += ins.rate_cny_per_kg * share
+                for ins in uncapped:
+                    if _pays_in(ins, name):
+                        flat[d, t] += ins.rate_cny_per_kg * validity_share(year + t, ins.valid_from, ins.valid_until)
+        self._windows[key] = SubsidyWindow(_frozen(caps), _frozen(subsidy), _frozen(in_force), _frozen(flat))
+        return self._windows[key]
 
     def lifetime(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What the subsidies offer a station over its life from `first_year`.
@@ -156,6 +191,14 @@ class _SubsidyOutlook:
                 uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
         self._lifetime[key] = (_frozen(caps), _frozen(rates), _frozen(uncapped))
         return self._lifetime[key]
+
+
+def _pays_in(instrument, district: str) -> bool:
+    """Whether a subsidy to stations pays in `district` (its eligibility names the district, or none)."""
+    named = getattr(instrument.eligibility, "district", None)
+    if named is None:
+        return True
+    return district == named if isinstance(named, str) else district in named
 
 
 # The outlook of the policy last run: the draws of a run share its policy object (a frozen
@@ -206,6 +249,7 @@ class HydrogenStations(Component):
             "district": h.district_names,
             "segment": list(h.fleet.segments),
             "station_status": list(STATUS_LABELS),
+            "supply_route": list(h.supply.routes),
         }
 
     @classmethod
@@ -217,6 +261,13 @@ class HydrogenStations(Component):
             VariableSpec("stations_operating", y, "stations", "stations operating in the year"),
             VariableSpec("stations_opened", y, "stations", "stations completed (started operating) in the year"),
             VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
+            VariableSpec("stations_reopened", y, "stations", "mothballed stations that sold again in the year"),
+            VariableSpec("stations_enrolled", y, "stations",
+                         "stations that sold under a price cap of a per-kg subsidy in the year"),
+            VariableSpec("h2_enrolled_kg", y, "kg", "hydrogen sold by stations enrolled under a price cap"),
+            VariableSpec("station_marginal_cost_min", y, "CNY/kg",
+                         "lowest marginal cost (hydrogen delivered, compression, dispensing) of the stations selling "
+                         "(NaN if none)", fill=nan),
             VariableSpec("stations_by_status", ("year", "station_status"), "stations",
                          "station slots by status at year end: listed (in the plan or an investor's list, not "
                          "started), under construction, operating, mothballed, closed"),
@@ -237,6 +288,9 @@ class HydrogenStations(Component):
             VariableSpec("station_district", s, "index", "district index (-1 for an unused slot)",
                          dtype="int64", fill=-1),
             VariableSpec("station_grant_cny", s, "CNY", "construction grants approved for the station"),
+            VariableSpec("station_supply_route", s, "index",
+                         "supply route (index into the supply_route coordinate; -1 for an unused slot)",
+                         dtype="int64", fill=-1),
             VariableSpec("station_completion_date", s, _EPOCH_UNITS,
                          "day the station was completed and started operating (NaN if not in the horizon or existing "
                          "before it)", fill=nan),
@@ -262,8 +316,13 @@ class HydrogenStations(Component):
         self.discount_rate = p("discount_rate", e.discount_rate)
         self.fixed_opex_share = p("fixed_opex_share_of_capex", e.fixed_opex_share_of_capex)
         self.variable_opex = p("variable_opex_cny_per_kg", e.variable_opex_cny_per_kg)
-        self.production0 = p("production_cost_cny_per_kg", e.production_cost_cny_per_kg)
-        self.production_change = p("production_cost_change_per_year", e.production_cost_change_per_year)
+        self.supply = SupplyRoutes(model, h.supply, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km)
+        self.exit_rules = ExitRules(
+            e.mothball_after_loss_years, e.close_after_mothball_years,
+            p("mothballed_fixed_opex_share", e.mothballed_fixed_opex_share),
+            p("mothball_cost_share_of_capex", e.mothball_cost_share_of_capex),
+            p("reopen_cost_share_of_capex", e.reopen_cost_share_of_capex))
+        self.reopen_lead_months = p("reopen_lead_months", e.reopen_lead_months)
         self.availability = p("availability", e.availability)
         self.markup = p("markup_share", e.markup_share)
         self.recovery_share = p("fixed_cost_recovery_share", e.fixed_cost_recovery_share)
@@ -304,13 +363,16 @@ class HydrogenStations(Component):
         self.unmet_by_district = np.zeros(len(self.names))
         self.ones = np.ones(self.arrays.n_slots)
         self.vehicles_last_year = self.fleet.vehicles
+        # Expected yearly growth of station volumes: last year's fleet growth, in [-50%, +50%].
+        self.demand_growth = 0.0
         self.investor_builds = 0
 
     def _u(self, entity: int, year: int, stream: str) -> float:
         m = self.model
         return float(uniform_at(m.seed, m.draw, entity, year, STREAM[stream]))
 
-    def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float) -> Station:
+    def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float,
+                     route: int = -1) -> Station:
         a, e = self.arrays, self.cfg.economics
         a.district[slot] = district
         a.origin[slot] = origin
@@ -318,10 +380,13 @@ class HydrogenStations(Component):
         a.daily_capacity_kg[slot] = capacity_kg_per_12h * e.dispensing_days_per_12h_rating
         a.capex_cny[slot] = self.capex_cny(capacity_kg_per_12h)
         a.fixed_opex_cny_per_year[slot] = self.fixed_opex_share * a.capex_cny[slot]
+        at = np.array([slot], dtype=np.int64)
+        a.route[slot] = route if route >= 0 else int(self.supply.draw_routes(at)[0])
+        a.ex_works_cny_per_kg[slot] = self.supply.ex_works_cny_per_kg[a.route[slot]] * self.supply.station_price_factor(slot)
         if trailer_km < 0.0:
             u = self._u(slot, _DRAW_TRAILER, "station")
-            trailer_km = e.trailer_distance_km_low + u * (e.trailer_distance_km_high - e.trailer_distance_km_low)
-        a.trailer_distance_km[slot] = trailer_km
+            trailer_km = float(self.supply.haul_km(a.route[at], np.array([u]))[0])
+        a.trailer_distance_km[slot] = 0.0 if self.supply.on_site[a.route[slot]] else trailer_km
         agent = Station(self.model, a, slot)
         self.agents[slot] = agent
         return agent
@@ -337,9 +402,11 @@ class HydrogenStations(Component):
         capex = {c: self.capex_cny(c) for c in set(capacity_kg_per_12h.tolist())}
         a.capex_cny[slots] = [capex[c] for c in capacity_kg_per_12h.tolist()]
         a.fixed_opex_cny_per_year[slots] = self.fixed_opex_share * a.capex_cny[slots]
+        a.route[slots] = self.supply.draw_routes(slots)
+        a.ex_works_cny_per_kg[slots] = [self.supply.ex_works_cny_per_kg[a.route[slot]] * self.supply.station_price_factor(slot)
+                                        for slot in slots.tolist()]
         u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STREAM["station"])
-        a.trailer_distance_km[slots] = e.trailer_distance_km_low + u_trailer * (e.trailer_distance_km_high
-                                                                                 - e.trailer_distance_km_low)
+        a.trailer_distance_km[slots] = self.supply.haul_km(a.route[slots], u_trailer)
         a.status[slots] = status
         for slot in slots.tolist():
             self.agents[slot] = Station(m, a, slot)
@@ -365,9 +432,12 @@ class HydrogenStations(Component):
             self.n_existing = h.stations.existing
             return
         index = {n: i for i, n in enumerate(self.names)}
+        route_index = {n: i for i, n in enumerate(self.supply.names)}
+        routes = rows.get("supply_route", [""] * len(rows["station_id"]))
         for slot in range(len(rows["station_id"])):
             st = self._set_station(slot, index[rows["district"][slot]], float(rows["capacity_kg_per_12h"][slot]),
-                                   ORIGIN_EXISTING, float(rows["trailer_distance_km"][slot]))
+                                   ORIGIN_EXISTING, float(rows["trailer_distance_km"][slot]),
+                                   route_index.get(str(routes[slot]), -1))
             status = rows["status"][slot]
             if status == "under_construction":
                 st.status = PLANNED
@@ -402,16 +472,22 @@ class HydrogenStations(Component):
 
     # ---- the year ---------------------------------------------------------------------------
     def step(self, year: int) -> None:
-        """Step the stations one year: invest, build, open, price and sell, then claim the subsidies."""
+        """Step the stations one year: invest, build, reopen, price and sell, claim the subsidies, review."""
         model, a = self.model, self.arrays
         yi = year - self.years[0]
         rec = model.recorder
+        self.demand_growth = min(max(self.fleet.vehicles / max(self.vehicles_last_year, 1e-9) - 1.0, -0.5), 0.5)
+        self.vehicles_last_year = self.fleet.vehicles
         starting = self._invest(year) + self._due_plan(year)
         self._construct(year, starting)
         opened = self._complete(year)
+        reopened = self._reopen_due(year)
 
         days = _days_in_year(year)
-        op_share = operating_shares(a.status, a.completion_day, opened, dt.date(year, 1, 1).toordinal(), days)
+        started = np.concatenate((opened, reopened)).astype(np.int64)
+        start_day = a.completion_day.copy()
+        start_day[reopened] = a.reopen_day[reopened]
+        op_share = operating_shares(a.status, start_day, started, dt.date(year, 1, 1).toordinal(), days)
         live = a.status == OPERATING
         full_year_kg = a.daily_capacity_kg * days * self.availability
         capacity_kg = full_year_kg * op_share
@@ -424,28 +500,27 @@ class HydrogenStations(Component):
             fixed = self.cfg.fleet.fixed_demand_kg_per_year
             demand = np.array([fixed.get(n, 0.0) for n in self.names])
 
-        production = self.production0 * (1.0 + self.production_change) ** yi
         e = self.cfg.economics
         cross = self.fleet.cross_supply_share
+        purchase = self.supply.delivered_cny_per_kg(a.route, a.ex_works_cny_per_kg, a.trailer_distance_km, yi)
         expected, _ = allocate_demand(demand, a.district, capacity_kg, self.ones, cross)
-        purchase, mc, own = station_costs_and_prices(
-            production, e.trailer_fixed_cny_per_kg, e.trailer_cny_per_kg_km, a.trailer_distance_km, self.variable_opex,
-            full_year_kg, op_share, expected, e.pricing_utilisation_floor, a.capex_cny, a.fixed_opex_cny_per_year,
-            self.discount_rate, e.life_years, self.markup, self.recovery_share, self.competition, a.district,
-            len(self.names))
-        selling_now = op_share > 0
-        caps, rates, uncapped, share = self.outlook.offers(yi)
-        price = np.full(a.n_slots, np.nan)
+        mc, own = station_costs_and_prices(
+            purchase, self.variable_opex, full_year_kg, op_share, expected, e.pricing_utilisation_floor, a.capex_cny,
+            a.fixed_opex_cny_per_year, self.discount_rate, e.life_years, self.markup, self.recovery_share,
+            self.competition, a.district, len(self.names))
+        selling = op_share > 0
+        window = self.outlook.window(year, self.names)
+        committed = a.enrolled.copy()
+        price_enrolled = np.full(a.n_slots, np.nan)
         enrolled = np.zeros(a.n_slots, dtype=np.int64)
-        # A station enrols for the part of the year the subsidy is in force: it weighs the full
-        # rate against its own pricing, sells at most at the cap while enrolled and at its own
-        # price for the rest of the year. Weighing a pro-rated rate against a whole year at the
-        # cap would keep every station out in partial years (2022, 2025 under the baseline).
-        price_and_enrol(own, mc, expected, capacity_kg, self.price_expectation, self.elasticity,
-                        caps, rates, uncapped, price, enrolled)
-        price_enrolled = price
-        price = blend_enrolled_prices(enrolled, share, price_enrolled, own)
-        selling = selling_now
+        # A station weighs enrolment over the years its district's schemes still run: the
+        # concession on its contracted kg against the subsidy and the spot kg the capped price wins.
+        volumes = StationVolumes(expected * self.contracted_share, expected * (1.0 - self.contracted_share),
+                                 capacity_kg, self.price_expectation, self.elasticity, self.demand_growth,
+                                 self.discount_rate)
+        choose_enrolment(own, mc, committed, a.district, volumes, window, price_enrolled, enrolled)
+        enrolled[~selling] = 0
+        price = blend_enrolled_prices(enrolled, window.in_force_share[a.district, 0], price_enrolled, own)
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
         # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
         # power stays NumPy's: a kernel's own power function need not round the same way.
@@ -454,7 +529,6 @@ class HydrogenStations(Component):
                                                  cross)
 
         subsidy_paid = np.zeros(a.n_slots)
-        enrolled[~selling] = 0
         sellers = np.flatnonzero(sales > 0.0)
         for payment in model.claims.file(StationSales("station", sellers, sales[sellers], price_enrolled[sellers],
                                                       enrolled[sellers] == 1), year):
@@ -473,6 +547,10 @@ class HydrogenStations(Component):
         revenue = float((price[selling] * sales[selling]).sum())
         rec["stations_operating"][yi] = int(selling.sum())
         rec["stations_opened"][yi] = opened.size
+        rec["stations_reopened"][yi] = reopened.size
+        rec["stations_enrolled"][yi] = int(enrolled.sum())
+        rec["h2_enrolled_kg"][yi] = float(sales[enrolled == 1].sum())
+        rec["station_marginal_cost_min"][yi] = float(mc[selling].min()) if selling.any() else np.nan
         rec["stations_by_district"][yi] = np.bincount(a.district[selling], minlength=len(self.names))
         rec["station_kg_sold"][yi] = sales
         rec["station_price"][yi] = a.price_cny_per_kg
@@ -490,10 +568,7 @@ class HydrogenStations(Component):
         if sold > 0:
             self.price_expectation = revenue / sold
         self.unmet_by_district = unmet
-        # Every station's review at once (Station.review, slot by slot, is the same rule).
-        demand_back = unmet[a.district] >= e.pricing_utilisation_floor * full_year_kg
-        review_stations(a.status, a.opened_year, a.profit_cny, a.loss_years, a.mothball_years, demand_back, year,
-                        e.mothball_after_loss_years, e.close_after_mothball_years)
+        self._review(year, yi, own, mc, price_enrolled, enrolled, sales, op_share, full_year_kg, unmet)
         by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
         rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
         rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
@@ -501,6 +576,48 @@ class HydrogenStations(Component):
             a.status, a.capacity_kg_per_12h, a.district, a.completion_day, a.opened_year, self.years[0], _EPOCH_ORDINAL)
         rec["station_opened_year"] = a.opened_year
         rec["station_grant_cny"] = a.grant_cny
+        rec["station_supply_route"] = np.where(a.status != 0, a.route, -1)
+
+    def _reopen_due(self, year: int) -> np.ndarray:
+        """Mothballed stations whose recommissioning ends this year sell again from that day; their slots."""
+        a = self.arrays
+        jan1, next_jan1 = dt.date(year, 1, 1).toordinal(), dt.date(year + 1, 1, 1).toordinal()
+        due = np.flatnonzero((a.status == MOTHBALLED) & (a.reopen_day >= jan1) & (a.reopen_day < next_jan1))
+        a.status[due] = OPERATING
+        a.reopened_year[due] = year
+        a.loss_years[due] = 0
+        a.mothball_years[due] = 0
+        return due
+
+    def _review(self, year: int, yi: int, own: np.ndarray, mc: np.ndarray, price_enrolled: np.ndarray,
+                enrolled: np.ndarray, sales: np.ndarray, op_share: np.ndarray, full_year_kg: np.ndarray,
+                unmet: np.ndarray) -> None:
+        """The year-end review: exits on each station's own prospects, then reopenings on unserved demand."""
+        a, e = self.arrays, self.cfg.economics
+        # Next year's margin: the better of its own price and, while its district's scheme still
+        # pays next year, the capped price plus that subsidy.
+        following = self.outlook.window(year + 1, self.names)
+        levels = following.caps_cny_per_kg
+        subsidy_next = np.zeros(a.n_slots)
+        if levels.size:
+            # The level it is enrolled at: the lowest cap its enrolled price meets.
+            level = np.minimum(np.searchsorted(levels, np.where(enrolled == 1, price_enrolled, np.inf) - 1e-9),
+                               levels.size - 1)
+            subsidy_next = np.where(enrolled == 1, following.subsidy_cny_per_kg[a.district, level, 0], 0.0)
+        margin_next = np.maximum(own - mc, np.where(subsidy_next > 0, price_enrolled - mc + subsidy_next, -np.inf))
+        annual_kg = np.where(op_share > 0, sales / np.maximum(op_share, 1e-12), 0.0)
+        expected_cash = margin_next * annual_kg - a.fixed_opex_cny_per_year
+        review_stations(a.status, a.opened_year, a.reopened_year, a.profit_cny, a.loss_years, a.mothball_years,
+                        expected_cash, a.fixed_opex_cny_per_year, a.capex_cny, year, self.exit_rules)
+        # A mothballed station expects the market's price less its own marginal cost of next year.
+        purchase_next = self.supply.delivered_cny_per_kg(a.route, a.ex_works_cny_per_kg, a.trailer_distance_km, yi + 1)
+        margin_reopen = self.price_expectation - (purchase_next + self.variable_opex)
+        remaining = e.life_years - (year - np.maximum(a.opened_year, self.years[0] - 1)).astype(np.float64)
+        back = choose_reopenings(a.status, a.district, a.mothball_years, unmet, full_year_kg, margin_reopen, a.fixed_opex_cny_per_year,
+                                 a.capex_cny, remaining, self.discount_rate, self.exit_rules)
+        if back.size:
+            lead_days = self.reopen_lead_months * _DAYS_PER_MONTH
+            a.reopen_day[back] = dt.date(year + 1, 1, 1).toordinal() + int(round(lead_days))
 
     def _due_plan(self, year: int) -> list[int]:
         a = self.arrays
@@ -548,9 +665,7 @@ class HydrogenStations(Component):
             return []
         days = _days_in_year(year)
         # Expected demand two years out: today's fleet use grown at last year's fleet growth.
-        vehicles = self.fleet.vehicles
-        growth = min(max(vehicles / max(self.vehicles_last_year, 1e-9), 1.0), 1.5)
-        self.vehicles_last_year = vehicles
+        growth = 1.0 + max(self.demand_growth, 0.0)
         base = (self.fleet.stock * self.fleet.kg_per_vehicle_year[:, None]).sum(axis=0)
         if self.cfg.fleet.fixed_demand_kg_per_year is not None:
             base = np.array([self.cfg.fleet.fixed_demand_kg_per_year.get(n, 0.0) for n in self.names])
@@ -559,13 +674,16 @@ class HydrogenStations(Component):
         cap_by_district, rivals, free = station_pipeline(a.status, a.district, a.daily_capacity_kg, days,
                                                          self.availability, len(self.names))
         lead_years = max(1, int(round(self.lead_months / 12.0)))
+        # Demand left unserved last year, grown to the opening, less what stations already
+        # listed or being built will dispense.
+        coming = (a.status == PLANNED) | (a.status == UNDER_CONSTRUCTION)
+        coming_kg = np.bincount(a.district[coming], weights=a.daily_capacity_kg[coming] * days * self.availability,
+                                minlength=len(self.names))
+        unserved = np.maximum(self.unmet_by_district * growth**lead_years - coming_kg, 0.0)
         life = e.life_years
         option_caps, option_rates, uncapped_rates = self.outlook.lifetime(year + lead_years, life)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
-        production = self.production0 * (1.0 + self.production_change) ** (year - self.years[0] + lead_years)
-        mid_km = 0.5 * (e.trailer_distance_km_low + e.trailer_distance_km_high)
-        mc = self.variable_opex + delivered_cost_cny_per_kg(production, e.trailer_fixed_cny_per_kg,
-                                                            e.trailer_cny_per_kg_km, mid_km)
+        mc = self.variable_opex + self.supply.expected_delivered_cny_per_kg(year - self.years[0] + lead_years)
         # The grant each option expects: the grants whose window holds the expected completion,
         # summed in programme order (as `sum` over them would).
         option_grant = np.zeros(len(self.option_capacity))
@@ -576,7 +694,8 @@ class HydrogenStations(Component):
             forecast, cap_by_district, rivals, self.option_capacity, self.option_capex, option_grant,
             e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share, self.variable_opex, mc,
             e.pricing_utilisation_floor, self.discount_rate, life, self.markup, self.recovery_share, self.competition,
-            self.hurdle_share, option_caps, option_rates, uncapped_rates, lead_years, min(room, free.size))
+            self.hurdle_share, option_caps, option_rates, uncapped_rates, lead_years, min(room, free.size),
+            unserved, self.price_expectation)
         # Each build takes the first slot still empty, as `free_slot` would one build at a time.
         built = [int(slot) for slot in free[:districts.size]]
         for slot, d, o in zip(built, districts.tolist(), options.tolist(), strict=True):

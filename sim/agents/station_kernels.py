@@ -18,6 +18,7 @@ Units: CNY, kg, years. Station arrays are aligned by station index.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -30,7 +31,12 @@ __all__ = [
     "levelised_cost_cny_per_kg",
     "delivered_cost_cny_per_kg",
     "retail_price_cny_per_kg",
-    "price_and_enrol",
+    "SubsidyWindow",
+    "StationVolumes",
+    "ExitRules",
+    "station_volume_kg",
+    "choose_enrolment",
+    "choose_reopenings",
     "allocate_demand",
     "station_npv_cny",
     "levelised_costs_cny_per_kg",
@@ -151,73 +157,150 @@ def retail_price_cny_per_kg(
     return max(p, marginal_cny_per_kg)
 
 
-@njit(cache=True)
-def _volume(q_ref: float, price: float, p_ref: float, elasticity: float, capacity: float) -> float:
-    q = q_ref * (price / p_ref) ** (-elasticity) if p_ref > 0.0 and price > 0.0 else q_ref
-    return min(q, capacity)
+class SubsidyWindow(NamedTuple):
+    """What the capped per-kg subsidies offer the stations of each district, this year and after.
+
+    Attributes
+    ----------
+    caps_cny_per_kg : ndarray, shape (n_levels,)
+        The price caps a station may enrol at, ascending (the union over districts).
+    subsidy_cny_per_kg : ndarray, shape (n_districts, n_levels, n_years)
+        Subsidy a kg sold at each level earns in each year from this one on: the rates of the
+        capped schemes of the district whose cap that level meets, each times its share of the
+        year in force (0 once they end).
+    in_force_share : ndarray, shape (n_districts, n_years)
+        Share of each year a capped scheme of the district is in force (the part of the year an
+        enrolled station sells at its capped price).
+    uncapped_cny_per_kg : ndarray, shape (n_districts, n_years)
+        Subsidy earned on every kg whatever the price, pro-rated likewise.
+    """
+
+    caps_cny_per_kg: np.ndarray
+    subsidy_cny_per_kg: np.ndarray
+    in_force_share: np.ndarray
+    uncapped_cny_per_kg: np.ndarray
+
+
+class StationVolumes(NamedTuple):
+    """What a station expects to sell this year and how its spot sales answer its price.
+
+    Attributes
+    ----------
+    contracted_kg : ndarray
+        Volume bound to the station by its district's fleet contracts: it does not move with price.
+    spot_kg : ndarray
+        Spot volume expected at the market price.
+    capacity_kg : ndarray
+        What the station can dispense this year (contracted plus spot never exceed it).
+    market_price_cny_per_kg : float
+        The market's reference price (last year's mean).
+    elasticity : float
+        Elasticity of spot volume to the station's price relative to the market.
+    growth_per_year : float
+        Expected yearly growth of the station's volumes over the subsidy's remaining years.
+    discount_rate : float
+        The operator's discount rate.
+    """
+
+    contracted_kg: np.ndarray
+    spot_kg: np.ndarray
+    capacity_kg: np.ndarray
+    market_price_cny_per_kg: float
+    elasticity: float
+    growth_per_year: float
+    discount_rate: float
 
 
 @njit(cache=True)
-def price_and_enrol(
+def station_volume_kg(contracted_kg: float, spot_kg: float, capacity_kg: float, price_cny_per_kg: float,
+                      market_price_cny_per_kg: float, elasticity: float) -> float:
+    """A station's yearly volume at a price: its contracted kg plus spot kg that answer the price.
+
+    ``contracted + spot x (p / p_market) ** -elasticity``, never above capacity; the contracted
+    volume alone is cut to capacity too.
+    """
+    spot = spot_kg
+    if market_price_cny_per_kg > 0.0 and price_cny_per_kg > 0.0:
+        spot = spot_kg * (price_cny_per_kg / market_price_cny_per_kg) ** (-elasticity)
+    q = contracted_kg + spot
+    return q if q < capacity_kg else capacity_kg
+
+
+@njit(cache=True)
+def choose_enrolment(
     own_price_cny_per_kg: np.ndarray,
     marginal_cny_per_kg: np.ndarray,
-    expected_kg: np.ndarray,
-    capacity_kg: np.ndarray,
-    market_price_cny_per_kg: float,
-    elasticity: float,
-    option_caps_cny_per_kg: np.ndarray,
-    option_rates_cny_per_kg: np.ndarray,
-    uncapped_rate_cny_per_kg: float,
+    committed: np.ndarray,
+    station_district: np.ndarray,
+    volumes: StationVolumes,
+    window: SubsidyWindow,
     price_out: np.ndarray,
     enrolled_out: np.ndarray,
 ) -> None:
-    """Each station's price for the year and whether it enrols under a price cap.
+    """Each station's capped price and whether it enrols, weighing the subsidy's remaining years.
 
-    A station compares operating margins for the year. Staying out: its own price, volume at that
-    price, plus the uncapped per-kg subsidies. Enrolling at a cap level: a price no higher than
-    the cap (its own price if already lower), volume at that price, plus the rates of every
-    capped scheme that price meets and the uncapped ones. It takes the best level, and enrols
-    when that pays at least as well as staying out. Its volume responds to its price relative to
-    the market: ``q(p) = q_ref (p / p_market) ** -elasticity``, cut to capacity.
+    Enrolling at a cap level commits the station to sell at most at that cap while the scheme
+    runs (the text's 承诺): its price is the cap (or its own price, if lower). Only the spot
+    volume answers the price (:func:`station_volume_kg`); the contracted volume is sold at the
+    capped price too, so the concession is paid on every kg while the extra volume comes from
+    spot buyers alone. For each level the station sums over the years the district's schemes
+    still run, discounted and grown at the expected volume growth::
+
+        gain = sum_t  f_t [ S_t q_k + w_t ((p_k - mc) q_k - (p_own - mc) q_own) + U_t w_t (q_k - q_own) ]
+
+    with ``f_t = ((1 + g) / (1 + r)) ** t``, ``S_t`` the level's subsidy per kg of year t (its
+    rates times their shares of the year), ``w_t`` the share of the year in force, ``U_t`` the
+    uncapped rates, ``q_k`` and ``q_own`` the volumes at the capped and own prices. It enrols at
+    the level of the largest gain when that is >= 0 and the level pays this year. A station
+    already committed (enrolled last year) stays enrolled, at its best level, as long as a level
+    pays this year.
 
     Parameters
     ----------
     own_price_cny_per_kg, marginal_cny_per_kg : ndarray
-        Price by the station's own rule and its marginal cost (purchase + variable opex), CNY/kg.
-    expected_kg, capacity_kg : ndarray
-        Volume expected at the market price and what the station can dispense this year, kg.
-    market_price_cny_per_kg : float
-        Reference price of the market (last year's mean), CNY/kg.
-    elasticity : float
-        Elasticity of a station's volume to its price relative to the market (>= 0).
-    option_caps_cny_per_kg, option_rates_cny_per_kg : ndarray
-        The cap levels in force this year and the subsidy per kg earned at each
-        (:func:`sim.policy.kinds.unit_subsidy.price_cap_offers`); empty when none is in force.
-    uncapped_rate_cny_per_kg : float
-        Subsidy per kg earned whatever the price.
+        Price by the station's own rule and its marginal cost (hydrogen delivered, compression
+        and dispensing), CNY/kg.
+    committed : ndarray of int
+        1 where the station enrolled last year.
+    station_district : ndarray of int
+        District of each station (index into the window's first axis).
+    volumes : StationVolumes
+        Expected volumes and the market's response.
+    window : SubsidyWindow
+        The offers by district, this year first.
     price_out, enrolled_out : ndarray
-        Filled with the price (CNY/kg) and 1/0 enrolment.
+        Filled with the price while enrolled (its own price when not) and 1/0 enrolment.
     """
+    n_levels = window.caps_cny_per_kg.shape[0]
+    n_years = window.in_force_share.shape[1]
+    ratio = (1.0 + volumes.growth_per_year) / (1.0 + volumes.discount_rate)
     for i in range(own_price_cny_per_kg.shape[0]):
         p_own = own_price_cny_per_kg[i]
         price_out[i] = p_own
         enrolled_out[i] = 0
+        d = station_district[i]
         mc = marginal_cny_per_kg[i]
-        q_out = _volume(expected_kg[i], p_own, market_price_cny_per_kg, elasticity, capacity_kg[i])
-        stay_out = (p_own + uncapped_rate_cny_per_kg - mc) * q_out
-        best, best_price = -np.inf, p_own
-        for k in range(option_caps_cny_per_kg.shape[0]):
-            rate = option_rates_cny_per_kg[k]
-            if rate <= 0.0:
+        qc, qs, cap = volumes.contracted_kg[i], volumes.spot_kg[i], volumes.capacity_kg[i]
+        q_own = station_volume_kg(qc, qs, cap, p_own, volumes.market_price_cny_per_kg, volumes.elasticity)
+        best, best_price, best_pays = -np.inf, p_own, False
+        for k in range(n_levels):
+            if window.subsidy_cny_per_kg[d, k, 0] <= 0.0:
                 continue
             p_in = p_own
-            if not price_within_cap(p_in, option_caps_cny_per_kg[k]):
-                p_in = option_caps_cny_per_kg[k]
-            q_in = _volume(expected_kg[i], p_in, market_price_cny_per_kg, elasticity, capacity_kg[i])
-            value = (p_in + rate + uncapped_rate_cny_per_kg - mc) * q_in
-            if value > best:
-                best, best_price = value, p_in
-        if best >= stay_out:
+            if not price_within_cap(p_in, window.caps_cny_per_kg[k]):
+                p_in = window.caps_cny_per_kg[k]
+            q_in = station_volume_kg(qc, qs, cap, p_in, volumes.market_price_cny_per_kg, volumes.elasticity)
+            gain, factor = 0.0, 1.0
+            for t in range(n_years):
+                s = window.subsidy_cny_per_kg[d, k, t]
+                if s > 0.0:
+                    w = window.in_force_share[d, t]
+                    gain += factor * (s * q_in + w * ((p_in - mc) * q_in - (p_own - mc) * q_own)
+                                      + window.uncapped_cny_per_kg[d, t] * w * (q_in - q_own))
+                factor *= ratio
+            if gain > best:
+                best, best_price, best_pays = gain, p_in, True
+        if best_pays and (best >= 0.0 or committed[i] == 1):
             price_out[i] = best_price
             enrolled_out[i] = 1
 
@@ -462,6 +545,8 @@ def choose_new_stations(
     uncapped_rate_by_year: np.ndarray,
     lead_years: int,
     max_builds: int,
+    unserved_kg_by_district: np.ndarray,
+    market_price_cny_per_kg: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Investors' new stations of a year, greedy by NPV over districts and capacity options.
 
@@ -499,6 +584,11 @@ def choose_new_stations(
         Years from the decision to opening.
     max_builds : int
         Most stations built this year (room in the programme and free slots).
+    unserved_kg_by_district : ndarray of float, shape (n_districts,)
+        Demand expected to go unserved when the station would open, kg a year; updated in place
+        by each build.
+    market_price_cny_per_kg : float
+        The market's mean price, CNY/kg.
 
     Returns
     -------
@@ -528,6 +618,7 @@ def choose_new_stations(
         for o in range(n_o):
             value[d, o] = _new_station_value(
                 forecast_kg_by_district[d], capacity_kg_by_district[d], rivals_by_district[d], cap_kg[o],
+                unserved_kg_by_district[d], market_price_cny_per_kg,
                 option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
                 marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
                 fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
@@ -544,11 +635,15 @@ def choose_new_stations(
         district_out[built] = best_d
         option_out[built] = best_o
         built += 1
+        share_kg = forecast_kg_by_district[best_d] * cap_kg[best_o] / (capacity_kg_by_district[best_d] + cap_kg[best_o])
+        taken = max(share_kg, unserved_kg_by_district[best_d])
+        unserved_kg_by_district[best_d] = max(unserved_kg_by_district[best_d] - min(taken, cap_kg[best_o]), 0.0)
         capacity_kg_by_district[best_d] += cap_kg[best_o]
         rivals_by_district[best_d] += 1
         for o in range(n_o):
             value[best_d, o] = _new_station_value(
                 forecast_kg_by_district[best_d], capacity_kg_by_district[best_d], rivals_by_district[best_d], cap_kg[o],
+                unserved_kg_by_district[best_d], market_price_cny_per_kg,
                 option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
                 marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
                 fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
@@ -558,7 +653,8 @@ def choose_new_stations(
 
 @njit(cache=True)
 def _new_station_value(
-    forecast_kg: float, district_capacity_kg: float, rivals: int, cap_kg: float, capex: float, grant: float,
+    forecast_kg: float, district_capacity_kg: float, rivals: int, cap_kg: float, unserved_kg: float,
+    market_price_cny_per_kg: float, capex: float, grant: float,
     fixed_opex_share_of_capex: float, variable_opex_cny_per_kg: float, marginal_cny_per_kg: float,
     pricing_utilisation_floor: float, discount_rate: float, life_years: float, markup_share: float,
     fixed_cost_recovery_share: float, competition_intensity: float, hurdle_share_of_capex: float,
@@ -567,56 +663,140 @@ def _new_station_value(
 ) -> float:
     """NPV less the hurdle of one new station of capacity `cap_kg` (kg a year) in a district."""
     share_kg = forecast_kg * cap_kg / (district_capacity_kg + cap_kg)
-    kg = share_kg if share_kg < cap_kg else cap_kg
+    wanted = share_kg if share_kg > unserved_kg else unserved_kg
+    kg = wanted if wanted < cap_kg else cap_kg
     fixed = fixed_opex_share_of_capex * capex
     floor_kg = pricing_utilisation_floor * cap_kg
     lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg, marginal_cny_per_kg - variable_opex_cny_per_kg,
                                    floor_kg if floor_kg > kg else kg, discount_rate, life_years)
     own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share, fixed_cost_recovery_share,
                                   competition_intensity, float(rivals))
+    if unserved_kg > share_kg and market_price_cny_per_kg > own:
+        own = market_price_cny_per_kg
     npv = _discounted_npv_cny(capex, grant, fixed, marginal_cny_per_kg, own, kg, option_caps_cny_per_kg,
                               option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
     return npv - hurdle_share_of_capex * capex
+
+
+class ExitRules(NamedTuple):
+    """How stations leave and come back (see ``[hydrogen.economics]`` in the defaults file).
+
+    Attributes
+    ----------
+    mothball_after_loss_years : int
+        Full years of operating losses before a station reviews whether to mothball.
+    close_after_mothball_years : int
+        Years idle before a mothballed station closes for good.
+    mothballed_fixed_opex_share : float
+        Share of its fixed opex a mothballed station still pays.
+    mothball_cost_share_of_capex, reopen_cost_share_of_capex : float
+        One-off costs of mothballing and of recommissioning, as shares of capex.
+    """
+
+    mothball_after_loss_years: int
+    close_after_mothball_years: int
+    mothballed_fixed_opex_share: float
+    mothball_cost_share_of_capex: float
+    reopen_cost_share_of_capex: float
 
 
 @njit(cache=True)
 def review_stations(
     status: np.ndarray,
     opened_year: np.ndarray,
+    reopened_year: np.ndarray,
     profit_cny: np.ndarray,
     loss_years: np.ndarray,
     mothball_years: np.ndarray,
-    demand_back: np.ndarray,
+    expected_cash_next_cny: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    capex_cny: np.ndarray,
     year: int,
-    mothball_after_loss_years: int,
-    close_after_mothball_years: int,
+    rules: ExitRules,
 ) -> None:
-    """The yearly exit review of every station, in place (:meth:`sim.agents.stations.Station.review` for all).
+    """The yearly exit review of every station, in place.
 
-    An operating station counts a year of loss when it lost money in a full year (not its
-    opening year) and resets the count when it did not; it is mothballed after
-    `mothball_after_loss_years` of them. A mothballed station reopens when its district left
-    enough demand unserved (`demand_back`), and closes after `close_after_mothball_years`.
-    Other statuses are left alone.
+    An operating station counts a year of loss when it lost money in a full year (not the year it
+    opened or reopened) and resets the count when it did not. After
+    ``rules.mothball_after_loss_years`` such years it looks at its own next year: it mothballs
+    when the cash it expects from operating (``expected_cash_next_cny``: margin on its expected
+    volume, the subsidy still in force, less fixed opex) is worse than standing idle (paying the
+    mothballed share of its fixed opex) by more than the one-off cost of mothballing. A
+    mothballed station not scheduled to reopen closes after ``rules.close_after_mothball_years``
+    idle (reopenings: :func:`choose_reopenings`). Other statuses are left alone.
     """
     for i in range(status.shape[0]):
         if status[i] == OPERATING:
-            # The year of opening is a partial ramp-up year: it does not count towards exit.
-            if opened_year[i] < year and profit_cny[i] < 0.0:
+            # The year of opening or reopening is a partial ramp-up year: it does not count towards exit.
+            if opened_year[i] < year and reopened_year[i] < year and profit_cny[i] < 0.0:
                 loss_years[i] += 1
             elif profit_cny[i] >= 0.0:
                 loss_years[i] = 0
-            if loss_years[i] >= mothball_after_loss_years:
-                status[i] = MOTHBALLED
-                mothball_years[i] = 0
+            if loss_years[i] >= rules.mothball_after_loss_years:
+                idle = -rules.mothballed_fixed_opex_share * fixed_opex_cny_per_year[i]
+                if expected_cash_next_cny[i] < idle - rules.mothball_cost_share_of_capex * capex_cny[i]:
+                    status[i] = MOTHBALLED
+                    mothball_years[i] = 0
         elif status[i] == MOTHBALLED:
-            if demand_back[i]:
-                status[i] = OPERATING
-                loss_years[i] = 0
-            else:
-                mothball_years[i] += 1
-                if mothball_years[i] >= close_after_mothball_years:
-                    status[i] = CLOSED
+            mothball_years[i] += 1
+            if mothball_years[i] >= rules.close_after_mothball_years:
+                status[i] = CLOSED
+
+
+@njit(cache=True)
+def choose_reopenings(
+    status: np.ndarray,
+    station_district: np.ndarray,
+    mothball_years: np.ndarray,
+    unserved_kg_by_district: np.ndarray,
+    full_year_kg: np.ndarray,
+    margin_cny_per_kg: np.ndarray,
+    fixed_opex_cny_per_year: np.ndarray,
+    capex_cny: np.ndarray,
+    remaining_life_years: np.ndarray,
+    discount_rate: float,
+    rules: ExitRules,
+) -> np.ndarray:
+    """Mothballed stations that decide to reopen, greedy by expected cash within each district.
+
+    A mothballed station (not yet closed) expects to sell the smaller of its full-year capacity
+    and what its district left unserved after the stations reopened before it; it reopens when
+    the cash that earns over standing idle, over its remaining life, repays the recommissioning
+    cost (``rules.reopen_cost_share_of_capex x capex``). Candidates of a district are taken in
+    order of that cash, best first (ties by slot), so the demand that brings one back is not
+    counted again for the next: stations come back one by one as demand returns, not together.
+
+    Returns
+    -------
+    ndarray of int64
+        The slots that reopen, in district then decision order.
+    """
+    n = status.shape[0]
+    left = unserved_kg_by_district.copy()
+    out = np.empty(n, dtype=np.int64)
+    taken = np.zeros(n, dtype=np.bool_)
+    count = 0
+    for d in range(left.shape[0]):
+        while left[d] > 0.0:
+            best, best_gain, best_q = -1, 0.0, 0.0
+            for i in range(n):
+                if status[i] != MOTHBALLED or station_district[i] != d or taken[i] or mothball_years[i] < 1:
+                    continue
+                q = full_year_kg[i] if full_year_kg[i] < left[d] else left[d]
+                idle = -rules.mothballed_fixed_opex_share * fixed_opex_cny_per_year[i]
+                gain = margin_cny_per_kg[i] * q - fixed_opex_cny_per_year[i] - idle
+                if gain > best_gain:
+                    best, best_gain, best_q = i, gain, q
+            if best < 0:
+                break
+            worth = best_gain / capital_recovery_factor(discount_rate, max(remaining_life_years[best], 1.0))
+            if worth < rules.reopen_cost_share_of_capex * capex_cny[best]:
+                break
+            taken[best] = True
+            out[count] = best
+            count += 1
+            left[d] -= best_q
+    return out[:count]
 
 
 @njit(cache=True)
@@ -646,10 +826,7 @@ def operating_shares(status: np.ndarray, completion_day: np.ndarray, opened: np.
 
 @njit(cache=True)
 def station_costs_and_prices(
-    production_cny_per_kg: float,
-    trailer_fixed_cny_per_kg: float,
-    trailer_cny_per_kg_km: float,
-    trailer_distance_km: np.ndarray,
+    purchase_cny_per_kg: np.ndarray,
     variable_opex_cny_per_kg: float,
     full_year_kg: np.ndarray,
     operating_share: np.ndarray,
@@ -674,10 +851,8 @@ def station_costs_and_prices(
 
     Parameters
     ----------
-    production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km : float
-        The year's production cost and the tube-trailer haul's fixed and per-km cost.
-    trailer_distance_km : ndarray
-        Each station's haul.
+    purchase_cny_per_kg : ndarray
+        What each station pays for a kg at its gate this year (supply route, price and haul).
     variable_opex_cny_per_kg : float
         Compression and dispensing cost.
     full_year_kg, operating_share, expected_kg : ndarray
@@ -698,19 +873,17 @@ def station_costs_and_prices(
 
     Returns
     -------
-    purchase_cny_per_kg, marginal_cny_per_kg, own_price_cny_per_kg : ndarray
+    marginal_cny_per_kg, own_price_cny_per_kg : ndarray
     """
-    n = trailer_distance_km.shape[0]
+    n = purchase_cny_per_kg.shape[0]
     sellers = np.zeros(n_districts, dtype=np.int64)
     for i in range(n):
         if operating_share[i] > 0:
             sellers[station_district[i]] += 1
-    purchase = np.empty(n)
+    purchase = purchase_cny_per_kg
     mc = np.empty(n)
     own = np.empty(n)
     for i in range(n):
-        purchase[i] = delivered_cost_cny_per_kg(production_cny_per_kg, trailer_fixed_cny_per_kg, trailer_cny_per_kg_km,
-                                                trailer_distance_km[i])
         mc[i] = variable_opex_cny_per_kg + purchase[i]
         share = operating_share[i]
         annual_kg = expected_kg[i] / (share if share > 1e-12 else 1e-12) if share > 0 else 0.0
@@ -720,7 +893,7 @@ def station_costs_and_prices(
         rivals = sellers[station_district[i]] - 1.0
         own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], markup_share, fixed_cost_recovery_share,
                                          competition_intensity, rivals)
-    return purchase, mc, own
+    return mc, own
 
 
 @njit(cache=True)
@@ -802,17 +975,19 @@ def station_pipeline(
 
 
 @njit(cache=True)
-def blend_enrolled_prices(enrolled: np.ndarray, in_force_share: float, enrolled_price_cny_per_kg: np.ndarray,
+def blend_enrolled_prices(enrolled: np.ndarray, in_force_share: np.ndarray, enrolled_price_cny_per_kg: np.ndarray,
                           own_price_cny_per_kg: np.ndarray) -> np.ndarray:
     """The year's price of each station: capped for the part of the year it is enrolled, its own for the rest.
 
-    ``share x enrolled price + (1 - share) x own price`` for an enrolled station (``enrolled == 1``),
+    ``share x enrolled price + (1 - share) x own price`` for an enrolled station (``enrolled == 1``;
+    ``in_force_share`` is each station's share of the year its district's scheme is in force),
     its own price otherwise.
     """
     out = np.empty(own_price_cny_per_kg.shape[0])
     for i in range(out.shape[0]):
         if enrolled[i] == 1:
-            out[i] = in_force_share * enrolled_price_cny_per_kg[i] + (1.0 - in_force_share) * own_price_cny_per_kg[i]
+            share = in_force_share[i]
+            out[i] = share * enrolled_price_cny_per_kg[i] + (1.0 - share) * own_price_cny_per_kg[i]
         else:
             out[i] = own_price_cny_per_kg[i]
     return out

@@ -69,7 +69,15 @@ class StationArrays:
     capex_cny, fixed_opex_cny_per_year : ndarray of float64
         Capital cost (incl. land) and fixed operating cost a year.
     trailer_distance_km : ndarray of float64
-        Tube-trailer haul from the hydrogen source.
+        Tube-trailer haul from the hydrogen source (0 for hydrogen made on site).
+    route : ndarray of int64
+        Supply route (index into the scenario's ``[hydrogen.supply.routes]``).
+    ex_works_cny_per_kg : ndarray of float64
+        The station's ex-works price at the horizon's first year, CNY/kg.
+    reopen_day : ndarray of int64
+        Proleptic ordinal of the day a mothballed station sells again (-1 if not reopening).
+    reopened_year : ndarray of int64
+        Last year the station reopened (-1 if never).
     start_day, completion_day : ndarray of int64
         Proleptic ordinals of construction start and completion (-1 if none).
     planned_start_year, opened_year : ndarray of int64
@@ -90,6 +98,10 @@ class StationArrays:
     capex_cny: np.ndarray
     fixed_opex_cny_per_year: np.ndarray
     trailer_distance_km: np.ndarray
+    route: np.ndarray
+    ex_works_cny_per_kg: np.ndarray
+    reopen_day: np.ndarray
+    reopened_year: np.ndarray
     start_day: np.ndarray
     completion_day: np.ndarray
     planned_start_year: np.ndarray
@@ -116,6 +128,10 @@ class StationArrays:
             capex_cny=f(),
             fixed_opex_cny_per_year=f(),
             trailer_distance_km=f(),
+            route=np.zeros(n_slots, dtype=np.int64),
+            ex_works_cny_per_kg=f(),
+            reopen_day=i(),
+            reopened_year=i(),
             start_day=i(),
             completion_day=i(),
             planned_start_year=i(),
@@ -234,38 +250,37 @@ class Station(mesa.Agent):
         self.arrays.opened_year[self.index] = year
         return True
 
-    def review(self, year: int, mothball_after_loss_years: int, close_after_mothball_years: int, demand_back: bool) -> None:
-        """Yearly exit review: mothball after sustained losses, reopen when demand is back, or close.
+    def review(self, year: int, rules, expected_cash_next_cny: float, fixed_opex_cny_per_year: float,
+               capex_cny: float) -> None:
+        """Yearly exit review: mothball on its own poor prospects after sustained losses, or close.
 
         Parameters
         ----------
         year : int
             The year just simulated.
-        mothball_after_loss_years : int
-            Consecutive full years of operating losses before the station is mothballed.
-        close_after_mothball_years : int
-            Years mothballed before it closes for good.
-        demand_back : bool
-            Whether its district left enough demand unserved this year to reopen.
+        rules : sim.agents.station_kernels.ExitRules
+            Loss years before a review, idle years before closing, idle and one-off costs.
+        expected_cash_next_cny : float
+            Cash it expects from operating next year (margin on its volume, subsidy, less fixed opex).
+        fixed_opex_cny_per_year, capex_cny : float
+            Its fixed opex and capital cost (the idle and one-off costs are shares of them).
         """
         a, i = self.arrays, self.index
         if self.status == OPERATING:
-            # The year of opening is a partial ramp-up year: it does not count towards exit.
-            if a.opened_year[i] < year and a.profit_cny[i] < 0.0:
+            # The year of opening or reopening is a partial ramp-up year: it does not count towards exit.
+            if a.opened_year[i] < year and a.reopened_year[i] < year and a.profit_cny[i] < 0.0:
                 a.loss_years[i] += 1
             elif a.profit_cny[i] >= 0.0:
                 a.loss_years[i] = 0
-            if a.loss_years[i] >= mothball_after_loss_years:
-                self.status = MOTHBALLED
-                a.mothball_years[i] = 0
+            if a.loss_years[i] >= rules.mothball_after_loss_years:
+                idle = -rules.mothballed_fixed_opex_share * fixed_opex_cny_per_year
+                if expected_cash_next_cny < idle - rules.mothball_cost_share_of_capex * capex_cny:
+                    self.status = MOTHBALLED
+                    a.mothball_years[i] = 0
         elif self.status == MOTHBALLED:
-            if demand_back:
-                self.status = OPERATING
-                a.loss_years[i] = 0
-            else:
-                a.mothball_years[i] += 1
-                if a.mothball_years[i] >= close_after_mothball_years:
-                    self.status = CLOSED
+            a.mothball_years[i] += 1
+            if a.mothball_years[i] >= rules.close_after_mothball_years:
+                self.status = CLOSED
 
 
 #: Columns of the CSV of real stations (``[hydrogen.stations] stations_csv``), one row a station.
@@ -282,12 +297,16 @@ STATION_COLUMNS = [
     CsvColumn("opened_year", "int", required=False, default=-1, min_value=-1, description="year it opened, -1 if not"),
     CsvColumn(
         "trailer_distance_km", "float", required=False, default=-1.0, min_value=-1.0,
-        description="tube-trailer haul, km; -1 draws one",
+        description="tube-trailer haul, km; -1 draws one in its supply route's range",
+    ),
+    CsvColumn(
+        "supply_route", "text", required=False, default="",
+        description="one of the scenario's [hydrogen.supply.routes]; empty draws one by the routes' weights",
     ),
 ]
 
 
-def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndarray]:
+def read_stations_csv(path: str, district_names: list[str], route_names: list[str] | None = None) -> dict[str, np.ndarray]:
     """Read the CSV of real stations (see :data:`STATION_COLUMNS`) and check its districts.
 
     Parameters
@@ -296,6 +315,8 @@ def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndar
         The CSV file.
     district_names : list of str
         The scenario's districts, which the ``district`` column must name.
+    route_names : list of str, optional
+        The scenario's supply routes, which a non-empty ``supply_route`` must name.
 
     Returns
     -------
@@ -317,6 +338,13 @@ def read_stations_csv(path: str, district_names: list[str]) -> dict[str, np.ndar
         for r, d in enumerate(table["district"])
         if d not in district_names
     ]
+    if route_names is not None and "supply_route" in table:
+        bad += [
+            f"{path}: row {r + 2}, column 'supply_route': is {cut_text(repr(x))}; allowed: {', '.join(route_names)} "
+            "or empty (drawn)"
+            for r, x in enumerate(table["supply_route"])
+            if x and x not in route_names
+        ]
     if bad:
         raise InputDataError("\n".join(bad[:20]))
     return table

@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -42,6 +42,9 @@ __all__ = [
     "District",
     "StationsConfig",
     "StationEconomics",
+    "SupplyRoute",
+    "SupplyConfig",
+    "MOVED_ECONOMICS_KEYS",
     "InvestmentConfig",
     "PlanConfig",
     "SegmentConfig",
@@ -112,12 +115,8 @@ class StationEconomics(StrictModel):
     discount_rate: DiscountRateParam
     fixed_opex_share_of_capex: NonNegativeParam
     variable_opex_cny_per_kg: NonNegativeParam
-    production_cost_cny_per_kg: NonNegativeParam
-    production_cost_change_per_year: ChangeParam
     trailer_fixed_cny_per_kg: NonNegative
     trailer_cny_per_kg_km: NonNegative
-    trailer_distance_km_low: NonNegative
-    trailer_distance_km_high: NonNegative
     dispensing_days_per_12h_rating: Annotated[float, Field(gt=0.0)]
     availability: ShareParam
     markup_share: NonNegativeParam
@@ -127,12 +126,73 @@ class StationEconomics(StrictModel):
     price_elasticity: ExponentParam
     mothball_after_loss_years: PositiveInt
     close_after_mothball_years: PositiveInt
+    mothballed_fixed_opex_share: ShareParam
+    mothball_cost_share_of_capex: NonNegativeParam
+    reopen_cost_share_of_capex: NonNegativeParam
+    reopen_lead_months: MonthsParam
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved_keys(cls, data):
+        if isinstance(data, dict):
+            for key in sorted(set(data) & set(MOVED_ECONOMICS_KEYS)):
+                raise ValueError(f"{key} has moved: {MOVED_ECONOMICS_KEYS[key]}")
+        return data
+
+
+#: Keys of ``[hydrogen.economics]`` that moved to ``[hydrogen.supply]``, with what to write instead.
+MOVED_ECONOMICS_KEYS = {
+    "production_cost_cny_per_kg": "write the price a station pays at the plant per supply route, "
+                                  "hydrogen.supply.routes.<route>.ex_works_cny_per_kg",
+    "production_cost_change_per_year": "write it per supply route, hydrogen.supply.routes.<route>.change_per_year",
+    "trailer_distance_km_low": "write it per supply route, hydrogen.supply.routes.<route>.distance_km_low",
+    "trailer_distance_km_high": "write it per supply route, hydrogen.supply.routes.<route>.distance_km_high",
+}
+
+
+class SupplyRoute(StrictModel):
+    """One way a station gets its hydrogen: who makes it, at what price, and how it arrives.
+
+    Attributes
+    ----------
+    weight : float or distribution
+        Relative frequency of the route among stations (normalised over the routes).
+    ex_works_cny_per_kg : float or distribution
+        Price the station pays at the plant (or, on site, its production cost), CNY/kg, at the
+        horizon's first year.
+    change_per_year : float or distribution
+        Yearly relative change of that price.
+    delivery : {"tube_trailer", "on_site"}
+        Hauled by tube trailer from the plant (``distance_km_low``-``distance_km_high``, drawn
+        per station), or made at the station (no haul).
+    """
+
+    weight: NonNegativeParam
+    ex_works_cny_per_kg: NonNegativeParam
+    change_per_year: ChangeParam
+    delivery: Literal["tube_trailer", "on_site"]
+    distance_km_low: NonNegative = 0.0
+    distance_km_high: NonNegative = 0.0
+    notes: str = ""
 
     @model_validator(mode="after")
     def _distance_ordered(self):
-        if self.trailer_distance_km_high < self.trailer_distance_km_low:
-            raise ValueError("trailer_distance_km_high must be >= trailer_distance_km_low")
+        if self.distance_km_high < self.distance_km_low:
+            raise ValueError("distance_km_high must be >= distance_km_low")
+        if self.delivery == "on_site" and self.distance_km_high > 0.0:
+            raise ValueError("an on_site route has no haul: leave distance_km_low and distance_km_high at 0")
         return self
+
+
+class SupplyConfig(StrictModel):
+    """Where stations buy hydrogen: routes with their prices and shares, and each station's own price.
+
+    ``station_price_sigma`` spreads each station's price around its route's (the sd of its log):
+    stations of one route sign different contracts with different plants.
+    """
+
+    routes: dict[str, SupplyRoute] = Field(min_length=1)
+    station_price_sigma: LogSigma
 
 
 class InvestmentConfig(StrictModel):
@@ -212,6 +272,7 @@ class HydrogenSection(StrictModel):
     districts: list[District] = Field(min_length=1)
     stations: StationsConfig
     economics: StationEconomics
+    supply: SupplyConfig
     investment: InvestmentConfig
     plan: PlanConfig
     fleet: FleetConfig

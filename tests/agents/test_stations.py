@@ -7,14 +7,20 @@ import numpy as np
 import pytest
 
 from sim.agents.station_kernels import (
+    ExitRules,
+    StationVolumes,
+    SubsidyWindow,
     allocate_demand,
     capital_recovery_factor,
+    choose_enrolment,
+    choose_reopenings,
     levelised_cost_cny_per_kg,
-    price_and_enrol,
     retail_price_cny_per_kg,
+    review_stations,
     station_npv_cny,
+    station_volume_kg,
 )
-from sim.agents.stations import read_stations_csv
+from sim.agents.stations import CLOSED, MOTHBALLED, OPERATING, read_stations_csv
 from sim.errors import InputDataError
 from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
 
@@ -43,41 +49,129 @@ def test_subsidy_at_30_00_and_not_at_30_01(subsidy):
     assert unit_subsidy_under_price_cap(1000.0, 30.01, rate, cap, 1.0) == 0.0
 
 
+def _enrol(own, mc, caps, subsidy, *, contracted=0.0, spot=1000.0, market=40.0, elasticity=0.0, in_force=None,
+           uncapped=None, committed=0, growth=0.0, discount=0.0):
+    """choose_enrolment for one station in one district; `subsidy` is (levels, years)."""
+    subsidy = np.asarray(subsidy, dtype=np.float64)
+    subsidy = subsidy.reshape(len(caps), subsidy.shape[-1] if subsidy.ndim > 1 else -1)
+    years = subsidy.shape[1]
+    in_force = np.ones(years) if in_force is None else np.asarray(in_force, dtype=np.float64)
+    uncapped = np.zeros(years) if uncapped is None else np.asarray(uncapped, dtype=np.float64)
+    window = SubsidyWindow(np.asarray(caps, dtype=np.float64), subsidy[None], in_force[None], uncapped[None])
+    volumes = StationVolumes(np.array([contracted]), np.array([spot]), np.array([1e12]), market, elasticity, growth,
+                             discount)
+    price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
+    choose_enrolment(np.array([own]), np.array([mc]), np.array([committed]), np.zeros(1, dtype=np.int64), volumes,
+                     window, price, enrolled)
+    return float(price[0]), int(enrolled[0])
+
+
 def test_enrolment_keeps_30_00_and_lowers_30_01_to_the_cap():
-    own = np.array([30.00, 30.01])
-    mc = np.array([20.0, 20.0])
-    q = np.array([1000.0, 1000.0])
-    price, enrolled = np.zeros(2), np.zeros(2, dtype=np.int64)
-    price_and_enrol(own, mc, q, q * 10, 40.0, 0.0, np.array([30.0]), np.array([10.0]), 0.0, price, enrolled)
-    assert list(price) == [30.00, 30.0] and list(enrolled) == [1, 1]
+    # 10 x 1000 + (30 - 20) x 1000 - (30.01 - 20) x 1000 = 9,990 > 0.
+    assert _enrol(30.00, 20.0, [30.0], [10.0]) == (30.00, 1)
+    assert _enrol(30.01, 20.0, [30.0], [10.0]) == (30.0, 1)
 
 
 def test_station_stays_out_when_own_price_pays_better():
-    # Own price 50, mc 30: margin 20. Enrolled: 30 + 5 - 30 = 5 per kg, same volume: stays out.
-    price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
-    price_and_enrol(np.array([50.0]), np.array([30.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
-                    np.array([30.0]), np.array([5.0]), 0.0, price, enrolled)
-    assert price[0] == 50.0 and enrolled[0] == 0
+    # Own price 50, mc 30: margin 20 a kg. Enrolled: 30 + 5 - 30 = 5 a kg, same volume: stays out.
+    assert _enrol(50.0, 30.0, [30.0], [5.0]) == (50.0, 0)
     # No scheme in force: never enrolled, own price.
-    price_and_enrol(np.array([25.0]), np.array([20.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0,
-                    np.zeros(0), np.zeros(0), 0.0, price, enrolled)
-    assert price[0] == 25.0 and enrolled[0] == 0
+    assert _enrol(25.0, 20.0, [], np.zeros((0, 1))) == (25.0, 0)
+
+
+def test_only_spot_volume_answers_the_capped_price():
+    # Own 45, mc 25, cap 30 + 10, elasticity 1 at a market price of 45. Staying out: 20 x 1,000 = 20,000.
+    # All spot: 1,000 x 45/30 = 1,500 kg at 15 a kg = 22,500: enrols.
+    assert _enrol(45.0, 25.0, [30.0], [10.0], spot=1000.0, market=45.0, elasticity=1.0) == (30.0, 1)
+    # 800 kg contracted, 200 spot: 800 + 300 = 1,100 kg at 15 = 16,500 < 20,000: stays out.
+    assert _enrol(45.0, 25.0, [30.0], [10.0], contracted=800.0, spot=200.0, market=45.0, elasticity=1.0) == (45.0, 0)
+
+
+def test_enrolment_weighs_the_years_the_subsidy_still_runs():
+    # Contracted 1,000 kg, own 45, mc 25, cap 30: a year gains (S - 15) x 1,000. Year 0 pays 10 (-5,000),
+    # year 1 pays 25 with a district top-up (+10,000): over both, +5,000: enrols.
+    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0) == (30.0, 1)
+    # Year 1 weighs (1 + g) / (1 + r) = 1.02 / 1.275 = 0.8 on 10,000... still enrols (+3,000);
+    # discounted to 0.4 (r = 1.55, g = 0.02), -5,000 + 4,000 < 0: stays out.
+    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0, growth=0.02,
+                  discount=0.275) == (30.0, 1)
+    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0, growth=0.02,
+                  discount=1.55) == (45.0, 0)
+    # A scheme in force a quarter of the year pays a quarter of its rate and the concession a quarter
+    # of the year: the same sign as a whole year (10 x 0.25 x 1,000 - 0.25 x 10 x 1,000 = 0: enrols, ties in).
+    assert _enrol(40.0, 25.0, [30.0], [2.5], contracted=1000.0, spot=0.0, in_force=[0.25]) == (30.0, 1)
+
+
+def test_a_committed_station_stays_enrolled_while_the_scheme_pays():
+    # Stays out on its own margin (above), but it committed last year: it keeps to the cap.
+    assert _enrol(50.0, 30.0, [30.0], [5.0], committed=1) == (30.0, 1)
+    # The scheme ended this year: the commitment lapses.
+    assert _enrol(50.0, 30.0, [30.0], [[0.0, 5.0]], committed=1) == (50.0, 0)
 
 
 def test_two_capped_schemes_stations_enrol_at_the_level_that_pays_best():
-    # Own price 50, mc 30, same volume. Caps 30 (rates 10 + 8 = 18 there) and 40 (rate 8):
-    # at 30: 30 + 18 - 30 = 18; at 40: 40 + 8 - 30 = 18; staying out: 20. Stays out.
-    caps, rates = np.array([30.0, 40.0]), np.array([18.0, 8.0])
-    price, enrolled = np.zeros(1), np.zeros(1, dtype=np.int64)
-    args = (np.array([50.0]), np.array([30.0]), np.array([1.0]), np.array([9.0]), 50.0, 0.0)
-    price_and_enrol(*args, caps, rates, 0.0, price, enrolled)
-    assert (price[0], enrolled[0]) == (50.0, 0)
-    # An uncapped 3 CNY/kg on top: out 23; at 30: 21; at 40: 21. Still out; with the 40 scheme at 12:
-    # at 40: 40 + 12 + 3 - 30 = 25 > 23 and at 30: 30 + 22 + 3 - 30 = 25, the first best level (30) wins ties.
-    price_and_enrol(*args, caps, rates, 3.0, price, enrolled)
-    assert (price[0], enrolled[0]) == (50.0, 0)
-    price_and_enrol(*args, caps, np.array([22.0, 12.0]), 3.0, price, enrolled)
-    assert (price[0], enrolled[0]) == (30.0, 1)
+    # Own price 50, mc 30, same volume. Caps 30 (10 + 8 = 18 there) and 40 (8): at 30: 30 + 18 - 30 = 18;
+    # at 40: 40 + 8 - 30 = 18; staying out: 20. Stays out.
+    assert _enrol(50.0, 30.0, [30.0, 40.0], [[18.0], [8.0]], spot=1.0) == (50.0, 0)
+    # With the 40 scheme at 12 and an uncapped 3 on top: at 30: 30 + 22 + 3 = 55 - 30 = 25; at 40: 40 + 12 + 3
+    # - 30 = 25; out: 23. The first best level (30) wins the tie.
+    assert _enrol(50.0, 30.0, [30.0, 40.0], [[22.0], [12.0]], spot=1.0, uncapped=[3.0]) == (30.0, 1)
+
+
+def test_station_volume_holds_contracted_kg_and_moves_spot_kg_with_price():
+    # 600 contracted + 400 spot at the market price; at 2/3 of it with elasticity 1, spot is 600.
+    assert station_volume_kg(600.0, 400.0, 1e9, 30.0, 45.0, 1.0) == pytest.approx(1200.0)
+    assert station_volume_kg(600.0, 400.0, 1100.0, 30.0, 45.0, 1.0) == 1100.0
+    assert station_volume_kg(600.0, 400.0, 1e9, 45.0, 45.0, 3.0) == pytest.approx(1000.0)
+
+
+RULES = ExitRules(2, 3, 0.3, 0.01, 0.05)
+
+
+def _review(status, cash, *, loss_years=1, profit=-1.0, opened=2020, reopened=-1, mothball_years=0, year=2024):
+    a = dict(status=np.array([status], dtype=np.int8), opened=np.array([opened]), reopened=np.array([reopened]),
+             profit=np.array([profit]), loss=np.array([loss_years]), idle=np.array([mothball_years]))
+    review_stations(a["status"], a["opened"], a["reopened"], a["profit"], a["loss"], a["idle"], np.array([cash]),
+                    np.array([1e6]), np.array([10e6]), year, RULES)
+    return int(a["status"][0]), int(a["loss"][0]), int(a["idle"][0])
+
+
+def test_a_station_mothballs_on_its_own_poor_prospects_after_sustained_losses():
+    # Fixed opex 1 M, idle 0.3 M, mothballing 0.1 M: it leaves when next year's cash is below -0.4 M.
+    assert _review(OPERATING, -0.41e6) == (MOTHBALLED, 2, 0)
+    assert _review(OPERATING, -0.39e6) == (OPERATING, 2, 0)
+    # One loss year is not enough; a profitable year resets the count.
+    assert _review(OPERATING, -5e6, loss_years=0) == (OPERATING, 1, 0)
+    assert _review(OPERATING, -5e6, profit=0.0) == (OPERATING, 0, 0)
+    # The year it opened or reopened does not count.
+    assert _review(OPERATING, -5e6, opened=2024) == (OPERATING, 1, 0)
+    assert _review(OPERATING, -5e6, reopened=2024) == (OPERATING, 1, 0)
+
+
+def test_a_mothballed_station_closes_after_its_idle_years():
+    assert _review(MOTHBALLED, 0.0, mothball_years=1) == (MOTHBALLED, 1, 2)
+    assert _review(MOTHBALLED, 0.0, mothball_years=2) == (CLOSED, 1, 3)
+
+
+def test_mothballed_stations_reopen_one_by_one_as_unserved_demand_repays_recommissioning():
+    # District 0 left 300 kg unserved; two mothballed stations of 250 kg, margins 12 and 10 a kg, fixed
+    # opex 1,000, idle 300, recommissioning 0.05 x 100,000 = 5,000, 10 years at r = 0.
+    status = np.array([MOTHBALLED, MOTHBALLED, MOTHBALLED, OPERATING], dtype=np.int8)
+    district = np.array([0, 0, 1, 0])
+    idle_years = np.array([1, 1, 1, 0])
+    args = (np.array([250.0, 250.0, 250.0, 250.0]), np.array([10.0, 12.0, 50.0, 50.0]), np.full(4, 1000.0),
+            np.full(4, 100_000.0), np.full(4, 10.0), 0.0, RULES)
+    # Station 1 first (12 x 250 - 1,000 + 300 = 2,300 a year, 23,000 >= 5,000); 50 kg left for station 0:
+    # 10 x 50 - 700 < 0. District 1 left nothing: its station stays.
+    back = choose_reopenings(status, district, idle_years, np.array([300.0, 0.0]), *args)
+    assert back.tolist() == [1]
+    # Demand for both: 500 kg. Station 0: 10 x 250 - 700 = 1,800 a year: both come back, the better first.
+    assert choose_reopenings(status, district, idle_years, np.array([500.0, 0.0]), *args).tolist() == [1, 0]
+    # Recommissioning dearer than 10 years of 2,300: nobody.
+    dear = ExitRules(2, 3, 0.3, 0.01, 0.25)
+    assert choose_reopenings(status, district, idle_years, np.array([500.0, 0.0]), *args[:-1], dear).size == 0
+    # A station mothballed this very year waits at least a year.
+    assert choose_reopenings(status, district, np.zeros(4, dtype=np.int64), np.array([500.0, 0.0]), *args).size == 0
 
 
 def test_levelised_cost_by_hand():

@@ -69,7 +69,7 @@ def test_sim_policies_lists_the_scenarios_documents(tmp_path):
     (('kind = "cost_share"', 'kind = "cost_shar"'), "district_measure.toml: instrument[0]"),
     (('"district', '"hydrogen'), "document.key 'hydrogen' is already the key of"),
     (('rate_cny_per_kg = 3.0', 'rate_cny_per_kg = 3.0\neligibility = { sector = "x" }'),
-     "eligibility.sector: unknown key; allowed: none"),
+     "eligibility.sector: unknown key; allowed: district"),
 ])
 def test_a_bad_document_is_refused_by_validate_naming_its_file(tmp_path, edit, fragment):
     doc = tmp_path / "district_measure.toml"

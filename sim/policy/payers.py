@@ -1,5 +1,6 @@
 """English names of the paying agencies: the gazette's in ``payers.toml``, and those a
-document file declares (``[[payer]]`` tables, see :mod:`sim.policy.gazette`)."""
+document file declares (``[[payer]]`` tables, see :mod:`sim.policy.gazette`).
+"""
 
 from __future__ import annotations
 

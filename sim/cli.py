@@ -188,6 +188,7 @@ def _cmd_validate(args) -> int:
 def _cmd_policies(args) -> int:
     from sim.policy.gazette import load_gazette
     from sim.policy.listing import instrument_line
+    from sim.policy.payers import payer_english
 
     if args.scenario is not None:
         from sim.scenario.loader import load_scenario
@@ -207,7 +208,7 @@ def _cmd_policies(args) -> int:
         print(f"{key}  {doc.number}  {doc.title_en}  (issued {doc.issued}, valid {doc.valid_from}..{until})"
               f"  [{gazette.files[key].name}]")
         for ins in gazette.by_document(key):
-            print("  " + instrument_line(ins))
+            print("  " + instrument_line(ins, payer_english(ins.payer, gazette.payer_names_en)))
         for tgt in gazette.targets.values():
             if tgt.id.startswith(key + "."):
                 print(f"  {tgt.id}  target {tgt.year}: {tgt.quantity} {tgt.comparison} {tgt.value:,.0f} {tgt.unit}"

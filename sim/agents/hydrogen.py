@@ -236,9 +236,10 @@ class HydrogenStations(Component):
 
     @classmethod
     def claim_bases(cls, scenario) -> list[ClaimBasis]:
-        """Station completions (with their capacity), station sales, vehicles added (paid to firms)."""
-        return [ClaimBasis(StationCompletions, "station", frozenset({CAPACITY_MEASURE})),
-                ClaimBasis(StationSales, "station"), ClaimBasis(VehicleAdditions, "fleet_segment")]
+        """Station completions (with their capacity), station sales (both by district), vehicles added (paid to firms)."""
+        districts = tuple(scenario.hydrogen.district_names)
+        return [ClaimBasis(StationCompletions, "station", frozenset({CAPACITY_MEASURE}), districts),
+                ClaimBasis(StationSales, "station", districts=districts), ClaimBasis(VehicleAdditions, "fleet_segment")]
 
     @classmethod
     def coords(cls, scenario, policy):
@@ -531,7 +532,8 @@ class HydrogenStations(Component):
         subsidy_paid = np.zeros(a.n_slots)
         sellers = np.flatnonzero(sales > 0.0)
         for payment in model.claims.file(StationSales("station", sellers, sales[sellers], price_enrolled[sellers],
-                                                      enrolled[sellers] == 1), year):
+                                                      enrolled[sellers] == 1,
+                                                      np.array(self.names, dtype=object)[a.district[sellers]]), year):
             subsidy_paid[payment.ids] += payment.approved_cny
         if added.sum() > 0:
             model.claims.file(VehicleAdditions("fleet_segment", np.arange(added.size), added), year)
@@ -650,7 +652,8 @@ class HydrogenStations(Component):
             slots = opened.astype(np.int64)
             dates = [dt.date.fromordinal(day) for day in a.completion_day[slots].tolist()]
             for payment in self.model.claims.file(StationCompletions(
-                    "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)}), year):
+                    "station", slots, dates, {CAPACITY_MEASURE: a.capacity_kg_per_12h[slots].astype(np.float64)},
+                    np.array(self.names, dtype=object)[a.district[slots]]), year):
                 a.grant_cny[payment.ids] += payment.approved_cny
         return opened
 

@@ -21,7 +21,7 @@ import xarray as xr
 
 from sim.analysis.observations import DEFAULT_OBSERVED, Observation, load_observations, model_series
 from sim.analysis.targets import TargetSpec, all_targets
-from sim.policy.payers import payer_english
+from sim.policy.payers import payer_names_of
 
 __all__ = ["write_plots", "fan_chart", "draw_observations", "draw_targets", "display_scale", "PLOTTED_SERIES"]
 
@@ -192,8 +192,9 @@ def write_plots(ds: xr.Dataset, folder: Path, observations: dict[str, Observatio
         scale, unit = display_scale("CNY", float(mean.sum(axis=1).max()) if mean.size else 0.0)
         fig, ax = plt.subplots(figsize=(8, 4.2 + 0.25 * len(paying)))
         bottom = np.zeros(len(years))
+        english = payer_names_of(ds)
         for j in paying:
-            ax.bar(years, mean[:, j] / scale, bottom=bottom, label=payer_english(str(ds["payer"].values[j])))
+            ax.bar(years, mean[:, j] / scale, bottom=bottom, label=english[str(ds["payer"].values[j])])
             bottom += mean[:, j] / scale
         ax.set_title(f"Mean outlay by payer — {ds.attrs.get('scenario', '')}", fontsize=10)
         ax.set_xlabel("year")

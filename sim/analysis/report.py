@@ -26,7 +26,7 @@ from sim.analysis.report_labels import Labels, draws_warning, page, write_page
 from sim.analysis.scaleup import scaleup_counts
 from sim.analysis.summary import band, fiscal_totals, share_positive
 from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
-from sim.policy.payers import payer_english
+from sim.policy.payers import payer_english, payer_names_of
 
 __all__ = ["build_report", "write_report", "exposure_drivers", "ProgrammeInfo"]
 
@@ -225,6 +225,7 @@ def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeIn
     nominal, pv = fiscal_totals(ds, by), fiscal_totals(ds, by, True)
     rows: list[str] = []
     idle: list[str] = []
+    english = payer_names_of(ds) if by == "payer" else {}
     for a, b in zip(nominal.to_dict("records"), pv.to_dict("records"), strict=True):
         label = a["label"]
         if label == "all":
@@ -234,7 +235,7 @@ def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeIn
             name = (f"{L.pick(html.escape(p.name_zh), html.escape(p.name_en), sep='<br>')}{_flag(label, anchors)}"
                     f"<br><span class=id>{html.escape(label)}</span>")
         else:
-            name = L.pick(html.escape(label), html.escape(payer_english(label)), sep="<br>")
+            name = L.pick(html.escape(label), html.escape(payer_english(label, english)), sep="<br>")
         cells = "".join(f"<td>{_m(a[k])}</td>" for k in ("mean", "p5", "p50", "p95"))
         row = (f"<td>{name}</td>{cells}<td>{a['p_positive']:.0%}</td><td>{_m(b['mean'])}</td>"
                f"<td>{_m(b['p5'])}–{_m(b['p95'])}</td>")

@@ -22,6 +22,7 @@ from sim.engine.design import ParameterDesign
 from sim.engine.ensemble import DEFAULT_SCHEDULER_TIMEOUT_S, EnsembleLayout, run_draws
 from sim.engine.finite import check_finite
 from sim.engine.provenance import package_version
+from sim.policy.payers import payer_english
 from sim.scenario.loader import LoadedScenario
 
 __all__ = ["build_dataset", "run_scenario", "resolved_toml"]
@@ -60,6 +61,11 @@ def build_dataset(
     data_vars["program_payer"] = xr.Variable(
         ("program",), np.array([p.payer for p in policy.programs], dtype=object),
         attrs={"units": "1", "long_name": "payer of the programme (its budget line's payer)"},
+    )
+    declared = policy.catalogue.payer_names_en if policy.catalogue is not None else {}
+    data_vars["payer_name_en"] = xr.Variable(
+        ("payer",), np.array([payer_english(name, declared) for name in payers], dtype=object),
+        attrs={"units": "1", "long_name": "English name of the payer (payers.toml, or its document's [[payer]])"},
     )
     data_vars["program_citation"] = xr.Variable(
         ("program",), np.array([str(p.instrument.citation) for p in policy.programs], dtype=object),

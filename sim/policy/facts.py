@@ -61,10 +61,14 @@ class StationCompletions(Facts):
         Day each started operating (the event date checked against a grant's window).
     measures : dict of str to ndarray
         Quantities a grant may be tiered on, by name (``compressor_capacity_kg_per_12h``).
+    district : ndarray of object
+        Name of each station's district (a name of the scenario's ``[hydrogen] districts``),
+        for instruments limited by district (``eligibility.district``).
     """
 
     dates: list[dt.date] = field(default_factory=list)
     measures: dict[str, np.ndarray] = field(default_factory=dict)
+    district: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,14 @@ class StationSales(Facts):
         Retail price while enrolled in a price-cap scheme (its own price when not enrolled), CNY/kg.
     enrolled : ndarray of bool
         Whether the station committed to a price cap this year.
+    district : ndarray of object
+        Name of each station's district, as in :class:`StationCompletions`.
     """
 
     kg_sold: np.ndarray = field(default_factory=lambda: np.zeros(0))
     price_enrolled_cny_per_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     enrolled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    district: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 @dataclass(frozen=True)
@@ -244,11 +251,16 @@ class ClaimBasis:
     detail : frozenset of str
         What the table carries that decides which instruments can pay on it: measure names of
         station completions, reward families of firms, programme ids of streams and loans.
+    districts : tuple of str, optional
+        The district names its rows may carry (the scenario's districts, in order); None when
+        its recipients have no district. ``sim validate`` checks an instrument's
+        ``eligibility.district`` against them.
     """
 
     facts: type
     recipient: str
     detail: frozenset[str] = frozenset()
+    districts: tuple[str, ...] | None = None
 
 
 def basis_of(facts: Facts) -> ClaimBasis:

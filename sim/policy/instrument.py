@@ -24,7 +24,10 @@ __all__ = [
     "Citation",
     "Document",
     "Eligibility",
+    "StationEligibility",
     "InstrumentBase",
+    "Payer",
+    "eligible_districts",
     "Target",
     "FIXED_FIELDS",
     "RECIPIENTS",
@@ -87,6 +90,61 @@ class Document(_Strict):
 
 class Eligibility(_Strict):
     """Base of each kind's typed eligibility: unknown keys are refused (with "did you mean")."""
+
+
+class StationEligibility(Eligibility):
+    """Which stations an instrument paid to stations is for.
+
+    Attributes
+    ----------
+    district : str or list of str, optional
+        The district (or districts) whose stations are paid, by the names of the scenario's
+        ``[hydrogen] districts`` (``"Daxing"``, ``["Daxing", "Fangshan"]``); None (the default):
+        stations of every district. ``sim validate`` refuses a name the scenario does not have.
+    """
+
+    district: str | list[str] | None = None
+
+    @field_validator("district")
+    @classmethod
+    def _names_given(cls, v: str | list[str] | None) -> str | list[str] | None:
+        names = [v] if isinstance(v, str) else v
+        if names is None:
+            return v
+        if not names:
+            raise ValueError("an empty list pays no station; leave district out for every district")
+        if any(not n.strip() for n in names):
+            raise ValueError("a district name must not be empty")
+        if len(set(names)) != len(names):
+            raise ValueError(f"district names must not repeat: {names}")
+        return v
+
+    def districts(self) -> tuple[str, ...] | None:
+        """The districts paid, as a tuple; None for every district."""
+        if self.district is None:
+            return None
+        return (self.district,) if isinstance(self.district, str) else tuple(self.district)
+
+
+def eligible_districts(instrument: InstrumentBase) -> tuple[str, ...] | None:
+    """The districts an instrument is limited to (None: not limited by district, or no such field)."""
+    eligibility = instrument.eligibility
+    return eligibility.districts() if isinstance(eligibility, StationEligibility) else None
+
+
+class Payer(_Strict):
+    """A paying agency a document file declares (``[[payer]]``), with its English name.
+
+    Attributes
+    ----------
+    name : str
+        The name as the document's instruments write it in ``payer`` (Chinese).
+    name_en : str
+        Its English name, shown by plots and reports (fonts without CJK glyphs draw boxes).
+    """
+
+    name: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
 
 
 class InstrumentBase(_Strict):

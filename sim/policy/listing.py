@@ -25,7 +25,16 @@ def amount_text(ins: Instrument) -> str:
     return text
 
 
-def instrument_line(ins: Instrument) -> str:
-    """``id  kind  amounts  payer  validity  [citation]``."""
-    return (f"{ins.id}  {ins.kind}  {amount_text(ins)}  payer {ins.payer}  "
+def instrument_line(ins: Instrument, payer_en: str | None = None) -> str:
+    """``id  kind  amounts  payer (English name)  validity  [citation]``.
+
+    Parameters
+    ----------
+    ins : Instrument
+    payer_en : str, optional
+        The payer's English name (:func:`~sim.policy.payers.payer_english`), shown after its
+        name when it differs from it.
+    """
+    payer = ins.payer if payer_en in (None, ins.payer) else f"{ins.payer} ({payer_en})"
+    return (f"{ins.id}  {ins.kind}  {amount_text(ins)}  payer {payer}  "
             f"valid {ins.valid_from}..{ins.valid_until}  [{ins.citation}]")

@@ -10,6 +10,7 @@ path and what is allowed; all problems of a file are reported together in a
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tomllib
 import types
@@ -23,7 +24,7 @@ from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
 from sim.input_files import MAX_TOML_BYTES, read_input_file
-from sim.messages import MAX_PROBLEM_LINES, key_path, problem_line, shown_value, unknown_key
+from sim.messages import MAX_PROBLEM_LINES, cut_text, key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
 from sim.scenario.merge import is_distribution, mark_provenance, merge_tables
@@ -397,8 +398,10 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
     Returns
     -------
     problems : list of str
-        One line for each programme named by its id that nothing claims, and for each programme
-        that a project stream and a population would both pay (counted twice).
+        One line for each programme named by its id that nothing claims, for each programme
+        that a project stream and a population would both pay (counted twice), and for each
+        district an ``eligibility.district`` names that its claimants do not have
+        (:func:`district_problems`).
     unclaimed : list of str
         Programmes in force through a pattern that nothing claims (they pay 0).
     """
@@ -421,12 +424,63 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
                     "or switch it off (enabled = false)")
             else:
                 unclaimed.append(ins.id)
+        problems += district_problems(scenario, policy, ins, claimants, source)
         by_stream = [b for b in claimants if b.facts in (ProjectApprovals, ProjectLoans)]
         if by_stream and len(claimants) > len(by_stream):
             problems.append(
                 f'{source}: projects.streams."{ins.id}": also paid by a population of the scenario; the same '
                 "instrument would be counted twice: remove the stream or that population's claim")
     return problems, unclaimed
+
+
+def _district_key(scenario: Scenario, policy: PolicySet, ins, source: str) -> tuple[str, str]:
+    """The file and key path that set an instrument's ``eligibility.district``.
+
+    The scenario's ``instruments."<id>".eligibility.district`` when it overrides it (pointed at
+    the file of the chain that set it by :func:`_reattribute`), else the document file's
+    ``instrument[i] (<id>).eligibility.district``.
+    """
+    override = scenario.instruments.get(ins.id, {}).get("eligibility")
+    if isinstance(override, dict) and "district" in override:
+        return source, f'instruments."{ins.id}".eligibility.district'
+    catalogue = policy.catalogue
+    if catalogue is None or ins.document not in catalogue.files:
+        return source, f'instruments."{ins.id}".eligibility.district'
+    ids = [other.id for other in catalogue.by_document(ins.document)]
+    return str(catalogue.files[ins.document]), f"instrument[{ids.index(ins.id)}] ({ins.id}).eligibility.district"
+
+
+def district_problems(scenario: Scenario, policy: PolicySet, ins, claimants: list, source: str) -> list[str]:
+    """Districts an instrument's ``eligibility.district`` names that the tables paying it lack.
+
+    Each population table that pays the instrument says which district names its rows carry
+    (:attr:`~sim.policy.facts.ClaimBasis.districts`: the stations', those of the scenario's
+    ``[hydrogen] districts``). A name none of them has would pay nothing, so it is refused.
+
+    Returns
+    -------
+    list of str
+        One line per unknown name: the file, the key, the name and the names allowed.
+    """
+    from sim.policy.instrument import eligible_districts
+
+    names = eligible_districts(ins)
+    if names is None or not claimants:
+        return []
+    where, key = _district_key(scenario, policy, ins, source)
+    problems = []
+    for basis in claimants:
+        if basis.districts is None:
+            problems.append(f"{where}: {key}: a {basis.recipient} has no district, so no district limit can apply; "
+                            "leave district out")
+            continue
+        for name in names:
+            if name not in basis.districts:
+                close = difflib.get_close_matches(name, list(basis.districts), n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"{where}: {key}: unknown district {cut_text(repr(name))}{hint}; allowed: the scenario's "
+                                f"[hydrogen] districts: {', '.join(basis.districts)}")
+    return list(dict.fromkeys(problems))
 
 
 def _attributed(problems: list[str], prov: dict, omitted: int = 0) -> ScenarioError:

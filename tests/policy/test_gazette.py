@@ -18,7 +18,7 @@ DOCUMENT_KEYS = ("centers", "cohesion", "transfer", "managers", "software", "dig
 
 
 def _load_document_file(path, text):
-    return read_document_file(path, text)[1:]
+    return read_document_file(path, text)[1:4]
 
 ID_PATTERN = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")
 

@@ -57,6 +57,10 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "eligibility_misspelt.toml": [
         ("eligibility_misspelt.toml",
          'instruments."scaleup.2.first_above_size_last_year".eligibility.sectorr: unknown key (did you mean \'sector\'?)')],
+    "unknown_district.toml": [
+        ("unknown_district.toml",
+         'instruments."hydrogen.13.operating_subsidy".eligibility.district: unknown district \'Daxin\' (did you mean '
+         "'Daxing'?); allowed: the scenario's [hydrogen] districts: Dongcheng, Xicheng, Chaoyang,")],
     "programme_nobody_claims.toml": [
         ("programme_nobody_claims.toml",
          'instruments."scaleup.2.first_above_size_last_year": in force but no population of this scenario can claim it')],

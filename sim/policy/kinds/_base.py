@@ -19,12 +19,14 @@ import numpy as np
 
 from sim.engine.claim_kernels import window_days_of
 from sim.policy.facts import ClaimBasis
+from sim.policy.instrument import eligible_districts
 
 if TYPE_CHECKING:
     from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
-__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive"]
+__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive",
+           "district_rows", "district_text"]
 
 
 @dataclass(frozen=True)
@@ -165,3 +167,41 @@ def file_positive(program: Program, ctx: ClaimContext, ids: np.ndarray, amounts_
     approved = ctx.ledger.claim(program.id, ctx.year, ids[keep], amounts_cny[keep], event_dates=kept_dates,
                                 in_force_share=shares)
     return [Payment(program, ids[keep], approved)]
+
+
+def district_rows(program: Program, district: np.ndarray, n_rows: int) -> np.ndarray | None:
+    """Rows of a table whose district the programme pays (``eligibility.district``).
+
+    Parameters
+    ----------
+    program : Program
+    district : ndarray of object
+        District name of each row (a station table's ``district``).
+    n_rows : int
+        Rows of the table.
+
+    Returns
+    -------
+    ndarray of int64, or None
+        Indices of the rows in the programme's districts, ascending; None when the programme is
+        not limited by district (every row).
+
+    Raises
+    ------
+    ValueError
+        If the programme is limited by district and the table does not give one district per row
+        (a population that publishes no districts cannot be paid under such a programme).
+    """
+    names = eligible_districts(program.instrument)
+    if names is None:
+        return None
+    if district.shape != (n_rows,):
+        raise ValueError(f"{program.id} pays by district (eligibility.district), but the {n_rows} rows of the "
+                         f"table carry {district.size} district names; a population must publish one per row")
+    return np.flatnonzero(np.isin(district, np.array(names, dtype=object)))
+
+
+def district_text(ins: InstrumentBase) -> str:
+    """``", stations in Daxing"`` for an instrument limited by district; ``""`` otherwise."""
+    names = eligible_districts(ins)
+    return "" if names is None else f", stations in {', '.join(names)}"

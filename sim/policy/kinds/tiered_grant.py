@@ -1,7 +1,8 @@
 """Tiered grant: a fixed amount by tier of a measured quantity (D7 item 13's station grant).
 
 Paid once per completion, on the day of completion: in full if that day is inside the window,
-not at all otherwise.
+not at all otherwise. A grant limited by district (``eligibility = { district = "Daxing" }``) pays
+only the completions of stations in those districts.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from numba import njit
 from pydantic import Field, model_validator
 
 from sim.policy.facts import ClaimBasis, StationCompletions
-from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment
+from sim.policy.instrument import InstrumentBase, NonNegative, StationEligibility
+from sim.policy.kinds._base import KindSpec, Payment, district_rows, district_text
 
 __all__ = ["TieredGrant", "tiered_grant", "tiered_grants", "grant_for", "KIND"]
 
@@ -26,7 +27,7 @@ class TieredGrant(InstrumentBase):
     measure: str
     tier_thresholds: list[NonNegative] = Field(min_length=1)
     tier_amounts_cny: list[NonNegative] = Field(min_length=1)
-    eligibility: Eligibility = Field(default_factory=Eligibility)
+    eligibility: StationEligibility = Field(default_factory=StationEligibility)
 
     @model_validator(mode="after")
     def _tiers_consistent(self):
@@ -84,17 +85,24 @@ def _file_claims(programs, facts: StationCompletions, ctx) -> list[Payment]:
     out = []
     for program in programs:
         ins = program.instrument
-        measure = facts.measures[ins.measure]
-        amounts = tiered_grants(np.asarray(measure, dtype=np.float64), np.asarray(ins.tier_thresholds, dtype=np.float64),
+        ids, dates = facts.ids, facts.dates
+        measure = np.asarray(facts.measures[ins.measure], dtype=np.float64)
+        rows = district_rows(program, facts.district, ids.size)
+        if rows is not None:
+            # Completions in other districts claim nothing under a district's grant.
+            ids, measure, dates = ids[rows], measure[rows], [dates[r] for r in rows.tolist()]
+            if not ids.size:
+                continue
+        amounts = tiered_grants(measure, np.asarray(ins.tier_thresholds, dtype=np.float64),
                                 np.asarray(ins.tier_amounts_cny, dtype=np.float64))
-        approved = ctx.ledger.claim(program.id, ctx.year, facts.ids, amounts, event_dates=facts.dates)
-        out.append(Payment(program, facts.ids, approved))
+        approved = ctx.ledger.claim(program.id, ctx.year, ids, amounts, event_dates=dates)
+        out.append(Payment(program, ids, approved))
     return out
 
 
 def _describe(ins: TieredGrant) -> str:
     tiers = ", ".join(f">= {t:,.0f}: {a:,.0f} CNY" for t, a in zip(ins.tier_thresholds, ins.tier_amounts_cny, strict=False))
-    return f"by {ins.measure}: {tiers}"
+    return f"by {ins.measure}: {tiers}{district_text(ins)}"
 
 
 KIND = KindSpec(

@@ -3,6 +3,10 @@
 All per-kg subsidies to stations are read together: a station chooses its price against every
 capped scheme at once (:func:`price_cap_offers`: enrolling under a cap earns the rates of every
 scheme whose cap that price meets) and every uncapped rate is earned on all kg sold.
+
+A scheme may be limited to some districts (``eligibility = { district = "Daxing" }``): only the
+sales of stations in those districts claim under it, and :func:`price_cap_offers` given a district
+offers only the schemes open to it.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from numba import njit
 from pydantic import Field
 
 from sim.policy.facts import ClaimBasis, StationSales
-from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment, file_positive
+from sim.policy.instrument import InstrumentBase, NonNegative, StationEligibility, eligible_districts
+from sim.policy.kinds._base import KindSpec, Payment, district_rows, district_text, file_positive
 
-__all__ = ["UnitSubsidy", "price_within_cap", "unit_subsidy_under_price_cap", "price_cap_offers", "KIND"]
+__all__ = ["UnitSubsidy", "price_within_cap", "unit_subsidy_under_price_cap", "price_cap_offers", "open_to_district",
+           "KIND"]
 
 # Prices are compared in CNY/kg after rounding to the fen (0.01 CNY), the smallest unit a retail
 # price is quoted in, so 30.00 qualifies under a 30 cap whatever binary noise the arithmetic left.
@@ -31,7 +36,7 @@ class UnitSubsidy(InstrumentBase):
     kind: Literal["unit_subsidy"]
     rate_cny_per_kg: NonNegative
     price_cap_cny_per_kg: NonNegative | None = None
-    eligibility: Eligibility = Field(default_factory=Eligibility)
+    eligibility: StationEligibility = Field(default_factory=StationEligibility)
 
 
 @njit(cache=True)
@@ -80,7 +85,24 @@ def cap_of(ins: UnitSubsidy) -> float:
     return math.inf if ins.price_cap_cny_per_kg is None else ins.price_cap_cny_per_kg
 
 
-def price_cap_offers(programs, year_index: int) -> tuple[np.ndarray, np.ndarray, float, float]:
+def open_to_district(programs, district: str | None) -> list:
+    """The programmes a station of `district` may claim (every programme when `district` is None).
+
+    A programme limited by district (``eligibility.district``) is open to the stations of the
+    districts it names; one without a limit, to every station.
+    """
+    if district is None:
+        return list(programs)
+    out = []
+    for p in programs:
+        names = eligible_districts(p.instrument)
+        if names is None or district in names:
+            out.append(p)
+    return out
+
+
+def price_cap_offers(programs, year_index: int, district: str | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, float, float]:
     """What the per-kg subsidies in force offer a station this year.
 
     Parameters
@@ -89,6 +111,10 @@ def price_cap_offers(programs, year_index: int) -> tuple[np.ndarray, np.ndarray,
         The unit subsidies to stations.
     year_index : int
         Position of the year in the horizon.
+    district : str, optional
+        The station's district (a name of the scenario's ``[hydrogen] districts``): only the
+        programmes open to it count (:func:`open_to_district`). None: every programme, whatever
+        its district limit (the offers as they were before districts).
 
     Returns
     -------
@@ -102,7 +128,7 @@ def price_cap_offers(programs, year_index: int) -> tuple[np.ndarray, np.ndarray,
         Largest share of the year inside a capped scheme's window (the part of the year a
         station sells at its enrolled price).
     """
-    live = [p for p in programs if p.validity_share[year_index] > 0.0]
+    live = [p for p in open_to_district(programs, district) if p.validity_share[year_index] > 0.0]
     capped = [p for p in live if p.instrument.price_cap_cny_per_kg is not None]
     caps = np.array(sorted({cap_of(p.instrument) for p in capped}), dtype=np.float64)
     rates = np.array([sum(p.instrument.rate_cny_per_kg for p in capped if cap_of(p.instrument) >= c) for c in caps],
@@ -127,13 +153,18 @@ def _file_claims(programs, facts: StationSales, ctx) -> list[Payment]:
             if (enrolled or not capped) else 0.0
             for kg, price, enrolled in zip(facts.kg_sold, facts.price_enrolled_cny_per_kg, facts.enrolled, strict=False)
         ])
-        out += file_positive(program, ctx, facts.ids, amounts)
+        rows = district_rows(program, facts.district, facts.ids.size)
+        if rows is None:
+            out += file_positive(program, ctx, facts.ids, amounts)
+        else:
+            # Stations of other districts claim nothing under a district's scheme.
+            out += file_positive(program, ctx, facts.ids[rows], amounts[rows])
     return out
 
 
 def _describe(ins: UnitSubsidy) -> str:
     cap = "" if ins.price_cap_cny_per_kg is None else f" if price <= {ins.price_cap_cny_per_kg:.2f} CNY/kg"
-    return f"{ins.rate_cny_per_kg:g} CNY/kg sold{cap}"
+    return f"{ins.rate_cny_per_kg:g} CNY/kg sold{cap}{district_text(ins)}"
 
 
 KIND = KindSpec(

@@ -520,7 +520,7 @@ def find_crossing(values: Sequence[float], stats: Sequence[float], level: float)
 
 
 #: Default crossing rules: (statistic column, level, what it means when it rises above).
-_P_RULES = (("p_positive", 0.0, "starts to pay (P(>0) > 0)"), ("p_positive", 0.5, "positive in most draws (P(>0) > 0.5)"))
+_P_RULES = (("p_positive", 0.0, "starts to pay (P(>0) > 0)"), ("p_positive", 0.5, "pays in most draws (P(>0) > 0.5)"))
 
 
 def crossing_table(table: pd.DataFrame, values: Sequence[float], level: float | None = None) -> pd.DataFrame:
@@ -555,24 +555,24 @@ def crossing_table(table: pd.DataFrame, values: Sequence[float], level: float | 
                          "start_above": c.start_above, "crosses": c.crosses,
                          "direction": "" if c.rising is None else "up" if c.rising else "down",
                          "low": c.low, "high": c.high, "interpolated": at,
-                         "text": _crossing_text(rule, stat, c, at, values)})
+                         "text": _crossing_text(rule, c, at, values)})
     return pd.DataFrame(rows)
 
 
-def _crossing_text(rule: str, stat: str, c: Crossing, at: float | None, values: Sequence[float]) -> str:
-    name = "P(>0)" if stat == "p_positive" else "the mean"
-    side = f"above {c.level:g}" if c.start_above else f"at or below {c.level:g}"
+def _crossing_text(rule: str, c: Crossing, at: float | None, values: Sequence[float]) -> str:
+    """One line: where the rule first holds (or stops holding), its bracket and interpolation."""
     if c.start_above is None:
-        return f"{rule}: undefined ({name} is missing at every value)"
-    if not c.crosses:
-        return f"{rule}: never crosses within the values ({name} {side} at every value, {values[0]:g} to {values[-1]:g})"
-    way = "rises above" if c.rising else "falls to or below"
-    text = f"{rule}: {name} {way} {c.level:g} between {c.low:g} and {c.high:g}"
+        return f"{rule}: undefined (the statistic is missing at every value)"
+    bracket = "" if c.low is None else f"between {c.low:g} and {c.high:g}"
     if at is not None:
-        text += f", at about {at:.4g} by linear interpolation"
+        bracket += f", about {at:.4g} by linear interpolation"
+    if c.rising:
+        return f"{rule}: first at {c.high:g}, {bracket}"
+    if c.crosses:
+        return f"{rule}: already at the first value {values[0]:g}; no longer at {c.high:g}, {bracket}"
     if c.start_above:
-        text += f" (it is {side} at the first value {values[0]:g})"
-    return text
+        return f"{rule}: at every value, from the first ({values[0]:g}); never crosses within the values"
+    return f"{rule}: never crosses within the values (at no value from {values[0]:g} to {values[-1]:g})"
 
 
 # ---------------------------------------------------------------------------------------------

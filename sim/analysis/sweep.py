@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import difflib
 import math
-import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -633,7 +632,7 @@ def format_sweep(table: pd.DataFrame, crossings: pd.DataFrame, key: str) -> str:
         for i, r in enumerate(sub.itertuples()):
             diff = "" if i == 0 else f"{_num(r.diff_mean)} [{_num(r.diff_p5)}, {_num(r.diff_p95)}]"
             lines.append(f"  {r.value:>{width}g} {_num(r.mean):>14} {_num(r.p5):>14} {_num(r.p50):>14} "
-                         f"{_num(r.p95):>14} {r.p_positive:6.2f}   {diff}")
+                         f"{_num(r.p95):>14} {r.p_positive:6.2f}   {diff}".rstrip())
         for text in crossings.loc[crossings["output"] == output, "text"]:
             lines.append(f"  {text}")
         lines.append("")
@@ -728,26 +727,26 @@ def write_plot(table: pd.DataFrame, crossings: pd.DataFrame, key: str, path: Pat
     plt.close(fig)
 
 
-def _sweep_toml(args, key: SweepKey, values: Sequence[float], loaded_values: Sequence, outputs: Sequence[SweepOutput],
-                attrs: dict, years: tuple[int, int] | None) -> str:
+def _sweep_toml(scenario: Path, sha256: str, key: SweepKey, values: Sequence[float], loaded_values: Sequence,
+                outputs: Sequence[SweepOutput], attrs: dict, level: float | None, years: tuple[int, int] | None) -> str:
+    """``sweep.toml``: what was swept, over which values, with which seed and draws, on which bytes."""
     import tomli_w
 
     from sim.engine.provenance import package_version
 
-    base = loaded_values[0]
     table: dict[str, Any] = {
-        "scenario": str(Path(args.scenario).resolve()),
-        "scenario_sha256": attrs.get("scenario_sha256_base", ""),
+        "scenario": str(Path(scenario).resolve()),
+        "scenario_sha256": sha256,
         "key": key.shown,
         "key_as_given": key.text,
         "values": [key.typed(v) for v in values],
-        "seed": int(attrs.get("seed", base.scenario.ensemble.seed)),
-        "draws": int(attrs.get("draws", base.scenario.ensemble.draws)),
+        "seed": int(attrs["seed"]),
+        "draws": int(attrs["draws"]),
         "outputs": [o.label for o in outputs],
         "sim_version": package_version(),
     }
-    if args.level is not None:
-        table["level"] = float(args.level)
+    if level is not None:
+        table["level"] = float(level)
     if years is not None:
         table["years"] = [years[0], years[1]]
     table["value_sha256"] = [lv.sha256 for lv in loaded_values]
@@ -775,44 +774,40 @@ def sweep_command(args) -> int:
     checked before the first run; the folder is staged and renamed into place when complete.
     """
     from sim.engine.progress import Progress
+    from sim.engine.run import resolved_toml
     from sim.engine.staging import staged_folder, write_text_file
     from sim.scenario.loader import input_files, load_scenario
 
     values = parse_values(args.values)
     specs = split_outputs(args.outputs)
-    args.level = _level(args.level)
+    level = _level(args.level)
     base = load_scenario(args.scenario)
     key = resolve_key(base, args.key)
-    horizon = [int(y) for y in base.policy.years]
-    years = parse_years(args.years, horizon) if args.years is not None else None
+    years = parse_years(args.years, [int(y) for y in base.policy.years]) if args.years is not None else None
     outputs = resolve_outputs(base, specs)
     if not outputs:
         raise SimError("--outputs: none of the default outputs is in this scenario's results; name some with --outputs")
     loaded_values = load_values(args.scenario, key, values)
+    if args.seed is not None:
+        # As run: the resolved scenarios written beside the results carry the seed used.
+        loaded_values = [replace(lv, scenario=lv.scenario.model_copy(
+            update={"ensemble": lv.scenario.ensemble.model_copy(update={"seed": args.seed})})) for lv in loaded_values]
     out = args.out or Path("results") / f"sweep_{base.scenario.name}_{key.last}"
+    n_draws = args.draws or base.scenario.ensemble.draws
     progress = Progress(f"draws of {base.scenario.name} over {len(values)} values of {key.last}", quiet=args.quiet)
     with staged_folder(out, args.force, protect=input_files(base)) as staging:
-        progress(0, (args.draws or base.scenario.ensemble.draws) * len(values))
+        progress(0, n_draws * len(values))
         per_value, attrs = run_sweep(loaded_values, outputs, args.draws, args.seed, args.workers, years, progress)
-        attrs["scenario_sha256_base"] = base.sha256
         table = sweep_table(values, outputs, per_value, key.shown)
-        crossings = crossing_table(table, values, args.level)
+        crossings = crossing_table(table, values, level)
         table.to_csv(staging / "sweep.csv", index=False)
         crossings.to_csv(staging / "crossings.csv", index=False)
-        write_text_file(staging / "sweep.toml", _sweep_toml(args, key, values, loaded_values, outputs, attrs, years))
-        folder = staging / "scenarios"
-        folder.mkdir()
-        n_draws = int(attrs.get("draws", base.scenario.ensemble.draws))
-        from sim.engine.run import resolved_toml
-
+        record = _sweep_toml(args.scenario, base.sha256, key, values, loaded_values, outputs, attrs, level, years)
+        write_text_file(staging / "sweep.toml", record)
+        (staging / "scenarios").mkdir()
         for i, (value, lv) in enumerate(zip(values, loaded_values, strict=True)):
-            if args.seed is not None:
-                from dataclasses import replace
-
-                ens = lv.scenario.ensemble.model_copy(update={"seed": args.seed})
-                lv = replace(lv, scenario=lv.scenario.model_copy(update={"ensemble": ens}))
-            write_text_file(folder / f"{i:02d}_{value:g}.resolved.toml", resolved_toml(lv, n_draws))
-        write_plot(table, crossings, key.shown, staging / "sweep.png", args.level)
+            write_text_file(staging / "scenarios" / f"{i:02d}_{value:g}.resolved.toml", resolved_toml(lv, n_draws))
+        write_plot(table, crossings, key.shown, staging / "sweep.png", level)
     print(format_sweep(table, crossings, key.shown))
-    print(f"sweep written to {out}/ (sweep.csv, crossings.csv, sweep.png, sweep.toml, scenarios/)", file=sys.stdout)
+    print(f"sweep written to {out}/ (sweep.csv, crossings.csv, sweep.png, sweep.toml, scenarios/)")
     return 0

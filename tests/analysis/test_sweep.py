@@ -165,7 +165,7 @@ def test_instrument_keys_with_or_without_quotes(minimal):
 
 
 def test_behavioural_keys_distributions_and_ints(minimal):
-    key = resolve_key(minimal, f'projects.streams."hydrogen.6.first_of_kind_domestic".arrivals_per_year')
+    key = resolve_key(minimal, 'projects.streams."hydrogen.6.first_of_kind_domestic".arrivals_per_year')
     assert key.current["dist"] == "uniform"
     count = resolve_key(minimal, "firms.population.software_it.count")
     assert count.typed(3.0) == 3 and isinstance(count.typed(3.0), int)
@@ -253,8 +253,11 @@ def test_sweep_command_writes_the_folder(write_scenario, tmp_path, capsys):
     # An existing folder is refused without --force, and replaced with it.
     assert main(argv) == 2
     assert "use --force" in capsys.readouterr().err
-    assert main(argv[:-3] + ["--draws", "2", "--out", str(out), "--force", "--quiet"]) == 0
+    assert main(argv[:-3] + ["--draws", "2", "--seed", "5", "--out", str(out), "--force", "--quiet"]) == 0
     assert set(pd.read_csv(out / "sweep.csv")["draws"]) == {2}
+    assert tomllib.loads((out / "sweep.toml").read_text(encoding="utf-8"))["seed"] == 5
+    rerun = tomllib.loads((out / "scenarios" / "00_0.1.resolved.toml").read_text(encoding="utf-8"))
+    assert rerun["ensemble"] == {"draws": 2, "seed": 5}
 
 
 @pytest.mark.parametrize("flags, fragment", [

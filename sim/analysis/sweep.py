@@ -34,8 +34,8 @@ from sim.messages import cut_text
 
 __all__ = [
     "MAX_VALUES", "SweepKey", "SweepOutput", "Crossing", "parse_values", "split_outputs", "parse_years",
-    "resolve_key", "default_outputs", "resolve_outputs", "find_crossing", "sweep_table", "crossing_table",
-    "format_sweep", "run_sweep", "sweep_command",
+    "resolve_key", "load_values", "default_outputs", "resolve_outputs", "find_crossing", "sweep_table", "crossing_table",
+    "format_sweep", "run_sweep", "write_plot", "sweep_command",
 ]
 
 #: Most values one sweep runs (each is a whole ensemble).

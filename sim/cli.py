@@ -132,6 +132,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on standard error")
 
+    p = sub.add_parser("sweep", help="one scenario key over values with common random numbers; where outputs cross a level")
+    p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
+    p.add_argument("--key", required=True,
+                   help='scenario key path as in a scenario file, e.g. hydrogen.economics.variable_opex_cny_per_kg or '
+                        'instruments."hydrogen.13.operating_subsidy".rate_cny_per_kg')
+    p.add_argument("--values", required=True,
+                   help="V1,V2,... in the order to run, or LOW:HIGH:N (N evenly spaced values, both ends included); "
+                        "at most 50 values")
+    p.add_argument("--outputs", action="append",
+                   help="comma-separated (repeatable): a headline of `sim compare` (fiscal outlay, all programmes; "
+                        "stations operating, last year ...), VARIABLE:PROGRAMME_ID (outlay:hydrogen.13.operating_subsidy), "
+                        "or an output of `sim sensitivity` (stations_operating@2025); default: total outlay, the "
+                        "per-kg station subsidies, stations and fleet in the last year")
+    p.add_argument("--level", help="also report where each output's mean first passes this level")
+    p.add_argument("--draws", type=_draws(), help=_DRAWS_HELP + "; the same draws for every value")
+    p.add_argument("--seed", type=_seed, help=_SEED_HELP + "; one seed for every value, so differences are paired")
+    p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
+    p.add_argument("--years", help="FIRST-LAST: totals over these years, 'last year' the last of them "
+                                   "(default: the horizon)")
+    p.add_argument("--out", type=Path, help="output folder (default results/sweep_<scenario name>_<last key part>)")
+    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--quiet", action="store_true", help=_QUIET_HELP)
+
     p = sub.add_parser("calibrate", help="fit behavioural parameters to observed targets")
     p.add_argument("config", type=Path, help="calibration set-up (TOML: scenario, parameters, targets)")
     p.add_argument("--out", type=Path, help="fitted scenario file (default: the config's `output`)")
@@ -399,6 +422,12 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from sim.analysis.sweep import sweep_command
+
+    return sweep_command(args)
+
+
 def _cmd_sensitivity(args) -> int:
     from sim.analysis.sensitivity import sensitivity_command
 
@@ -417,6 +446,7 @@ _COMMANDS = {
     "hindcast": _cmd_hindcast,
     "explore": _cmd_explore,
     "sensitivity": _cmd_sensitivity,
+    "sweep": _cmd_sweep,
 }
 
 

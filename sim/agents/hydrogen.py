@@ -69,6 +69,7 @@ from sim.engine.outputs import VariableSpec
 from sim.engine.processes import StagedTask, run_staged_tasks
 from sim.engine.rng import STREAM, normal_at, uniform_at, uniforms_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
+from sim.policy.instrument import eligible_districts
 from sim.policy.kinds.tiered_grant import grant_for
 from sim.policy.kinds.unit_subsidy import price_cap_offers
 from sim.policy.policyset import validity_share
@@ -195,10 +196,8 @@ class _SubsidyOutlook:
 
 def _pays_in(instrument, district: str) -> bool:
     """Whether a subsidy to stations pays in `district` (its eligibility names the district, or none)."""
-    named = getattr(instrument.eligibility, "district", None)
-    if named is None:
-        return True
-    return district == named if isinstance(named, str) else district in named
+    named = eligible_districts(instrument)
+    return named is None or district in named
 
 
 # The outlook of the policy last run: the draws of a run share its policy object (a frozen

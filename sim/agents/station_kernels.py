@@ -841,7 +841,7 @@ def station_costs_and_prices(
     competition_intensity: float,
     station_district: np.ndarray,
     n_districts: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Each station's delivered hydrogen cost, marginal cost and own price for the year.
 
     The price is :func:`retail_price_cny_per_kg` at the levelised cost of the volume expected

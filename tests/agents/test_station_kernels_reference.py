@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 
 from sim.agents.station_kernels import (
+    ExitRules,
     allocate_demand,
     blend_enrolled_prices,
     choose_new_stations,
-    ExitRules,
     delivered_cost_cny_per_kg,
     levelised_cost_cny_per_kg,
     levelised_costs_cny_per_kg,

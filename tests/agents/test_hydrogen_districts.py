@@ -44,8 +44,6 @@ capex_scale_exponent = 0.0
 discount_rate = 0.0
 fixed_opex_share_of_capex = 0.0
 variable_opex_cny_per_kg = 5.0
-production_cost_cny_per_kg = 20.0
-production_cost_change_per_year = 0.0
 trailer_fixed_cny_per_kg = 0.0
 trailer_cny_per_kg_km = 0.0
 availability = 1.0
@@ -54,6 +52,18 @@ fixed_cost_recovery_share = 1.0
 competition_intensity = 0.0
 pricing_utilisation_floor = 1.0
 price_elasticity = 0.0
+[hydrogen.supply]
+station_price_sigma = 0.0
+[hydrogen.supply.routes.refinery_byproduct]
+ex_works_cny_per_kg = 20.0
+change_per_year = 0.0
+weight = 1.0
+[hydrogen.supply.routes.trucked_coal_smr]
+weight = 0.0
+[hydrogen.supply.routes.central_electrolysis]
+weight = 0.0
+[hydrogen.supply.routes.on_site]
+weight = 0.0
 [hydrogen.investment]
 enabled = false
 lead_time_months = 6

@@ -9,7 +9,12 @@ totals, 专精特新 open to firms of >= 10,000,000, SAIC exit by age, a young-f
 issue 10's hydrogen mechanisms and calibration: pump prices formed from costs (no station prices
 at the 30 CNY/kg cap, so the operating subsidy pays nothing), the plan realised at 0.2 as fitted
 to the 2022 station count, fleet cohorts; manufacturing drift, 专精特新 hazard and little-giant
-share fitted to 2022 (calibration/fitted_baseline.toml).
+share fitted to 2022 (calibration/fitted_baseline.toml). Then with issue 20's hydrogen network:
+stations buy by supply routes whose prices span the sources (refinery and by-product hydrogen
+fitted at 28 +- 4.9 CNY/kg with a recovery share of 0.80, against the single 35-40 CNY/kg draw
+that kept every station above the cap), enrolment weighs the subsidy's remaining years with
+contracted and spot volumes, exits on each station's own prospects, reopenings one by one with
+costs and a delay, entry on unserved demand: the operating subsidy now pays in 3 of the 4 draws.
 """
 
 from __future__ import annotations
@@ -27,10 +32,10 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OUTLAY_BY_DOCUMENT = {
     "centers": 2313582047.955884,
     "software": 6400955129.7785845,
-    "hydrogen": 2888716827.01887,
+    "hydrogen": 2956302290.1090584,
     "scaleup": 1786200000.0,
 }
-STATIONS_2025 = [15, 22, 20, 16]
+STATIONS_2025 = [18, 30, 24, 22]
 ABOVE_SIZE_2025 = [8967, 8509, 9512, 8036]
 
 

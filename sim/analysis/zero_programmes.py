@@ -221,24 +221,25 @@ def _station_cost(ds: xr.Dataset, pid: str, head: str, years: list[int], cap: fl
     against = f"{threshold:.1f} = cap {_num(cap)} + rate {_num(rate)}"
     sold = [y for y, v in zip(years, lowest, strict=True) if not np.isnan(v)]
     unsold = [y for y, v in zip(years, lowest, strict=True) if np.isnan(v)]
-    common = dict(years=tuple(years), cost_lowest=tuple(lowest), cost_median=tuple(median), threshold=threshold)
+
+    def made(reason: str, text: str) -> ZeroProgramme:
+        return ZeroProgramme(pid, reason, text, tuple(years), tuple(lowest), tuple(median), threshold)
+
     if not sold:
-        return ZeroProgramme(pid, "no_seller", f"{head}: no station sold hydrogen in any draw in its window, "
-                                               f"{_span(years)}", **common)
+        return made("no_seller", f"{head}: no station sold hydrogen in any draw in its window, {_span(years)}")
     no_seller = f"; no station sold in any draw in {_span(unsold)}" if unsold else ""
     low = [v for v in lowest if not np.isnan(v)]
     costs = f"{min(low):.1f}" if round(min(low), 1) == round(max(low), 1) else f"{min(low):.1f}-{max(low):.1f}"
     within = [y for y, v in zip(years, lowest, strict=True) if not np.isnan(v) and v <= threshold]
     if not within:
-        return ZeroProgramme(
-            pid, "marginal_cost",
+        return made(
+            "marginal_cost",
             f"{head}: the cheapest station's marginal cost was {costs} CNY/kg (lowest over draws, {_span(sold)}) "
-            f"against {against}, so no station could sell at the cap without a loss{no_seller}", **common)
-    return ZeroProgramme(
-        pid, "cost_does_not_explain",
+            f"against {against}, so no station could sell at the cap without a loss{no_seller}")
+    return made(
+        "cost_does_not_explain",
         f"{head}: no station claimed under it, although the cheapest station's marginal cost (lowest over draws) "
-        f"was at or under {against} in {_span(within)}, so its cost alone does not explain the zero{no_seller}",
-        **common)
+        f"was at or under {against} in {_span(within)}, so its cost alone does not explain the zero{no_seller}")
 
 
 def zero_lines(ds: xr.Dataset) -> list[str]:

@@ -171,3 +171,10 @@ def test_report_html_has_the_explanation_and_the_enrolment_table(tmp_path, monke
     # In the programme section: after the programme table, before the payer table.
     assert text.index("Fiscal exposure by programme") < text.index("pays 0 in every draw") < text.index(
         "Fiscal exposure by payer")
+
+
+def test_no_station_selling_in_the_window_is_said_plainly():
+    z = zero_programmes(_dataset(mc=np.full_like(MC, np.nan)))[0]
+    assert z.reason == "no_seller"
+    assert z.text == ("hydrogen.13.operating_subsidy pays 0 in every draw: no station sold hydrogen in any draw in "
+                      "its window, 2022-2025")

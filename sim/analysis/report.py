@@ -5,7 +5,8 @@ three programmes and the three uncertain parameters that drive it; the targets w
 probability of reaching them, its 95% Wilson interval and the joint probability of the city-plan
 targets), then the scenario (its description and what it changes against the scenario it
 extends, key by key), the money tables (every programme and payer in Chinese and English, with
-mean, P5/P50/P95 and P(> 0)), the queue under binding budget lines, the assumptions the numbers
+mean, P5/P50/P95 and P(> 0); why each programme that pays nothing in every draw pays nothing, and the
+hydrogen stations enrolled under the price cap by year), the queue under binding budget lines, the assumptions the numbers
 rest on (each flag links to its text) and the plots. ``--lang zh`` or ``en`` keeps one language.
 A ``sim compare`` folder gets the comparison report of :mod:`sim.analysis.report_compare`.
 """
@@ -26,6 +27,7 @@ from sim.analysis.report_labels import Labels, draws_warning, page, write_page
 from sim.analysis.scaleup import scaleup_counts
 from sim.analysis.summary import band, fiscal_totals, share_positive
 from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
+from sim.analysis.zero_programmes import enrolment_table, zero_programmes
 from sim.policy.payers import payer_english, payer_names_of
 
 __all__ = ["build_report", "write_report", "exposure_drivers", "ProgrammeInfo"]
@@ -252,6 +254,25 @@ def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeIn
     return text
 
 
+def _zero_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> str:
+    """Why each programme that pays nothing in every draw pays nothing, and stations under the cap by year."""
+    parts = []
+    zeros = zero_programmes(ds)
+    if zeros:
+        items = []
+        for z in zeros:
+            name = html.escape(L.pick(info[z.program].name_zh, info[z.program].name_en)) if z.program in info else ""
+            detail = f"<br><span class=note>{html.escape(z.detail)}</span>" if z.detail else ""
+            items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: {html.escape(z.text)}{detail}</li>")
+        parts.append(f"<h3>{L('zero programmes')}</h3><p class=note>{L('zero note')}</p><ul class=zero>"
+                     f"{''.join(items)}</ul>")
+    enrolment = enrolment_table(ds)
+    if not enrolment.empty:
+        parts.append(f"<h3>{L('enrolment')}</h3><p class=note>{L('enrolment note')}</p>"
+                     + enrolment.to_html(border=0, classes="enrolment"))
+    return "\n".join(parts)
+
+
 def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> str:
     unpaid, forfeited = ds["unpaid"], ds["forfeited"]
     if float(unpaid.max()) <= 0 and float(forfeited.max()) <= 0:
@@ -369,6 +390,7 @@ def build_report(folder: Path, lang: str | None = None) -> str:
         _scenario_section(ds, L),
         f"<h2>{L('exposure by programme')} {years}</h2>",
         _money_table(ds, "program", L, info, anchors),
+        _zero_section(ds, L, info),
         f"<h2>{L('exposure by payer')} {years}</h2>",
         _money_table(ds, "payer", L, info, anchors),
         _queue_section(ds, L, info),

@@ -45,6 +45,14 @@ _WORDS: dict[str, tuple[str, str]] = {
                    "P(>0) is the share of draws that pay anything; a programme with P50 = 0 and a positive "
                    "mean pays in some draws only: read its mean and P(>0), not its median"),
     "idle": ("个项目在全部抽样中均未支付（点击展开）", "in force pay nothing in any draw (click to list them)"),
+    "zero programmes": ("全部抽样中均未支付的项目及原因", "Programmes that pay nothing in any draw, and why"),
+    "zero note": ("原因由结果推出（不在有效期内、无人申领、已批准未支付；按价格上限的每公斤补贴：最便宜加氢站的边际成本对比上限加补贴额）；说明为英文",
+                  "Reasons read from the results (not in force, no claim, approved but not paid; for a per-kg "
+                  "subsidy under a price cap: the cheapest selling station's marginal cost against cap + rate)"),
+    "enrolment": ("按价格上限销售的加氢站（按年）", "Hydrogen stations under the price cap, by year"),
+    "enrolment note": ("加氢站数为各抽样的 P50 [P5–P95]；销量占比为按上限销售站点的公斤数占全部销量的中位数",
+                       "Stations enrolled: P50 [P5–P95] over draws; share: the median over draws of the kg sold "
+                       "by enrolled stations over all kg sold"),
     "queue": ("预算上限下的排队", "Queues under binding budget lines"),
     "queue note": ("超出年度上限的已到期支付排队至下一年（queue），或按比例削减（pro_rata，削减部分不再支付）",
                    "Claims due beyond a yearly ceiling wait for the next year (queue) or are cut pro rata "

@@ -11,6 +11,7 @@ import xarray as xr
 from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
 from sim.analysis.summary import band, fiscal_totals
 from sim.analysis.targets import format_target_table, target_table
+from sim.analysis.zero_programmes import ENROLMENT_TITLE, enrolment_table, zero_lines
 
 __all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting_table", "format_frame"]
 
@@ -33,7 +34,8 @@ def format_money_table(title: str, nominal, pv) -> str:
     """Rows of label with nominal mean, P5/P50/P95 and P(>0), and present-value mean, in million CNY.
 
     A programme that pays in some draws is shown even when its P95 is 0 (the mean and P(>0) say
-    how often and how much); one that pays nothing in every draw is left out.
+    how often and how much); one that pays nothing in every draw is left out here and explained
+    after the tables (:func:`sim.analysis.zero_programmes.zero_lines`).
     """
     lines = [title, f"  {'':60s} {'nominal, million CNY':>43s} {'':>6s}   {'PV':>10s}",
              f"  {'':60s} {'mean':>10s} {'P5':>10s} {'P50':>10s} {'P95':>10s} {'P(>0)':>6s}   {'mean':>10s}"]
@@ -96,6 +98,11 @@ def print_run_summary(ds: xr.Dataset, out: Path) -> None:
                              fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True)))
     print(format_money_table(f"Fiscal exposure {years} by payer",
                              fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True)))
+    for line in zero_lines(ds):
+        print(line)
+    enrolment = enrolment_table(ds)
+    if not enrolment.empty:
+        print(format_frame(ENROLMENT_TITLE, enrolment, label_width=6))
     unpaid = ds["unpaid"].isel(year=-1).sum("program").values
     if np.nanmax(ds["unpaid"].values) > 0:
         _, p5, p50, p95 = band(unpaid)

@@ -25,7 +25,7 @@ from sim.engine.provenance import package_version
 from sim.policy.payers import payer_english
 from sim.scenario.loader import LoadedScenario
 
-__all__ = ["build_dataset", "run_scenario", "resolved_toml"]
+__all__ = ["build_dataset", "run_scenario", "resolved_toml", "program_variables", "PROGRAM_NAN_VARIABLES"]
 
 
 def build_dataset(
@@ -71,6 +71,7 @@ def build_dataset(
         ("program",), np.array([str(p.instrument.citation) for p in policy.programs], dtype=object),
         attrs={"units": "1", "long_name": "document number, item and seed line of the programme"},
     )
+    data_vars |= program_variables(policy)
     data_vars["discount_factor"] = xr.Variable(
         ("year",), policy.discount_factors(),
         attrs={"units": "1", "long_name": f"present-value factor to {policy.base_year} at {policy.discount_rate:.4g} a year"},
@@ -114,6 +115,55 @@ def build_dataset(
         "scenario_resolved": resolved_toml(loaded, n_draws),
     }
     return ds
+
+
+#: Programme variables in which NaN means "does not apply" (a rate or cap of another kind).
+PROGRAM_NAN_VARIABLES = ("program_rate_cny_per_kg", "program_price_cap_cny_per_kg")
+
+
+def program_variables(policy) -> dict[str, xr.Variable]:
+    """What each programme is: its kind, recipient, per-kg rate and price cap, and its years in force.
+
+    Parameters
+    ----------
+    policy : PolicySet
+        The programmes in force, in the order of the ``program`` dimension.
+
+    Returns
+    -------
+    dict of str to xarray.Variable
+        ``program_kind`` and ``program_recipient`` (program); ``program_rate_cny_per_kg`` and
+        ``program_price_cap_cny_per_kg`` (program; NaN for an instrument without the field, or
+        without a cap); ``program_in_force_share`` (year, program): the share of each year's days
+        inside the programme's validity window.
+    """
+    programs = policy.programs
+
+    def field(name: str) -> np.ndarray:
+        # Read from the instrument's own fields, whatever its kind: NaN where it has none.
+        values = [getattr(p.instrument, name, None) for p in programs]
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+    share = (np.stack([np.asarray(p.validity_share, dtype=np.float64) for p in programs], axis=1)
+             if programs else np.zeros((len(policy.years), 0)))
+    return {
+        "program_kind": xr.Variable(
+            ("program",), np.array([p.instrument.kind for p in programs], dtype=object),
+            attrs={"units": "1", "long_name": "instrument kind of the programme (sim policies lists the kinds)"}),
+        "program_recipient": xr.Variable(
+            ("program",), np.array([p.instrument.recipient for p in programs], dtype=object),
+            attrs={"units": "1", "long_name": "who the programme pays (firm, station, project, ...)"}),
+        "program_rate_cny_per_kg": xr.Variable(
+            ("program",), field("rate_cny_per_kg"),
+            attrs={"units": "CNY/kg", "long_name": "subsidy per kg sold of a per-kg programme (NaN for other kinds)"}),
+        "program_price_cap_cny_per_kg": xr.Variable(
+            ("program",), field("price_cap_cny_per_kg"),
+            attrs={"units": "CNY/kg", "long_name": "highest retail price that qualifies for a per-kg programme "
+                                                   "(NaN for other kinds, or without a cap)"}),
+        "program_in_force_share": xr.Variable(
+            ("year", "program"), share,
+            attrs={"units": "1", "long_name": "share of the year's days inside the programme's validity window"}),
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -180,5 +230,5 @@ def run_scenario(
                                        scheduler_timeout=scheduler_timeout, notice=notice, design=design,
                                        threads=threads)
     ds = build_dataset(loaded, layout, arrays, params)
-    check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)}, str(loaded.path))
+    check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)} | set(PROGRAM_NAN_VARIABLES), str(loaded.path))
     return ds

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _hydrogen_helpers import HAND_STATION_COSTS
 from matplotlib.axes import Axes
 
 import sim
@@ -37,38 +38,7 @@ districts = [{{ name = "Daxing", weight = 1.0 }}, {{ name = "Fangshan", weight =
 [hydrogen.stations]
 existing = 0
 stations_csv = "stations.csv"
-[hydrogen.economics]
-capex_ref_cny = 10_000_000
-land_cny = 0
-capex_scale_exponent = 0.0
-discount_rate = 0.0
-fixed_opex_share_of_capex = 0.0
-variable_opex_cny_per_kg = 5.0
-trailer_fixed_cny_per_kg = 0.0
-trailer_cny_per_kg_km = 0.0
-availability = 1.0
-markup_share = 0.0
-fixed_cost_recovery_share = 1.0
-competition_intensity = 0.0
-pricing_utilisation_floor = 1.0
-price_elasticity = 0.0
-[hydrogen.supply]
-station_price_sigma = 0.0
-[hydrogen.supply.routes.refinery_byproduct]
-ex_works_cny_per_kg = 20.0
-change_per_year = 0.0
-weight = 1.0
-[hydrogen.supply.routes.trucked_coal_smr]
-weight = 0.0
-[hydrogen.supply.routes.central_electrolysis]
-weight = 0.0
-[hydrogen.supply.routes.on_site]
-weight = 0.0
-[hydrogen.investment]
-enabled = false
-lead_time_months = 6
-lead_time_sigma = 0.0
-[hydrogen.plan]
+""" + HAND_STATION_COSTS + """[hydrogen.plan]
 enabled = false
 [hydrogen.fleet]
 adoption = false

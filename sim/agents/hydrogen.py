@@ -34,7 +34,11 @@ import numpy as np
 from sim.agents.fleet import Fleet, coverage_by_district
 from sim.agents.hydrogen_supply import SupplyRoutes
 from sim.agents.station_kernels import (
+    BuildOptions,
     ExitRules,
+    InvestorMarket,
+    LifetimeOffers,
+    NewStationCosts,
     StationVolumes,
     SubsidyWindow,
     allocate_demand,
@@ -71,7 +75,6 @@ from sim.engine.rng import STREAM, normal_at, uniform_at, uniforms_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
 from sim.policy.instrument import eligible_districts
 from sim.policy.kinds.tiered_grant import grant_for
-from sim.policy.kinds.unit_subsidy import price_cap_offers
 from sim.policy.policyset import validity_share
 
 __all__ = ["HydrogenStations", "CAPACITY_MEASURE", "STATUS_LABELS", "n_station_slots"]
@@ -124,29 +127,22 @@ class _SubsidyOutlook:
     def __init__(self, policy):
         self.policy = policy
         self.subsidies = policy.of_kind("unit_subsidy", "station")
-        self._offers: dict[int, tuple[np.ndarray, np.ndarray, float, float]] = {}
-        self._lifetime: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._windows: dict[tuple[int, tuple[str, ...]], SubsidyWindow] = {}
+        self._windows: dict[tuple[int, tuple[str, ...], int | None], SubsidyWindow] = {}
 
-    def offers(self, year_index: int) -> tuple[np.ndarray, np.ndarray, float, float]:
-        """:func:`~sim.policy.kinds.unit_subsidy.price_cap_offers` of the year."""
-        if year_index not in self._offers:
-            caps, rates, uncapped, share = price_cap_offers(self.subsidies, year_index)
-            self._offers[year_index] = (_frozen(caps), _frozen(rates), uncapped, share)
-        return self._offers[year_index]
+    def window(self, year: int, district_names: list[str], n_years: int | None = None) -> SubsidyWindow:
+        """What the capped and uncapped per-kg subsidies offer each district from `year` on.
 
-    def window(self, year: int, district_names: list[str]) -> SubsidyWindow:
-        """What the capped and uncapped per-kg subsidies offer each district from `year` to their end.
-
-        The years run from `year` to the last year any of them is in force (at least one).
+        The years run from `year` for `n_years`, by default to the last year any of them is in
+        force (at least one).
         """
-        key = (year, tuple(district_names))
+        key = (year, tuple(district_names), n_years)
         if key in self._windows:
             return self._windows[key]
         capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
         uncapped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is None]
-        last = max([ins.valid_until.year for ins in capped + uncapped], default=year)
-        n_years = max(1, last - year + 1)
+        if n_years is None:
+            last = max([ins.valid_until.year for ins in capped + uncapped], default=year)
+            n_years = max(1, last - year + 1)
         caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
         subsidy = np.zeros((len(district_names), caps.size, n_years))
         in_force = np.zeros((len(district_names), n_years))
@@ -165,33 +161,15 @@ class _SubsidyOutlook:
         self._windows[key] = SubsidyWindow(_frozen(caps), _frozen(subsidy), _frozen(in_force), _frozen(flat))
         return self._windows[key]
 
-    def lifetime(self, first_year: int, life: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What the subsidies offer a station over its life from `first_year`.
+    def lifetime(self, first_year: int, life: int, district_names: list[str]) -> LifetimeOffers:
+        """What the subsidies offer a station of each district over its life from `first_year`.
 
-        Returns the cap levels (ascending), the rate earned at each level by year (the rates of
-        the capped schemes a price at that cap meets, times each year's share inside their
-        windows) and the uncapped rates by year.
+        The caps (ascending), the subsidy earned at each level by year (the rates of the capped
+        schemes of the district a price at that cap meets, times each year's share inside their
+        windows) and the uncapped rates by year: :meth:`window` over `life` years.
         """
-        key = (first_year, life)
-        if key in self._lifetime:
-            return self._lifetime[key]
-
-        def shares(ins) -> np.ndarray:
-            return np.array([validity_share(first_year + t, ins.valid_from, ins.valid_until) for t in range(life)])
-
-        capped = [p.instrument for p in self.subsidies if p.instrument.price_cap_cny_per_kg is not None]
-        caps = np.array(sorted({ins.price_cap_cny_per_kg for ins in capped}), dtype=np.float64)
-        rates = np.zeros((caps.size, life))
-        for k, cap in enumerate(caps):
-            for ins in capped:
-                if ins.price_cap_cny_per_kg >= cap:
-                    rates[k] += ins.rate_cny_per_kg * shares(ins)
-        uncapped = np.zeros(life)
-        for p in self.subsidies:
-            if p.instrument.price_cap_cny_per_kg is None:
-                uncapped += p.instrument.rate_cny_per_kg * shares(p.instrument)
-        self._lifetime[key] = (_frozen(caps), _frozen(rates), _frozen(uncapped))
-        return self._lifetime[key]
+        w = self.window(first_year, district_names, life)
+        return LifetimeOffers(w.caps_cny_per_kg, w.subsidy_cny_per_kg, w.uncapped_cny_per_kg)
 
 
 def _pays_in(instrument, district: str) -> bool:
@@ -682,22 +660,25 @@ class HydrogenStations(Component):
         coming_kg = np.bincount(a.district[coming], weights=a.daily_capacity_kg[coming] * days * self.availability,
                                 minlength=len(self.names))
         unserved = np.maximum(self.unmet_by_district * growth**lead_years - coming_kg, 0.0)
-        life = e.life_years
-        option_caps, option_rates, uncapped_rates = self.outlook.lifetime(year + lead_years, life)
+        offers = self.outlook.lifetime(year + lead_years, e.life_years, self.names)
         expected_completion = dt.date(year, 7, 1) + dt.timedelta(days=self.lead_months * _DAYS_PER_MONTH)
         mc = self.variable_opex + self.supply.expected_delivered_cny_per_kg(year - self.years[0] + lead_years)
-        # The grant each option expects: the grants whose window holds the expected completion,
-        # summed in programme order (as `sum` over them would).
-        option_grant = np.zeros(len(self.option_capacity))
+        # The grant each option expects in each district: the grants of that district whose window
+        # holds the expected completion, summed in programme order (as `sum` over them would).
+        option_grant = np.zeros((len(self.names), len(self.option_capacity)))
         for k, p in enumerate(self.grants):
             if p.instrument.valid_from <= expected_completion <= p.instrument.valid_until:
-                option_grant += self.option_grant_by_programme[k]
+                for d, name in enumerate(self.names):
+                    if _pays_in(p.instrument, name):
+                        option_grant[d] += self.option_grant_by_programme[k]
+        market = InvestorMarket(forecast, cap_by_district, rivals, unserved, self.price_expectation)
+        costs = NewStationCosts(e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share,
+                                self.variable_opex, mc, e.pricing_utilisation_floor, self.discount_rate,
+                                float(e.life_years), self.markup, self.recovery_share, self.competition,
+                                self.hurdle_share, lead_years)
         districts, options = choose_new_stations(
-            forecast, cap_by_district, rivals, self.option_capacity, self.option_capex, option_grant,
-            e.dispensing_days_per_12h_rating, days, self.availability, self.fixed_opex_share, self.variable_opex, mc,
-            e.pricing_utilisation_floor, self.discount_rate, life, self.markup, self.recovery_share, self.competition,
-            self.hurdle_share, option_caps, option_rates, uncapped_rates, lead_years, min(room, free.size),
-            unserved, self.price_expectation)
+            market, BuildOptions(self.option_capacity, self.option_capex, option_grant), costs, offers,
+            min(room, free.size))
         # Each build takes the first slot still empty, as `free_slot` would one build at a time.
         built = [int(slot) for slot in free[:districts.size]]
         for slot, d, o in zip(built, districts.tolist(), options.tolist(), strict=True):

@@ -41,6 +41,10 @@ __all__ = [
     "station_npv_cny",
     "levelised_costs_cny_per_kg",
     "retail_prices_cny_per_kg",
+    "InvestorMarket",
+    "BuildOptions",
+    "NewStationCosts",
+    "LifetimeOffers",
     "choose_new_stations",
     "review_stations",
     "operating_shares",
@@ -519,76 +523,118 @@ def retail_prices_cny_per_kg(
     return out
 
 
+class InvestorMarket(NamedTuple):
+    """What investors see of each district's market; the arrays are updated in place by each build.
+
+    Attributes
+    ----------
+    forecast_kg : ndarray, shape (n_districts,)
+        Demand expected when a station would open, kg a year.
+    capacity_kg : ndarray of float, shape (n_districts,)
+        What the stations in the pipeline (listed, building, operating) can dispense in a year, kg.
+    rivals : ndarray of int, shape (n_districts,)
+        Stations in the pipeline.
+    unserved_kg : ndarray of float, shape (n_districts,)
+        Demand expected to go unserved when a station would open, kg a year.
+    market_price_cny_per_kg : float
+        The market's mean price, CNY/kg.
+    """
+
+    forecast_kg: np.ndarray
+    capacity_kg: np.ndarray
+    rivals: np.ndarray
+    unserved_kg: np.ndarray
+    market_price_cny_per_kg: float
+
+
+class BuildOptions(NamedTuple):
+    """The capacities an investor may build, what each costs and the grant it expects in each district.
+
+    Attributes
+    ----------
+    capacity_kg_per_12h, capex_cny : ndarray, shape (n_options,)
+        Compressor 12-hour rating and capital cost of each option.
+    grant_cny : ndarray, shape (n_districts, n_options)
+        Construction grant an option expects in a district (0 where none is in force there at the
+        expected completion).
+    """
+
+    capacity_kg_per_12h: np.ndarray
+    capex_cny: np.ndarray
+    grant_cny: np.ndarray
+
+
+class NewStationCosts(NamedTuple):
+    """A new station's cost, pricing and investment parameters (see ``[hydrogen.economics]``)."""
+
+    dispensing_days_per_12h_rating: float
+    days: int
+    availability: float
+    fixed_opex_share_of_capex: float
+    variable_opex_cny_per_kg: float
+    marginal_cny_per_kg: float
+    pricing_utilisation_floor: float
+    discount_rate: float
+    life_years: float
+    markup_share: float
+    fixed_cost_recovery_share: float
+    competition_intensity: float
+    hurdle_share_of_capex: float
+    lead_years: int
+
+
+class LifetimeOffers(NamedTuple):
+    """What the per-kg subsidies offer a new station of each district over its life from opening.
+
+    Attributes
+    ----------
+    caps_cny_per_kg : ndarray, shape (n_levels,)
+        Price caps, ascending.
+    rates_by_year : ndarray, shape (n_districts, n_levels, life)
+        Subsidy per kg at each level and year of the life (rates times the years' shares in force).
+    uncapped_by_year : ndarray, shape (n_districts, life)
+        Subsidy per kg earned whatever the price.
+    """
+
+    caps_cny_per_kg: np.ndarray
+    rates_by_year: np.ndarray
+    uncapped_by_year: np.ndarray
+
+
 @njit(cache=True)
 def choose_new_stations(
-    forecast_kg_by_district: np.ndarray,
-    capacity_kg_by_district: np.ndarray,
-    rivals_by_district: np.ndarray,
-    option_capacity_kg_per_12h: np.ndarray,
-    option_capex_cny: np.ndarray,
-    option_grant_cny: np.ndarray,
-    dispensing_days_per_12h_rating: float,
-    days: int,
-    availability: float,
-    fixed_opex_share_of_capex: float,
-    variable_opex_cny_per_kg: float,
-    marginal_cny_per_kg: float,
-    pricing_utilisation_floor: float,
-    discount_rate: float,
-    life_years: float,
-    markup_share: float,
-    fixed_cost_recovery_share: float,
-    competition_intensity: float,
-    hurdle_share_of_capex: float,
-    option_caps_cny_per_kg: np.ndarray,
-    option_rates_by_year: np.ndarray,
-    uncapped_rate_by_year: np.ndarray,
-    lead_years: int,
+    market: InvestorMarket,
+    options: BuildOptions,
+    costs: NewStationCosts,
+    offers: LifetimeOffers,
     max_builds: int,
-    unserved_kg_by_district: np.ndarray,
-    market_price_cny_per_kg: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Investors' new stations of a year, greedy by NPV over districts and capacity options.
 
     Each build takes the (district, option) of the highest NPV less the hurdle (``hurdle share x
     capex``), the first in district-then-option order on ties, as long as that is positive; the
     build then adds its capacity and one rival to its district for the next pick. A station's
-    expected volume is its capacity share of the district's forecast demand, never above its
-    capacity; its price is :func:`retail_price_cny_per_kg` at the levelised cost of that volume
-    (at least the pricing floor's share of capacity), its NPV :func:`station_npv_cny`.
+    expected volume is the larger of its capacity share of the district's forecast demand and
+    the demand the district leaves unserved, never above its capacity; its price is
+    :func:`retail_price_cny_per_kg` at the levelised cost of that volume (at least the pricing
+    floor's share of capacity), or the market's price when it sells to unserved demand and that
+    is higher (buyers with no station pay what the others charge); its NPV
+    :func:`station_npv_cny`, with the grants and subsidies of its own district. A build takes
+    its volume out of the district's unserved demand.
 
     Parameters
     ----------
-    forecast_kg_by_district : ndarray, shape (n_districts,)
-        Demand expected when the station would open, kg a year.
-    capacity_kg_by_district : ndarray of float, shape (n_districts,)
-        What the stations in the pipeline (listed, building, operating) can dispense in a year,
-        kg; updated in place by each build.
-    rivals_by_district : ndarray of int, shape (n_districts,)
-        Stations in the pipeline; updated in place by each build.
-    option_capacity_kg_per_12h, option_capex_cny, option_grant_cny : ndarray, shape (n_options,)
-        Each capacity option's 12-hour rating, capital cost and construction grant expected.
-    dispensing_days_per_12h_rating, days, availability : float, int, float
-        Days of dispensing per 12-hour rating, days of the year, share of the year available.
-    fixed_opex_share_of_capex, variable_opex_cny_per_kg, marginal_cny_per_kg : float
-        Cost parameters (the marginal cost is that of the hydrogen when the station opens).
-    pricing_utilisation_floor, discount_rate, life_years : float
-        Floor of the priced utilisation, discount rate and economic life.
-    markup_share, fixed_cost_recovery_share, competition_intensity : float
-        Pricing parameters (see :func:`retail_price_cny_per_kg`).
-    hurdle_share_of_capex : float
-        NPV an investor asks beyond zero, as a share of capex.
-    option_caps_cny_per_kg, option_rates_by_year, uncapped_rate_by_year : ndarray
-        Subsidy outlook over the life (see :func:`station_npv_cny`).
-    lead_years : int
-        Years from the decision to opening.
+    market : InvestorMarket
+        The districts' demand, pipeline and prices; updated in place by each build.
+    options : BuildOptions
+        What may be built, at what cost and grant.
+    costs : NewStationCosts
+        Cost, pricing and investment parameters (the marginal cost is that of the hydrogen when
+        the station opens).
+    offers : LifetimeOffers
+        The per-kg subsidies of each district over the life.
     max_builds : int
         Most stations built this year (room in the programme and free slots).
-    unserved_kg_by_district : ndarray of float, shape (n_districts,)
-        Demand expected to go unserved when the station would open, kg a year; updated in place
-        by each build.
-    market_price_cny_per_kg : float
-        The market's mean price, CNY/kg.
 
     Returns
     -------
@@ -597,8 +643,8 @@ def choose_new_stations(
     option : ndarray of int64
         Index of its capacity option.
     """
-    n_d = forecast_kg_by_district.shape[0]
-    n_o = option_capacity_kg_per_12h.shape[0]
+    n_d = market.forecast_kg.shape[0]
+    n_o = options.capacity_kg_per_12h.shape[0]
     district_out = np.empty(max(max_builds, 0), dtype=np.int64)
     option_out = np.empty(max(max_builds, 0), dtype=np.int64)
     if max_builds <= 0:
@@ -607,22 +653,18 @@ def choose_new_stations(
     # are kept from the last pick, not worked out again (the same numbers either way).
     value = np.empty((n_d, n_o))
     # The discount factors of station_npv_cny, worked out once for every candidate.
-    grant_discount = (1.0 + discount_rate) ** lead_years
-    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    rate = costs.discount_rate
+    grant_discount = (1.0 + rate) ** costs.lead_years
+    discount_by_year = np.empty(offers.uncapped_by_year.shape[1])
     for t in range(discount_by_year.shape[0]):
-        discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
+        discount_by_year[t] = (1.0 + rate) ** (costs.lead_years + t + 1)
     cap_kg = np.empty(n_o)
     for o in range(n_o):
-        cap_kg[o] = option_capacity_kg_per_12h[o] * dispensing_days_per_12h_rating * days * availability
+        cap_kg[o] = options.capacity_kg_per_12h[o] * costs.dispensing_days_per_12h_rating * costs.days * costs.availability
     for d in range(n_d):
         for o in range(n_o):
-            value[d, o] = _new_station_value(
-                forecast_kg_by_district[d], capacity_kg_by_district[d], rivals_by_district[d], cap_kg[o],
-                unserved_kg_by_district[d], market_price_cny_per_kg,
-                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
-                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
-                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
-                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+            value[d, o] = _new_station_value(market, d, o, cap_kg[o], options, costs, offers, grant_discount,
+                                             discount_by_year)
     built = 0
     for _ in range(max_builds):
         best_d, best_o, best_value = -1, -1, -np.inf
@@ -635,47 +677,40 @@ def choose_new_stations(
         district_out[built] = best_d
         option_out[built] = best_o
         built += 1
-        share_kg = forecast_kg_by_district[best_d] * cap_kg[best_o] / (capacity_kg_by_district[best_d] + cap_kg[best_o])
-        taken = max(share_kg, unserved_kg_by_district[best_d])
-        unserved_kg_by_district[best_d] = max(unserved_kg_by_district[best_d] - min(taken, cap_kg[best_o]), 0.0)
-        capacity_kg_by_district[best_d] += cap_kg[best_o]
-        rivals_by_district[best_d] += 1
+        share_kg = market.forecast_kg[best_d] * cap_kg[best_o] / (market.capacity_kg[best_d] + cap_kg[best_o])
+        taken = max(share_kg, market.unserved_kg[best_d])
+        market.unserved_kg[best_d] = max(market.unserved_kg[best_d] - min(taken, cap_kg[best_o]), 0.0)
+        market.capacity_kg[best_d] += cap_kg[best_o]
+        market.rivals[best_d] += 1
         for o in range(n_o):
-            value[best_d, o] = _new_station_value(
-                forecast_kg_by_district[best_d], capacity_kg_by_district[best_d], rivals_by_district[best_d], cap_kg[o],
-                unserved_kg_by_district[best_d], market_price_cny_per_kg,
-                option_capex_cny[o], option_grant_cny[o], fixed_opex_share_of_capex, variable_opex_cny_per_kg,
-                marginal_cny_per_kg, pricing_utilisation_floor, discount_rate, life_years, markup_share,
-                fixed_cost_recovery_share, competition_intensity, hurdle_share_of_capex, option_caps_cny_per_kg,
-                option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
+            value[best_d, o] = _new_station_value(market, best_d, o, cap_kg[o], options, costs, offers, grant_discount,
+                                                  discount_by_year)
     return district_out[:built], option_out[:built]
 
 
 @njit(cache=True)
 def _new_station_value(
-    forecast_kg: float, district_capacity_kg: float, rivals: int, cap_kg: float, unserved_kg: float,
-    market_price_cny_per_kg: float, capex: float, grant: float,
-    fixed_opex_share_of_capex: float, variable_opex_cny_per_kg: float, marginal_cny_per_kg: float,
-    pricing_utilisation_floor: float, discount_rate: float, life_years: float, markup_share: float,
-    fixed_cost_recovery_share: float, competition_intensity: float, hurdle_share_of_capex: float,
-    option_caps_cny_per_kg: np.ndarray, option_rates_by_year: np.ndarray, uncapped_rate_by_year: np.ndarray,
-    grant_discount: float, discount_by_year: np.ndarray,
+    market: InvestorMarket, d: int, o: int, cap_kg: float, options: BuildOptions, costs: NewStationCosts,
+    offers: LifetimeOffers, grant_discount: float, discount_by_year: np.ndarray,
 ) -> float:
-    """NPV less the hurdle of one new station of capacity `cap_kg` (kg a year) in a district."""
-    share_kg = forecast_kg * cap_kg / (district_capacity_kg + cap_kg)
+    """NPV less the hurdle of one new station of option `o` (`cap_kg` a year) in district `d`."""
+    share_kg = market.forecast_kg[d] * cap_kg / (market.capacity_kg[d] + cap_kg)
+    unserved_kg = market.unserved_kg[d]
     wanted = share_kg if share_kg > unserved_kg else unserved_kg
     kg = wanted if wanted < cap_kg else cap_kg
-    fixed = fixed_opex_share_of_capex * capex
-    floor_kg = pricing_utilisation_floor * cap_kg
-    lc = levelised_cost_cny_per_kg(capex, fixed, variable_opex_cny_per_kg, marginal_cny_per_kg - variable_opex_cny_per_kg,
-                                   floor_kg if floor_kg > kg else kg, discount_rate, life_years)
-    own = retail_price_cny_per_kg(marginal_cny_per_kg, lc - marginal_cny_per_kg, markup_share, fixed_cost_recovery_share,
-                                  competition_intensity, float(rivals))
-    if unserved_kg > share_kg and market_price_cny_per_kg > own:
-        own = market_price_cny_per_kg
-    npv = _discounted_npv_cny(capex, grant, fixed, marginal_cny_per_kg, own, kg, option_caps_cny_per_kg,
-                              option_rates_by_year, uncapped_rate_by_year, grant_discount, discount_by_year)
-    return npv - hurdle_share_of_capex * capex
+    capex = options.capex_cny[o]
+    fixed = costs.fixed_opex_share_of_capex * capex
+    mc = costs.marginal_cny_per_kg
+    floor_kg = costs.pricing_utilisation_floor * cap_kg
+    lc = levelised_cost_cny_per_kg(capex, fixed, costs.variable_opex_cny_per_kg, mc - costs.variable_opex_cny_per_kg,
+                                   floor_kg if floor_kg > kg else kg, costs.discount_rate, costs.life_years)
+    own = retail_price_cny_per_kg(mc, lc - mc, costs.markup_share, costs.fixed_cost_recovery_share,
+                                  costs.competition_intensity, float(market.rivals[d]))
+    if unserved_kg > share_kg and market.market_price_cny_per_kg > own:
+        own = market.market_price_cny_per_kg
+    npv = _discounted_npv_cny(capex, options.grant_cny[d, o], fixed, mc, own, kg, offers.caps_cny_per_kg,
+                              offers.rates_by_year[d], offers.uncapped_by_year[d], grant_discount, discount_by_year)
+    return npv - costs.hurdle_share_of_capex * capex
 
 
 class ExitRules(NamedTuple):

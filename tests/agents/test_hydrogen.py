@@ -243,11 +243,18 @@ def test_subsidy_outlook_is_worked_out_once_a_run_and_renewed_for_another_policy
     other = sim.load_scenario(str(scenarios_dir / "subsidy_5.toml")).policy
     outlook = _subsidy_outlook_of(base)
     assert _subsidy_outlook_of(base) is outlook
-    caps, rates, uncapped, share = outlook.offers(1)
-    assert outlook.offers(1)[0] is caps  # kept, not worked out again
-    ref = price_cap_offers(base.of_kind("unit_subsidy", "station"), 1)
-    assert np.array_equal(caps, ref[0]) and np.array_equal(rates, ref[1]) and (uncapped, share) == ref[2:]
-    assert not caps.flags.writeable and not outlook.lifetime(2025, 15)[1].flags.writeable
+    names = ["Daxing", "Fangshan"]
+    window = outlook.window(2023, names)
+    assert outlook.window(2023, names) is window  # kept, not worked out again
+    # This year's offer of every district is price_cap_offers' rates times the share in force.
+    caps, rates, uncapped, share = price_cap_offers(base.of_kind("unit_subsidy", "station"), 1, "Daxing")
+    assert np.array_equal(window.caps_cny_per_kg, caps)
+    assert np.array_equal(window.subsidy_cny_per_kg[:, :, 0], np.tile(rates * share, (2, 1)))
+    assert (window.in_force_share[:, 0] == share).all() and (window.uncapped_cny_per_kg[:, 0] == uncapped).all()
+    # 2023 to the subsidy's end in 2025: three years.
+    assert window.in_force_share.shape == (2, 3)
+    assert not window.subsidy_cny_per_kg.flags.writeable
+    assert not outlook.lifetime(2025, 15, names).rates_by_year.flags.writeable
     renewed = _subsidy_outlook_of(other)
     assert renewed is not outlook and renewed.policy is other
     assert _subsidy_outlook_of(base) is not outlook  # a policy seen before is worked out again, never mixed up

@@ -18,7 +18,11 @@ import numpy as np
 import pytest
 
 from sim.agents.station_kernels import (
+    BuildOptions,
     ExitRules,
+    InvestorMarket,
+    LifetimeOffers,
+    NewStationCosts,
     allocate_demand,
     blend_enrolled_prices,
     choose_new_stations,
@@ -282,7 +286,7 @@ def reference_choose(forecast, cap_by_district, rivals, options, capex, grant, r
                 own = retail_price_cny_per_kg(mc, lc - mc, markup, recovery, competition, float(rivals[d]))
                 if unserved[d] > share_kg and market_price > own:
                     own = market_price
-                npv = station_npv_cny(capex[o], grant[o], fixed, mc, own, kg, caps, rates, uncapped, lead, rate)
+                npv = station_npv_cny(capex[o], grant[d, o], fixed, mc, own, kg, caps, rates[d], uncapped[d], lead, rate)
                 if npv - hurdle * capex[o] > best_npv:
                     best, best_npv = (d, o, cap_kg), npv - hurdle * capex[o]
         if best is None or best_npv <= 0.0:
@@ -301,14 +305,15 @@ def _choice_case(seed):
     n_d = int(rng.integers(1, 12))
     options = [float(c) for c in rng.choice([250.0, 500.0, 1000.0, 1500.0], int(rng.integers(1, 4)), replace=False)]
     capex = np.array([8e6 * (c / 500.0) ** 0.6 for c in options])
-    grant = np.where(rng.random(len(options)) < 0.5, 0.0, rng.uniform(1e6, 5e6, len(options)))
+    # Grants and subsidies differ by district (some districts' measures are limited to them).
+    grant = np.where(rng.random((n_d, len(options))) < 0.5, 0.0, rng.uniform(1e6, 5e6, (n_d, len(options))))
     forecast = rng.uniform(0.0, 3e6, n_d) * (rng.random(n_d) < 0.8)
     forecast[rng.integers(0, n_d)] = forecast.max()  # ties between districts: the first one wins
     cap_by_district = rng.uniform(0.0, 2e6, n_d) * (rng.random(n_d) < 0.6)
     rivals = rng.integers(0, 4, n_d)
     caps = np.array([30.0, 35.0])[: int(rng.integers(0, 3))]
-    rates = rng.uniform(0.0, 15.0, (caps.size, LIFE)) * (rng.random((caps.size, LIFE)) < 0.5)
-    uncapped = rng.uniform(0.0, 2.0, LIFE) * (rng.random(LIFE) < 0.3)
+    rates = rng.uniform(0.0, 15.0, (n_d, caps.size, LIFE)) * (rng.random((n_d, caps.size, LIFE)) < 0.5)
+    uncapped = rng.uniform(0.0, 2.0, (n_d, LIFE)) * (rng.random((n_d, LIFE)) < 0.3)
     params = (2.0, 365, 0.9, 0.04, 5.0, float(rng.uniform(25.0, 40.0)), 0.2, 0.08, LIFE, float(rng.uniform(0.05, 0.3)),
               0.6, 0.3, float(rng.uniform(0.0, 0.3)) if seed % 5 else 5.0, caps, rates, uncapped, int(rng.integers(1, 3)))
     # Demand left unserved in some districts, and the market price a station selling to it expects.
@@ -327,8 +332,13 @@ def test_investors_choice_equals_the_python_greedy_loop():
                                                                         capex, grant, *params, max_builds, unserved,
                                                                         *market)
             cap, riv, left = cap_by_district.copy(), rivals.copy(), unserved.copy()
-            d, o = choose_new_stations(forecast, cap, riv, np.array(options), capex, grant, *params, max_builds, left,
-                                       *market)
+            (rating, days, availability, fixed_share, vopex, mc, floor, rate, life, markup, recovery, competition, hurdle,
+             caps, rates, uncapped, lead) = params
+            costs = NewStationCosts(rating, days, availability, fixed_share, vopex, mc, floor, rate, float(life), markup,
+                                    recovery, competition, hurdle, lead)
+            d, o = choose_new_stations(InvestorMarket(forecast, cap, riv, left, *market),
+                                       BuildOptions(np.array(options), capex, grant), costs,
+                                       LifetimeOffers(caps, rates, uncapped), max_builds)
             assert list(zip(d.tolist(), o.tolist(), strict=True)) == picks, seed
             assert np.array_equal(cap, ref_cap) and np.array_equal(riv, ref_rivals), seed
             assert np.array_equal(left, ref_unserved), seed

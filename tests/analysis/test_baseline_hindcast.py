@@ -36,8 +36,6 @@ def test_at_least_80_percent_of_the_holdouts_are_inside(table):
     assert cov.loc[("holdout", "all"), "coverage"] >= 0.8
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: the supply-route refit on 8 draws puts the 2022 pump-price median of 24 "
-                   "other draws at 54.7, under the observed 55-60 (the band covers it); a refit on more draws is open")
 def test_the_2022_pump_price_median_lies_in_the_observed_range(table):
     row = table.set_index("id").loc["h2_pump_price_2022"]
     assert 55.0 <= row["p50"] <= 60.0

@@ -46,7 +46,9 @@ from sim.agents.station_kernels import (
     choose_enrolment,
     choose_new_stations,
     choose_reopenings,
+    levelised_costs_cny_per_kg,
     operating_shares,
+    retail_prices_cny_per_kg,
     review_stations,
     sell_contracted_then_spot,
     station_accounts,
@@ -588,9 +590,18 @@ class HydrogenStations(Component):
         expected_cash = margin_next * annual_kg - a.fixed_opex_cny_per_year
         review_stations(a.status, a.opened_year, a.reopened_year, a.profit_cny, a.loss_years, a.mothball_years,
                         expected_cash, a.fixed_opex_cny_per_year, a.capex_cny, year, self.exit_rules)
-        # A mothballed station expects the market's price less its own marginal cost of next year.
+        # A mothballed station expects to charge what it would price at its pricing floor against
+        # the stations selling in its district (its own rule, as it will price once back), never
+        # more than the market's price, less its own marginal cost of next year.
         purchase_next = self.supply.delivered_cny_per_kg(a.route, a.ex_works_cny_per_kg, a.trailer_distance_km, yi + 1)
-        margin_reopen = self.price_expectation - (purchase_next + self.variable_opex)
+        mc_next = purchase_next + self.variable_opex
+        floor_kg = e.pricing_utilisation_floor * full_year_kg
+        lc_floor = levelised_costs_cny_per_kg(a.capex_cny, a.fixed_opex_cny_per_year, self.variable_opex, purchase_next,
+                                              floor_kg, self.discount_rate, e.life_years)
+        sellers = np.bincount(a.district[a.status == OPERATING], minlength=len(self.names))
+        own_back = retail_prices_cny_per_kg(mc_next, lc_floor, self.markup, self.recovery_share, self.competition,
+                                            sellers[a.district].astype(np.float64))
+        margin_reopen = np.minimum(own_back, self.price_expectation) - mc_next
         remaining = e.life_years - (year - np.maximum(a.opened_year, self.years[0] - 1)).astype(np.float64)
         back = choose_reopenings(a.status, a.district, a.mothball_years, unmet, full_year_kg, margin_reopen, a.fixed_opex_cny_per_year,
                                  a.capex_cny, remaining, self.discount_rate, self.exit_rules)

@@ -16,7 +16,9 @@ that kept every station above the cap), enrolment weighs the subsidy's remaining
 contracted and spot volumes, exits on each station's own prospects, reopenings one by one with
 costs and a delay, entry on unserved demand with each district's own grants and subsidies: the
 operating subsidy now pays in 3 of the 4 draws; the firm parameters refitted with them move the
-scale-up rewards a little.
+scale-up rewards a little. Then with issue 24's payout-order fix: the yearly caps of the loan-interest
+subsidies (D5 items 1, 4, 9; D7 item 11) apply after pro-rating by the share of the year in force,
+not to each loan's full-year interest before it, so partial years pay up to the whole cap.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 # Outlay 2022-2030 summed over 4 draws (seed 20221206), by document, CNY.
 OUTLAY_BY_DOCUMENT = {
     "centers": 2313582047.955884,
-    "software": 6400955129.7785845,
+    "software": 6496090250.765762,
     "hydrogen": 2933454191.7257185,
     "scaleup": 1782800000.0,
 }

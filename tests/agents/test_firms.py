@@ -384,3 +384,37 @@ def test_synthetic_population_is_made_at_the_capacity_of_its_room_for_entrants(m
     room = int(firms.entry_mean.sum() * len(model.years) * 1.5) + 64
     assert n > 0 and firms.state.capacity == max(n + room, 2 * n)
     assert all(getattr(firms.state, name).shape == (firms.state.capacity,) for name, _ in STATE_FIELDS)
+
+
+HYDROGEN_LOANS = """
+[policy]
+in_force = ["hydrogen.*"]
+[firms.loans]
+borrow_probability = 1.0
+loan_to_investment = 0.5
+loan_rate_percent = 4.3
+term_years = 2
+[firms.loans.programs."hydrogen.11.inclusive_loan_interest"]
+sectors = ["hydrogen"]
+"""
+
+
+@pytest.mark.parametrize("body, row, program, first_days, last_days", [
+    # D7 item 11 (L765, "单个企业年度不超过 1000 万元"), valid 2022-08-11 to 2025-08-10: 143 days of 2022, 222 of 2025.
+    (HYDROGEN_LOANS, "H1,hydrogen,5000000000,5,0,0,0,2400000000,2015,0", "hydrogen.11.inclusive_loan_interest",
+     143, 222),
+    # D5 item 9 (L603, "年度最高 1000 万元"), valid 2022-07-26 to 2025-07-25: 159 days of 2022, 206 of 2025.
+    (LOANS, "S1,software_it,5000000000,5,0,0,0,2400000000,2015,0", "software.9.fixed_asset_loan_interest", 159, 206),
+])
+def test_yearly_interest_caps_apply_after_pro_rating(tmp_path, body, row, program, first_days, last_days):
+    # Investment 2.4 bn -> a loan of 1.2 bn in 2022 and again in 2024, 2-year terms, 2 points:
+    # full-year interest 24 M (2022, 2024) and 12 M on the half balance (2023, 2025), cap 10 M a year.
+    # 2022: 24 M x 143/365 = 9,402,739.73 < 10 M, paid whole (not 10 M x 143/365 = 3,917,808.22);
+    # 2023 and 2024: capped at 10 M; 2025: 12 M x 222/365 = 7,298,630.14 (not 6,082,191.78).
+    loaded, _, out = run_firms(tmp_path, [row], body)
+    got = committed(loaded, out, program)
+    # D5 item 9's first year: 24 M x 159/365 = 10,454,794.52, over the cap: 10 M. Its last year:
+    # 12 M x 206/365 = 6,772,602.74 (not 10 M x 206/365 = 5,643,835.62).
+    expected = [min(24e6 * first_days / 365, 10e6), 10e6, 10e6, 12e6 * last_days / 365, 0.0, 0.0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert got[3] > 10e6 * last_days / 365

@@ -194,11 +194,16 @@ def _file_claims(programs, facts, ctx) -> list[Payment]:
     return out
 
 
+# The yearly caps ("年度最高", "年度不超过") bound what a recipient is paid in a year: the ledger
+# applies them per recipient after pro-rating by the share of the year in force. Capping each
+# loan's full-year interest here as well would shrink the cap to cap x share in a partial year.
+_NO_LOAN_CAP = np.inf
+
+
 def _subsidies(program, ctx, balance_cny: np.ndarray, age_years: np.ndarray, borrower_rate_percent: float) -> np.ndarray:
     ins = program.instrument
     return interest_subsidies(balance_cny, borrower_rate_percent, subsidy_rate_percent(ins, ctx.rates_percent),
-                              age_years, -1 if ins.max_years is None else ins.max_years,
-                              program.cap_per_recipient_year_cny)
+                              age_years, -1 if ins.max_years is None else ins.max_years, _NO_LOAN_CAP)
 
 
 def _file_firm_loans(programs, facts: FirmLoans, ctx) -> list[Payment]:
@@ -220,8 +225,7 @@ def _file_firm_loans(programs, facts: FirmLoans, ctx) -> list[Payment]:
         ins = program.instrument
         kept_ids, amounts, age = loan_claims(rows, ids, balance, ages, float(facts.borrower_rate_percent),
                                              subsidy_rate_percent(ins, ctx.rates_percent),
-                                             -1 if ins.max_years is None else ins.max_years,
-                                             float(program.cap_per_recipient_year_cny))
+                                             -1 if ins.max_years is None else ins.max_years, _NO_LOAN_CAP)
         if kept_ids.size == 0:
             continue
         approved = ctx.ledger.claim(program.id, ctx.year, kept_ids, amounts,

@@ -5,18 +5,24 @@ pipes), devices such as ``/dev/zero`` and sockets are refused at once with one l
 opened without blocking (a FIFO with no writer would otherwise wait for ever) and checked with
 ``fstat`` on the open descriptor, so what is checked is what is read. At most the limit plus one
 byte is read, so a file that grows while it is read cannot exhaust memory either.
+
+Inside :func:`held_inputs`, every file is read from disk at most once: its bytes are kept in a
+snapshot (by real path) and every later read of the same file gets them, so a run whose scenario,
+CSV or document file is edited while it runs uses one version throughout (the snapshot travels
+with the loaded scenario to every worker).
 """
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import InputDataError, SimError
 
-__all__ = ["MAX_TOML_BYTES", "MAX_CSV_BYTES", "read_input_file"]
+__all__ = ["MAX_TOML_BYTES", "MAX_CSV_BYTES", "read_input_file", "held_inputs", "snapshot_key"]
 
 #: Largest scenario, document, calibration or observations file (TOML): 10 MiB. The largest TOML
 #: file shipped (``sim/scenario/parameter_sources.toml``) is under 40 kB; a scenario that writes
@@ -33,6 +39,42 @@ _KINDS = (
     (stat.S_ISBLK, "is a block device"),
     (stat.S_ISSOCK, "is a socket"),
 )
+
+
+#: Snapshots in force, innermost last (see :func:`held_inputs`).
+_HELD: list[dict[str, bytes]] = []
+
+
+def snapshot_key(path: str | Path) -> str:
+    """The key of a file in a snapshot: its real path (``os.path.realpath`` never raises)."""
+    return os.path.realpath(path)
+
+
+@contextmanager
+def held_inputs(files: Mapping[str, bytes] | None = None) -> Iterator[dict[str, bytes]]:
+    """Serve every :func:`read_input_file` in the block from one snapshot, adding files read for the first time.
+
+    Parameters
+    ----------
+    files : mapping, optional
+        Bytes already read, by :func:`snapshot_key` (a loaded scenario's ``inputs``). Without
+        it, the block shares the snapshot of an enclosing block, or starts an empty one.
+
+    Yields
+    ------
+    dict
+        The snapshot, by real path: after the block, every file read in it.
+    """
+    if files is None and _HELD:
+        held = _HELD[-1]
+    else:
+        held = dict(_HELD[-1]) if _HELD else {}
+        held.update(files or {})
+    _HELD.append(held)
+    try:
+        yield held
+    finally:
+        _HELD.pop()
 
 
 def _not_regular(mode: int) -> str:
@@ -67,6 +109,21 @@ def read_input_file(
         Built by `error`, with one line naming the file: not found, not readable, not a regular
         file (folder, FIFO, device, socket), or larger than `limit`.
     """
+    held = _HELD[-1] if _HELD else None
+    if held is not None:
+        key = snapshot_key(path)
+        if key in held:
+            data = held[key]
+            if len(data) > limit:
+                raise error(f"{path}: {len(data):,} bytes, above the limit of {limit:,} bytes for a {what}")
+            return data
+        data = _read(path, what, limit, error)
+        held[key] = data
+        return data
+    return _read(path, what, limit, error)
+
+
+def _read(path: str | Path, what: str, limit: int, error: Callable[[str], SimError]) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         fd = os.open(path, flags)

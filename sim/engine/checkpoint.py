@@ -6,6 +6,11 @@ package version) and one ``chunk_FIRST_LAST.npz`` per finished range of draws. E
 its draw range, the digest of the run record, its variables and a checksum of every array, so a
 damaged, truncated, foreign or wrong-shaped chunk is recognised and run again rather than trusted.
 Chunks are keyed by draw ranges only, never by the number of workers, so any resume reuses them.
+
+Files are written through a temporary file made with ``O_EXCL`` (``mkstemp``) in the folder,
+then renamed, so a symbolic link planted in the folder is never followed; chunks are read only
+if they are regular files, opened without blocking and without following a symbolic link, so a
+FIFO or device planted as a chunk is reported and its draws are run again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,14 +73,24 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _input_digests(loaded: LoadedScenario) -> dict[str, str]:
+    """SHA-256 of every input file, from the bytes read when the scenario was loaded (the run's snapshot)."""
+    held = loaded.inputs
+    out = {}
+    for p in input_files(loaded):
+        data = held.get(os.path.realpath(p))
+        out[str(p)] = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(p)
+    return out
+
+
 def run_record(loaded: LoadedScenario, n_draws: int) -> RunRecord:
-    """The record of a run of `n_draws` draws of a loaded scenario (its inputs read again from disk)."""
+    """The record of a run of `n_draws` draws of a loaded scenario (its inputs' bytes as loaded)."""
     from sim.engine.provenance import package_version
 
     fields = {
         "format": FORMAT,
         "scenario_sha256": loaded.sha256,
-        "inputs": {str(p): _sha256_file(p) for p in input_files(loaded)},
+        "inputs": _input_digests(loaded),
         "seed": int(loaded.scenario.ensemble.seed),
         "draws": int(n_draws),
         "sim_version": package_version(),
@@ -119,9 +137,29 @@ def write_manifest(folder: Path, record: RunRecord) -> None:
     """Write the manifest (atomically) unless an identical one is there."""
     if _read_manifest(folder) == record.fields:
         return
-    tmp = folder / f"manifest.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record.fields, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(folder / "manifest.json")
+    _write_atomic(folder / "manifest.json", ".tmp",
+                  lambda f: f.write(json.dumps(record.fields, indent=1, sort_keys=True).encode("utf-8")))
+
+
+def _write_atomic(final: Path, suffix: str, write: Callable) -> None:
+    """Write `final` through a new file made with O_EXCL (never a planted symlink), then rename it into place.
+
+    Raises
+    ------
+    SimError
+        One line naming the file if it cannot be written (disk full); the temporary file is removed.
+    """
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=suffix, dir=final.parent)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, final)
+    except OSError as exc:
+        raise SimError(f"{final}: cannot be written ({exc.strerror or exc}); the draws saved before are kept") from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def _checksum(entries: dict[str, np.ndarray]) -> str:
@@ -131,6 +169,9 @@ def _checksum(entries: dict[str, np.ndarray]) -> str:
         digest.update(f"{name}|{value.dtype.str}|{value.shape}|".encode())
         digest.update(value.tobytes())
     return digest.hexdigest()
+
+
+_CHUNK_NAME = re.compile(r"chunk_[0-9]{9}_[0-9]{9}\.npz")
 
 
 def _chunk_name(first: int, last: int) -> str:
@@ -150,17 +191,25 @@ def save_chunk(folder: Path, record: RunRecord, chunk: Chunk) -> None:
     }
     entries["_checksum"] = np.array(_checksum(entries))
     final = folder / _chunk_name(chunk.first, chunk.last)
-    tmp = folder / f"{final.stem}.{os.getpid()}.tmp.npz"
     # numpy's stub matches the ** mapping against savez's allow_pickle flag; the keys are array names.
-    np.savez(tmp, **entries)  # type: ignore[arg-type]
-    tmp.replace(final)
+    _write_atomic(final, ".tmp.npz", lambda f: np.savez(f, **entries))  # type: ignore[arg-type]
 
 
 def _read_chunk(path: Path, record: RunRecord, shapes: dict[str, tuple[int, ...]], n_draws: int) -> Chunk | str:
     """The chunk saved in `path`, or why it cannot be used."""
     try:
-        with np.load(path, allow_pickle=False) as z:
-            entries = {k: z[k] for k in z.files}
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return "is not a regular file"
+        # Not following a symlink, not blocking on a FIFO swapped in since; the descriptor is what is read.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror})"
+    try:
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return "is not a regular file"
+            with np.load(f, allow_pickle=False) as z:
+                entries = {k: z[k] for k in z.files}
     except Exception as exc:  # a damaged zip raises any of BadZipFile, OSError, ValueError, EOFError, zlib.error
         return f"cannot be read ({type(exc).__name__})"
     meta = ("_param_names", "_params", "_draws", "_run", "_checksum")
@@ -203,9 +252,10 @@ def load_chunks(folder: Path, record: RunRecord, shapes: dict[str, tuple[int, ..
         Told, in one line, of each chunk that cannot be used (its draws are run again).
     """
     found: list[Chunk] = []
-    for path in sorted(folder.glob("chunk_*.npz")):
-        if path.name.endswith(".tmp.npz"):
+    for name in sorted(os.listdir(folder)):
+        if not _CHUNK_NAME.fullmatch(name):
             continue
+        path = folder / name
         chunk = _read_chunk(path, record, shapes, n_draws)
         if isinstance(chunk, str):
             if notice is not None:

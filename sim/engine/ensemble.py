@@ -68,15 +68,18 @@ def run_chunk(
     row and takes its other random numbers from draw ``draws[i]``.
     """
     from sim.engine.model import PolicyModel
+    from sim.input_files import held_inputs
 
     layout = layout_of(loaded)
     per_draw, params = [], []
-    for i, d in enumerate(draws):
-        given = design.given(i) if design is not None else None
-        model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes, given)
-        per_draw.append(model.run())
-        params.append(dict(model.parameters))
-        model.discard()
+    # Input files (CSVs) come from the bytes read when the scenario was loaded, never from disk again.
+    with held_inputs(loaded.inputs):
+        for i, d in enumerate(draws):
+            given = design.given(i) if design is not None else None
+            model = PolicyModel(loaded.scenario, loaded.policy, d, layout.specs, layout.sizes, given)
+            per_draw.append(model.run())
+            params.append(dict(model.parameters))
+            model.discard()
     stacked = {s.name: np.stack([out[s.name] for out in per_draw]) for s in layout.specs}
     # Payments to named recipients are a table of rows, not an array by draw: rows of all draws.
     for name in PAYMENT_COLUMNS:
@@ -204,11 +207,14 @@ def run_draws(
     done: list[Chunk] = []
     record = None
     if checkpoint is not None:
+        from sim.engine.staging import check_work_folder, make_work_folder
+
         record = run_record(loaded, n_draws)
-        if checkpoint.is_dir():
+        # A symlink, a file or a folder sim did not make in its place is refused in one line.
+        if check_work_folder(checkpoint):
             check_manifest(checkpoint, record)  # reads only: a refusal leaves the folder as it was
             done = load_chunks(checkpoint, record, _shapes(layout), n_draws, notice)
-        checkpoint.mkdir(parents=True, exist_ok=True)
+        make_work_folder(checkpoint)
         write_manifest(checkpoint, record)
     todo = _ranges(n_draws, size, done)
     count = sum(c.last - c.first + 1 for c in done)

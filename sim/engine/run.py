@@ -101,6 +101,8 @@ def build_dataset(
         "scenario": loaded.scenario.name,
         "scenario_file": loaded.path.name,
         "scenario_sha256": loaded.sha256,
+        # Every input file's SHA-256, from the bytes the run used (read once, when loaded).
+        "input_sha256": json.dumps({Path(k).name: v for k, v in loaded.input_sha256().items()}, ensure_ascii=False),
         "seed": int(loaded.scenario.ensemble.seed),
         "draws": int(n_draws),
         "first_year": int(policy.years[0]),

@@ -8,10 +8,16 @@ Every command that writes a folder (``sim run``, ``sim compare``, ``sim sensitiv
 - the new folder is built in a staging folder unique to the run (``.NAME.partial-XXXXXXXX``) and
   exchanged with ``NAME`` in one atomic rename, so ``NAME`` is at every instant the old results
   (or absent) or the complete new ones, whatever fails and when;
-- each folder written carries a marker (:data:`MARKER`), and ``--force`` replaces only a folder
-  with the marker, never the current folder, a parent of it or a folder holding an input;
+- an output that is, holds or lies inside an input of the command (scenario files, CSVs,
+  documents, results folders read) is refused, with or without ``--force``;
+- each folder written carries a marker (:data:`MARKER`) listing every file and folder sim wrote in
+  it, and ``--force`` replaces only a folder with the marker holding nothing else, never the
+  current folder or a parent of it;
 - work to resume (``sim run``'s saved chunks) lives in ``.NAME.KEEP`` beside the target, outside
-  the staging folder: it survives any failure and is removed only once the new folder is in place.
+  the staging folder: it survives any failure and is removed only once the new folder is in place;
+- staging, trash and work folders are recognised by a marker inside them (:data:`WORK_MARKER`),
+  never by their name alone, and names are matched exactly (glob characters in a path are
+  literal); a work folder must be a real folder (not a symlink) owned by the user running sim.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import ctypes
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +35,9 @@ from pathlib import Path
 
 from sim.errors import OutputError
 
-__all__ = ["staging_path", "staged_folder", "work_path", "write_file", "write_text_file", "MARKER", "FILE_MODE", "FOLDER_MODE"]
+__all__ = ["staging_path", "staged_folder", "work_path", "make_work_folder", "check_work_folder", "write_file",
+           "write_text_file", "write_into_folder", "check_not_input", "record_written", "MARKER", "WORK_MARKER",
+           "FILE_MODE", "FOLDER_MODE"]
 
 #: Outputs are shared with the group (results folders are read by colleagues and web servers).
 FILE_MODE = 0o644
@@ -36,6 +45,9 @@ FOLDER_MODE = 0o755
 
 #: File that marks a folder as written by `sim`; ``--force`` replaces only folders that have it.
 MARKER = "sim-output.json"
+#: File inside a staging, trash or work folder (``.NAME.partial-*``, ``.NAME.old-*``,
+#: ``.NAME.chunks``) that marks it as made by `sim`: only such folders are ever removed.
+WORK_MARKER = ".sim-work"
 
 #: renameat2 flag exchanging two paths atomically (linux/fs.h).
 _RENAME_EXCHANGE = 2
@@ -48,6 +60,101 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _resolved(path: Path) -> Path:
+    # os.path.realpath never raises (a symlink loop stays as it is); Path.resolve may.
+    return Path(os.path.realpath(path))
+
+
+def check_not_input(out: Path, inputs: Iterable[Path], flag: str = "--out") -> None:
+    """Refuse an output that is, holds or lies inside an input of the command.
+
+    Raises
+    ------
+    OutputError
+        One line naming the flag, the output, the input and what is allowed.
+    """
+    target = _resolved(Path(out))
+    for given in inputs:
+        path = _resolved(Path(given))
+        if path == target:
+            how = "is"
+        elif _inside(path, target):
+            how = "holds"
+        elif _inside(target, path):
+            how = "lies inside"
+        else:
+            continue
+        raise OutputError(f"{flag} {out}: {how} {given}, an input of this command; "
+                          "give an output outside every input (scenario files, CSVs, documents, results read)")
+
+
+def _marker_files(folder: Path) -> set[str] | None:
+    """What the folder's marker lists as written by sim (relative paths), or None if it has no usable marker."""
+    marker = folder / MARKER
+    try:
+        if not stat.S_ISREG(os.lstat(marker).st_mode):
+            return None
+        fields = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(fields, dict) or fields.get("written_by") != "sim":
+        return None
+    files = fields.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    return set(files)
+
+
+def _foreign(folder: Path) -> str | None:
+    """The first file or folder in `folder` that its marker does not list (relative path), else None."""
+    listed = _marker_files(folder)
+    if listed is None:
+        return MARKER
+    for root, dirs, files in os.walk(folder):
+        rel_root = Path(root).relative_to(folder)
+        for name in sorted(dirs) + sorted(files):
+            rel = (rel_root / name).as_posix()
+            if rel == MARKER:
+                continue
+            if rel not in listed:
+                return rel
+    return None
+
+
+def _written(folder: Path) -> list[str]:
+    """Every file and folder below `folder`, relative, as a marker lists them."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        rel_root = Path(root).relative_to(folder)
+        found += [(rel_root / name).as_posix() for name in dirs + files]
+    return sorted(f for f in found if f != MARKER)
+
+
+def _write_marker(folder: Path, files: Iterable[str]) -> None:
+    fields = {"written_by": "sim", "pid": os.getpid(), "files": sorted(set(files))}
+    write_text_file(folder / MARKER, json.dumps(fields, indent=1) + "\n")
+
+
+def record_written(folder: Path, names: Iterable[str]) -> None:
+    """Add `names` (relative to `folder`) to the marker of a folder sim wrote; nothing if it has none."""
+    listed = _marker_files(folder)
+    if listed is None:
+        return
+    _write_marker(folder, listed | set(names))
+
+
+def _refuse_foreign(out: Path, force: bool) -> None:
+    if not force:
+        raise OutputError(f"--out {out}: folder exists and is not empty; use --force to replace it")
+    if _marker_files(out) is None:
+        raise OutputError(f"--out {out}: --force replaces only a folder sim wrote (it has {MARKER}), "
+                          "and this one has none; remove it yourself or give another --out")
+    foreign = _foreign(out)
+    if foreign is not None:
+        raise OutputError(f"--out {out}: holds {foreign}, which sim did not write (its {MARKER} does not list it); "
+                          "--force replaces only what sim wrote: move it out or give another --out")
+
+
 def staging_path(out: Path, force: bool, protect: Iterable[Path] = ()) -> Path:
     """Check the output folder can be written (and replaced, with `force`); return its parent folder.
 
@@ -56,9 +163,11 @@ def staging_path(out: Path, force: bool, protect: Iterable[Path] = ()) -> Path:
     out : Path
         The output folder.
     force : bool
-        Allow replacing a non-empty `out` that `sim` wrote (it has :data:`MARKER`).
+        Allow replacing a non-empty `out` that `sim` wrote (its :data:`MARKER` lists everything
+        in it).
     protect : iterable of Path
-        Input files of the command: a folder holding one of them is never replaced.
+        Inputs of the command (files, or results folders read): `out` may not be, hold or lie
+        inside one, with or without `force`.
 
     Returns
     -------
@@ -69,24 +178,18 @@ def staging_path(out: Path, force: bool, protect: Iterable[Path] = ()) -> Path:
     Raises
     ------
     OutputError
-        If `out` is a file; is the current folder or a parent of it; is not empty and `force` is
-        not set; with `force`, lacks the marker or holds an input file; or if its parent cannot be
-        created or written.
+        If `out` is a file; is the current folder or a parent of it; is, holds or lies inside an
+        input; is not empty and `force` is not set; with `force`, lacks the marker or holds
+        anything the marker does not list; or if its parent cannot be created or written.
     """
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {out}: exists and is a file; give a folder")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise OutputError(f"--out {out}: exists and is a file or a symbolic link; give a folder")
     target = out.resolve()
     if _inside(Path.cwd().resolve(), target):
         raise OutputError(f"--out {out}: is the current folder or a parent of it; give a folder below it")
+    check_not_input(out, protect)
     if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise OutputError(f"--out {out}: folder exists and is not empty; use --force to replace it")
-        if not (out / MARKER).is_file():
-            raise OutputError(f"--out {out}: --force replaces only a folder sim wrote (it has {MARKER}), "
-                              "and this one has none; remove it yourself or give another --out")
-        held = next((p for p in protect if _inside(Path(p).resolve(), target)), None)
-        if held is not None:
-            raise OutputError(f"--out {out}: holds {held}, an input of this run; --force will not replace it")
+        _refuse_foreign(out, force)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -103,6 +206,77 @@ def work_path(out: Path, keep: str) -> Path:
     return target.parent / f".{target.name}.{keep}"
 
 
+def _is_work_folder(path: Path) -> bool:
+    """Whether `path` is a real folder (not a symlink) of this user with :data:`WORK_MARKER` inside."""
+    try:
+        info = os.lstat(path)
+        mark = os.lstat(path / WORK_MARKER)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and stat.S_ISREG(mark.st_mode)
+
+
+def check_work_folder(path: Path) -> bool:
+    """Whether the work folder `path` exists, refusing anything in its place that sim did not make.
+
+    Raises
+    ------
+    OutputError
+        One line if `path` is a symlink, a file or anything but a folder, a folder of another
+        user, or a folder without :data:`WORK_MARKER` (sim never writes into, nor removes, it).
+    """
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        what = "is a symbolic link"
+    elif not stat.S_ISDIR(info.st_mode):
+        what = "is a file, not a folder"
+    elif info.st_uid != os.getuid():
+        what = "belongs to another user"
+    elif not _is_work_folder(path):
+        what = f"is a folder sim did not make (it lacks {WORK_MARKER})"
+    else:
+        return True
+    raise OutputError(f"{path}: {what}; sim keeps the draws of this output there and will neither use nor remove "
+                      "it: move it away or give another --out")
+
+
+def make_work_folder(path: Path) -> Path:
+    """Create the work folder `path` (with :data:`WORK_MARKER`) unless sim's own is there; return it.
+
+    Made in a private folder and renamed into place, so it appears with its marker or not at all.
+    """
+    if check_work_folder(path):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{path.name}.new-", dir=path.parent))
+    try:
+        (tmp / WORK_MARKER).write_text(f"{os.getpid()}\n")
+        os.rename(tmp, path)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not check_work_folder(path):  # another process made it first: it is checked above
+            raise
+    return path
+
+
+def _remove_work(path: Path) -> None:
+    """Remove a work folder sim made; anything else in its place stays."""
+    if _is_work_folder(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _private_folder(prefix: str, parent: Path) -> Path:
+    """A new folder (mode 0700) marked as sim's work, so a later run may remove it."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    (folder / WORK_MARKER).write_text(f"{os.getpid()}\n")
+    return folder
+
+
 @contextmanager
 def _lock(out: Path, parent: Path) -> Iterator[None]:
     """Hold ``.NAME.lock`` beside `out` for the block.
@@ -115,6 +289,9 @@ def _lock(out: Path, parent: Path) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     path = parent / f".{out.resolve().name}.lock"
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputError(f"--out {out}: the lock file {path} is a symbolic link or not a file; sim will not "
+                          "open it: remove it yourself")
     lock = FileLock(path, timeout=0)
     try:
         lock.acquire()
@@ -182,21 +359,29 @@ def staged_folder(out: Path, force: bool, resume: bool = False, keep: str | None
         # Checked again under the lock: another run may have written `out` since.
         staging_path(out, force, protect)
         name = out.resolve().name
-        for pattern in (f".{name}.partial-*", f".{name}.old-*"):
-            for stale in parent.glob(pattern):
-                shutil.rmtree(stale, ignore_errors=True)
+        if keep is not None:
+            check_work_folder(work_path(out, keep))  # a symlink, file or user folder there is refused
+        # Names compared exactly (glob characters are literal); only folders carrying sim's marker go.
+        for entry in parent.iterdir():
+            if entry.name.startswith((f".{name}.partial-", f".{name}.old-")) and _is_work_folder(entry):
+                shutil.rmtree(entry, ignore_errors=True)
         if keep is not None and not resume:
-            shutil.rmtree(work_path(out, keep), ignore_errors=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent))
+            _remove_work(work_path(out, keep))
+        staging = _private_folder(f".{name}.partial-", parent)
         try:
             yield staging
-            (staging / MARKER).write_text(json.dumps({"written_by": "sim", "pid": os.getpid()}) + "\n")
+            (staging / WORK_MARKER).unlink()
+            _write_marker(staging, _written(staging))
             _share(staging)
             _swap(staging, out.resolve())
+            # The old results come back in `staging`: marked again as work, so a kill now leaves it removable.
+            if staging.is_dir():
+                (staging / WORK_MARKER).write_text(f"{os.getpid()}\n")
+            record_written(out.resolve().parent, [name])
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         if keep is not None:
-            shutil.rmtree(work_path(out, keep), ignore_errors=True)
+            _remove_work(work_path(out, keep))
 
 
 def _share(folder: Path) -> None:
@@ -232,7 +417,7 @@ def _swap(staging: Path, out: Path) -> None:
             return
         # Without an atomic exchange, the old folder is moved aside first: `out` is briefly absent,
         # never half-written.
-        trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        trash = _private_folder(f".{out.name}.old-", out.parent)
         out.rename(trash / out.name)
         staging.rename(out)
         shutil.rmtree(trash, ignore_errors=True)
@@ -241,7 +426,11 @@ def _swap(staging: Path, out: Path) -> None:
 
 
 def write_file(target: Path, writer: Callable[[str], object]) -> Path:
-    """Have `writer` write a temporary path beside `target`, then rename it into place, mode 0644.
+    """Have `writer` write a path in a private folder beside `target`, then rename it into place, mode 0644.
+
+    The temporary file lives in a folder made by ``mkdtemp`` (mode 0700), so no one can plant a
+    symbolic link where it is written; the rename replaces `target` itself, never a file a
+    symbolic link at `target` points to.
 
     Raises
     ------
@@ -250,25 +439,46 @@ def write_file(target: Path, writer: Callable[[str], object]) -> Path:
         folder); no file is left behind and an earlier `target` stays as it was.
     """
     target = Path(target)
-    tmp = None
+    private = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-        os.close(fd)
-        writer(tmp)
-        # mkstemp makes the file 0600; outputs are for the group like the rest of the folder.
+        private = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        tmp = private / f"new{target.suffix}"
+        writer(str(tmp))
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
     except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{target}: cannot be written ({exc.strerror or exc}); the folder is unchanged") from None
-    except BaseException:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise
+    finally:
+        if private is not None:
+            shutil.rmtree(private, ignore_errors=True)
     return target
 
 
 def write_text_file(target: Path, text: str) -> Path:
     """Write `text` (UTF-8) to the single file `target` atomically, mode 0644 (:func:`write_file`)."""
     return write_file(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def write_into_folder(folder: Path, name: str, writer: Callable[[str], object], flag: str = "--out") -> Path:
+    """Write the file `name` into an existing folder under the marker rules; return its path.
+
+    A file already there is replaced only if the folder's :data:`MARKER` lists it (sim wrote
+    it); a file sim writes into a folder with the marker is added to its list.
+
+    Raises
+    ------
+    OutputError
+        If `folder/name` exists and sim did not write it, or is not a regular file.
+    """
+    target = Path(folder) / name
+    listed = _marker_files(Path(folder)) or set()
+    if os.path.lexists(target):
+        if target.is_symlink() or not target.is_file():
+            raise OutputError(f"{flag} {folder}: {name} there is a symbolic link or not a file; sim will not "
+                              "replace it: move it away or give another folder")
+        if name not in listed:
+            raise OutputError(f"{flag} {folder}: holds {name}, which sim did not write (no {MARKER} lists it); "
+                              "sim will not replace it: move it away or give another folder")
+    write_file(target, writer)
+    record_written(Path(folder), [name])
+    return target

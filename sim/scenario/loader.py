@@ -15,7 +15,7 @@ import hashlib
 import tomllib
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from sim.errors import PolicyDataError, ScenarioError, SimError
-from sim.input_files import MAX_TOML_BYTES, read_input_file
+from sim.input_files import MAX_CSV_BYTES, MAX_TOML_BYTES, held_inputs, read_input_file, snapshot_key
 from sim.messages import MAX_PROBLEM_LINES, cut_text, key_path, problem_line, shown_value, unknown_key
 from sim.policy.gazette import load_documents
 from sim.policy.policyset import PolicySet, resolve_policy
@@ -70,6 +70,10 @@ class LoadedScenario:
         The keys the file sets on top of the scenario it extends, key by key: dotted path, the
         extended scenario's value (None where it had none) and this file's value. Empty when the
         file extends nothing.
+    inputs : dict of str to bytes
+        The bytes of every file read while loading (the scenario, its ``extends`` chain, its CSV
+        and document files), by real path, each read from disk once: every draw, worker and
+        checksum of the run uses these bytes (see :func:`sim.input_files.held_inputs`).
     """
 
     scenario: Scenario
@@ -80,6 +84,16 @@ class LoadedScenario:
     unclaimed: tuple[str, ...] = ()
     resolved: dict = field(default_factory=dict)
     changes: tuple[tuple[str, Any, Any], ...] = ()
+    inputs: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    def input_sha256(self) -> dict[str, str]:
+        """SHA-256 of the bytes of each input file as loaded, by file name (as in the results' attributes)."""
+        out = {}
+        for p in input_files(self):
+            data = self.inputs.get(snapshot_key(p))
+            if data is not None:
+                out[str(p)] = hashlib.sha256(data).hexdigest()
+        return out
 
 
 def _leaf_items(table: dict, prefix: tuple = ()) -> list[tuple[tuple, Any]]:
@@ -327,8 +341,26 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
     ------
     ScenarioError
         With one line per problem, each naming the file, the key path and what is allowed.
+
+    Notes
+    -----
+    Every input file is read once, inside one snapshot (:func:`sim.input_files.held_inputs`),
+    kept in the result's ``inputs``: the run uses those bytes, whatever happens on disk since.
     """
-    path = Path(path)
+    with held_inputs() as held:
+        loaded = _load_scenario(Path(path), overrides, overrides_source)
+        for extra in input_files(loaded):
+            # CSVs of sections the checks did not read: held now, so the run never reads them later.
+            if snapshot_key(extra) not in held and extra.is_file():
+                try:
+                    read_input_file(extra, "input file", MAX_CSV_BYTES)
+                except SimError:
+                    pass  # refused when a run reads it, with its own message
+        mine = {snapshot_key(p) for p in input_files(loaded)}
+        return replace(loaded, inputs={k: v for k, v in held.items() if k in mine})
+
+
+def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) -> LoadedScenario:
     prov: dict = {}
     raw, files, blobs = _load_chain(path, [], prov)
     if overrides:

@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("folder", type=Path, help="a results folder written by `sim run`")
     p.add_argument("--format", default="csv", help="csv (default), parquet or xlsx")
     p.add_argument("--out", type=Path, help="folder for the tables (default DIR/export)")
+    p.add_argument("--force", action="store_true", help="replace an output folder sim wrote (it has sim-output.json)")
 
     p = sub.add_parser("sensitivity", help="global sensitivity of chosen outputs to uncertain parameters")
     p.add_argument("scenario", type=Path, nargs="?", help="scenario file (or give --results)")
@@ -316,9 +317,19 @@ def _cmd_hindcast(args) -> int:
 def _cmd_calibrate(args) -> int:
     from sim.analysis.calibration import calibrate, identification_rows, load_calibration, write_fitted_scenario
     from sim.engine.progress import Progress
+    from sim.engine.staging import check_not_input
+    from sim.input_files import held_inputs
+    from sim.scenario.loader import input_files, load_scenario
 
     config, scenario_path = load_calibration(args.config)
     out = args.out or (args.config.parent / config.output)
+    base = load_scenario(scenario_path)
+    # The fitted file and its identification table never replace the config, the scenario, a
+    # file it extends, a CSV or a document (the fitted file would extend itself).
+    inputs = [args.config, *input_files(base)]
+    flag = "--out" if args.out is not None else f"{args.config}: output"
+    for written in (out, out.with_name(out.stem + ".identification.csv")):
+        check_not_input(written, inputs, flag)
     if out.exists() and not args.force:
         raise SimError(f"--out {out}: file exists; use --force to replace it")
     if not out.parent.is_dir():
@@ -330,7 +341,8 @@ def _cmd_calibrate(args) -> int:
         # The optimiser may take a few evaluations more than the budget it is given.
         bar(n, max(n, config.max_evaluations))
 
-    result = calibrate(config, scenario_path, str(args.config), progress)
+    with held_inputs(base.inputs):  # every evaluation reads the files as they were at the start
+        result = calibrate(config, scenario_path, str(args.config), progress)
     bar(result.evaluations, result.evaluations)
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
     report = out.with_name(out.stem + ".identification.csv")
@@ -417,7 +429,7 @@ def _cmd_report(args) -> int:
 def _cmd_export(args) -> int:
     from sim.analysis.export import write_export
 
-    written = write_export(args.folder, args.format, args.out)
+    written = write_export(args.folder, args.format, args.out, args.force)
     print(f"{len(written)} file(s) written to {written[0].parent}/")
     return 0
 

@@ -58,12 +58,23 @@ def test_run_refuses_a_non_empty_folder_and_leaves_it_untouched(capsys, minimal_
 def test_run_force_replaces_the_folder(capsys, minimal_path, tmp_path):
     out = tmp_path / "res"
     out.mkdir()
-    (out / "notes.txt").write_text("old")
-    (out / MARKER).write_text("{}")  # --force replaces only a folder sim wrote
+    (out / "summary.csv").write_text("old")
+    # --force replaces only a folder sim wrote, whose marker lists everything in it
+    (out / MARKER).write_text('{"written_by": "sim", "files": ["summary.csv"]}')
     code, _, err = run_cli(capsys, "run", minimal_path, "--draws", "1", "--out", out, "--force", "--quiet")
     assert code == 0, err
-    assert not (out / "notes.txt").exists() and (out / "results.nc").is_file()
+    assert (out / "summary.csv").read_text() != "old" and (out / "results.nc").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_run_force_refuses_a_sim_folder_holding_a_users_file(capsys, minimal_path, tmp_path):
+    out = tmp_path / "res"
+    assert run_cli(capsys, "run", minimal_path, "--draws", "1", "--out", out, "--quiet")[0] == 0
+    (out / "notes.txt").write_text("mine")
+    code, _, err = run_cli(capsys, "run", minimal_path, "--draws", "1", "--out", out, "--force", "--quiet")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"--out {out}: holds notes.txt, which sim did not write" in err
+    assert (out / "notes.txt").read_text() == "mine" and (out / "results.nc").is_file()
 
 
 @pytest.mark.parametrize("error, code", [(SimError("boom: a component failed"), 2), (KeyboardInterrupt(), 130)])

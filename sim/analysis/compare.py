@@ -140,20 +140,41 @@ def _format(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def load_or_run(path: Path, draws: int | None, seed: int | None, workers: int, quiet: bool = True) -> xr.Dataset:
-    """Results of a scenario: read from a results folder, or run a scenario file in memory.
+def read_inputs(paths: list[Path]) -> tuple[list, list[Path]]:
+    """Load each scenario file (results folders stay paths); return them and every input they read.
+
+    The inputs (results folders, scenario files, their ``extends`` chains, CSVs and documents) are
+    what an output folder may not be, hold or lie inside.
+    """
+    from sim.scenario.loader import input_files, load_scenario
+
+    sources: list = []
+    inputs: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            sources.append(path)
+            inputs.append(path)
+        else:
+            loaded = load_scenario(path)
+            sources.append(loaded)
+            inputs += input_files(loaded)
+    return sources, inputs
+
+
+def load_or_run(path, draws: int | None, seed: int | None, workers: int, quiet: bool = True) -> xr.Dataset:
+    """Results of a scenario: read from a results folder, or run a scenario file (or a loaded one) in memory.
 
     A run prints its progress on a terminal unless `quiet`.
     """
     from sim.engine.progress import Progress
     from sim.engine.run import run_scenario
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.loader import LoadedScenario, load_scenario
 
-    if path.is_dir():
+    if isinstance(path, Path) and path.is_dir():
         from sim.analysis.results import open_results
 
         return open_results(path)
-    loaded = load_scenario(path)
+    loaded = path if isinstance(path, LoadedScenario) else load_scenario(path)
     n_draws = draws or loaded.scenario.ensemble.draws
     progress = Progress(f"draws of {loaded.scenario.name}", quiet=quiet)
     progress(0, n_draws)
@@ -167,9 +188,10 @@ def compare_command(args) -> int:
     if len(args.scenario) < 2:
         raise SimError("sim compare: give at least two scenario files or result folders")
     out = args.out or Path("results") / "compare"
-    with staged_folder(out, args.force) as staging:
+    sources, inputs = read_inputs(list(args.scenario))
+    with staged_folder(out, args.force, protect=inputs) as staging:
         datasets = [load_or_run(p, args.draws, args.seed, args.workers, getattr(args, "quiet", False))
-                    for p in args.scenario]
+                    for p in sources]
         names = [ds.attrs.get("scenario") for ds in datasets]
         if len(set(names)) != len(names):
             raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); "

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.engine.staging import FOLDER_MODE, write_file
+from sim.engine.staging import staged_folder, write_file
 from sim.errors import SimError
 
 __all__ = ["FORMATS", "export_tables", "write_export"]
@@ -93,7 +93,7 @@ def _write_table(table: pd.DataFrame, fmt: str, path: str) -> None:
         table.to_parquet(path, index=False, engine="pyarrow")
 
 
-def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
+def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = False) -> list[Path]:
     """Write the tables of a results folder in `fmt`; return the files written.
 
     Parameters
@@ -102,13 +102,18 @@ def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
         A results folder of ``sim run``.
     fmt : {"csv", "parquet", "xlsx"}
     out : Path, optional
-        Folder to write into (default ``folder/export``); created if missing.
+        Folder to write into (default ``folder/export``), staged and swapped into place as every
+        output folder (:func:`sim.engine.staging.staged_folder`): an existing non-empty one is
+        replaced only with `force` and only if sim wrote everything in it.
+    force : bool
+        Replace an existing export folder that sim wrote.
 
     Raises
     ------
     SimError
-        If `fmt` is unknown, the folder holds no results, `out` is a file, or a table is too long
-        for an Excel sheet.
+        If `fmt` is unknown, the folder holds no results, `out` is a file, is or holds the results
+        read, exists without `force` or holds files sim did not write, or a table is too long for
+        an Excel sheet.
     """
     from sim.analysis.results import open_results
 
@@ -124,21 +129,23 @@ def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
         if too_long:
             raise SimError(f"--format xlsx: table {too_long[0]} has more rows than an Excel sheet holds "
                            f"({_XLSX_MAX_ROWS:,}); use --format csv or parquet")
-    out.mkdir(parents=True, exist_ok=True)
-    out.chmod(FOLDER_MODE)
-    written = []
-    if fmt == "xlsx":
-        path = out / f"{ds.attrs.get('scenario', 'results')}.xlsx"
+    # The results read (every file of the folder) may not be replaced; `DIR/export` itself is allowed.
+    read = [p for p in Path(folder).iterdir() if p.name != out.name] if out.parent.resolve() == Path(folder).resolve() \
+        else [Path(folder)]
+    names = []
+    with staged_folder(out, force, protect=read) as staging:
+        if fmt == "xlsx":
+            name = f"{ds.attrs.get('scenario', 'results')}.xlsx"
 
-        def write_book(tmp: str) -> None:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as book:
-                for name, table in tables.items():
-                    table.to_excel(book, sheet_name=name[:31], index=False)
+            def write_book(tmp: str) -> None:
+                with pd.ExcelWriter(tmp, engine="openpyxl") as book:
+                    for sheet, table in tables.items():
+                        table.to_excel(book, sheet_name=sheet[:31], index=False)
 
-        write_file(path, write_book)
-        return [path]
-    for name, table in tables.items():
-        path = out / f"{name}.{fmt}"
-        write_file(path, functools.partial(_write_table, table, fmt))
-        written.append(path)
-    return written
+            write_file(staging / name, write_book)
+            names.append(name)
+        else:
+            for table_name, table in tables.items():
+                write_file(staging / f"{table_name}.{fmt}", functools.partial(_write_table, table, fmt))
+                names.append(f"{table_name}.{fmt}")
+    return [out / n for n in names]

@@ -10,7 +10,6 @@ calibration, out of sample = holdout) and year: about 90% if the bands are hones
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -105,9 +104,10 @@ def format_coverage(coverage: pd.DataFrame) -> str:
 
 
 def _write_csv_atomic(table: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.partial")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    """Write `path` into its results folder under the marker rules: a same-named file sim did not write stays."""
+    from sim.engine.staging import write_into_folder
+
+    write_into_folder(path.parent, path.name, lambda tmp: table.to_csv(tmp, index=False), flag="sim hindcast")
 
 
 def hindcast_command(args) -> int:
@@ -117,11 +117,15 @@ def hindcast_command(args) -> int:
     staging file, then renamed); otherwise the files go to ``--out`` (default
     ``results/<name>-hindcast``), staged as a folder and renamed into place.
     """
-    from sim.analysis.compare import load_or_run
-    from sim.engine.staging import staged_folder
+    from sim.analysis.compare import load_or_run, read_inputs
+    from sim.engine.staging import check_not_input, staged_folder
 
-    observations = load_observations(args.observed or DEFAULT_OBSERVED)
-    ds = load_or_run(args.scenario, args.draws, args.seed, args.workers)
+    observed = Path(args.observed or DEFAULT_OBSERVED)
+    [source], inputs = read_inputs([args.scenario])
+    if args.out is not None:
+        check_not_input(args.out, inputs + [observed])  # before any work
+    observations = load_observations(observed)
+    ds = load_or_run(source, args.draws, args.seed, args.workers)
     table = hindcast_table(ds, observations)
     coverage = coverage_table(table)
     print(format_hindcast(table))
@@ -132,7 +136,7 @@ def hindcast_command(args) -> int:
         _write_csv_atomic(coverage, out / "hindcast_coverage.csv")
     else:
         out = args.out or Path("results") / f"{ds.attrs.get('scenario', 'scenario')}-hindcast"
-        with staged_folder(out, args.force) as staging:
+        with staged_folder(out, args.force, protect=inputs + [observed]) as staging:
             table.to_csv(staging / "hindcast.csv", index=False)
             coverage.to_csv(staging / "hindcast_coverage.csv", index=False)
     print(f"hindcast written to {out}/hindcast.csv", file=sys.stdout)

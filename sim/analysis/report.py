@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from sim.analysis.report_labels import Labels, draws_warning, page, write_page
+from sim.analysis.report_labels import Labels, draws_warning, page
 from sim.analysis.scaleup import scaleup_counts
 from sim.analysis.summary import band, fiscal_totals, share_positive
 from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
@@ -415,4 +415,9 @@ def write_report(folder: Path, lang: str | None = None) -> Path:
         If the folder is not a results folder; :class:`~sim.errors.OutputError` if the report
         cannot be written (disk full, a file-size limit, a read-only folder), leaving no file.
     """
-    return write_page(Path(folder) / "report.html", build_report(folder, lang))
+    from sim.engine.staging import write_into_folder
+
+    page = build_report(folder, lang)
+    # A report.html that sim did not write (not listed by the folder's marker) is never replaced.
+    return write_into_folder(Path(folder), "report.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"),
+                             flag="sim report")

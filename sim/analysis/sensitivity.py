@@ -287,7 +287,7 @@ def sensitivity_command(args) -> int:
         ds = open_results(args.results)
         name = str(ds.attrs.get("scenario", args.results.name))
         out = args.out or Path("results") / f"{name}-sensitivity"
-        with staged_folder(out, args.force) as staging:
+        with staged_folder(out, args.force, protect=[args.results]) as staging:
             table = sensitivity_table(ds, args.output, args.parameter, method, seed=int(ds.attrs.get("seed", 0)) % 2**32)
             _write(staging, table, method, {"scenario": name, "results": str(args.results)}, None, None)
         print(format_table(table, method, args.top))
@@ -295,7 +295,7 @@ def sensitivity_command(args) -> int:
               f"{out}/sensitivity.csv")
         return 0
 
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.loader import input_files, load_scenario
 
     loaded = load_scenario(args.scenario)
     if args.seed is not None:
@@ -307,7 +307,7 @@ def sensitivity_command(args) -> int:
     out = args.out or Path("results") / f"{loaded.scenario.name}-sensitivity"
     select_outputs(skeleton_dataset(loaded), args.output)  # a bad --output fails now, not after the runs
     attrs = {"scenario": loaded.scenario.name, "scenario_sha256": loaded.sha256, "seed": seed}
-    with staged_folder(out, args.force) as staging:
+    with staged_folder(out, args.force, protect=input_files(loaded)) as staging:
         if method in GIVEN_SAMPLE_METHODS:
             from sim.engine.run import run_scenario
 

@@ -106,7 +106,10 @@ def _marker_files(folder: Path) -> set[str] | None:
 
 
 def _foreign(folder: Path) -> str | None:
-    """The first file or folder in `folder` that its marker does not list (relative path), else None."""
+    """The first file or folder in `folder` that its marker does not list (relative path), else None.
+
+    A listed folder with a marker of its own (``sim export``'s ``DIR/export``) is judged by that marker.
+    """
     listed = _marker_files(folder)
     if listed is None:
         return MARKER
@@ -118,6 +121,12 @@ def _foreign(folder: Path) -> str | None:
                 continue
             if rel not in listed:
                 return rel
+        for name in list(dirs):
+            if (Path(root) / name / MARKER).is_file():
+                dirs.remove(name)
+                inner = _foreign(Path(root) / name)
+                if inner is not None:
+                    return f"{(rel_root / name).as_posix()}/{inner}"
     return None
 
 
@@ -223,7 +232,8 @@ def check_work_folder(path: Path) -> bool:
     ------
     OutputError
         One line if `path` is a symlink, a file or anything but a folder, a folder of another
-        user, or a folder without :data:`WORK_MARKER` (sim never writes into, nor removes, it).
+        user, or a non-empty folder without :data:`WORK_MARKER` (sim never writes into, nor
+        removes, it). An empty folder of this user is taken and marked.
     """
     try:
         info = os.lstat(path)
@@ -237,8 +247,11 @@ def check_work_folder(path: Path) -> bool:
         what = "is a file, not a folder"
     elif info.st_uid != os.getuid():
         what = "belongs to another user"
-    elif not _is_work_folder(path):
+    elif not _is_work_folder(path) and any(os.scandir(path)):
         what = f"is a folder sim did not make (it lacks {WORK_MARKER})"
+    elif not _is_work_folder(path):
+        (path / WORK_MARKER).write_text(f"{os.getpid()}\n")  # an empty folder of this user: nothing to lose
+        return True
     else:
         return True
     raise OutputError(f"{path}: {what}; sim keeps the draws of this output there and will neither use nor remove "

@@ -88,9 +88,19 @@ def test_a_failure_during_the_write_leaves_the_old_results_whole(tmp_path, writt
 def test_force_replaces_a_folder_sim_wrote(tmp_path, written):
     out = tmp_path / "out"
     shutil.copytree(written, out)
-    (out / "stale.txt").write_text("from an older run")
+    (out / "summary.csv").write_text("from an older run")
     assert main(["run", str(MINIMAL), "--draws", "2", "--out", str(out), "--force", "--quiet"]) == 0
-    assert not (out / "stale.txt").exists() and (out / MARKER).is_file()
+    assert (out / "summary.csv").read_text() != "from an older run" and (out / MARKER).is_file()
+
+
+def test_force_refuses_a_sim_folder_holding_a_file_sim_did_not_write(tmp_path, written, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(written, out)
+    (out / "notes.txt").write_text("mine")
+    before = tree(out)
+    assert main(["run", str(MINIMAL), "--draws", "2", "--out", str(out), "--force", "--quiet"]) == 2
+    assert f"--out {out}: holds notes.txt, which sim did not write" in one_line(capsys.readouterr().err)
+    assert tree(out) == before
 
 
 def test_force_refuses_a_folder_without_the_marker(tmp_path, capsys):
@@ -111,7 +121,7 @@ def test_force_refuses_a_sim_folder_holding_the_scenario_being_run(tmp_path, wri
     shutil.copy(MINIMAL, scenario)
     before = tree(out)
     assert main(["run", str(scenario), "--draws", "2", "--out", str(out), "--force", "--quiet"]) == 2
-    assert f"holds {scenario}, an input of this run; --force will not replace it" in one_line(capsys.readouterr().err)
+    assert f"--out {out}: holds {scenario}, an input of this command" in one_line(capsys.readouterr().err)
     assert tree(out) == before
 
 

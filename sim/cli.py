@@ -326,7 +326,7 @@ def _cmd_calibrate(args) -> int:
     base = load_scenario(scenario_path)
     # The fitted file and its identification table never replace the config, the scenario, a
     # file it extends, a CSV or a document (the fitted file would extend itself).
-    inputs = [args.config, *input_files(base)]
+    inputs = [args.config, args.config.parent / config.observed_file, *input_files(base)]
     flag = "--out" if args.out is not None else f"{args.config}: output"
     for written in (out, out.with_name(out.stem + ".identification.csv")):
         check_not_input(written, inputs, flag)

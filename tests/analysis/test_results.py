@@ -137,7 +137,8 @@ def test_staging_path_refuses_a_non_empty_folder_and_a_file(tmp_path):
     (tmp_path / "full" / "keep.txt").write_text("x")
     with pytest.raises(OutputError, match=r"full: folder exists and is not empty; use --force to replace it"):
         staging_path(tmp_path / "full", force=False)
-    (tmp_path / "full" / "sim-output.json").write_text("{}")
+    # --force: only a folder whose marker lists everything in it
+    (tmp_path / "full" / "sim-output.json").write_text('{"written_by": "sim", "files": ["keep.txt"]}')
     assert staging_path(tmp_path / "full", force=True) == tmp_path
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="exists and is a file"):

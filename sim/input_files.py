@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +42,14 @@ _KINDS = (
 )
 
 
-#: Snapshots in force, innermost last (see :func:`held_inputs`).
-_HELD: list[dict[str, bytes]] = []
+class _Held(threading.local):
+    def __init__(self) -> None:
+        self.stack: list[dict[str, bytes]] = []
+
+
+#: Snapshots in force in this thread, innermost last (see :func:`held_inputs`); per thread, as a
+#: Dask worker may run chunks of several runs in threads side by side.
+_HELD = _Held()
 
 
 def snapshot_key(path: str | Path) -> str:
@@ -65,16 +72,17 @@ def held_inputs(files: Mapping[str, bytes] | None = None) -> Iterator[dict[str, 
     dict
         The snapshot, by real path: after the block, every file read in it.
     """
-    if files is None and _HELD:
-        held = _HELD[-1]
+    stack = _HELD.stack
+    if files is None and stack:
+        held = stack[-1]
     else:
-        held = dict(_HELD[-1]) if _HELD else {}
+        held = dict(stack[-1]) if stack else {}
         held.update(files or {})
-    _HELD.append(held)
+    stack.append(held)
     try:
         yield held
     finally:
-        _HELD.pop()
+        stack.pop()
 
 
 def _not_regular(mode: int) -> str:
@@ -109,7 +117,7 @@ def read_input_file(
         Built by `error`, with one line naming the file: not found, not readable, not a regular
         file (folder, FIFO, device, socket), or larger than `limit`.
     """
-    held = _HELD[-1] if _HELD else None
+    held = _HELD.stack[-1] if _HELD.stack else None
     if held is not None:
         key = snapshot_key(path)
         if key in held:

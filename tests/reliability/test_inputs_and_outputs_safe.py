@@ -233,3 +233,19 @@ def test_the_results_record_the_sha256_of_the_csv_bytes_the_run_used(tmp_path):
     csv.write_text("edited\n")
     ds = sim.run(loaded, draws=2)
     assert json.loads(ds.attrs["input_sha256"])["firms.csv"] == original
+
+
+def test_disk_full_while_saving_a_chunk_names_the_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import numpy as np
+
+    from sim.errors import SimError
+
+    chunks = make_work_folder(tmp_path / ".out.chunks")
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(SimError, match=r"chunk_000000000_000000001\.npz: cannot be written \(No space left on device\)"):
+        run_draws(load_scenario(MINIMAL), 2, chunk_size=2, checkpoint=chunks)
+    assert sorted(p.name for p in chunks.iterdir()) == [".sim-work", "manifest.json"]

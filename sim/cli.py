@@ -168,8 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--observed", type=Path, help="observations file (default calibration/observed.toml)")
     p.add_argument("--out", type=Path, help="folder for hindcast.csv (default: the results folder, "
-                                              "or results/<name>-hindcast)")
+                                              "or results/<name>-hindcast; with --origin results/backtest-ORIGINS)")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    p.add_argument("--origin", type=_origins, help="a rolling-origin backtest: refit on the observations up to "
+                                                   "each YEAR (comma-separated), forecast the later ones and score them "
+                                                   "against naive forecasts")
+    p.add_argument("--calibration", type=Path, default=Path("calibration/baseline.toml"),
+                   help="calibration refitted at each origin (default calibration/baseline.toml)")
 
     p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
     p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
@@ -305,11 +310,36 @@ def _cmd_compare(args) -> int:
     return compare_command(args)
 
 
+def _origins(text: str) -> list[int]:
+    from sim.scenario.base import YEAR_MAX, YEAR_MIN
+
+    years = []
+    for part in text.split(","):
+        try:
+            year = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--origin must be years separated by commas (got {cut_text(repr(text))})")\
+                from None
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise argparse.ArgumentTypeError(f"--origin years must lie in {YEAR_MIN}..{YEAR_MAX} (got {year})")
+        years.append(year)
+    if len(set(years)) != len(years):
+        raise argparse.ArgumentTypeError(f"--origin gives a year twice (got {cut_text(repr(text))})")
+    return years
+
+
 def _cmd_hindcast(args) -> int:
     from sim.analysis.hindcast import hindcast_command
 
     if not args.scenario.exists():
         raise SimError(f"sim hindcast: {args.scenario}: no such scenario file or results folder")
+    if args.origin:
+        from sim.analysis.backtest import backtest_command
+
+        if args.scenario.is_dir():
+            raise SimError(f"sim hindcast: --origin refits and reruns: give a scenario file, not the results folder "
+                           f"{args.scenario}")
+        return backtest_command(args)
     return hindcast_command(args)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import signal
 import sys
 import threading
@@ -187,23 +188,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The last line of a bounded message: how many problems were not listed.
+_MORE_PROBLEMS = re.compile(r"… and ([\d,]+) more problems?")
+
+
 def _cmd_validate(args) -> int:
     from sim.scenario.loader import load_scenario
 
     failed = False
     # Problem lines of all the files together are capped at MAX_PROBLEM_LINES, then counted.
-    budget, more_lines, more_files = MAX_PROBLEM_LINES, 0, 0
+    budget, more_problems, more_files = MAX_PROBLEM_LINES, 0, 0
     for path in args.scenario:
         try:
             loaded = load_scenario(path)
         except SimError as exc:
             failed = True
             lines = bounded_message(str(exc)).splitlines()
-            shown = max(0, min(len(lines), budget))
-            if shown:
-                print("\n".join(lines[:shown]), file=sys.stderr)
-            more_lines += len(lines) - shown
-            more_files += shown == 0
+            counted = _MORE_PROBLEMS.fullmatch(lines[-1]) if len(lines) > 1 else None
+            listed = lines[:-1] if counted else lines
+            total = len(listed) + (int(counted.group(1).replace(",", "")) if counted else 0)
+            shown = max(0, min(len(listed), budget))
+            if shown == len(listed):
+                print("\n".join(lines), file=sys.stderr)  # the file's own count of the rest, if any, with it
+            else:
+                if shown:
+                    print("\n".join(listed[:shown]), file=sys.stderr)
+                more_problems += total - shown
+                more_files += shown == 0
             budget -= shown
             continue
         n = len(loaded.policy.programs)
@@ -213,9 +224,10 @@ def _cmd_validate(args) -> int:
         if loaded.unclaimed:
             print(f"  note: {len(loaded.unclaimed)} programmes in force pay 0 because no population of the scenario "
                   f"claims them: {', '.join(loaded.unclaimed)}")
-    if more_lines:
-        print(f"… and {more_lines:,} more problem lines ({more_files:,} more files with problems not shown)"
-              if more_files else f"… and {more_lines:,} more problem lines", file=sys.stderr)
+    if more_problems:
+        print(f"… and {more_problems:,} more problem{'s' if more_problems > 1 else ''}"
+              + (f" ({more_files:,} more file{'s' if more_files > 1 else ''} with problems not shown)" if more_files else ""),
+              file=sys.stderr)
     return EXIT_BAD_INPUT if failed else 0
 
 

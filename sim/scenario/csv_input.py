@@ -26,8 +26,9 @@ _MAX_PROBLEMS = 20
 #: column names only, never as a whole line.
 _MAX_UNKNOWN_COLUMNS = 10
 _MAX_COLUMN_CHARS = 40
-#: Longest field of an input CSV, characters: ids, names and numbers are far shorter.
-MAX_CSV_FIELD_CHARS = 10_000
+#: Longest field of an input CSV, characters (128 Ki, the csv module's own limit): ids, names and
+#: numbers are far shorter.
+MAX_CSV_FIELD_CHARS = 131_072
 
 
 @dataclass(frozen=True)

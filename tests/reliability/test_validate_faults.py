@@ -55,14 +55,14 @@ def test_a_symlink_loop_given_as_csv_is_one_line(tmp_path, capsys):
     _one_line_refusal(capsys, ["validate", path], "a.csv", "symbolic links")
 
 
-@pytest.mark.parametrize("size", [20_000, 1 << 20])
+@pytest.mark.parametrize("size", [140_000, 1 << 20])
 def test_a_huge_csv_field_is_one_line(tmp_path, capsys, size):
     csv = tmp_path / "firms.csv"
     csv.write_text("firm_id,sector,revenue_cny,age_years,srdi,little_giant_central_funds,incubated,"
                    "fixed_asset_investment_cny,first_above_size_year,first_above_100m_year\n"
                    + "A" * size + ",advanced_manufacturing,18000000,6,0,0,0,0,0,0\n", encoding="utf-8")
     path = _scenario(tmp_path, f'[firms]\nsource = "csv"\ncsv = "{csv.as_posix()}"\n')
-    _one_line_refusal(capsys, ["validate", path], "firms.csv", "row 2", "longer than 10,000 characters")
+    _one_line_refusal(capsys, ["validate", path], "firms.csv", "row 2", "longer than 131,072 characters")
 
 
 def test_an_operating_station_opened_after_the_first_year_is_refused(tmp_path, capsys):
@@ -91,7 +91,18 @@ def test_validate_of_sixty_bad_files_respects_the_cap_and_counts_the_rest(tmp_pa
     assert main(["validate", *map(str, paths)]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 51
-    assert lines[-1] == "… and 10 more problem lines (10 more files with problems not shown)"
+    assert lines[-1] == "… and 10 more problems (10 more files with problems not shown)"
+
+
+def test_validate_of_a_file_with_many_problems_keeps_its_own_count(tmp_path, capsys):
+    many = tmp_path / "many.toml"
+    many.write_text("".join(f"k{i} = 1\n" for i in range(60)), encoding="utf-8")
+    one = tmp_path / "one.toml"
+    one.write_text("name = 1\n", encoding="utf-8")
+    assert main(["validate", str(one), str(many), str(one)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    # 1 + 49 of the 60 listed, then the rest of many.toml (11) and the last one.toml (1) counted.
+    assert len(lines) == 51 and lines[-1] == "… and 12 more problems (1 more file with problems not shown)"
 
 
 def test_sensitivity_interrupted_does_not_advise_a_flag_it_lacks(monkeypatch, capsys):

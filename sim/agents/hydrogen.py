@@ -71,6 +71,7 @@ from sim.agents.stations import (
     UNDER_CONSTRUCTION,
     Station,
     StationArrays,
+    opened_after_start,
     read_stations_csv,
 )
 from sim.engine.component import Component
@@ -212,6 +213,10 @@ class HydrogenStations(Component):
             n_station_slots(h)
         except SimError as exc:
             problems += str(exc).splitlines()
+        else:
+            rows = _csv_rows(h)
+            if rows is not None:
+                problems += opened_after_start(rows, str(h.stations.stations_csv), scenario.horizon.first_year)
         if h.fleet.fixed_demand_kg_per_year is None and sum(d.weight for d in h.districts) <= 0:
             problems.append(f"{source}: hydrogen.districts: weights must have a positive sum")
         return problems

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sim.analysis.cells import neutralise_table, safe_file_stem
 from sim.engine.staging import FOLDER_MODE, write_file
 from sim.errors import SimError
 
@@ -115,7 +116,8 @@ def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
     if fmt not in FORMATS:
         raise SimError(f"--format: unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
     ds = open_results(folder)
-    tables = export_tables(ds)
+    # Text cells that a spreadsheet would run as a formula get a leading ' (the README says so).
+    tables = {name: neutralise_table(t) for name, t in export_tables(ds).items()}
     out = Path(out) if out is not None else Path(folder) / "export"
     if out.exists() and not out.is_dir():
         raise SimError(f"--out {out}: exists and is a file; give a folder")
@@ -128,17 +130,18 @@ def write_export(folder: Path, fmt: str, out: Path | None = None) -> list[Path]:
     out.chmod(FOLDER_MODE)
     written = []
     if fmt == "xlsx":
-        path = out / f"{ds.attrs.get('scenario', 'results')}.xlsx"
+        # The file name comes from the results file: made safe, never a path out of `out`.
+        path = out / f"{safe_file_stem(ds.attrs.get('scenario', 'results'))}.xlsx"
 
         def write_book(tmp: str) -> None:
             with pd.ExcelWriter(tmp, engine="openpyxl") as book:
                 for name, table in tables.items():
-                    table.to_excel(book, sheet_name=name[:31], index=False)
+                    table.to_excel(book, sheet_name=safe_file_stem(name, 'table')[:31], index=False)
 
         write_file(path, write_book)
         return [path]
     for name, table in tables.items():
-        path = out / f"{name}.{fmt}"
+        path = out / f"{safe_file_stem(name, 'table')}.{fmt}"
         write_file(path, functools.partial(_write_table, table, fmt))
         written.append(path)
     return written

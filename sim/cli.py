@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import signal
 import sys
 import threading
 from pathlib import Path
 
 from sim.errors import SimError
-from sim.messages import bounded_message, cut_text
+from sim.messages import MAX_PROBLEM_LINES, bounded_message, cut_text
 
 __all__ = ["main", "build_parser"]
 
@@ -169,8 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--observed", type=Path, help="observations file (default calibration/observed.toml)")
     p.add_argument("--out", type=Path, help="folder for hindcast.csv (default: the results folder, "
-                                              "or results/<name>-hindcast)")
+                                              "or results/<name>-hindcast; with --origin results/backtest-ORIGINS)")
     p.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    p.add_argument("--origin", type=_origins, help="a rolling-origin backtest: refit on the observations up to "
+                                                   "each YEAR (comma-separated), forecast the later ones and score them "
+                                                   "against naive forecasts")
+    p.add_argument("--calibration", type=Path, default=Path("calibration/baseline.toml"),
+                   help="calibration refitted at each origin (default calibration/baseline.toml)")
 
     p = sub.add_parser("explore", help="an interactive page (Mesa's Solara visualisation) with sliders for the levers")
     p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
@@ -188,16 +194,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The last line of a bounded message: how many problems were not listed.
+_MORE_PROBLEMS = re.compile(r"… and ([\d,]+) more problems?")
+
+
 def _cmd_validate(args) -> int:
     from sim.scenario.loader import load_scenario
 
     failed = False
+    # Problem lines of all the files together are capped at MAX_PROBLEM_LINES, then counted.
+    budget, more_problems, more_files = MAX_PROBLEM_LINES, 0, 0
     for path in args.scenario:
         try:
             loaded = load_scenario(path)
         except SimError as exc:
-            print(bounded_message(str(exc)), file=sys.stderr)
             failed = True
+            lines = bounded_message(str(exc)).splitlines()
+            counted = _MORE_PROBLEMS.fullmatch(lines[-1]) if len(lines) > 1 else None
+            listed = lines[:-1] if counted else lines
+            total = len(listed) + (int(counted.group(1).replace(",", "")) if counted else 0)
+            shown = max(0, min(len(listed), budget))
+            if shown == len(listed):
+                print("\n".join(lines), file=sys.stderr)  # the file's own count of the rest, if any, with it
+            else:
+                if shown:
+                    print("\n".join(listed[:shown]), file=sys.stderr)
+                more_problems += total - shown
+                more_files += shown == 0
+            budget -= shown
             continue
         n = len(loaded.policy.programs)
         print(f"{path}: ok ({loaded.scenario.name}: {n} programmes in force, "
@@ -206,6 +230,10 @@ def _cmd_validate(args) -> int:
         if loaded.unclaimed:
             print(f"  note: {len(loaded.unclaimed)} programmes in force pay 0 because no population of the scenario "
                   f"claims them: {', '.join(loaded.unclaimed)}")
+    if more_problems:
+        print(f"… and {more_problems:,} more problem{'s' if more_problems > 1 else ''}"
+              + (f" ({more_files:,} more file{'s' if more_files > 1 else ''} with problems not shown)" if more_files else ""),
+              file=sys.stderr)
     return EXIT_BAD_INPUT if failed else 0
 
 
@@ -306,11 +334,36 @@ def _cmd_compare(args) -> int:
     return compare_command(args)
 
 
+def _origins(text: str) -> list[int]:
+    from sim.scenario.base import YEAR_MAX, YEAR_MIN
+
+    years = []
+    for part in text.split(","):
+        try:
+            year = int(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--origin must be years separated by commas (got {cut_text(repr(text))})")\
+                from None
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise argparse.ArgumentTypeError(f"--origin years must lie in {YEAR_MIN}..{YEAR_MAX} (got {year})")
+        years.append(year)
+    if len(set(years)) != len(years):
+        raise argparse.ArgumentTypeError(f"--origin gives a year twice (got {cut_text(repr(text))})")
+    return years
+
+
 def _cmd_hindcast(args) -> int:
     from sim.analysis.hindcast import hindcast_command
 
     if not args.scenario.exists():
         raise SimError(f"sim hindcast: {args.scenario}: no such scenario file or results folder")
+    if args.origin:
+        from sim.analysis.backtest import backtest_command
+
+        if args.scenario.is_dir():
+            raise SimError(f"sim hindcast: --origin refits and reruns: give a scenario file, not the results folder "
+                           f"{args.scenario}")
+        return backtest_command(args)
     return hindcast_command(args)
 
 
@@ -475,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    args = None
     try:
         args = build_parser().parse_args(argv)
         return _COMMANDS[args.command](args)
@@ -483,7 +537,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, _Terminated) else "interrupted"
-        print(f"{what}; no output folder was written (rerun with --resume to reuse finished draws)", file=sys.stderr)
+        # Only a command that has --resume (`sim run`) is advised to use it.
+        advice = " (rerun with --resume to reuse finished draws)" if getattr(args, "resume", None) is not None else ""
+        print(f"{what}; no output folder was written{advice}", file=sys.stderr)
         return 128 + signal.SIGTERM if isinstance(exc, _Terminated) else 130
     except OSError as exc:
         if exc.errno not in _DISK_FULL:

@@ -39,6 +39,9 @@ from sim.agents.station_kernels import (
     InvestorMarket,
     LifetimeOffers,
     NewStationCosts,
+    PricingRule,
+    StationFinance,
+    StationLife,
     StationVolumes,
     SubsidyWindow,
     allocate_demand,
@@ -68,6 +71,7 @@ from sim.agents.stations import (
     UNDER_CONSTRUCTION,
     Station,
     StationArrays,
+    opened_after_start,
     read_stations_csv,
 )
 from sim.engine.component import Component
@@ -209,6 +213,10 @@ class HydrogenStations(Component):
             n_station_slots(h)
         except SimError as exc:
             problems += str(exc).splitlines()
+        else:
+            rows = _csv_rows(h)
+            if rows is not None:
+                problems += opened_after_start(rows, str(h.stations.stations_csv), scenario.horizon.first_year)
         if h.fleet.fixed_demand_kg_per_year is None and sum(d.weight for d in h.districts) <= 0:
             problems.append(f"{source}: hydrogen.districts: weights must have a positive sum")
         return problems
@@ -332,6 +340,12 @@ class HydrogenStations(Component):
         w = np.array([d.weight for d in h.districts], dtype=np.float64)
         self.district_weight = w / w.sum() if w.sum() > 0 else np.full(len(w), 1.0 / len(w))
         self.arrays = StationArrays.empty(n_station_slots(h))
+        a = self.arrays
+        # Views of the arrays for the kernels (the arrays change in place, never rebound).
+        self.finance = StationFinance(a.capex_cny, a.fixed_opex_cny_per_year, self.discount_rate, e.life_years)
+        self.pricing = PricingRule(self.variable_opex, e.pricing_utilisation_floor, self.markup, self.recovery_share,
+                                   self.competition)
+        self.life = StationLife(a.status, a.opened_year, a.reopened_year, a.profit_cny, a.loss_years, a.mothball_years)
         self.agents: dict[int, Station] = {}
         self._place_existing(h)
         self._place_plan(h)
@@ -480,14 +494,11 @@ class HydrogenStations(Component):
             fixed = self.cfg.fleet.fixed_demand_kg_per_year
             demand = np.array([fixed.get(n, 0.0) for n in self.names])
 
-        e = self.cfg.economics
         cross = self.fleet.cross_supply_share
         purchase = self.supply.delivered_cny_per_kg(a.route, a.ex_works_cny_per_kg, a.trailer_distance_km, yi)
         expected, _ = allocate_demand(demand, a.district, capacity_kg, self.ones, cross)
-        mc, own = station_costs_and_prices(
-            purchase, self.variable_opex, full_year_kg, op_share, expected, e.pricing_utilisation_floor, a.capex_cny,
-            a.fixed_opex_cny_per_year, self.discount_rate, e.life_years, self.markup, self.recovery_share,
-            self.competition, a.district, len(self.names))
+        mc, own = station_costs_and_prices(purchase, full_year_kg, op_share, expected, self.finance, self.pricing,
+                                           a.district, len(self.names))
         selling = op_share > 0
         window = self.outlook.window(year, self.names)
         committed = a.enrolled.copy()
@@ -518,8 +529,7 @@ class HydrogenStations(Component):
             model.claims.file(VehicleAdditions("fleet_segment", np.arange(added.size), added), year)
 
         profit, a.price_cny_per_kg[:], actual_lc = station_accounts(
-            selling, price, mc, sales, subsidy_paid, a.fixed_opex_cny_per_year, op_share, a.capex_cny,
-            self.variable_opex, purchase, self.discount_rate, e.life_years)
+            selling, price, mc, sales, subsidy_paid, op_share, purchase, self.finance, self.variable_opex)
         a.kg_sold[:] = sales
         a.enrolled[:] = enrolled
         a.profit_cny[:] = profit
@@ -588,8 +598,7 @@ class HydrogenStations(Component):
         margin_next = np.maximum(own - mc, np.where(subsidy_next > 0, price_enrolled - mc + subsidy_next, -np.inf))
         annual_kg = np.where(op_share > 0, sales / np.maximum(op_share, 1e-12), 0.0)
         expected_cash = margin_next * annual_kg - a.fixed_opex_cny_per_year
-        review_stations(a.status, a.opened_year, a.reopened_year, a.profit_cny, a.loss_years, a.mothball_years,
-                        expected_cash, a.fixed_opex_cny_per_year, a.capex_cny, year, self.exit_rules)
+        review_stations(self.life, expected_cash, self.finance, year, self.exit_rules)
         # A mothballed station expects to charge what it would price at its pricing floor against
         # the stations selling in its district (its own rule, as it will price once back), never
         # more than the market's price, less its own marginal cost of next year.
@@ -603,8 +612,8 @@ class HydrogenStations(Component):
                                             sellers[a.district].astype(np.float64))
         margin_reopen = np.minimum(own_back, self.price_expectation) - mc_next
         remaining = e.life_years - (year - np.maximum(a.opened_year, self.years[0] - 1)).astype(np.float64)
-        back = choose_reopenings(a.status, a.district, a.mothball_years, unmet, full_year_kg, margin_reopen, a.fixed_opex_cny_per_year,
-                                 a.capex_cny, remaining, self.discount_rate, self.exit_rules)
+        back = choose_reopenings(self.life, a.district, unmet, full_year_kg, margin_reopen, self.finance, remaining,
+                                 self.exit_rules)
         if back.size:
             lead_days = self.reopen_lead_months * _DAYS_PER_MONTH
             a.reopen_day[back] = dt.date(year + 1, 1, 1).toordinal() + int(round(lead_days))

@@ -34,6 +34,10 @@ __all__ = [
     "SubsidyWindow",
     "StationVolumes",
     "ExitRules",
+    "OfferPath",
+    "StationFinance",
+    "PricingRule",
+    "StationLife",
     "station_volume_kg",
     "choose_enrolment",
     "choose_reopenings",
@@ -415,6 +419,24 @@ def allocate_demand(
     return sales, unmet
 
 
+class OfferPath(NamedTuple):
+    """What the per-kg subsidies offer one station over its life, year by year.
+
+    Attributes
+    ----------
+    caps_cny_per_kg : ndarray, shape (n_levels,)
+        Price caps, ascending.
+    rates_by_year : ndarray, shape (n_levels, life)
+        Subsidy per kg at each level and year (the rates times the years' shares inside validity).
+    uncapped_by_year : ndarray, shape (life,)
+        Subsidy per kg earned whatever the price; its length is the economic life.
+    """
+
+    caps_cny_per_kg: np.ndarray
+    rates_by_year: np.ndarray
+    uncapped_by_year: np.ndarray
+
+
 @njit(cache=True)
 def station_npv_cny(
     capex_cny: float,
@@ -423,27 +445,25 @@ def station_npv_cny(
     marginal_cny_per_kg: float,
     own_price_cny_per_kg: float,
     expected_kg_per_year: float,
-    option_caps_cny_per_kg: np.ndarray,
-    option_rates_by_year: np.ndarray,
-    uncapped_rate_by_year: np.ndarray,
+    offers: OfferPath,
     lead_years: int,
     discount_rate: float,
 ) -> float:
     """Expected net present value of building a station now, CNY.
 
     Capex is spent now and the construction grant received on completion (if expected inside
-    the window: the caller passes 0 otherwise). From completion, every year of
-    ``uncapped_rate_by_year`` (its length is the economic life) the station earns the better of
-    its own margin and the margin enrolled at the best cap level (``option_rates_by_year[k, t]``:
-    the subsidy per kg at level k times the years' shares inside validity, 0 outside), plus the
-    uncapped rates, at constant volume, less fixed opex.
+    the window: the caller passes 0 otherwise). From completion, every year of the offers (their
+    length is the economic life) the station earns the better of its own margin and the margin
+    enrolled at the best cap level (``offers.rates_by_year[k, t]``: the subsidy per kg at level k
+    times the years' shares inside validity, 0 outside), plus the uncapped rates, at constant
+    volume, less fixed opex.
     """
-    discount_by_year = np.empty(uncapped_rate_by_year.shape[0])
+    discount_by_year = np.empty(offers.uncapped_by_year.shape[0])
     for t in range(discount_by_year.shape[0]):
         discount_by_year[t] = (1.0 + discount_rate) ** (lead_years + t + 1)
     return _discounted_npv_cny(capex_cny, grant_cny, fixed_opex_cny_per_year, marginal_cny_per_kg,
-                               own_price_cny_per_kg, expected_kg_per_year, option_caps_cny_per_kg, option_rates_by_year,
-                               uncapped_rate_by_year, (1.0 + discount_rate) ** lead_years, discount_by_year)
+                               own_price_cny_per_kg, expected_kg_per_year, offers, (1.0 + discount_rate) ** lead_years,
+                               discount_by_year)
 
 
 @njit(cache=True)
@@ -454,27 +474,26 @@ def _discounted_npv_cny(
     marginal_cny_per_kg: float,
     own_price_cny_per_kg: float,
     expected_kg_per_year: float,
-    option_caps_cny_per_kg: np.ndarray,
-    option_rates_by_year: np.ndarray,
-    uncapped_rate_by_year: np.ndarray,
+    offers: OfferPath,
     grant_discount: float,
     discount_by_year: np.ndarray,
 ) -> float:
     """:func:`station_npv_cny` with its discount factors given (the grant's, and each year's of the life)."""
     npv = -capex_cny + grant_cny / grant_discount
-    n_opt = option_caps_cny_per_kg.shape[0]
+    caps = offers.caps_cny_per_kg
+    n_opt = caps.shape[0]
     p_in = np.empty(n_opt)
     for k in range(n_opt):
         p_in[k] = own_price_cny_per_kg
-        if not price_within_cap(p_in[k], option_caps_cny_per_kg[k]):
-            p_in[k] = option_caps_cny_per_kg[k]
-    for t in range(uncapped_rate_by_year.shape[0]):
-        u = uncapped_rate_by_year[t]
+        if not price_within_cap(p_in[k], caps[k]):
+            p_in[k] = caps[k]
+    for t in range(offers.uncapped_by_year.shape[0]):
+        u = offers.uncapped_by_year[t]
         margin = own_price_cny_per_kg + u - marginal_cny_per_kg
         for k in range(n_opt):
-            s = option_rates_by_year[k, t]
-            if s > 0.0 and p_in[k] + s + u - marginal_cny_per_kg > margin:
-                margin = p_in[k] + s + u - marginal_cny_per_kg
+            rate = offers.rates_by_year[k, t]
+            if rate > 0.0 and p_in[k] + rate + u - marginal_cny_per_kg > margin:
+                margin = p_in[k] + rate + u - marginal_cny_per_kg
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
         npv += cash / discount_by_year[t]
     return npv
@@ -708,8 +727,9 @@ def _new_station_value(
                                   costs.competition_intensity, float(market.rivals[d]))
     if unserved_kg > share_kg and market.market_price_cny_per_kg > own:
         own = market.market_price_cny_per_kg
-    npv = _discounted_npv_cny(capex, options.grant_cny[d, o], fixed, mc, own, kg, offers.caps_cny_per_kg,
-                              offers.rates_by_year[d], offers.uncapped_by_year[d], grant_discount, discount_by_year)
+    path = OfferPath(offers.caps_cny_per_kg, offers.rates_by_year[d], offers.uncapped_by_year[d])
+    npv = _discounted_npv_cny(capex, options.grant_cny[d, o], fixed, mc, own, kg, path, grant_discount,
+                              discount_by_year)
     return npv - costs.hurdle_share_of_capex * capex
 
 
@@ -735,17 +755,32 @@ class ExitRules(NamedTuple):
     reopen_cost_share_of_capex: float
 
 
+class StationLife(NamedTuple):
+    """The arrays of the stations' life events that the yearly review reads and updates in place.
+
+    Attributes
+    ----------
+    status, opened_year, reopened_year : ndarray
+        Status codes, year each opened and last reopened (-1 if never).
+    profit_cny : ndarray
+        This year's operating profit incl. subsidy.
+    loss_years, mothball_years : ndarray
+        Consecutive full years of losses, and years spent mothballed.
+    """
+
+    status: np.ndarray
+    opened_year: np.ndarray
+    reopened_year: np.ndarray
+    profit_cny: np.ndarray
+    loss_years: np.ndarray
+    mothball_years: np.ndarray
+
+
 @njit(cache=True)
 def review_stations(
-    status: np.ndarray,
-    opened_year: np.ndarray,
-    reopened_year: np.ndarray,
-    profit_cny: np.ndarray,
-    loss_years: np.ndarray,
-    mothball_years: np.ndarray,
+    life: StationLife,
     expected_cash_next_cny: np.ndarray,
-    fixed_opex_cny_per_year: np.ndarray,
-    capex_cny: np.ndarray,
+    finance: StationFinance,
     year: int,
     rules: ExitRules,
 ) -> None:
@@ -760,16 +795,17 @@ def review_stations(
     mothballed station not scheduled to reopen closes after ``rules.close_after_mothball_years``
     idle (reopenings: :func:`choose_reopenings`). Other statuses are left alone.
     """
+    status, loss_years, mothball_years = life.status, life.loss_years, life.mothball_years
     for i in range(status.shape[0]):
         if status[i] == OPERATING:
             # The year of opening or reopening is a partial ramp-up year: it does not count towards exit.
-            if opened_year[i] < year and reopened_year[i] < year and profit_cny[i] < 0.0:
+            if life.opened_year[i] < year and life.reopened_year[i] < year and life.profit_cny[i] < 0.0:
                 loss_years[i] += 1
-            elif profit_cny[i] >= 0.0:
+            elif life.profit_cny[i] >= 0.0:
                 loss_years[i] = 0
             if loss_years[i] >= rules.mothball_after_loss_years:
-                idle = -rules.mothballed_fixed_opex_share * fixed_opex_cny_per_year[i]
-                if expected_cash_next_cny[i] < idle - rules.mothball_cost_share_of_capex * capex_cny[i]:
+                idle = -rules.mothballed_fixed_opex_share * finance.fixed_opex_cny_per_year[i]
+                if expected_cash_next_cny[i] < idle - rules.mothball_cost_share_of_capex * finance.capex_cny[i]:
                     status[i] = MOTHBALLED
                     mothball_years[i] = 0
         elif status[i] == MOTHBALLED:
@@ -780,32 +816,32 @@ def review_stations(
 
 @njit(cache=True)
 def choose_reopenings(
-    status: np.ndarray,
+    life: StationLife,
     station_district: np.ndarray,
-    mothball_years: np.ndarray,
     unserved_kg_by_district: np.ndarray,
     full_year_kg: np.ndarray,
     margin_cny_per_kg: np.ndarray,
-    fixed_opex_cny_per_year: np.ndarray,
-    capex_cny: np.ndarray,
+    finance: StationFinance,
     remaining_life_years: np.ndarray,
-    discount_rate: float,
     rules: ExitRules,
 ) -> np.ndarray:
     """Mothballed stations that decide to reopen, greedy by expected cash within each district.
 
-    A mothballed station (not yet closed) expects to sell the smaller of its full-year capacity
-    and what its district left unserved after the stations reopened before it; it reopens when
-    the cash that earns over standing idle, over its remaining life, repays the recommissioning
-    cost (``rules.reopen_cost_share_of_capex x capex``). Candidates of a district are taken in
-    order of that cash, best first (ties by slot), so the demand that brings one back is not
-    counted again for the next: stations come back one by one as demand returns, not together.
+    A mothballed station (not yet closed, idle for at least a year) expects to sell the smaller
+    of its full-year capacity and what its district left unserved after the stations reopened
+    before it; it reopens when the cash that earns over standing idle, over its remaining life,
+    repays the recommissioning cost (``rules.reopen_cost_share_of_capex x capex``). Candidates of
+    a district are taken in order of that cash, best first (ties by slot), so the demand that
+    brings one back is not counted again for the next: stations come back one by one as demand
+    returns, not together.
 
     Returns
     -------
     ndarray of int64
         The slots that reopen, in district then decision order.
     """
+    status, mothball_years = life.status, life.mothball_years
+    fixed, capex = finance.fixed_opex_cny_per_year, finance.capex_cny
     n = status.shape[0]
     left = unserved_kg_by_district.copy()
     out = np.empty(n, dtype=np.int64)
@@ -818,14 +854,14 @@ def choose_reopenings(
                 if status[i] != MOTHBALLED or station_district[i] != d or taken[i] or mothball_years[i] < 1:
                     continue
                 q = full_year_kg[i] if full_year_kg[i] < left[d] else left[d]
-                idle = -rules.mothballed_fixed_opex_share * fixed_opex_cny_per_year[i]
-                gain = margin_cny_per_kg[i] * q - fixed_opex_cny_per_year[i] - idle
+                idle = -rules.mothballed_fixed_opex_share * fixed[i]
+                gain = margin_cny_per_kg[i] * q - fixed[i] - idle
                 if gain > best_gain:
                     best, best_gain, best_q = i, gain, q
             if best < 0:
                 break
-            worth = best_gain / capital_recovery_factor(discount_rate, max(remaining_life_years[best], 1.0))
-            if worth < rules.reopen_cost_share_of_capex * capex_cny[best]:
+            worth = best_gain / capital_recovery_factor(finance.discount_rate, max(remaining_life_years[best], 1.0))
+            if worth < rules.reopen_cost_share_of_capex * capex[best]:
                 break
             taken[best] = True
             out[count] = best
@@ -859,25 +895,55 @@ def operating_shares(status: np.ndarray, completion_day: np.ndarray, opened: np.
     return out
 
 
+class StationFinance(NamedTuple):
+    """Each station's capital and fixed cost, and how capital is recovered.
+
+    Attributes
+    ----------
+    capex_cny, fixed_opex_cny_per_year : ndarray
+        Capital cost (incl. land) and fixed operating cost a year, by station.
+    discount_rate, life_years : float
+        The capital recovery's rate and economic life.
+    """
+
+    capex_cny: np.ndarray
+    fixed_opex_cny_per_year: np.ndarray
+    discount_rate: float
+    life_years: float
+
+
+class PricingRule(NamedTuple):
+    """How a station outside the cap scheme prices (:func:`retail_price_cny_per_kg`).
+
+    Attributes
+    ----------
+    variable_opex_cny_per_kg : float
+        Compression and dispensing cost.
+    pricing_utilisation_floor : float
+        Least utilisation a station prices on.
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        Margin on the marginal cost, share of the fixed cost recovered without rivals, erosion per rival.
+    """
+
+    variable_opex_cny_per_kg: float
+    pricing_utilisation_floor: float
+    markup_share: float
+    fixed_cost_recovery_share: float
+    competition_intensity: float
+
+
 @njit(cache=True)
 def station_costs_and_prices(
     purchase_cny_per_kg: np.ndarray,
-    variable_opex_cny_per_kg: float,
     full_year_kg: np.ndarray,
     operating_share: np.ndarray,
     expected_kg: np.ndarray,
-    pricing_utilisation_floor: float,
-    capex_cny: np.ndarray,
-    fixed_opex_cny_per_year: np.ndarray,
-    discount_rate: float,
-    life_years: float,
-    markup_share: float,
-    fixed_cost_recovery_share: float,
-    competition_intensity: float,
+    finance: StationFinance,
+    pricing: PricingRule,
     station_district: np.ndarray,
     n_districts: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each station's delivered hydrogen cost, marginal cost and own price for the year.
+    """Each station's marginal cost and own price for the year.
 
     The price is :func:`retail_price_cny_per_kg` at the levelised cost of the volume expected
     over a full year (the year's expected volume over its operating share; at least the pricing
@@ -888,19 +954,13 @@ def station_costs_and_prices(
     ----------
     purchase_cny_per_kg : ndarray
         What each station pays for a kg at its gate this year (supply route, price and haul).
-    variable_opex_cny_per_kg : float
-        Compression and dispensing cost.
     full_year_kg, operating_share, expected_kg : ndarray
         What each station could dispense in a full year, the share of the year it operates and
         the volume expected this year at equal prices, kg.
-    pricing_utilisation_floor : float
-        Least utilisation a station prices on.
-    capex_cny, fixed_opex_cny_per_year : ndarray
-        Capital cost and fixed operating cost a year.
-    discount_rate, life_years : float
-        For the capital recovery.
-    markup_share, fixed_cost_recovery_share, competition_intensity : float
-        Pricing parameters.
+    finance : StationFinance
+        Capital, fixed cost and their recovery.
+    pricing : PricingRule
+        Variable cost and pricing parameters.
     station_district : ndarray of int
         District of each station, in ``[0, n_districts)``.
     n_districts : int
@@ -916,18 +976,20 @@ def station_costs_and_prices(
         if operating_share[i] > 0:
             sellers[station_district[i]] += 1
     purchase = purchase_cny_per_kg
+    vopex = pricing.variable_opex_cny_per_kg
     mc = np.empty(n)
     own = np.empty(n)
     for i in range(n):
-        mc[i] = variable_opex_cny_per_kg + purchase[i]
+        mc[i] = vopex + purchase[i]
         share = operating_share[i]
         annual_kg = expected_kg[i] / (share if share > 1e-12 else 1e-12) if share > 0 else 0.0
-        floor_kg = pricing_utilisation_floor * full_year_kg[i]
-        lc = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg, purchase[i],
-                                       floor_kg if floor_kg > annual_kg else annual_kg, discount_rate, life_years)
+        floor_kg = pricing.pricing_utilisation_floor * full_year_kg[i]
+        lc = levelised_cost_cny_per_kg(finance.capex_cny[i], finance.fixed_opex_cny_per_year[i], vopex, purchase[i],
+                                       floor_kg if floor_kg > annual_kg else annual_kg, finance.discount_rate,
+                                       finance.life_years)
         rivals = sellers[station_district[i]] - 1.0
-        own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], markup_share, fixed_cost_recovery_share,
-                                         competition_intensity, rivals)
+        own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], pricing.markup_share, pricing.fixed_cost_recovery_share,
+                                         pricing.competition_intensity, rivals)
     return mc, own
 
 
@@ -938,13 +1000,10 @@ def station_accounts(
     marginal_cny_per_kg: np.ndarray,
     kg_sold: np.ndarray,
     subsidy_paid_cny: np.ndarray,
-    fixed_opex_cny_per_year: np.ndarray,
     operating_share: np.ndarray,
-    capex_cny: np.ndarray,
-    variable_opex_cny_per_kg: float,
     purchase_cny_per_kg: np.ndarray,
-    discount_rate: float,
-    life_years: float,
+    finance: StationFinance,
+    variable_opex_cny_per_kg: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each station's operating profit, recorded price and levelised cost of the year's sales.
 
@@ -960,17 +1019,19 @@ def station_accounts(
     profit = np.zeros(n)
     price = np.full(n, np.nan)
     lc = np.full(n, np.nan)
+    fixed = finance.fixed_opex_cny_per_year
     for i in range(n):
         if not selling[i]:
             continue
         profit[i] = ((price_cny_per_kg[i] - marginal_cny_per_kg[i]) * kg_sold[i] + subsidy_paid_cny[i]
-                     - fixed_opex_cny_per_year[i] * operating_share[i])
+                     - fixed[i] * operating_share[i])
         price[i] = price_cny_per_kg[i]
         share = operating_share[i]
         annual_kg = kg_sold[i] / (share if share > 1e-12 else 1e-12)
         if annual_kg > 0:
-            lc[i] = levelised_cost_cny_per_kg(capex_cny[i], fixed_opex_cny_per_year[i], variable_opex_cny_per_kg,
-                                              purchase_cny_per_kg[i], annual_kg, discount_rate, life_years)
+            lc[i] = levelised_cost_cny_per_kg(finance.capex_cny[i], fixed[i], variable_opex_cny_per_kg,
+                                              purchase_cny_per_kg[i], annual_kg, finance.discount_rate,
+                                              finance.life_years)
     return profit, price, lc
 
 

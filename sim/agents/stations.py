@@ -40,6 +40,7 @@ __all__ = [
     "Station",
     "STATION_COLUMNS",
     "read_stations_csv",
+    "opened_after_start",
 ]
 
 #: Status codes of a station slot.
@@ -348,3 +349,19 @@ def read_stations_csv(path: str, district_names: list[str], route_names: list[st
     if bad:
         raise InputDataError("\n".join(bad[:20]))
     return table
+
+
+def opened_after_start(table: dict[str, np.ndarray], path: str, first_year: int) -> list[str]:
+    """One line per station the CSV says is operating or mothballed at the start of the horizon but
+    opened after its first year (an impossible date: it cannot be running before it opened).
+    """
+    from sim.messages import MAX_PROBLEM_LINES
+
+    bad = [f"{path}: row {r + 2}, column 'opened_year': is {int(y)} for a station {s} at the start of the horizon; "
+           f"allowed: at most the first year {first_year} (or -1: unknown)"
+           for r, (y, s) in enumerate(zip(table["opened_year"], table["status"], strict=True))
+           if s in ("operating", "mothballed") and int(y) > first_year]
+    if len(bad) > MAX_PROBLEM_LINES:
+        bad = bad[:MAX_PROBLEM_LINES] + [f"{path}: … and {len(bad) - MAX_PROBLEM_LINES} more stations opened after "
+                                         f"{first_year}"]
+    return bad

@@ -11,7 +11,9 @@ lives in :mod:`sim.analysis.explore_app`; everything here runs without a browser
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,21 @@ from sim.engine.model import PolicyModel
 from sim.scenario.loader import LoadedScenario, load_scenario
 
 __all__ = ["ExploreModel", "ExploreSession", "LEVERS", "Lever", "SERIES", "Series", "lever_defaults",
-           "SCENARIO_ENV"]
+           "SCENARIO_ENV", "page_text"]
+
+#: Characters Markdown gives a meaning, escaped with a backslash in :func:`page_text`.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def page_text(text: object) -> str:
+    """Text from an input (a scenario's name or description) made safe for the page's Markdown.
+
+    HTML is escaped (``<img onerror=...>`` is shown, never run), Markdown syntax is escaped (no
+    links, images or headings from a description), and line breaks become spaces.
+    """
+    one_line = " ".join(str(text).split())
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
 
 #: Environment variable through which ``sim explore`` tells the page which scenario to load.
 SCENARIO_ENV = "SIM_EXPLORE_SCENARIO"

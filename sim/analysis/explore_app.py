@@ -11,7 +11,7 @@ import os
 
 import solara
 
-from sim.analysis.explore import LEVERS, SCENARIO_ENV, ExploreSession, figure_pair
+from sim.analysis.explore import LEVERS, SCENARIO_ENV, ExploreSession, figure_pair, page_text
 
 __all__ = ["Page"]
 
@@ -71,7 +71,8 @@ def Page():
             message = session.horizon_message()
             if message:
                 solara.Success(message)
-    solara.Markdown(f"## {scenario.name}: {scenario.description or ''}\n"
+    # Input text is escaped (HTML and Markdown): a description is shown, never run.
+    solara.Markdown(f"## {page_text(scenario.name)}: {page_text(scenario.description or '')}\n"
                     f"Left: draw {session.model.draw}, year by year as you step. Right: the same levers over "
                     f"{band_draws} draws for the whole horizon (median, P25–P75 and P5–P95), with draw "
                     f"{session.model.draw} on top.")

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from sim.analysis.cells import neutralise_table, safe_file_stem
 from sim.engine.staging import staged_folder, write_file
 from sim.errors import SimError
 
@@ -120,7 +121,8 @@ def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = 
     if fmt not in FORMATS:
         raise SimError(f"--format: unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
     ds = open_results(folder)
-    tables = export_tables(ds)
+    # Text cells that a spreadsheet would run as a formula get a leading ' (the README says so).
+    tables = {name: neutralise_table(t) for name, t in export_tables(ds).items()}
     out = Path(out) if out is not None else Path(folder) / "export"
     if out.exists() and not out.is_dir():
         raise SimError(f"--out {out}: exists and is a file; give a folder")
@@ -135,17 +137,19 @@ def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = 
     names = []
     with staged_folder(out, force, protect=read) as staging:
         if fmt == "xlsx":
-            name = f"{ds.attrs.get('scenario', 'results')}.xlsx"
+            # The file name comes from the results file: made safe, never a path out of `out`.
+            name = f"{safe_file_stem(ds.attrs.get('scenario', 'results'))}.xlsx"
 
             def write_book(tmp: str) -> None:
                 with pd.ExcelWriter(tmp, engine="openpyxl") as book:
                     for sheet, table in tables.items():
-                        table.to_excel(book, sheet_name=sheet[:31], index=False)
+                        table.to_excel(book, sheet_name=safe_file_stem(sheet, 'table')[:31], index=False)
 
             write_file(staging / name, write_book)
             names.append(name)
         else:
             for table_name, table in tables.items():
-                write_file(staging / f"{table_name}.{fmt}", functools.partial(_write_table, table, fmt))
-                names.append(f"{table_name}.{fmt}")
+                file_name = f"{safe_file_stem(table_name, 'table')}.{fmt}"
+                write_file(staging / file_name, functools.partial(_write_table, table, fmt))
+                names.append(file_name)
     return [out / n for n in names]

@@ -115,12 +115,16 @@ def load_observations(path: str | Path = DEFAULT_OBSERVED) -> dict[str, Observat
     Raises
     ------
     ScenarioError
-        One line per problem, ``file: id.key: what is wrong; what is allowed``.
+        One line per problem, ``file: id.key: what is wrong; what is allowed``; one line if the
+        file holds no observation at all.
     """
     from sim.scenario.loader import format_validation_errors, read_toml
 
     path = Path(path)
     raw, _ = read_toml(path)
+    if not raw:
+        raise ScenarioError([f"{path}: no observations in the file; expected at least one [id] table with its "
+                             "variable, year, value (or low/high) and source"])
     try:
         parsed = _ObservationFile.model_validate({"entries": raw})
     except ValidationError as exc:

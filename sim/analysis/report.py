@@ -155,7 +155,7 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
     mean, p5, _, p95 = band(_total_outlay(ds))
     pv_mean, pv5, _, pv95 = band(_total_outlay(ds, pv=True))
     a = ds.attrs
-    years = f"{a.get('first_year')}–{a.get('last_year')}"
+    years = html.escape(f"{a.get('first_year')}–{a.get('last_year')}")
     rate = float(a.get("discount_rate", 0.0))
     parts = [f"<section class=summary><h2>{L('summary')}</h2><ul>",
              f"<li>{L('total exposure')} {years}: <b>{_m(mean)}</b> {L('million CNY')} ({L('mean')}; P5–P95 "
@@ -204,9 +204,9 @@ def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
     if a.get("scenario_description"):
         parts.append(f"<p>{html.escape(str(a['scenario_description']))}</p>")
     parts.append(
-        f"<p class=note>{a.get('draws')} {L('draws')}, seed {a.get('seed')}, {a.get('first_year')}–{a.get('last_year')}; "
-        f"{html.escape(str(a.get('scenario_file')))} (sha256 {str(a.get('scenario_sha256', ''))[:16]}…); sim "
-        f"{a.get('sim_version')}.</p>")
+        f"<p class=note>{_attr(a, 'draws')} {L('draws')}, seed {_attr(a, 'seed')}, {_attr(a, 'first_year')}–"
+        f"{_attr(a, 'last_year')}; {_attr(a, 'scenario_file')} (sha256 {html.escape(str(a.get('scenario_sha256', ''))[:16])}…); "
+        f"sim {_attr(a, 'sim_version')}.</p>")
     changes = json.loads(a.get("scenario_changes", "[]") or "[]")
     if a.get("scenario_extends"):
         parts.append(f"<h3>{L('changes against')} {html.escape(str(a['scenario_extends']))}</h3>")
@@ -216,6 +216,11 @@ def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
                      f"<th>{html.escape(str(a.get('scenario')))}</th></tr>{rows}</table>" if rows else
                      f"<p>{L('no changes')}</p>")
     return "\n".join(parts)
+
+
+def _attr(attrs, key: str) -> str:
+    """An attribute of the results file as HTML text (escaped: the file may have been edited)."""
+    return html.escape(str(attrs.get(key)))
 
 
 def _shown(value) -> str:
@@ -301,7 +306,7 @@ def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) ->
             # Results written before waits were recorded: Little's law, mean backlog / mean payments.
             wait = queued.sum() / paid.sum() if paid.sum() > 0 else float("inf")
         m, c5, _, c95 = band(cut)
-        rows.append(f"<tr><td>{html.escape(L.pick(info[pid].name_zh, info[pid].name_en))}<br><span class=id>{pid}</span>"
+        rows.append(f"<tr><td>{html.escape(L.pick(info[pid].name_zh, info[pid].name_en))}<br><span class=id>{html.escape(pid)}</span>"
                     f"</td><td>{_m(queued[-1])}</td><td>{wait:.2f}</td><td>{_m(m)}</td><td>{_m(c5)}–{_m(c95)}</td></tr>")
     parts.append(f"<h3>{L('waiting')}</h3><table><tr><th>{L('programme')}</th><th>{L('queued end')}</th>"
                  f"<th>{L('wait years')}</th><th>{L('forfeited mean')}</th><th>{L('forfeited')} P5–P95</th></tr>"
@@ -383,7 +388,7 @@ def build_report(folder: Path, lang: str | None = None) -> str:
     info = _programme_info(ds)
     params = _assumed_parameters(ds)
     anchors = _anchors(ds, info, params)
-    years = f"{ds.attrs.get('first_year')}–{ds.attrs.get('last_year')}"
+    years = html.escape(f"{ds.attrs.get('first_year')}–{ds.attrs.get('last_year')}")
     body = [
         f"<h1>{L('report')}: {html.escape(str(ds.attrs.get('scenario')))}</h1>",
         _summary(ds, L, info, anchors),

@@ -34,7 +34,9 @@ def open_results(folder: Path) -> xr.Dataset:
     Raises
     ------
     SimError
-        If the file is missing, is not netCDF, or lacks the variables every run writes.
+        If the file is missing, is not netCDF, or lacks the variables every run writes;
+        :class:`~sim.errors.NumericalError` if it holds infinity, or NaN where the results
+        contract allows only finite numbers (naming the variable).
     """
     from sim.errors import SimError
 
@@ -48,6 +50,9 @@ def open_results(folder: Path) -> xr.Dataset:
     missing = [v for v in REQUIRED_VARIABLES if v not in ds]
     if missing or "draw" not in ds.dims or "year" not in ds.dims:
         raise SimError(f"{nc}: not a sim results file (missing {', '.join(missing) or 'draw/year dimensions'})")
+    from sim.engine.finite import check_results_finite
+
+    check_results_finite(ds, str(nc))
     return ds
 
 
@@ -74,15 +79,15 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
     # where a plain write raises OSError.
     steps: list[tuple[str, Callable[[Path], object]]] = [
         ("results.nc", lambda path: _write_bytes(path, ds.to_netcdf(engine="h5netcdf"))),
-        ("summary.csv", lambda path: summary_table(ds).to_csv(path, index=False)),
-        ("summary_totals.csv", lambda path: totals_table(ds).to_csv(path, index=False)),
-        ("targets.csv", lambda path: target_table(ds).to_csv(path, index=False)),
+        ("summary.csv", lambda path: _csv(summary_table(ds), path)),
+        ("summary_totals.csv", lambda path: _csv(totals_table(ds), path)),
+        ("targets.csv", lambda path: _csv(target_table(ds), path)),
     ]
     if ds.attrs.get("scenario_resolved"):
         steps.append(("scenario.resolved.toml",
                       lambda path: path.write_text(str(ds.attrs["scenario_resolved"]), encoding="utf-8")))
     if "payment" in ds.dims:
-        steps.append(("payments.csv", lambda path: payments_table(ds).to_csv(path, index=False)))
+        steps.append(("payments.csv", lambda path: _csv(payments_table(ds), path)))
     steps.append(("the plots", lambda path: write_plots(ds, folder)))
     for writer in extra_writers:
         steps.append((getattr(writer, "__name__", "an extra table"), _call_with(writer, ds, folder)))
@@ -95,6 +100,13 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
             raise OutputError(f"cannot write {name} of the results in {folder.resolve().parent} "
                               f"({exc.strerror or exc}); no output was written and earlier results are unchanged"
                               ) from None
+
+
+def _csv(table, path: Path) -> None:
+    """Write `table` as CSV with text cells a spreadsheet would run as a formula neutralised."""
+    from sim.analysis.cells import neutralise_table
+
+    neutralise_table(table).to_csv(path, index=False)
 
 
 def _call_with(writer: Callable[[xr.Dataset, Path], object], ds: xr.Dataset, folder: Path) -> Callable[[Path], object]:

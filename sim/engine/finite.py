@@ -17,7 +17,16 @@ import xarray as xr
 from sim.errors import NumericalError
 from sim.messages import cut_text
 
-__all__ = ["check_finite"]
+__all__ = ["check_finite", "check_results_finite", "RESULTS_NAN_ALLOWED"]
+
+#: Variables of a results file in which NaN means "undefined" (their spec's fill is NaN, or a
+#: programme's rate or cap that does not apply): every component's, whatever the scenario. A test
+#: checks the baseline's layout against it.
+RESULTS_NAN_ALLOWED = frozenset({
+    "exit_rate_by_age", "zipf_exponent", "h2_price_mean", "incubated_survival_share", "levelised_cost_cny_per_kg",
+    "station_completion_date", "station_marginal_cost_min", "station_price",
+    "program_rate_cny_per_kg", "program_price_cap_cny_per_kg",
+})
 
 #: Parameters listed in the message, the rest counted.
 _MAX_PARAMETERS_SHOWN = 12
@@ -41,6 +50,41 @@ def check_finite(ds: xr.Dataset, nan_allowed: Collection[str], source: str) -> N
     NumericalError
         One line: the draw, the variable and where in it, the value, and the parameters drawn.
     """
+    found = _first_not_finite(ds, nan_allowed)
+    if found is None:
+        return
+    name, value, at, draw = found
+    raise NumericalError(
+        f"{source}: draw {draw} gave {value} in {name}{f' ({at})' if at else ''}; "
+        f"{_parameters_drawn(ds, draw)}; no output was written: the scenario's values overflow "
+        "together (narrow the distributions or lower the amounts)"
+    )
+
+
+def check_results_finite(ds: xr.Dataset, source: str) -> None:
+    """Refuse a results file read back (``sim report``, ``export``, ``compare``, ``sensitivity``)
+    that holds infinity, or NaN in a variable where NaN does not mean "undefined".
+
+    ``sim run`` never writes one (:func:`check_finite`); a file that does is damaged or edited.
+
+    Raises
+    ------
+    NumericalError
+        One line naming the file, the variable, where in it and the value.
+    """
+    found = _first_not_finite(ds, RESULTS_NAN_ALLOWED)
+    if found is None:
+        return
+    name, value, at, draw = found
+    where = ", ".join(part for part in (f"draw {draw}" if draw is not None else "", at) if part)
+    raise NumericalError(
+        f"{source}: variable {name} holds {value}{f' ({where})' if where else ''}, where the results contract "
+        "allows only finite numbers; the file is damaged or was edited: run the scenario again with `sim run`"
+    )
+
+
+def _first_not_finite(ds: xr.Dataset, nan_allowed: Collection[str]) -> tuple[str, object, str, object] | None:
+    """The first infinite (or forbidden NaN) number of `ds`: variable, value, where, draw; None if all are fine."""
     # Through the dataset's plain variables: `data_vars.items()` builds a labelled DataArray per
     # variable (about 70 us each, 5 ms of a one-draw baseline run).
     variables = ds.variables
@@ -58,11 +102,8 @@ def check_finite(ds: xr.Dataset, nan_allowed: Collection[str], source: str) -> N
         if draw is None and "payment_draw" in ds and var.dims == ("payment",):
             draw = ds["payment_draw"].values[first[0]]
         at = ", ".join(f"{dim} {cut_text(str(v), 40)}" for dim, v in where.items())
-        raise NumericalError(
-            f"{source}: draw {draw} gave {values[first]} in {name}{f' ({at})' if at else ''}; "
-            f"{_parameters_drawn(ds, draw)}; no output was written: the scenario's values overflow "
-            "together (narrow the distributions or lower the amounts)"
-        )
+        return str(name), values[first], at, draw
+    return None
 
 
 def _parameters_drawn(ds: xr.Dataset, draw) -> str:

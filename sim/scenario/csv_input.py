@@ -26,6 +26,9 @@ _MAX_PROBLEMS = 20
 #: column names only, never as a whole line.
 _MAX_UNKNOWN_COLUMNS = 10
 _MAX_COLUMN_CHARS = 40
+#: Longest field of an input CSV, characters (128 Ki, the csv module's own limit): ids, names and
+#: numbers are far shorter.
+MAX_CSV_FIELD_CHARS = 131_072
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,37 @@ def read_csv_table(path: str | Path, columns: list[CsvColumn]) -> dict[str, np.n
     return {name: values.copy() for name, values in _TABLES[key].items()}
 
 
+def _csv_rows(path: Path, text: str) -> list[list[str]]:
+    """The rows of a CSV text; one line if a field is longer than :data:`MAX_CSV_FIELD_CHARS` or the
+    CSV cannot be split into fields.
+    """
+    lines = text.splitlines()
+    long_lines = bool(lines) and max(map(len, lines)) > MAX_CSV_FIELD_CHARS
+    reader = csv.reader(lines)
+    rows = []
+
+    def too_long(row: int) -> InputDataError:
+        return InputDataError(f"{path}: row {row}: a field is longer than {MAX_CSV_FIELD_CHARS:,} characters; "
+                              "allowed: at most that many (is this the right file?)")
+
+    try:
+        for row in reader:
+            if long_lines and any(len(cell) > MAX_CSV_FIELD_CHARS for cell in row):
+                raise too_long(reader.line_num)
+            rows.append(row)
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise too_long(reader.line_num) from None
+        raise InputDataError(f"{path}: row {reader.line_num}: not valid CSV ({exc})") from None
+    return rows
+
+
 def _parse_csv_table(path: Path, raw: bytes, columns: list[CsvColumn]) -> dict[str, np.ndarray]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputDataError(f"{path}: not UTF-8 (byte at offset {exc.start}); save the file as UTF-8") from None
-    rows = list(csv.reader(text.splitlines()))
+    rows = _csv_rows(path, text)
     if not rows:
         raise InputDataError(f"{path}: empty file; expected a header row with {', '.join(c.name for c in columns)}")
     header = [h.strip() for h in rows[0]]

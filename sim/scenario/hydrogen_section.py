@@ -34,6 +34,7 @@ from sim.scenario.parameters import (
     MonthsParam,
     NonNegativeParam,
     PositiveParam,
+    PositiveShareParam,
     ShareParam,
     SignedAmountParam,
 )
@@ -118,7 +119,7 @@ class StationEconomics(StrictModel):
     trailer_fixed_cny_per_kg: NonNegative
     trailer_cny_per_kg_km: NonNegative
     dispensing_days_per_12h_rating: Annotated[float, Field(gt=0.0)]
-    availability: ShareParam
+    availability: PositiveShareParam
     markup_share: NonNegativeParam
     fixed_cost_recovery_share: ShareParam
     competition_intensity: NonNegativeParam

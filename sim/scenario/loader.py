@@ -35,6 +35,8 @@ __all__ = ["LoadedScenario", "load_scenario", "read_toml", "input_files", "MAX_E
 #: Longest chain of ``extends``: a scenario, its base, the base's base... A real alternative is
 #: two or three files deep; a longer chain is a mistake (or a generated trap).
 MAX_EXTENDS_DEPTH = 16
+#: Deepest nesting of arrays and tables a scenario file may have (real ones use fewer than ten).
+MAX_TOML_NESTING = 64
 
 _DIST_TAGS = {"uniform", "normal", "lognormal", "triangular"}
 _BRANCH_TAGS = {"float", "int", "str", "bool", "list[str]", "list[int]", "dict[str,any]"} | _DIST_TAGS
@@ -131,8 +133,8 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
     ------
     ScenarioError
         If the file is missing, not a regular file (a folder, a FIFO, a device), larger than
-        :data:`~sim.input_files.MAX_TOML_BYTES`, not UTF-8, or not valid TOML (with its line and
-        column).
+        :data:`~sim.input_files.MAX_TOML_BYTES`, not UTF-8, not valid TOML (with its line and
+        column), or nested deeper than :data:`MAX_TOML_NESTING`. A leading UTF-8 byte-order mark is skipped.
     """
     data = read_input_file(path, "scenario file (.toml)", MAX_TOML_BYTES, lambda line: ScenarioError([line]))
     try:
@@ -142,10 +144,32 @@ def read_toml(path: Path) -> tuple[dict, bytes]:
         raise ScenarioError(
             [f"{path}: line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"]
         ) from None
+    # A byte-order mark (Windows editors write one) is not TOML; the text after it is read as is.
+    text = text.removeprefix("\ufeff")
+    too_deep = ScenarioError([f"{path}: arrays or tables nested too deep; allowed: at most {MAX_TOML_NESTING} levels"])
     try:
-        return tomllib.loads(text), data
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([f"{path}: TOML syntax error: {exc}"]) from None
+    except RecursionError:
+        raise too_deep from None
+    if _nesting(raw) > MAX_TOML_NESTING:
+        raise too_deep
+    return raw, data
+
+
+def _nesting(value: Any) -> int:
+    """How deep arrays and tables nest in `value` (a scalar: 0), without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def _load_chain(path: Path, seen: list[Path], prov: dict) -> tuple[dict, list[Path], list[bytes]]:
@@ -192,10 +216,20 @@ def _resolve_file_keys(table: dict, prov: dict, prefix: tuple) -> None:
             _resolve_file_keys(value, prov, path)
         elif isinstance(value, str) and (key == "csv" or key.endswith("_csv")):
             source = Path(_source_of(path, prov, "."))
-            table[key] = str((source.parent / value).resolve())
+            table[key] = _absolute(source.parent / value)
         elif path == ("policy", "documents") and isinstance(value, list):
             source = Path(_source_of(path, prov, "."))
-            table[key] = [str((source.parent / v).resolve()) if isinstance(v, str) else v for v in value]
+            table[key] = [_absolute(source.parent / v) if isinstance(v, str) else v for v in value]
+
+
+def _absolute(path: Path) -> str:
+    """`path` made absolute with its symlinks resolved; a symlink loop is left for the reader to refuse
+    in one line (``Too many levels of symbolic links``), not raised here.
+    """
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):
+        return str(path.absolute())
 
 
 def input_files(loaded: LoadedScenario) -> tuple[Path, ...]:

@@ -31,7 +31,7 @@ from sim.scenario.base import MAX_MAGNITUDE
 __all__ = [
     "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value",
     "param_in", "param_limit", "DRAW_RANGE_SDS", "NonNegativeParam", "SignedAmountParam", "LogGrowthParam",
-    "ElasticityParam", "VolatilityParam", "PercentRateParam", "DiscountRateParam", "ExponentParam", "PositiveParam", "ShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
+    "ElasticityParam", "VolatilityParam", "PercentRateParam", "DiscountRateParam", "ExponentParam", "PositiveParam", "ShareParam", "PositiveShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
     "SizeExponentParam",
 ]
 
@@ -331,6 +331,8 @@ DiscountRateParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1] a year
 ExponentParam = Annotated[Param, param_in(0.0, math.inf, "values >= 0"), param_limit(0.0, 10.0, "values in [0, 10]")]
 #: A share or a probability.
 ShareParam = Annotated[Param, param_in(0.0, 1.0, "values in [0, 1]")]
+#: A share that must be above zero: a divisor (the availability of a station's capacity).
+PositiveShareParam = Annotated[Param, param_in(0.0, 1.0, "values in (0, 1]: above 0, since it divides", low_open=True)]
 #: A mean count a year (Poisson), bounded so a draw stays a sane integer.
 CountRateParam = Annotated[Param, param_in(0.0, 1e6, "values in [0, 1,000,000]")]
 #: A yearly rate of change: never below -100%, and at most +1,000% (larger is a typo that overflows).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 #: ``[hydrogen.economics]``, ``[hydrogen.supply]`` and ``[hydrogen.investment]`` of a hand-checked run:
 #: capex 10,000,000 recovered over 15 years at 0%, no land, no fixed opex, a marginal cost of
 #: 20 (hydrogen at the gate, one route, no haul, no spread) + 5 (compression) CNY/kg, prices at
@@ -39,3 +42,14 @@ enabled = false
 lead_time_months = 6
 lead_time_sigma = 0.0
 """
+
+
+def folder_writer(folder: Path) -> Callable[[str, str], Path]:
+    """A `write_scenario`-like writer into `folder`, for module-scoped fixtures."""
+
+    def write(name: str, text: str) -> Path:
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

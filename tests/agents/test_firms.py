@@ -153,15 +153,20 @@ def test_entrant_counted_this_year_gets_500k_once(tmp_path):
     assert out["firm_entries"][1, 0] == 1
 
 
-LOANS = """
+def _loans(program: str, sector: str) -> str:
+    """Every firm borrows half its recorded investment for 2 years at 4.3% under `program`."""
+    return f"""
 [firms.loans]
 borrow_probability = 1.0
 loan_to_investment = 0.5
 loan_rate_percent = 4.3
 term_years = 2
-[firms.loans.programs."software.9.fixed_asset_loan_interest"]
-sectors = ["software_it"]
+[firms.loans.programs."{program}"]
+sectors = ["{sector}"]
 """
+
+
+LOANS = _loans("software.9.fixed_asset_loan_interest", "software_it")
 
 
 def test_loan_interest_subsidy_hand_computed(tmp_path):
@@ -386,17 +391,7 @@ def test_synthetic_population_is_made_at_the_capacity_of_its_room_for_entrants(m
     assert all(getattr(firms.state, name).shape == (firms.state.capacity,) for name, _ in STATE_FIELDS)
 
 
-HYDROGEN_LOANS = """
-[policy]
-in_force = ["hydrogen.*"]
-[firms.loans]
-borrow_probability = 1.0
-loan_to_investment = 0.5
-loan_rate_percent = 4.3
-term_years = 2
-[firms.loans.programs."hydrogen.11.inclusive_loan_interest"]
-sectors = ["hydrogen"]
-"""
+HYDROGEN_LOANS = '[policy]\nin_force = ["hydrogen.*"]\n' + _loans("hydrogen.11.inclusive_loan_interest", "hydrogen")
 
 
 @pytest.mark.parametrize("body, row, program, first_days, last_days", [

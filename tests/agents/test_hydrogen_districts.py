@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _hydrogen_helpers import HAND_STATION_COSTS
+from _hydrogen_helpers import HAND_STATION_COSTS, folder_writer
 from matplotlib.axes import Axes
 
 import sim
@@ -77,13 +77,7 @@ def _paid(ds, program: str) -> dict[tuple[str, int], float]:
 @pytest.fixture(scope="module")
 def topup(tmp_path_factory):
     """The Daxing top-up with the city's subsidy, its window cut to mid-2025 to show the pro-rating."""
-    folder = tmp_path_factory.mktemp("topup")
-
-    def write(name, text):
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
+    write = folder_writer(tmp_path_factory.mktemp("topup"))
     extra = f'[instruments."{TOPUP_ID}"]\nvalid_until = 2025-06-30'
     return _run(write, "topup", TOPUP, f'["{TOPUP_ID}", "hydrogen.13.operating_subsidy"]', extra)
 

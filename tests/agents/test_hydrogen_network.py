@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
+from _hydrogen_helpers import folder_writer
 
 import sim
 from sim.policy.policyset import validity_share
@@ -49,13 +50,7 @@ def _operating(rate: float | None = None, cap: float | None = None) -> str:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The baseline and its lever alternatives, each at DRAWS draws with the same seed."""
-    folder = tmp_path_factory.mktemp("network")
-
-    def write(name, text):
-        path = folder / name
-        path.write_text(text, encoding="utf-8")
-        return path
-
+    write = folder_writer(tmp_path_factory.mktemp("network"))
     out = {"baseline": _network(write, "baseline.toml", "base")}
     for key, lever in {"subsidy_0": _operating(rate=0.0), "subsidy_5": _operating(rate=5.0),
                        "subsidy_15": _operating(rate=15.0), "subsidy_20": _operating(rate=20.0),

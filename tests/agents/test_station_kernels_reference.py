@@ -23,6 +23,10 @@ from sim.agents.station_kernels import (
     InvestorMarket,
     LifetimeOffers,
     NewStationCosts,
+    OfferPath,
+    PricingRule,
+    StationFinance,
+    StationLife,
     allocate_demand,
     blend_enrolled_prices,
     choose_new_stations,
@@ -104,7 +108,9 @@ def test_station_costs_and_prices_equal_the_station_by_station_reference(seed):
     expected = rng.uniform(0.0, 1.0, N) * full_year_kg * op_share
     purchase = np.asarray(delivered_cost_cny_per_kg(24.0, 3.0, 0.05, distance))
     args = (purchase, 6.0, full_year_kg, op_share, expected, 0.3, c["capex"], c["fixed"], 0.08, LIFE, 0.12, 0.7, 0.4)
-    mc, own = station_costs_and_prices(*args, c["district"], N_DISTRICTS)
+    mc, own = station_costs_and_prices(purchase, full_year_kg, op_share, expected,
+                                       StationFinance(c["capex"], c["fixed"], 0.08, LIFE),
+                                       PricingRule(6.0, 0.3, 0.12, 0.7, 0.4), c["district"], N_DISTRICTS)
     r_mc, r_own, above_floor = reference_costs_and_prices(*args, c["district"])
     assert np.array_equal(mc, r_mc) and np.array_equal(own, r_own)
     assert above_floor.any() and (~above_floor).any() and (op_share == 0).any()
@@ -120,8 +126,8 @@ def test_station_accounts_equal_the_numpy_reference(seed):
     mc = c["purchase"] + 5.0
     sales = np.where(rng.random(N) < 0.2, 0.0, rng.uniform(0.0, 3e5, N)) * selling
     subsidy = rng.uniform(0.0, 1e6, N) * (sales > 0)
-    profit, recorded_price, lc = station_accounts(selling, price, mc, sales, subsidy, c["fixed"], op_share,
-                                                  c["capex"], 5.0, c["purchase"], 0.08, LIFE)
+    profit, recorded_price, lc = station_accounts(selling, price, mc, sales, subsidy, op_share, c["purchase"],
+                                                  StationFinance(c["capex"], c["fixed"], 0.08, LIFE), 5.0)
     ref_profit = np.where(selling, (price - mc) * sales + subsidy - c["fixed"] * op_share, 0.0)
     annual = np.where(selling, sales / np.maximum(op_share, 1e-12), 0.0)
     ref_lc = np.array([levelised_cost_cny_per_kg(c["capex"][i], c["fixed"][i], 5.0, c["purchase"][i], annual[i], 0.08,
@@ -232,8 +238,9 @@ def test_review_of_every_station_equals_each_agents_review_over_several_years(se
         before = kernel.status.copy()
         for st in agents:
             st.review(y, rules, float(cash[st.index]), float(fixed[st.index]), float(capex[st.index]))
-        review_stations(kernel.status, kernel.opened_year, kernel.reopened_year, kernel.profit_cny, kernel.loss_years,
-                        kernel.mothball_years, cash, fixed, capex, y, rules)
+        life = StationLife(kernel.status, kernel.opened_year, kernel.reopened_year, kernel.profit_cny,
+                           kernel.loss_years, kernel.mothball_years)
+        review_stations(life, cash, StationFinance(capex, fixed, 0.0, LIFE), y, rules)
         for k in ("status", "loss_years", "mothball_years"):
             assert np.array_equal(getattr(kernel, k), getattr(agents_arrays, k)), (y, k)
         reached |= {(int(b), int(a)) for b, a in zip(before, kernel.status, strict=True) if b != a}
@@ -286,7 +293,8 @@ def reference_choose(forecast, cap_by_district, rivals, options, capex, grant, r
                 own = retail_price_cny_per_kg(mc, lc - mc, markup, recovery, competition, float(rivals[d]))
                 if unserved[d] > share_kg and market_price > own:
                     own = market_price
-                npv = station_npv_cny(capex[o], grant[d, o], fixed, mc, own, kg, caps, rates[d], uncapped[d], lead, rate)
+                npv = station_npv_cny(capex[o], grant[d, o], fixed, mc, own, kg, OfferPath(caps, rates[d], uncapped[d]),
+                                      lead, rate)
                 if npv - hurdle * capex[o] > best_npv:
                     best, best_npv = (d, o, cap_kg), npv - hurdle * capex[o]
         if best is None or best_npv <= 0.0:

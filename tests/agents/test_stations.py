@@ -8,6 +8,9 @@ import pytest
 
 from sim.agents.station_kernels import (
     ExitRules,
+    OfferPath,
+    StationFinance,
+    StationLife,
     StationVolumes,
     SubsidyWindow,
     allocate_demand,
@@ -131,8 +134,8 @@ RULES = ExitRules(2, 3, 0.3, 0.01, 0.05)
 def _review(status, cash, *, loss_years=1, profit=-1.0, opened=2020, reopened=-1, mothball_years=0, year=2024):
     a = dict(status=np.array([status], dtype=np.int8), opened=np.array([opened]), reopened=np.array([reopened]),
              profit=np.array([profit]), loss=np.array([loss_years]), idle=np.array([mothball_years]))
-    review_stations(a["status"], a["opened"], a["reopened"], a["profit"], a["loss"], a["idle"], np.array([cash]),
-                    np.array([1e6]), np.array([10e6]), year, RULES)
+    life = StationLife(a["status"], a["opened"], a["reopened"], a["profit"], a["loss"], a["idle"])
+    review_stations(life, np.array([cash]), StationFinance(np.array([10e6]), np.array([1e6]), 0.0, 15), year, RULES)
     return int(a["status"][0]), int(a["loss"][0]), int(a["idle"][0])
 
 
@@ -158,20 +161,23 @@ def test_mothballed_stations_reopen_one_by_one_as_unserved_demand_repays_recommi
     # opex 1,000, idle 300, recommissioning 0.05 x 100,000 = 5,000, 10 years at r = 0.
     status = np.array([MOTHBALLED, MOTHBALLED, MOTHBALLED, OPERATING], dtype=np.int8)
     district = np.array([0, 0, 1, 0])
-    idle_years = np.array([1, 1, 1, 0])
-    args = (np.array([250.0, 250.0, 250.0, 250.0]), np.array([10.0, 12.0, 50.0, 50.0]), np.full(4, 1000.0),
-            np.full(4, 100_000.0), np.full(4, 10.0), 0.0, RULES)
+    finance = StationFinance(np.full(4, 100_000.0), np.full(4, 1000.0), 0.0, 15)
+
+    def reopen(unserved, idle_years=(1, 1, 1, 0), rules=RULES):
+        none = np.full(4, -1)
+        life = StationLife(status, none, none, np.zeros(4), np.zeros(4, dtype=np.int64), np.array(idle_years))
+        return choose_reopenings(life, district, np.array(unserved), np.full(4, 250.0),
+                                 np.array([10.0, 12.0, 50.0, 50.0]), finance, np.full(4, 10.0), rules).tolist()
+
     # Station 1 first (12 x 250 - 1,000 + 300 = 2,300 a year, 23,000 >= 5,000); 50 kg left for station 0:
     # 10 x 50 - 700 < 0. District 1 left nothing: its station stays.
-    back = choose_reopenings(status, district, idle_years, np.array([300.0, 0.0]), *args)
-    assert back.tolist() == [1]
+    assert reopen([300.0, 0.0]) == [1]
     # Demand for both: 500 kg. Station 0: 10 x 250 - 700 = 1,800 a year: both come back, the better first.
-    assert choose_reopenings(status, district, idle_years, np.array([500.0, 0.0]), *args).tolist() == [1, 0]
+    assert reopen([500.0, 0.0]) == [1, 0]
     # Recommissioning dearer than 10 years of 2,300: nobody.
-    dear = ExitRules(2, 3, 0.3, 0.01, 0.25)
-    assert choose_reopenings(status, district, idle_years, np.array([500.0, 0.0]), *args[:-1], dear).size == 0
+    assert reopen([500.0, 0.0], rules=ExitRules(2, 3, 0.3, 0.01, 0.25)) == []
     # A station mothballed this very year waits at least a year.
-    assert choose_reopenings(status, district, np.zeros(4, dtype=np.int64), np.array([500.0, 0.0]), *args).size == 0
+    assert reopen([500.0, 0.0], idle_years=(0, 0, 0, 0)) == []
 
 
 def test_levelised_cost_by_hand():
@@ -220,12 +226,13 @@ def test_allocation_is_proportional_to_capacity_below_it():
 def test_npv_by_hand():
     # Capex 10, grant 4 after 1 year at r = 0: -6; then 2 years of (own 50 - mc 30) * 1 - fixed 5 = 15 each.
     caps, none = np.array([30.0]), np.zeros(2)
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, np.zeros((1, 2)), none, 1, 0.0) == pytest.approx(24.0)
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, np.zeros((1, 2)), none), 1, 0.0) == \
+        pytest.approx(24.0)
     # With a subsidy of 25/kg in the first year, enrolling at 30 pays 30 + 25 - 30 = 25 > 20.
     rates = np.array([[25.0, 0.0]])
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, rates, none, 1, 0.0) == pytest.approx(29.0)
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, rates, none), 1, 0.0) == pytest.approx(29.0)
     # An uncapped 2/kg in both years adds 2 a year to the better margin: 29 + 4.
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, caps, rates, np.full(2, 2.0), 1, 0.0) == \
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, rates, np.full(2, 2.0)), 1, 0.0) == \
         pytest.approx(33.0)
 
 

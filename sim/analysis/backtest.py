@@ -248,18 +248,26 @@ def backtest_command(args) -> int:
     import sys
 
     import sim
+    from sim.analysis.calibration import load_calibration
     from sim.analysis.observations import DEFAULT_OBSERVED, load_observations
-    from sim.engine.staging import staged_folder
+    from sim.engine.staging import check_not_input, staged_folder
     from sim.errors import SimError
+    from sim.scenario.loader import input_files
 
-    observations = load_observations(args.observed or DEFAULT_OBSERVED)
+    observed = Path(args.observed or DEFAULT_OBSERVED)
+    observations = load_observations(observed)
     config_path = Path(args.calibration)
     if not config_path.is_file():
         raise SimError(f"sim hindcast: --calibration {config_path}: no such calibration file")
+    config, prior_path = load_calibration(config_path)
+    # Everything read: the scenario's chain, the calibration, its prior's chain and both observation files.
+    inputs = (list(input_files(sim.load_scenario(args.scenario))) + list(input_files(sim.load_scenario(prior_path)))
+              + [config_path, config_path.parent / config.observed_file, observed])
     out = args.out or Path("results") / f"backtest-{'-'.join(str(o) for o in args.origin)}"
+    check_not_input(out, inputs)  # before any work
     summaries = []
     tables = []
-    with staged_folder(out, args.force) as staging:
+    with staged_folder(out, args.force, protect=inputs) as staging:
         for origin in args.origin:
             # The refitted file extends the scenario by a path relative to where it is written; it
             # stays beside the results so that the forecast can be run again.

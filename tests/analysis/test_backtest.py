@@ -144,3 +144,15 @@ def test_bad_origins_are_one_line_exit_2(tmp_path, capsys, flag, fragment):
     assert main(["hindcast", str(scenario), "--origin", flag]) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_backtest_folder_holding_its_calibration_is_refused(tmp_path, capsys):
+    scenario = _base(tmp_path)
+    (tmp_path / "observed.toml").write_text(OBSERVED.format(later=2024, value=30_000_000))
+    config = tmp_path / "fit.toml"
+    config.write_text(textwrap.dedent(CONFIG))
+    assert main(["hindcast", str(scenario), "--origin", "2023", "--calibration", str(config), "--observed",
+                 str(tmp_path / "observed.toml"), "--out", str(tmp_path), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and len(err.strip().splitlines()) == 1
+    assert config.is_file() and scenario.is_file()

@@ -14,6 +14,7 @@ import sys
 import threading
 from pathlib import Path
 
+from sim.arguments import MAX_SCHEDULER_TIMEOUT_S
 from sim.errors import SimError
 from sim.messages import bounded_message, cut_text
 
@@ -85,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler (tcp://host:8786); "
                                        "overrides --workers")
-    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout"), default=60,
-                   help="seconds allowed to reach the scheduler and for a worker to join it (default 60)")
+    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout", MAX_SCHEDULER_TIMEOUT_S),
+                   default=60, help="seconds allowed to reach the scheduler, for a worker to join it, and for the "
+                                    "scheduler to be without a worker or an answer during the run (default 60)")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
     p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the summary table")
 

@@ -72,5 +72,5 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
         threads = whole_number("threads", threads, 1)
     if not isinstance(scenario, (LoadedScenario, str, os.PathLike)):
         raise ArgumentError(f"scenario must be a scenario file's path or a loaded scenario (got {type(scenario).__name__})")
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(Path(scenario))
     return run_scenario(loaded, draws, seed, workers, threads=threads)

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from sim.arguments import MAX_SCHEDULER_TIMEOUT_S
@@ -460,6 +461,14 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A `--workers` cut (``WorkersCapped``) is one line; other warnings as Python shows them."""
+    if category.__name__ == "WorkersCapped":
+        print(str(message), file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sim``; returns the exit status."""
     previous = None
@@ -467,7 +476,9 @@ def main(argv: list[str] | None = None) -> int:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _COMMANDS[args.command](args)
     except SimError as exc:
         print(bounded_message(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -169,3 +169,9 @@ def test_workers_are_cut_to_four_per_core(monkeypatch):
     assert worker_limit(100, 1000) == (8, "--workers: 100 asked, 8 used (4 per core, 2 cores on this machine)")
     assert worker_limit(8, 1000) == (8, None)
     assert worker_limit(3, 2) == (2, "--workers: 3 asked, 2 used (one per draw)")
+
+
+def test_workers_cut_in_a_quiet_run_is_still_one_line(capsys, tmp_path):
+    assert main(["run", str(MINIMAL), "--draws", "2", "--workers", "50", "--out", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    assert capsys.readouterr().err.splitlines() == ["--workers: 50 asked, 2 used (one per draw)"]

@@ -316,10 +316,11 @@ def _run_on_dask(todo: list[list[int]], task: Callable[[list[int]], tuple], sche
                 looked = time.monotonic()
                 if client.status not in ("running", "connecting"):
                     raise CancelledError
+                asked = time.monotonic()
                 workers = _worker_count(client, timeout)
                 now = time.monotonic()
                 if workers is None:
-                    without_answer = without_answer or now
+                    without_answer = without_answer or asked
                     if now - without_answer >= timeout:
                         raise SimError(f"--scheduler: lost the Dask scheduler at {shown} (no answer for "
                                        f"{timeout:g} s, --scheduler-timeout); {kept}")

@@ -175,3 +175,45 @@ def test_workers_cut_in_a_quiet_run_is_still_one_line(capsys, tmp_path):
     assert main(["run", str(MINIMAL), "--draws", "2", "--workers", "50", "--out", str(tmp_path / "out"),
                  "--quiet"]) == 0
     assert capsys.readouterr().err.splitlines() == ["--workers: 50 asked, 2 used (one per draw)"]
+
+
+def test_a_scheduler_that_stops_answering_mid_run_exits_2_in_one_line(tmp_path):
+    """The connection stays open but nothing answers (the scheduler stopped, a network that drops packets)."""
+    pytest.importorskip("dask.distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                                  "--port", str(port), "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
+                               "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], env=sim_env(),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = None
+    try:
+        scenario = write_slow_scenario(tmp_path / "inputs")
+        out = tmp_path / "out"
+        run = start_sim("run", scenario, "--draws", 12, "--out", out, "--scheduler", address,
+                        "--scheduler-timeout", 5, "--quiet")
+        wait_for(lambda: chunk_files(out) or run.poll() is not None, "a first finished chunk")
+        assert run.poll() is None, "the run ended before its scheduler could be stopped"
+        os.kill(scheduler.pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        try:
+            _, err = run.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run still waits 90 s after its scheduler stopped answering (--scheduler-timeout 5)")
+        elapsed = time.monotonic() - stopped
+    finally:
+        for process in (run, worker, scheduler):
+            if process is not None and process.poll() is None:
+                if process is scheduler:
+                    os.kill(scheduler.pid, signal.SIGCONT)
+                process.kill()
+                process.wait(timeout=60)
+    assert run.returncode == 2
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(f"--scheduler: lost the Dask scheduler at {address} (")
+    assert lines[0].endswith("the finished draws are kept: rerun with --resume")
+    assert elapsed < 5 + 30
+    assert chunk_files(out) and not out.exists()

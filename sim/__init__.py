@@ -35,7 +35,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
     draws, seed : int, optional
         Override the scenario's ``[ensemble]`` values.
     workers : int
-        Local processes.
+        Local processes (at most 4 per core and one per draw: more are cut down, with a warning).
     threads : int, optional
         Threads for the kernels when `workers` is 1 (default: every core Numba may use; see
         :mod:`sim.engine.threads`). The results do not depend on it.
@@ -48,11 +48,29 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
 
     Raises
     ------
+    sim.errors.ArgumentError
+        If `draws`, `seed`, `workers` or `threads` is not a whole number in its range (draws in
+        1..10,000,000, seed in 0..2**63-1, workers and threads >= 1), in the words of ``sim run``.
     sim.errors.SimError
         If the scenario is invalid.
     """
+    import os
+
+    from sim.arguments import MAX_SEED, whole_number
     from sim.engine.run import run_scenario
+    from sim.errors import ArgumentError
+    from sim.scenario.base import MAX_DRAWS
     from sim.scenario.loader import LoadedScenario
 
-    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(scenario)
+    # Checked before the scenario is read, as the command line checks its flags.
+    if draws is not None:
+        draws = whole_number("draws", draws, 1, MAX_DRAWS)
+    if seed is not None:
+        seed = whole_number("seed", seed, 0, MAX_SEED)
+    workers = whole_number("workers", workers, 1)
+    if threads is not None:
+        threads = whole_number("threads", threads, 1)
+    if not isinstance(scenario, (LoadedScenario, str, os.PathLike)):
+        raise ArgumentError(f"scenario must be a scenario file's path or a loaded scenario (got {type(scenario).__name__})")
+    loaded = scenario if isinstance(scenario, LoadedScenario) else load_scenario(Path(scenario))
     return run_scenario(loaded, draws, seed, workers, threads=threads)

@@ -13,8 +13,10 @@ import re
 import signal
 import sys
 import threading
+import warnings
 from pathlib import Path
 
+from sim.arguments import MAX_SCHEDULER_TIMEOUT_S
 from sim.errors import SimError
 from sim.messages import MAX_PROBLEM_LINES, bounded_message, cut_text
 
@@ -86,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--scheduler", help="address of a Dask distributed scheduler (tcp://host:8786); "
                                        "overrides --workers")
-    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout"), default=60,
-                   help="seconds allowed to reach the scheduler and for a worker to join it (default 60)")
+    p.add_argument("--scheduler-timeout", type=_positive_int("--scheduler-timeout", MAX_SCHEDULER_TIMEOUT_S),
+                   default=60, help="seconds allowed to reach the scheduler, for a worker to join it, and for the "
+                                    "scheduler to be without a worker or an answer during the run (default 60)")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
     p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the summary table")
 
@@ -523,6 +526,14 @@ def _on_sigterm(signum, frame) -> None:
     raise _Terminated
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A `--workers` cut (``WorkersCapped``) is one line; other warnings as Python shows them."""
+    if category.__name__ == "WorkersCapped":
+        print(str(message), file=sys.stderr)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=file or sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``sim``; returns the exit status."""
     previous = None
@@ -531,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
     args = None
     try:
         args = build_parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return _COMMANDS[args.command](args)
     except SimError as exc:
         print(bounded_message(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT

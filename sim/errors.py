@@ -6,7 +6,8 @@ line on standard error and exit status 2.
 
 from __future__ import annotations
 
-__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError", "NumericalError"]
+__all__ = ["SimError", "ScenarioError", "PolicyDataError", "InputDataError", "OutputError", "NumericalError",
+           "ArgumentError"]
 
 
 class SimError(Exception):
@@ -47,3 +48,7 @@ class OutputError(SimError):
 
 class NumericalError(SimError):
     """A run produced a number that is not finite (values of the scenario that overflow together)."""
+
+
+class ArgumentError(SimError, ValueError):
+    """An argument of the Python API (or a command-line flag) is out of its allowed range or of the wrong type."""

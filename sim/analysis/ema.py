@@ -36,7 +36,7 @@ import numpy as np
 
 from sim.errors import SimError
 
-__all__ = ["sim_model", "ema_name", "scipy_distribution"]
+__all__ = ["sim_model", "ema_name", "scipy_distribution", "check_levers"]
 
 #: Draw indices derived from an experiment's values stay below this (any int64 would do; a
 #: smaller range keeps them readable in logs).
@@ -79,6 +79,76 @@ def _nested(path: str, value: float) -> dict:
     for key in reversed(keys[:-1]):
         table = {key: table}
     return table
+
+
+def check_levers(scenario_path: str | Path, base, levers: Any) -> dict[str, str]:
+    """Check the levers of :func:`sim_model` as ``sim sweep`` checks its key, before any experiment.
+
+    Each path must name a number or a distribution of the scenario (an unknown key is one line
+    with the closest key), its range must be two finite numbers with low < high, and the scenario
+    must load with the lever at its low and at its high value (the schema's ranges and the
+    scenario's own checks apply, as in an alternative scenario file).
+
+    Parameters
+    ----------
+    scenario_path : str or Path
+    base : LoadedScenario
+        The scenario loaded without levers.
+    levers : dict
+        Key path -> (low, high).
+
+    Returns
+    -------
+    dict of str to str
+        Each lever's path as given -> the path as written in a scenario file (segments with dots
+        quoted), which the experiments set.
+
+    Raises
+    ------
+    SimError
+        One line naming the lever and what is allowed.
+    """
+    from sim.analysis.sweep import resolve_key
+    from sim.errors import ScenarioError
+    from sim.messages import cut_text, shown_value
+    from sim.scenario.loader import load_scenario
+    from sim.scenario.merge import merge_tables
+
+    if not isinstance(levers, dict):
+        raise SimError(f"ema: levers must be a dict of key path -> (low, high){shown_value(levers)}")
+    resolved: dict[str, str] = {}
+    for text, bounds in levers.items():
+        if not isinstance(text, str):
+            raise SimError(f"ema: a lever's key must be a scenario key path (text){shown_value(text)}")
+        where = f"ema: lever {cut_text(text)}"
+        try:
+            key = resolve_key(base, text)
+        except SimError as exc:
+            rest = str(exc).removeprefix(f"--key {text}: ")
+            # "PATH: unknown key ..." names the key itself; other reasons are about the lever as given.
+            named = " " not in rest.split(": ", 1)[0] and ": " in rest
+            raise SimError(f"ema: lever {rest}" if named else f"{where}: {rest}") from None
+        if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
+            raise SimError(f"{where}: the range must be a pair (low, high){shown_value(bounds)}")
+        low, high = bounds
+        for name, value in (("low", low), ("high", high)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value):
+                raise SimError(f"{where}: {name} must be a finite number{shown_value(value)}")
+        if not low < high:
+            raise SimError(f"{where}: low must be below high (got ({low!r}, {high!r}))")
+        for value in (float(low), float(high)):
+            source = f"lever {key.shown} = {value:g}"
+            try:
+                load_scenario(scenario_path, merge_tables({}, _nested(key.shown, value)), source)
+            except ScenarioError as exc:
+                # As `sim sweep` words it: "SOURCE: KEY: what is allowed (got VALUE)", the first problem.
+                first = exc.problems[0] if exc.problems else str(exc)
+                first = first if first.startswith(source) else f"{source}: {first}"
+                more = len(exc.problems) - 1 + exc.omitted
+                raise SimError(f"ema: {first}" + (f" (and {more} more problems)" if more else "")) from None
+        resolved[text] = key.shown
+    return resolved
 
 
 class _Experiment:
@@ -147,7 +217,7 @@ def sim_model(
         named by :func:`ema_name`.
     levers : dict, optional
         Scenario key path -> (low, high): a ``RealParameter`` lever each, written over the
-        scenario as an override.
+        scenario as an override. Checked here, before any experiment (see :func:`check_levers`).
     parameters : list of str, optional
         Glob patterns of the uncertain parameters to expose (default all); the others are drawn
         as in an ordinary run.
@@ -180,7 +250,8 @@ def sim_model(
     select_outputs(skeleton_dataset(base), outcomes)  # a bad outcome fails here, not in an experiment
     params = select_parameters(uncertain_parameters(base.scenario), parameters)
     by_name = {ema_name(p.path): p.path for p in params}
-    lever_names = {ema_name(k): k for k in (levers or {})}
+    resolved = check_levers(scenario_path, base, levers or {})
+    lever_names = {ema_name(k): path for k, path in resolved.items()}
     outcome_names = {ema_name(o): o for o in outcomes}
     for what, table, given in (("parameter", by_name, params), ("lever", lever_names, levers or {}),
                                ("outcome", outcome_names, set(outcomes))):

@@ -9,23 +9,27 @@ interrupted or failed run resumes where it stopped, whatever the number of worke
 from __future__ import annotations
 
 import concurrent.futures as cf
+import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim.arguments import MAX_SCHEDULER_TIMEOUT_S, worker_limit
 from sim.engine.checkpoint import Chunk, check_manifest, load_chunks, run_record, save_chunk, write_manifest
 from sim.engine.design import ParameterDesign
 from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
 from sim.engine.threads import available_threads, kernel_threads
-from sim.engine.workers import dask_client, local_pool, quiet_dask_logs
-from sim.errors import SimError
+from sim.engine.workers import close_quietly, dask_client, local_pool, quiet_dask_logs
+from sim.errors import ArgumentError, SimError
+from sim.messages import cut_text
 from sim.scenario.loader import LoadedScenario
 
 __all__ = ["EnsembleLayout", "layout_of", "run_chunk", "run_draws", "default_chunk_size", "PAYMENT_COLUMNS",
-           "DEFAULT_SCHEDULER_TIMEOUT_S"]
+           "DEFAULT_SCHEDULER_TIMEOUT_S", "WorkersCapped"]
 
 #: Seconds allowed to reach a Dask scheduler and, again, for a worker to join it (``--scheduler-timeout``).
 DEFAULT_SCHEDULER_TIMEOUT_S = 60.0
@@ -37,6 +41,10 @@ MAX_CHUNK_DRAWS = 64
 #: Columns of the table of payments to recipients read from CSV files (see ClaimDesk.payments).
 PAYMENT_COLUMNS = ("payment_year", "payment_program", "payment_recipient", "payment_committed_cny",
                    "payment_outlay_cny")
+
+
+class WorkersCapped(UserWarning):
+    """More local workers were asked than the machine or the draws can use; fewer were started."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +166,9 @@ def run_draws(
     n_draws : int
         Number of draws (>= 1).
     workers : int
-        Local processes (1 runs in this process). Ignored with `scheduler`.
+        Local processes (1 runs in this process). Ignored with `scheduler`. At most
+        :data:`~sim.arguments.WORKERS_PER_CORE` per core and one per draw are started; the cut is
+        told to `notice` (else warned as :class:`WorkersCapped`).
     scheduler : str, optional
         Address of a Dask distributed scheduler (``tcp://host:8786``) to run the chunks on.
     chunk_size : int, optional
@@ -169,7 +179,9 @@ def run_draws(
     progress : callable, optional
         Called with (draws done, draws in all) as chunks finish.
     scheduler_timeout : float
-        Seconds allowed to reach the scheduler and, again, for a worker to join it.
+        Seconds allowed to reach the scheduler and, again, for a worker to join it; during the run,
+        the longest the scheduler may go without a worker or without answering before the run ends
+        (at most :data:`~sim.arguments.MAX_SCHEDULER_TIMEOUT_S`).
     notice : callable, optional
         Told, in one line, of each saved chunk that cannot be used (its draws are run again).
     design : ParameterDesign, optional
@@ -200,6 +212,16 @@ def run_draws(
         raise SimError(f"--draws: must be >= 1 (got {n_draws})")
     if workers < 1:
         raise SimError(f"--workers: must be >= 1 (got {workers})")
+    if not 0 < scheduler_timeout <= MAX_SCHEDULER_TIMEOUT_S:
+        raise ArgumentError(f"--scheduler-timeout must be a whole number in 1..{MAX_SCHEDULER_TIMEOUT_S} "
+                            f"(got {scheduler_timeout!r})")
+    if scheduler is None:
+        workers, capped = worker_limit(workers, n_draws)
+        if capped is not None:
+            if notice is not None:
+                notice(capped)
+            else:
+                warnings.warn(capped, WorkersCapped, stacklevel=3)
     if threads is not None and threads < 1:
         raise SimError(f"threads: must be >= 1 (got {threads})")
     layout = layout_of(loaded)
@@ -258,21 +280,80 @@ def run_draws(
     return layout, arrays, params
 
 
+#: Seconds between two looks at a Dask run's scheduler (its workers, its answer).
+_DASK_POLL_S = 1.0
+#: Seconds between two looks at a Dask run's chunks.
+_DASK_WAIT_S = 0.05
+
+
 def _run_on_dask(todo: list[list[int]], task: Callable[[list[int]], tuple], scheduler: str, timeout: float,
                  finish: Callable[[list[int], tuple], None]) -> None:
-    """Run the chunks on a Dask cluster; a lost worker's chunk is rerun by Dask, a lost scheduler is an error."""
+    """Run the chunks on a Dask cluster; a lost worker's chunk is rerun by Dask.
+
+    The run ends, keeping the finished chunks, once the scheduler has had no worker for `timeout`
+    seconds (every worker lost), has not answered for `timeout` seconds, or the connection is
+    lost (then the client gives up after `timeout` seconds of reconnecting); and when a chunk
+    killed the workers that ran it (Dask's ``KilledWorker``).
+    """
     from concurrent.futures import CancelledError
 
-    from dask.distributed import as_completed
-
+    shown = cut_text(scheduler)
+    kept = "the finished draws are kept: rerun with --resume"
     with quiet_dask_logs():
         client = dask_client(scheduler, timeout)
-        with client:
-            futures = {client.submit(run_chunk, *task(draws), pure=False): draws for draws in todo}
-            try:
-                for fut in as_completed(futures, loop=client.loop):
-                    finish(futures[fut], fut.result())
-            except (CancelledError, OSError, TimeoutError) as exc:
-                reason = "the connection was lost" if isinstance(exc, CancelledError) else type(exc).__name__
-                raise SimError(f"--scheduler: lost the Dask scheduler at {scheduler} ({reason}); the finished "
-                               "draws are kept: rerun with --resume") from None
+        try:
+            pending = {client.submit(run_chunk, *task(draws), pure=False): draws for draws in todo}
+            without_workers = without_answer = None  # since when (time.monotonic())
+            looked = time.monotonic()
+            while pending:
+                for fut in [f for f in pending if f.done()]:
+                    try:
+                        value = fut.result(timeout=timeout)
+                    except TimeoutError:
+                        # Its data went with a lost worker: Dask runs it again (or has no worker, which
+                        # the look below bounds).
+                        break
+                    finish(pending.pop(fut), value)
+                if not pending:
+                    break
+                time.sleep(_DASK_WAIT_S)
+                if time.monotonic() - looked < _DASK_POLL_S:
+                    continue
+                looked = time.monotonic()
+                if client.status not in ("running", "connecting"):
+                    raise CancelledError
+                asked = time.monotonic()
+                workers = _worker_count(client, timeout)
+                now = time.monotonic()
+                if workers is None:
+                    without_answer = without_answer or asked
+                    if now - without_answer >= timeout:
+                        raise SimError(f"--scheduler: lost the Dask scheduler at {shown} (no answer for "
+                                       f"{timeout:g} s, --scheduler-timeout); {kept}")
+                    continue
+                without_answer = None
+                if workers:
+                    without_workers = None
+                    continue
+                without_workers = without_workers or now
+                if now - without_workers >= timeout:
+                    raise SimError(f"--scheduler: the Dask scheduler at {shown} lost every worker (none for "
+                                   f"{timeout:g} s, --scheduler-timeout); {kept}")
+        except (CancelledError, OSError, TimeoutError) as exc:
+            reason = "the connection was lost" if isinstance(exc, CancelledError) else type(exc).__name__
+            raise SimError(f"--scheduler: lost the Dask scheduler at {shown} ({reason}); {kept}") from None
+        except Exception as exc:
+            if type(exc).__name__ != "KilledWorker":
+                raise
+            raise SimError(f"--scheduler: a chunk of draws killed every Dask worker that ran it at {shown} "
+                           f"(KilledWorker); {kept}") from None
+        finally:
+            close_quietly(client, timeout)
+
+
+def _worker_count(client, timeout: float) -> int | None:
+    """The workers the scheduler has now, or None if it does not answer within a few seconds."""
+    try:
+        return len(client.nthreads(callback_timeout=max(1.0, min(timeout, 5.0))))
+    except Exception:  # no answer, a broken connection: the caller's clock decides
+        return None

@@ -17,16 +17,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sim.engine.threads import one_thread
 from sim.errors import SimError
+from sim.messages import cut_text
 
-__all__ = ["local_pool", "dask_client", "quiet_dask_logs"]
+__all__ = ["local_pool", "dask_client", "quiet_dask_logs", "close_quietly", "DASK_SCHEMES"]
 
 #: prctl option asking the kernel to signal this process when its parent ends (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
+#: Address schemes of a Dask scheduler (``inproc`` only for a scheduler of this very process).
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+#: Most seconds spent closing a Dask client (a lost scheduler would otherwise hold it for twice the timeout).
+_CLOSE_S = 5.0
 #: How often a worker without prctl checks that its parent still lives, in seconds.
 _PARENT_POLL_S = 0.5
 
@@ -113,6 +118,12 @@ def local_pool(workers: int, setup: Callable[..., None] | None = None,
     pool.shutdown()
 
 
+def _drop_gather_exits(record) -> bool:
+    """False (drop) for asyncio's report of a distributed gather abandoned by the run."""
+    message = record.getMessage()
+    return not (message.startswith("Task exception was never retrieved") and "AllExit" in message)
+
+
 @contextmanager
 def quiet_dask_logs() -> Iterator[None]:
     """Silence distributed's own log lines (tracebacks of reconnection attempts) for the block.
@@ -126,6 +137,11 @@ def quiet_dask_logs() -> Iterator[None]:
         import distributed.client  # noqa: F401 - its loggers exist once it is imported
     except ImportError:
         pass
+    # A wait for a result cut short by the run leaves a task that ends in distributed's AllExit;
+    # asyncio reports it ("Task exception was never retrieved" and a traceback) whenever it is
+    # collected, perhaps after the block: that report is dropped for good.
+    if _drop_gather_exits not in logging.getLogger("asyncio").filters:
+        logging.getLogger("asyncio").addFilter(_drop_gather_exits)
     names = ["distributed"] + [n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]
     loggers = [logging.getLogger(n) for n in names]
     levels = [lg.level for lg in loggers]
@@ -162,6 +178,8 @@ def dask_client(address: str, timeout: float) -> Any:
         from dask.distributed import Client
     except ImportError:
         raise SimError("--scheduler: needs dask.distributed; install with `pip install 'sim[dist]'`") from None
+    shown = cut_text(address)
+    _check_address(address)
     outcome: dict[str, Any] = {}
 
     def connect() -> None:
@@ -170,7 +188,8 @@ def dask_client(address: str, timeout: float) -> Any:
             # send every later dask computation of the process (xarray's) to a scheduler that is not there.
             outcome["client"] = Client(address, timeout=f"{timeout}s", set_as_default=False)
         except Exception as exc:  # any failure to connect is reported below, in one line
-            outcome["error"] = exc
+            outcome["error"] = f"{' '.join(str(exc).split())[:160] or type(exc).__name__}"
+            _disarm(exc)
 
     # Client() bounds the TCP connection but not the handshake: a socket that never answers
     # would hang it, so the wait is bounded here and the stuck thread left to die with the run.
@@ -178,17 +197,93 @@ def dask_client(address: str, timeout: float) -> Any:
     thread.start()
     thread.join(timeout + 5)
     if thread.is_alive():
-        raise SimError(f"--scheduler: no answer from a Dask scheduler at {address} within {timeout:g} s "
+        raise SimError(f"--scheduler: no answer from a Dask scheduler at {shown} within {timeout:g} s "
                        "(--scheduler-timeout)")
     if "error" in outcome:
-        exc = outcome["error"]
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise SimError(f"--scheduler: cannot reach a Dask scheduler at {address} ({reason})")
+        raise SimError(f"--scheduler: cannot reach a Dask scheduler at {shown} ({outcome['error']})")
     client = outcome["client"]
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (TimeoutError, OSError):
-        client.close()
-        raise SimError(f"--scheduler: the Dask scheduler at {address} has no workers (none joined within "
+        close_quietly(client, timeout)
+        raise SimError(f"--scheduler: the Dask scheduler at {shown} has no workers (none joined within "
                        f"{timeout:g} s, --scheduler-timeout)") from None
     return client
+
+
+def _check_address(address: str) -> None:
+    """Refuse, before any connection, an address no Dask scheduler can have (one line, no client made).
+
+    Raises
+    ------
+    SimError
+        ``--scheduler: cannot reach a Dask scheduler at ADDRESS (why)``.
+    """
+    shown = cut_text(address)
+
+    def bad(why: str) -> SimError:
+        return SimError(f"--scheduler: cannot reach a Dask scheduler at {shown} ({why}; "
+                        "allowed: tcp://HOST:PORT, tls://, ws://, wss://, ucx://)")
+
+    if not isinstance(address, str) or not address.strip():
+        raise bad("an empty address")
+    scheme, sep, location = address.rpartition("://")
+    scheme = scheme if sep else "tcp"  # distributed's default scheme
+    if scheme not in DASK_SCHEMES:
+        raise bad(f"unknown scheme {cut_text(repr(scheme), 24)}")
+    if scheme == "inproc":
+        from distributed.comm.inproc import global_manager
+
+        try:
+            listener = global_manager.get_listener_for(location)
+        except ValueError:
+            listener = None
+        if listener is None:
+            raise bad("no scheduler of this process listens at that inproc address")
+        return
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        host, port = parse_host_port(location)
+        port = int(port)
+    except ValueError as exc:
+        raise bad(" ".join(str(exc).split())[:120]) from None
+    if not host:
+        raise bad("no host")
+    if not 1 <= port <= 65535:
+        raise bad(f"port {port} is not in 1..65535")
+
+
+def _disarm(exc: BaseException) -> None:
+    """Mark the client a failed ``Client()`` left half-made as closed, so that it is not closed again.
+
+    Its ``__del__`` would close it at the next collection, or as the interpreter ends, waiting
+    twice the timeout for a scheduler that is not there and printing "Exception ignored in ...
+    Traceback" after the run's one line. The client is found in the frames of the failure.
+    """
+    from distributed import Client
+
+    tb = exc.__traceback__
+    while tb is not None:
+        candidate = tb.tb_frame.f_locals.get("self")
+        if isinstance(candidate, Client):
+            candidate.status = "closed"
+            runner = getattr(candidate, "_loop_runner", None)
+            if runner is not None:
+                with suppress(Exception):
+                    runner.stop()
+            break
+        tb = tb.tb_next
+    exc.__traceback__ = None
+
+
+def close_quietly(client: Any, timeout: float) -> None:
+    """Close a Dask client within a few seconds, whatever state its scheduler is in; never raises."""
+    try:
+        client.close(timeout=min(timeout, _CLOSE_S))
+    except Exception:  # a scheduler already lost: the client is abandoned as closed
+        client.status = "closed"
+        runner = getattr(client, "_loop_runner", None)
+        if runner is not None:
+            with suppress(Exception):
+                runner.stop()

@@ -79,3 +79,37 @@ def test_prim_finds_a_box_of_experiments_with_high_outlay(minimal_path):
 def test_a_bad_outcome_is_refused_before_any_experiment(minimal_path):
     with pytest.raises(SimError, match="--output no_such_output: unknown output"):
         sim_model(minimal_path, outcomes=["no_such_output"])
+
+
+# Levers are checked when the model is built, as `sim sweep` checks its key (issue 24, Deliver 6),
+# not when an experiment inside EMA fails.
+@pytest.mark.parametrize(("levers", "message"), [
+    ({LEVER.replace("paid", "payd"): (0.2, 1.0)},
+     'ema: lever instruments."hydrogen.6.first_of_kind_domestic".share_of_cap_payd: unknown key '
+     "(did you mean 'share_of_cap_paid'?)"),
+    ({"firms.nosuch": (0.0, 1.0)}, "ema: lever firms.nosuch: unknown key"),
+    ({LEVER: (1.0, 0.2)}, f"ema: lever {LEVER}: low must be below high (got (1.0, 0.2))"),
+    ({LEVER: (0.5, 0.5)}, f"ema: lever {LEVER}: low must be below high (got (0.5, 0.5))"),
+    ({LEVER: (float("nan"), 1.0)}, f"ema: lever {LEVER}: low must be a finite number (got nan)"),
+    ({LEVER: (0.2, float("inf"))}, f"ema: lever {LEVER}: high must be a finite number (got inf)"),
+    ({LEVER: ("0.2", 1.0)}, f"ema: lever {LEVER}: low must be a finite number (got '0.2')"),
+    ({LEVER: (True, 1.0)}, f"ema: lever {LEVER}: low must be a finite number (got True)"),
+    ({LEVER: (0.2,)}, f"ema: lever {LEVER}: the range must be a pair (low, high) (got (0.2,))"),
+    ({LEVER: (0.2, 5.0)}, f"ema: lever {LEVER} = 5: {LEVER}: Input should be less than or equal to 1 (got 5.0)"),
+    ({LEVER: (-1.0, 0.5)}, f"ema: lever {LEVER} = -1: {LEVER}: Input should be greater than or equal to 0"),
+    ({"ensemble": (1.0, 2.0)}, "ema: lever ensemble: ensemble is a table, not a value; give one of its keys"),
+])
+def test_a_bad_lever_is_refused_when_the_model_is_built(minimal_path, levers, message):
+    with pytest.raises(SimError) as info:
+        sim_model(minimal_path, outcomes=[OUTCOME], levers=levers)
+    assert str(info.value).startswith(message), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_a_lever_path_without_quotes_runs_the_key_it_names(minimal_path):
+    unquoted = LEVER.replace('"', "")
+    model = sim_model(minimal_path, outcomes=[OUTCOME], levers={unquoted: (0.2, 1.0)})
+    u, lev, out = model.uncertainties[0].name, model.levers[0].name, model.outcomes[0].name
+    low = model.function(**{u: model.uncertainties[0].lower_bound, lev: 0.2})[out]
+    high = model.function(**{u: model.uncertainties[0].lower_bound, lev: 1.0})[out]
+    assert low <= high

@@ -26,7 +26,7 @@ import xarray as xr
 from sim.engine.model import PolicyModel
 from sim.scenario.loader import LoadedScenario, load_scenario
 
-__all__ = ["ExploreModel", "ExploreSession", "LEVERS", "Lever", "SERIES", "Series", "lever_defaults",
+__all__ = ["ExploreModel", "ExploreSession", "LEVERS", "Lever", "SERIES", "Series", "lever_defaults", "main_supply_route",
            "SCENARIO_ENV", "page_text"]
 
 #: Characters Markdown gives a meaning, escaped with a backslash in :func:`page_text`.
@@ -83,6 +83,7 @@ LEVERS: dict[str, Lever] = {
     "price_cap_cny_per_kg": Lever("Retail price cap", "CNY/kg", 15.0, 60.0, 1.0),
     "hydrogen_sunset_year": Lever("Hydrogen measures end", "", 2022, 2035, 1, integer=True),
     "share_of_cap_paid": Lever("Share of caps paid, all programmes", "share", 0.0, 1.0, 0.05),
+    "main_route_ex_works_cny_per_kg": Lever("Ex-works hydrogen price, main supply route", "CNY/kg", 10.0, 50.0, 1.0),
     "draw": Lever("Draw shown", "", 0, 99, 1, integer=True),
 }
 
@@ -161,9 +162,19 @@ SERIES: dict[str, Series] = {
 _MODEL_VARIABLES = {"stations_operating", "fcv_fleet", "h2_price_mean", "firms_above_size"}
 
 
+def main_supply_route(scenario) -> str | None:
+    """The supply route of the largest weight (its median, for a drawn weight); None without hydrogen."""
+    h = scenario.hydrogen
+    if h is None or not h.enabled:
+        return None
+    from sim.scenario.parameters import param_median
+
+    return max(h.supply.routes, key=lambda name: param_median(h.supply.routes[name].weight))
+
+
 def _lever_overrides(loaded, operating_subsidy_cny_per_kg, price_cap_cny_per_kg, hydrogen_sunset_year,
-                     share_of_cap_paid) -> dict:
-    """Instrument overrides for the levers that were set (None leaves the scenario's value)."""
+                     share_of_cap_paid, main_route_ex_works_cny_per_kg=None) -> dict:
+    """Scenario overrides for the levers that were set (None leaves the scenario's value)."""
     over: dict = {}
 
     def put(pid: str, key: str, value) -> None:
@@ -184,7 +195,12 @@ def _lever_overrides(loaded, operating_subsidy_cny_per_kg, price_cap_cny_per_kg,
         for program in loaded.policy.programs:
             if program.id not in loaded.unclaimed:  # those pay nothing whatever their share
                 put(program.id, "share_of_cap_paid", float(share_of_cap_paid))
-    return {"instruments": over} if over else {}
+    out: dict = {"instruments": over} if over else {}
+    route = main_supply_route(loaded.scenario)
+    if main_route_ex_works_cny_per_kg is not None and route is not None:
+        price = float(main_route_ex_works_cny_per_kg)
+        out["hydrogen"] = {"supply": {"routes": {route: {"ex_works_cny_per_kg": price}}}}
+    return out
 
 
 def _load_with_levers(path: Path, **levers) -> LoadedScenario:
@@ -206,6 +222,12 @@ def lever_defaults(scenario_path: str | Path) -> dict[str, Any]:
         if ins.price_cap_cny_per_kg is not None:
             defaults["price_cap_cny_per_kg"] = ins.price_cap_cny_per_kg
         defaults["hydrogen_sunset_year"] = ins.valid_until.year
+    route = main_supply_route(base.scenario)
+    if route is not None and base.scenario.hydrogen is not None:
+        from sim.scenario.parameters import param_median
+
+        defaults["main_route_ex_works_cny_per_kg"] = round(
+            param_median(base.scenario.hydrogen.supply.routes[route].ex_works_cny_per_kg))
     return defaults
 
 
@@ -222,6 +244,9 @@ class ExploreModel(PolicyModel):
         Last year (to 31 December) of those subsidies and of the grants to stations.
     share_of_cap_paid : float, optional
         Share of the cap paid, applied to every instrument in force.
+    main_route_ex_works_cny_per_kg : float, optional
+        Ex-works price of the supply route most stations use (:func:`main_supply_route`), fixed
+        at this value in every draw.
     A lever left at None keeps the scenario's own value.
     draw : int
         Which draw of the ensemble to step.
@@ -229,11 +254,13 @@ class ExploreModel(PolicyModel):
 
     def __init__(self, scenario_path: str | None = None, operating_subsidy_cny_per_kg: float | None = None,
                  price_cap_cny_per_kg: float | None = None, hydrogen_sunset_year: int | None = None,
-                 share_of_cap_paid: float | None = None, draw: int = 0):
+                 share_of_cap_paid: float | None = None, main_route_ex_works_cny_per_kg: float | None = None,
+                 draw: int = 0):
         path = Path(scenario_path or os.environ.get(SCENARIO_ENV, "scenarios/minimal.toml"))
         loaded = _load_with_levers(path, operating_subsidy_cny_per_kg=operating_subsidy_cny_per_kg,
                                    price_cap_cny_per_kg=price_cap_cny_per_kg,
-                                   hydrogen_sunset_year=hydrogen_sunset_year, share_of_cap_paid=share_of_cap_paid)
+                                   hydrogen_sunset_year=hydrogen_sunset_year, share_of_cap_paid=share_of_cap_paid,
+                                   main_route_ex_works_cny_per_kg=main_route_ex_works_cny_per_kg)
         super().__init__(loaded.scenario, loaded.policy, int(draw))
         self.scenario_path = str(path)
         self.series = {key: s for key, s in SERIES.items()

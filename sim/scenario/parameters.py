@@ -30,7 +30,7 @@ from sim.scenario.base import MAX_MAGNITUDE
 
 __all__ = [
     "Uniform", "Normal", "LogNormal", "Triangular", "Distribution", "Param", "draw_value",
-    "param_in", "param_limit", "DRAW_RANGE_SDS", "NonNegativeParam", "SignedAmountParam", "LogGrowthParam",
+    "param_in", "param_limit", "param_median", "DRAW_RANGE_SDS", "NonNegativeParam", "SignedAmountParam", "LogGrowthParam",
     "ElasticityParam", "VolatilityParam", "PercentRateParam", "DiscountRateParam", "ExponentParam", "PositiveParam", "ShareParam", "PositiveShareParam", "CountRateParam", "ChangeParam", "MonthsParam",
     "SizeExponentParam",
 ]
@@ -343,6 +343,13 @@ ChangeParam = Annotated[Param, param_in(-1.0, 10.0, "values in [-1, 10] (-100% t
 SizeExponentParam = Annotated[Param, param_in(-5.0, 5.0, "values in [-5, 5]")]
 #: A delay in months, up to fifty years.
 MonthsParam = Annotated[Param, param_in(0.0, 600.0, "values in [0, 600] months")]
+
+
+def param_median(value: float | Uniform | Normal | LogNormal | Triangular) -> float:
+    """A parameter's median: the number itself, or its distribution's 50% quantile."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    return float(value.ppf(np.array([0.5]))[0])
 
 
 def draw_value(value: float | Uniform | Normal | LogNormal | Triangular, seed: int, draw: int, path: str) -> float:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import sim
 from sim.cli import main
 
 MINIMAL = str(Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml")
@@ -178,3 +179,20 @@ def test_explore_serves_its_page_and_scripts_without_internet(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_the_supply_price_lever_fixes_the_main_routes_ex_works_price(tmp_path):
+    from sim.analysis.explore import ExploreModel, lever_defaults, main_supply_route
+
+    baseline = Path(MINIMAL).resolve().parent / "baseline.toml"
+    base = sim.load_scenario(baseline).scenario
+    # The refinery and by-product route carries most stations (weights 0.55-0.70 against 0.30 at most).
+    assert main_supply_route(base) == "refinery_byproduct"
+    # The slider starts at the route's median: the fitted 28.3 CNY/kg, rounded.
+    assert lever_defaults(baseline)["main_route_ex_works_cny_per_kg"] == 28
+    model = ExploreModel(str(baseline), main_route_ex_works_cny_per_kg=18.0)
+    routes = model.scenario.hydrogen.supply.routes
+    assert routes["refinery_byproduct"].ex_works_cny_per_kg == 18.0
+    assert routes["trucked_coal_smr"].ex_works_cny_per_kg == base.hydrogen.supply.routes["trucked_coal_smr"].ex_works_cny_per_kg
+    # Without hydrogen there is no route to set: the lever leaves the scenario alone.
+    assert main_supply_route(sim.load_scenario(MINIMAL).scenario) is None

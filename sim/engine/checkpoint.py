@@ -85,7 +85,7 @@ def _input_digests(loaded: LoadedScenario) -> dict[str, str]:
 
 def run_record(loaded: LoadedScenario, n_draws: int) -> RunRecord:
     """The record of a run of `n_draws` draws of a loaded scenario (its inputs' bytes as loaded)."""
-    from sim.engine.provenance import package_version
+    from sim.engine.provenance import package_version, source_digest
 
     fields = {
         "format": FORMAT,
@@ -94,6 +94,8 @@ def run_record(loaded: LoadedScenario, n_draws: int) -> RunRecord:
         "seed": int(loaded.scenario.ensemble.seed),
         "draws": int(n_draws),
         "sim_version": package_version(),
+        # The version string stays the same between commits; the sources' digest does not.
+        "sim_source_sha256": source_digest(),
     }
     return RunRecord(fields, hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest())
 
@@ -120,6 +122,8 @@ def check_manifest(folder: Path, record: RunRecord) -> None:
     want = record.fields
     diff = [f"{k} {have.get(k)!r}, not {want[k]!r}" for k in ("format", "seed", "draws", "sim_version")
             if have.get(k) != want[k]]
+    if not diff and have.get("sim_source_sha256") != want["sim_source_sha256"]:
+        diff.append("another version of the sim sources (their SHA-256 differs)")
     given = have.get("inputs")
     old_inputs: dict = given if isinstance(given, dict) else {}
     changed = [Path(p).name for p, h in want["inputs"].items() if old_inputs.get(p) != h]

@@ -21,7 +21,7 @@ import xarray as xr
 from sim.engine.design import ParameterDesign
 from sim.engine.ensemble import DEFAULT_SCHEDULER_TIMEOUT_S, EnsembleLayout, run_draws
 from sim.engine.finite import check_finite
-from sim.engine.provenance import package_version
+from sim.engine.provenance import library_versions, package_version, source_digest, source_revision
 from sim.policy.payers import payer_english
 from sim.scenario.loader import LoadedScenario
 
@@ -108,6 +108,9 @@ def build_dataset(
         "first_year": int(policy.years[0]),
         "last_year": int(policy.years[-1]),
         "sim_version": package_version(),
+        "sim_source_sha256": source_digest(),
+        "sim_revision": source_revision(),
+        "library_versions": json.dumps(library_versions()),
         "discount_rate": float(policy.discount_rate),
         "base_year": int(policy.base_year),
         "scenario_description": loaded.scenario.description,

@@ -1,7 +1,7 @@
 """Firm step throughput: firm-years per second of the Numba kernel, against the bare least-work loop
 (:mod:`benchmarks.least_work`: the random numbers, one log and one exp with the C library's
 functions) and a Mesa reference in plain Python; the kernel on one thread and on every core,
-and the scalar C-library kernel it replaced (:mod:`sim.agents.firm_step_reference`: "before" and
+and the scalar C-library kernel it replaced (``tests/reference/firm_step_reference.py``: "before" and
 "after" in one run); and the memory of the firm state per firm."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from benchmarks.measure import Measurement, machine_threads
 from benchmarks.mesa_firm_reference import FirmModel
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import STATE_FIELDS, FirmArrays
-from sim.agents.firm_step_reference import step_firms_libm
+from tests.reference.firm_step_reference import step_firms_libm  # run from the repository's root, as make does
 
 PARAMS = dict(
     shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.25, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,

@@ -1,5 +1,5 @@
 """The vectorised firm step (:mod:`sim.engine.elementary` exp and log) gives the ensemble of the C
-library's scalar step (:mod:`sim.agents.firm_step_reference`).
+library's scalar step (``tests/reference/firm_step_reference.py``).
 
 Both draw the same keyed uniforms; only the last bits of the elementary functions differ. So the
 check is paired and strict: firm by firm the discrete outcomes agree and revenues agree to a
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference.firm_step_reference import step_firms_libm
 from scipy import stats
 
 import sim
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import FirmArrays
-from sim.agents.firm_step_reference import step_firms_libm
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 SCHEDULE = np.array([0.016, 0.063, 0.095, 0.09, 0.085, 0.06])

@@ -9,6 +9,11 @@ import math
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from reference.claim_kernels_reference import (
+    approve_claims_reference,
+    check_claims_reference,
+    group_by_program_reference,
+)
 
 from sim.engine.claim_kernels import (
     BAD_AMOUNT,
@@ -22,11 +27,8 @@ from sim.engine.claim_kernels import (
     SHARE_GIVEN,
     YEAR_OF_TALLY,
     approve_claims,
-    approve_claims_reference,
     check_claims,
-    check_claims_reference,
     group_by_program,
-    group_by_program_reference,
     window_days_of,
     zero_tally_rows,
 )

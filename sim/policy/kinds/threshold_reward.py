@@ -35,7 +35,7 @@ from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
 from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_days
 
 __all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "event_rows",
-           "event_rows_reference", "KIND",
+           "KIND",
            "LAST_YEAR", "THIS_YEAR"]
 
 LAST_YEAR, THIS_YEAR = "first_above_size_last_year", "first_above_size_this_year"
@@ -185,29 +185,6 @@ def event_rows(in_family, first_size_year, first_100m_year, counted_in_year, cou
             rows[n] = k
             n += 1
     return rows[:n]
-
-
-def event_rows_reference(in_family, first_size_year, first_100m_year, counted_in_year, counted_at_100m, revenue_cny,
-                         year, event, new_firms_only, stay_up_at_100m, min_revenue_cny, never_year):
-    """:func:`event_rows` in NumPy, one mask per condition."""
-    ok = np.array(in_family, dtype=bool)
-    fsy, f100 = first_size_year, first_100m_year
-    if event == 0:
-        ok &= fsy == year - 1
-    elif event == 1:
-        ok &= fsy == year
-        if new_firms_only:
-            ok &= counted_in_year
-    elif event == 2:
-        ok &= (f100 == year - 1) & (fsy != never_year)
-    else:
-        if stay_up_at_100m:
-            ok &= (fsy == year - 1) & counted_at_100m
-        else:
-            ok &= (f100 == year - 1) & (fsy <= year - 1)
-        if min_revenue_cny != -np.inf:
-            ok &= revenue_cny >= min_revenue_cny
-    return np.nonzero(ok)[0].astype(np.int64)
 
 
 def reward_family(ins: ThresholdReward) -> str:

@@ -7,11 +7,12 @@ import math
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
+from reference.threshold_reward_reference import event_rows_reference
 
 from sim.policy.kinds.capped_grant import capped_grant, capped_grants
 from sim.policy.kinds.cost_share import cost_share, cost_shares
 from sim.policy.kinds.interest_subsidy import interest_subsidy, loan_claims
-from sim.policy.kinds.threshold_reward import event_rows, event_rows_reference
+from sim.policy.kinds.threshold_reward import event_rows
 from sim.policy.kinds.tiered_grant import tiered_grant, tiered_grants
 
 money = st.one_of(st.just(0.0), st.floats(0.0, 1e9, allow_nan=False), st.sampled_from([5e5, 1e6, 3e6]))

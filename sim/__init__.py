@@ -1,7 +1,7 @@
 """sim: simulation and forecasting of the impact of industrial policy.
 
 The model is a function: :func:`run` takes a scenario file and returns an ``xarray.Dataset``
-following the results contract (see DESIGN.md); the ``sim`` command, the ensemble runner, the
+following the results contract (see docs/design.md); the ``sim`` command, the ensemble runner, the
 notebooks and any experiment driver call it.
 """
 

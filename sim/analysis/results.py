@@ -1,7 +1,7 @@
 """Results folders: write a run's dataset with its tables and plots, and read one back.
 
 The dataset itself is made by :func:`sim.engine.run.run_scenario` (the results contract of
-DESIGN.md); this module only writes it out and checks a folder is one `sim` wrote.
+docs/design.md); this module only writes it out and checks a folder is one `sim` wrote.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The composition root: run a loaded scenario's ensemble and label its arrays as an ``xarray.Dataset``.
 
-The dataset follows the results contract of DESIGN.md: dims ``draw``, ``year`` and where needed
+The dataset follows the results contract of docs/design.md: dims ``draw``, ``year`` and where needed
 ``program``, ``payer``, ``sector``, ``station``; every variable has ``units`` and ``long_name``;
 attributes name the scenario, its file's SHA-256, the seed and the package version. Writing it to
 disk is the business of :mod:`sim.analysis.results`.

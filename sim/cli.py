@@ -16,7 +16,7 @@ import threading
 import warnings
 from pathlib import Path
 
-from sim.arguments import MAX_SCHEDULER_TIMEOUT_S
+from sim.arguments import MAX_SCHEDULER_TIMEOUT_S, parse_years
 from sim.errors import SimError
 from sim.messages import MAX_PROBLEM_LINES, bounded_message, cut_text
 
@@ -72,6 +72,8 @@ _DRAWS_HELP = ("number of Monte Carlo draws, each one possible future with its o
 _SEED_HELP = "seed of the random numbers; same seed and draws give identical results (default: the scenario's)"
 _WORKERS_HELP = "local processes running draws in parallel (default 1); results do not depend on it"
 _QUIET_HELP = "print no progress line (none is printed either when standard error is not a terminal)"
+_YEARS_HELP = ("FIRST-LAST: total over these years of the results, e.g. 2023-2027 (default: the horizon); "
+               "nothing is re-run and present values stay discounted to the base year")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "scheduler to be without a worker or an answer during the run (default 60)")
     p.add_argument("--resume", action="store_true", help="reuse the draws an interrupted run already saved")
     p.add_argument("--quiet", action="store_true", help=_QUIET_HELP + " and the summary table")
+    p.add_argument("--years", help=_YEARS_HELP + "; the whole horizon is still simulated and written to results.nc, "
+                                   "the printed tables and summary_totals.csv total over these years")
 
     p = sub.add_parser("validate", help="check scenario files")
     p.add_argument("scenario", type=Path, nargs="+", help="scenario files (TOML) to check")
@@ -104,18 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=_seed, help=_SEED_HELP + "; one seed for all, so differences are paired")
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--out", type=Path, help="folder for comparison.csv (default results/compare)")
+    p.add_argument("--years", help=_YEARS_HELP + "; 'last year' is LAST")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true", help=_QUIET_HELP)
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a results or compare folder")
     p.add_argument("folder", type=Path, help="a folder written by `sim run` or `sim compare`")
     p.add_argument("--lang", choices=("zh", "en"), help="one language only (default: Chinese and English)")
+    p.add_argument("--years", help=_YEARS_HELP + " (a results folder; a compare folder has its years from `sim compare`)")
 
     p = sub.add_parser("export", help="write the results as tidy long tables (CSV, Parquet or Excel)")
     p.add_argument("folder", type=Path, help="a results folder written by `sim run`")
     p.add_argument("--format", default="csv", help="csv (default), parquet or xlsx")
     p.add_argument("--out", type=Path, help="folder for the tables (default DIR/export)")
     p.add_argument("--force", action="store_true", help="replace an output folder sim wrote (it has sim-output.json)")
+    p.add_argument("--years", help=_YEARS_HELP + "; the per-year tables keep only these years")
 
     p = sub.add_parser("sensitivity", help="global sensitivity of chosen outputs to uncertain parameters")
     p.add_argument("scenario", type=Path, nargs="?", help="scenario file (or give --results)")
@@ -300,6 +307,8 @@ def _cmd_run(args) -> int:
     from sim.scenario.loader import input_files, load_scenario
 
     loaded = load_scenario(args.scenario)
+    # Checked against the horizon before anything runs or is written.
+    years = parse_years(args.years, [int(y) for y in loaded.policy.years]) if args.years is not None else None
     out = args.out or Path("results") / loaded.scenario.name
     n_draws = args.draws or loaded.scenario.ensemble.draws
     notice = None if args.quiet else (lambda line: print(line, file=sys.stderr))
@@ -309,9 +318,9 @@ def _cmd_run(args) -> int:
         progress(0, n_draws)
         ds = run_scenario(loaded, args.draws, args.seed, args.workers, args.scheduler, work_path(out, "chunks"),
                           progress, args.scheduler_timeout, notice)
-        write_outputs(ds, staging)
+        write_outputs(ds, staging, years=years)
     if not args.quiet:
-        print_run_summary(ds, out)
+        print_run_summary(ds, out, years)
         note = _entrants_note(loaded.scenario, ds)
         if note:
             print(note)
@@ -477,7 +486,7 @@ def _check_port_free(host: str, port: int) -> None:
 def _cmd_report(args) -> int:
     from sim.analysis.report import write_report
 
-    path = write_report(args.folder, args.lang)
+    path = write_report(args.folder, args.lang, years=args.years, years_name="--years")
     print(f"report written to {path}")
     return 0
 
@@ -485,7 +494,8 @@ def _cmd_report(args) -> int:
 def _cmd_export(args) -> int:
     from sim.analysis.export import write_export
 
-    written = write_export(args.folder, args.format, args.out, args.force)
+    written = write_export(args.folder, args.format, args.out, args.force, years=args.years,
+                           years_name="--years")
     print(f"{len(written)} file(s) written to {written[0].parent}/")
     return 0
 

@@ -3,6 +3,10 @@
 Scenarios run with the same seed share their random numbers draw by draw (common random numbers),
 so the difference to the first scenario is computed per draw and its bands are those of the
 paired differences: much tighter than the difference of two independent bands.
+
+``years=(FIRST, LAST)`` (``sim compare --years FIRST-LAST``) totals over those years of each
+result ("last year" and "at horizon end" are LAST); the column ``years`` of ``comparison.csv``
+says which. Nothing is re-run for it: result folders are read as they are.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from sim.analysis.summary import band, share_positive
+from sim.analysis.summary import Years, band, select_years, share_positive, years_label
 from sim.errors import SimError
 
 __all__ = ["METRICS", "PROGRAMME_PREFIX", "programme_table", "metric_table", "compare_datasets", "compare_command", "load_or_run"]
@@ -96,12 +100,15 @@ def programme_table(ds: xr.Dataset, programs: list[str]) -> dict[str, np.ndarray
             for p in programs}
 
 
-def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
+def compare_datasets(datasets: list[xr.Dataset], years: Years = None, years_name: str = "years") -> pd.DataFrame:
     """Bands of each quantity per scenario and of its difference to the first scenario.
 
     The quantities are the headline ones of :data:`METRICS` (``group`` = ``headline``) and the
     outlay of every programme in force in any of the scenarios (``group`` = ``programme``).
+    `years` (FIRST, LAST) totals over those years of every dataset (each must hold them; "last
+    year" is LAST); default: each one's horizon. The column ``years`` says which (``FIRST-LAST``).
     """
+    datasets = [select_years(ds, years, years_name) for ds in datasets]
     programs = list(dict.fromkeys(str(p) for ds in datasets for p in ds["program"].values))
     tables = [metric_table(ds) | programme_table(ds, programs) for ds in datasets]
     units = {label: unit for label, unit, _ in METRICS} | {PROGRAMME_PREFIX + p: "million CNY" for p in programs}
@@ -111,7 +118,7 @@ def compare_datasets(datasets: list[xr.Dataset]) -> pd.DataFrame:
         paired = ds.attrs.get("seed") == datasets[0].attrs.get("seed") and ds.sizes["draw"] == datasets[0].sizes["draw"]
         for label, values in tab.items():
             mean, p5, p50, p95 = band(values)
-            row = {"scenario": ds.attrs.get("scenario", "?"),
+            row = {"scenario": ds.attrs.get("scenario", "?"), "years": years_label(ds),
                    "group": "programme" if label.startswith(PROGRAMME_PREFIX) else "headline",
                    "quantity": label, "unit": units[label], "draws": int(ds.sizes["draw"]),
                    "mean": mean, "p5": p5, "p50": p50, "p95": p95, "p_positive": share_positive(values)}
@@ -127,6 +134,9 @@ def _format(df: pd.DataFrame) -> str:
     lines = []
     scenarios = list(dict.fromkeys(df["scenario"]))
     head = scenarios[0]
+    spans = list(dict.fromkeys(df["years"])) if "years" in df else []
+    if spans:
+        lines.append(f"totals over {', '.join(map(str, spans))}")
     # Means, not medians: an all-or-nothing programme's median jumps between 0 and its full amount.
     for quantity in dict.fromkeys(df.loc[df["group"] == "headline", "quantity"]):
         sub = df[df["quantity"] == quantity]
@@ -189,6 +199,17 @@ def compare_command(args) -> int:
         raise SimError("sim compare: give at least two scenario files or result folders")
     out = args.out or Path("results") / "compare"
     sources, inputs = read_inputs(list(args.scenario))
+    years = None
+    if getattr(args, "years", None) is not None:
+        from sim.arguments import parse_years
+        from sim.scenario.loader import LoadedScenario
+
+        # Checked against each scenario's horizon before anything runs; result folders when read.
+        for source in sources:
+            if isinstance(source, LoadedScenario):
+                years = parse_years(args.years, [int(y) for y in source.policy.years])
+        if years is None:
+            years = args.years
     with staged_folder(out, args.force, protect=inputs) as staging:
         datasets = [load_or_run(p, args.draws, args.seed, args.workers, getattr(args, "quiet", False))
                     for p in sources]
@@ -196,7 +217,7 @@ def compare_command(args) -> int:
         if len(set(names)) != len(names):
             raise SimError(f"sim compare: scenario names repeat ({', '.join(map(str, names))}); "
                            "give each a distinct `name`")
-        df = compare_datasets(datasets)
+        df = compare_datasets(datasets, years, "--years")
         print(_format(df))
         df.to_csv(staging / "comparison.csv", index=False)
     print(f"comparison written to {out}/comparison.csv", file=sys.stdout)

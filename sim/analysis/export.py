@@ -11,6 +11,11 @@ since 1970-01-01 (their units say so).
 Formats: ``csv`` (a file per table, UTF-8, comma-separated, header row: ``import delimited`` in
 Stata, ``read.csv`` in R, ``pandas.read_csv``), ``parquet`` (a file per table) and ``xlsx`` (one
 workbook, a sheet per table).
+
+``totals`` holds the fiscal totals of ``summary_totals.csv`` (outlays by programme and payer,
+nominal and present value, with ``first_year`` and ``last_year``). ``years=(FIRST, LAST)``
+(``sim export --years FIRST-LAST``) totals over those years and keeps only those years in the
+per-year tables (and the payments of those years); nothing is re-run.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import pandas as pd
 import xarray as xr
 
 from sim.analysis.cells import neutralise_table, safe_file_stem
+from sim.analysis.summary import Years, select_years, totals_table
 from sim.engine.staging import staged_folder, write_file
 from sim.errors import SimError
 
@@ -45,16 +51,26 @@ def _numeric(da: xr.DataArray) -> tuple[np.ndarray, str] | None:
     return None
 
 
-def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
+def export_tables(ds: xr.Dataset, years: Years = None, years_name: str = "years") -> dict[str, pd.DataFrame]:
     """The tidy tables of a results dataset, by table name.
+
+    `years` (FIRST, LAST) keeps only those years in the tables with a year (and the payments made
+    in them), and ``totals`` totals over them; default: the horizon.
 
     Returns
     -------
     dict of str to pandas.DataFrame
         Long tables named after their dimensions (``draw_year_program``: columns ``draw, year,
         program, variable, value, units``), wide ``<dims>_text`` tables, ``variables`` and
-        ``attributes``.
+        ``attributes``, and ``totals`` (:func:`sim.analysis.summary.totals_table`).
     """
+    chosen = select_years(ds, years, years_name)
+    totals = totals_table(chosen)
+    if years is not None and "payment_year" in chosen:
+        first, last = int(chosen["year"].values[0]), int(chosen["year"].values[-1])
+        paid = chosen["payment_year"].values
+        chosen = chosen.isel(payment=np.flatnonzero((paid >= first) & (paid <= last)))
+    ds = chosen
     numeric: dict[tuple[str, ...], list[str]] = {}
     text: dict[tuple[str, ...], list[str]] = {}
     for name, da in ds.data_vars.items():
@@ -84,6 +100,7 @@ def export_tables(ds: xr.Dataset) -> dict[str, pd.DataFrame]:
     tables["attributes"] = pd.DataFrame(
         [{"attribute": k, "value": str(v)} for k, v in ds.attrs.items() if k != "scenario_resolved"]
     )
+    tables["totals"] = totals
     return tables
 
 
@@ -94,7 +111,8 @@ def _write_table(table: pd.DataFrame, fmt: str, path: str) -> None:
         table.to_parquet(path, index=False, engine="pyarrow")
 
 
-def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = False) -> list[Path]:
+def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = False, years: Years = None,
+                 years_name: str = "years") -> list[Path]:
     """Write the tables of a results folder in `fmt`; return the files written.
 
     Parameters
@@ -108,6 +126,11 @@ def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = 
         replaced only with `force` and only if sim wrote everything in it.
     force : bool
         Replace an existing export folder that sim wrote.
+    years : (int, int), optional
+        Keep only these years and total over them (see :func:`export_tables`); checked before
+        anything is written.
+    years_name : str
+        How `years` is named in an error (``--years`` for the command).
 
     Raises
     ------
@@ -122,7 +145,7 @@ def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = 
         raise SimError(f"--format: unknown format '{fmt}'; allowed: {', '.join(FORMATS)}")
     ds = open_results(folder)
     # Text cells that a spreadsheet would run as a formula get a leading ' (the README says so).
-    tables = {name: neutralise_table(t) for name, t in export_tables(ds).items()}
+    tables = {name: neutralise_table(t) for name, t in export_tables(ds, years, years_name).items()}
     out = Path(out) if out is not None else Path(folder) / "export"
     if out.exists() and not out.is_dir():
         raise SimError(f"--out {out}: exists and is a file; give a folder")

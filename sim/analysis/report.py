@@ -25,7 +25,7 @@ import xarray as xr
 
 from sim.analysis.report_labels import Labels, draws_warning, page
 from sim.analysis.scaleup import scaleup_counts
-from sim.analysis.summary import band, fiscal_totals, share_positive
+from sim.analysis.summary import Years, band, fiscal_totals, select_years, share_positive
 from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
 from sim.analysis.zero_programmes import enrolment_table, zero_programmes
 from sim.policy.payers import payer_english, payer_names_of
@@ -151,11 +151,14 @@ def _flag(key: str, anchors: dict[str, str]) -> str:
     return f" <a class=flag href='#{anchors[key]}' title='rests on an assumption'>⚑</a>" if key in anchors else ""
 
 
-def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors: dict[str, str]) -> str:
-    mean, p5, _, p95 = band(_total_outlay(ds))
-    pv_mean, pv5, _, pv95 = band(_total_outlay(ds, pv=True))
+def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors: dict[str, str],
+             chosen: xr.Dataset | None = None) -> str:
+    """The executive summary: money over the `chosen` years (default all), targets over the horizon."""
+    chosen = ds if chosen is None else chosen
+    mean, p5, _, p95 = band(_total_outlay(chosen))
+    pv_mean, pv5, _, pv95 = band(_total_outlay(chosen, pv=True))
     a = ds.attrs
-    years = html.escape(f"{a.get('first_year')}–{a.get('last_year')}")
+    years = html.escape(_span(chosen))
     rate = float(a.get("discount_rate", 0.0))
     parts = [f"<section class=summary><h2>{L('summary')}</h2><ul>",
              f"<li>{L('total exposure')} {years}: <b>{_m(mean)}</b> {L('million CNY')} ({L('mean')}; P5–P95 "
@@ -163,7 +166,7 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
              + html.escape(L.pick(f"{a.get('base_year')} 年现值，折现率每年 {rate:.1%}",
                                   f"discounted to {a.get('base_year')} at {rate:.1%} a year"))
              + f" <span class=note>(budget.discount_rate; {L('discount note')})</span></li>"]
-    totals = fiscal_totals(ds, "program")
+    totals = fiscal_totals(chosen, "program")
     top = totals[totals["label"] != "all"].sort_values("mean", ascending=False).head(3)
     if mean > 0:
         items = ", ".join(
@@ -171,7 +174,7 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
             f"<span class=id>{html.escape(r.label)}</span> {_m(r.mean)} ({r.mean / mean:.0%})"
             for r in top.itertuples() if r.mean > 0)
         parts.append(f"<li>{L('largest programmes')}: {items}</li>")
-    drivers = exposure_drivers(ds)
+    drivers = exposure_drivers(chosen)
     if drivers:
         items = ", ".join(f"<span class=id>{html.escape(n)}</span>{_flag(n, anchors)} (ρ = {rho:+.2f})"
                           for n, rho in drivers)
@@ -196,6 +199,10 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
         parts.append(f"<p class=warn>{warning}</p>")
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _span(ds: xr.Dataset) -> str:
+    return f"{int(ds['year'].values[0])}–{int(ds['year'].values[-1])}"
 
 
 def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
@@ -361,7 +368,7 @@ def _anchors(ds: xr.Dataset, info: dict[str, ProgrammeInfo], params: dict[str, s
     return anchors
 
 
-def build_report(folder: Path, lang: str | None = None) -> str:
+def build_report(folder: Path, lang: str | None = None, years: Years = None, years_name: str = "years") -> str:
     """The HTML text of the report of a results folder.
 
     Parameters
@@ -370,11 +377,17 @@ def build_report(folder: Path, lang: str | None = None) -> str:
         A folder written by ``sim run``, or by ``sim compare`` (then the comparison report).
     lang : {"zh", "en"}, optional
         One language; default both.
+    years : (int, int), optional
+        Total the money (summary, programmes, payers, queue) over these years, both included
+        (default: the horizon); targets, scale-up and plots keep the horizon. Nothing is re-run.
+    years_name : str
+        How `years` is named in an error (``--years`` for the command).
 
     Raises
     ------
     SimError
-        If the folder has neither ``results.nc`` nor ``comparison.csv``.
+        If the folder has neither ``results.nc`` nor ``comparison.csv``, or `years` is given for a
+        compare folder; :class:`~sim.errors.ArgumentError` if `years` is outside the results' years.
     """
     from sim.analysis.results import open_results
 
@@ -383,22 +396,28 @@ def build_report(folder: Path, lang: str | None = None) -> str:
     if not (folder / "results.nc").is_file() and (folder / "comparison.csv").is_file():
         from sim.analysis.report_compare import build_compare_report
 
+        if years is not None:
+            from sim.errors import SimError
+
+            raise SimError(f"{years_name}: {folder} is a `sim compare` folder, totalled over the years it was "
+                           f"compared on; run `sim compare ... --years FIRST-LAST` instead")
         return build_compare_report(folder, L)
     ds = open_results(folder)
+    chosen = select_years(ds, years, years_name)
     info = _programme_info(ds)
     params = _assumed_parameters(ds)
     anchors = _anchors(ds, info, params)
-    years = html.escape(f"{ds.attrs.get('first_year')}–{ds.attrs.get('last_year')}")
+    years_text = html.escape(_span(chosen))
     body = [
         f"<h1>{L('report')}: {html.escape(str(ds.attrs.get('scenario')))}</h1>",
-        _summary(ds, L, info, anchors),
+        _summary(ds, L, info, anchors, chosen),
         _scenario_section(ds, L),
-        f"<h2>{L('exposure by programme')} {years}</h2>",
-        _money_table(ds, "program", L, info, anchors),
+        f"<h2>{L('exposure by programme')} {years_text}</h2>",
+        _money_table(chosen, "program", L, info, anchors),
         _zero_section(ds, L, info),
-        f"<h2>{L('exposure by payer')} {years}</h2>",
-        _money_table(ds, "payer", L, info, anchors),
-        _queue_section(ds, L, info),
+        f"<h2>{L('exposure by payer')} {years_text}</h2>",
+        _money_table(chosen, "payer", L, info, anchors),
+        _queue_section(chosen, L, info),
     ]
     counts = scaleup_counts(ds)
     if not counts.empty:
@@ -411,7 +430,7 @@ def build_report(folder: Path, lang: str | None = None) -> str:
     return page(f"sim report: {ds.attrs.get('scenario')}", "\n".join(body), lang)
 
 
-def write_report(folder: Path, lang: str | None = None) -> Path:
+def write_report(folder: Path, lang: str | None = None, years: Years = None, years_name: str = "years") -> Path:
     """Write ``report.html`` into a results (or compare) folder atomically, mode 0644; return its path.
 
     Raises
@@ -422,7 +441,7 @@ def write_report(folder: Path, lang: str | None = None) -> Path:
     """
     from sim.engine.staging import write_into_folder
 
-    page = build_report(folder, lang)
+    page = build_report(folder, lang, years, years_name)
     # A report.html that sim did not write (not listed by the folder's marker) is never replaced.
     return write_into_folder(Path(folder), "report.html", lambda tmp: Path(tmp).write_text(page, encoding="utf-8"),
                              flag="sim report")

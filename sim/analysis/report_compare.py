@@ -75,6 +75,9 @@ def build_compare_report(folder: Path, L: Labels) -> str:
     body = [f"<h1>{L('comparison')}: {html.escape(', '.join(dict.fromkeys(df['scenario'].astype(str))))}</h1>",
             f"<p class=note>{L('compare note')}. Δ = {L('difference to')} <b>{html.escape(head)}</b>; "
             "green: P5 of Δ above 0, red: P95 of Δ below 0.</p>"]
+    if "years" in df:
+        spans = ", ".join(dict.fromkeys(df["years"].astype(str)))
+        body.append(f"<p class=note>{html.escape(L.pick('合计年份', 'totals over'))}: {html.escape(spans)}</p>")
     warning = draws_warning(draws, L) if draws else ""
     if warning:
         body.append(f"<p class=warn>{warning}</p>")

@@ -9,11 +9,11 @@ import numpy as np
 import xarray as xr
 
 from sim.analysis.scaleup import firm_programme_commitments, scaleup_counts
-from sim.analysis.summary import band, fiscal_totals
+from sim.analysis.summary import Years, band, fiscal_totals, select_years, years_label
 from sim.analysis.targets import format_target_table, target_table
 from sim.analysis.zero_programmes import ENROLMENT_TITLE, enrolment_table, zero_lines
 
-__all__ = ["print_run_summary", "format_money_table", "indicator_rows", "waiting_table", "format_frame"]
+__all__ = ["print_run_summary", "outside_lines", "format_money_table", "indicator_rows", "waiting_table", "format_frame"]
 
 _MILLION = 1e6
 
@@ -89,36 +89,58 @@ def format_frame(title: str, frame, label_width: int = 52, decimals: int = 1) ->
     return "\n".join(lines)
 
 
-def print_run_summary(ds: xr.Dataset, out: Path) -> None:
-    """Print the fiscal exposure and indicators of a run, and where its files are."""
-    years = f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
-    print(f"scenario {ds.attrs['scenario']}: {ds.attrs['draws']} draws, seed {ds.attrs['seed']}, {years}; "
+def outside_lines(ds: xr.Dataset, chosen: xr.Dataset) -> list[str]:
+    """One line per programme left out of the money tables of the `chosen` years that pays in other years."""
+    span = f"{int(chosen['year'].values[0])}-{int(chosen['year'].values[-1])}"
+    in_chosen = chosen["outlay"].sum("year").max("draw").values > 0
+    in_horizon = ds["outlay"].sum("year").max("draw").values > 0
+    return [f"{pid} pays 0 in every draw in {span}; it pays in other years of the horizon "
+            f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
+            for pid, a, b in zip(ds["program"].values, in_chosen, in_horizon, strict=True) if b and not a]
+
+
+def print_run_summary(ds: xr.Dataset, out: Path, years: Years = None) -> None:
+    """Print the fiscal exposure and indicators of a run, and where its files are.
+
+    With `years` (FIRST, LAST) the money tables, the unpaid claims (at the end of LAST) and the
+    forfeits total over those years, and their titles say so; present values stay discounted to
+    the base year. Scale-up, targets and indicators keep the horizon.
+    """
+    horizon = years_label(ds)
+    chosen = select_years(ds, years)
+    span = years_label(chosen)
+    print(f"scenario {ds.attrs['scenario']}: {ds.attrs['draws']} draws, seed {ds.attrs['seed']}, {horizon}; "
           f"present values to {ds.attrs['base_year']} at {ds.attrs['discount_rate']:.1%}")
-    print(format_money_table(f"Fiscal exposure {years} by programme",
-                             fiscal_totals(ds, "program"), fiscal_totals(ds, "program", True)))
-    print(format_money_table(f"Fiscal exposure {years} by payer",
-                             fiscal_totals(ds, "payer"), fiscal_totals(ds, "payer", True)))
+    if span != horizon:
+        print(f"Totals below are over {span} (--years), out of the horizon {horizon}")
+    print(format_money_table(f"Fiscal exposure {span} by programme",
+                             fiscal_totals(chosen, "program"), fiscal_totals(chosen, "program", True)))
+    print(format_money_table(f"Fiscal exposure {span} by payer",
+                             fiscal_totals(chosen, "payer"), fiscal_totals(chosen, "payer", True)))
     for line in zero_lines(ds):
         print(line)
+    if span != horizon:
+        for line in outside_lines(ds, chosen):
+            print(line)
     enrolment = enrolment_table(ds)
     if not enrolment.empty:
         print(format_frame(ENROLMENT_TITLE, enrolment, label_width=6))
-    unpaid = ds["unpaid"].isel(year=-1).sum("program").values
-    if np.nanmax(ds["unpaid"].values) > 0:
+    unpaid = chosen["unpaid"].isel(year=-1).sum("program").values
+    if np.nanmax(chosen["unpaid"].values) > 0:
         _, p5, p50, p95 = band(unpaid)
-        print(f"Unpaid at the end of {years[-4:]} (queued under budget ceilings), million CNY: "
+        print(f"Unpaid at the end of {span[-4:]} (queued under budget ceilings), million CNY: "
               f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
-        print(waiting_table(ds))
-    forfeited = ds["forfeited"].sum(["year", "program"]).values
+        print(waiting_table(chosen))
+    forfeited = chosen["forfeited"].sum(["year", "program"]).values
     if np.nanmax(forfeited) > 0:
         _, p5, p50, p95 = band(forfeited)
-        print(f"Forfeited by pro-rata rationing {years}, million CNY: "
+        print(f"Forfeited by pro-rata rationing {span}, million CNY: "
               f"P5 {p5 / _MILLION:,.2f}  P50 {p50 / _MILLION:,.2f}  P95 {p95 / _MILLION:,.2f}")
     counts = scaleup_counts(ds)
     if not counts.empty:
         print(format_frame("Scale-up: firms first counted above size, by year and sector, P50 [P5–P95]", counts,
                            label_width=6))
-        print(format_frame(f"Firm programmes: committed by year (median) and {years} total, million CNY",
+        print(format_frame(f"Firm programmes: committed by year (median) and {horizon} total, million CNY",
                            firm_programme_commitments(ds)))
     print("Targets")
     print(format_target_table(target_table(ds)))

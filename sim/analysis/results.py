@@ -56,9 +56,12 @@ def open_results(folder: Path) -> xr.Dataset:
     return ds
 
 
-def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
+def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=(), years=None) -> None:
     """Write ``results.nc``, ``scenario.resolved.toml``, ``summary.csv``, ``summary_totals.csv``,
     ``targets.csv``, ``payments.csv`` and plots into `folder`.
+
+    `years` (FIRST, LAST) makes ``summary_totals.csv`` total over those years (its ``first_year``
+    and ``last_year`` say so); ``results.nc`` and the per-year tables keep the whole horizon.
 
     `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
     renames it into place once everything is written.
@@ -80,7 +83,7 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=()) -> None:
     steps: list[tuple[str, Callable[[Path], object]]] = [
         ("results.nc", lambda path: _write_bytes(path, ds.to_netcdf(engine="h5netcdf"))),
         ("summary.csv", lambda path: _csv(summary_table(ds), path)),
-        ("summary_totals.csv", lambda path: _csv(totals_table(ds), path)),
+        ("summary_totals.csv", lambda path: _csv(totals_table(ds, years), path)),
         ("targets.csv", lambda path: _csv(target_table(ds), path)),
     ]
     if ds.attrs.get("scenario_resolved"):

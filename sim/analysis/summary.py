@@ -3,8 +3,13 @@
 ``summary.csv`` is tidy and long: one row per variable, label (programme, payer, sector ... or
 ``all``) and year (a number), with the columns ``mean, p5, p50, p95, p_positive, units``
 (``p_positive`` is the share of draws above 0). ``summary_totals.csv`` holds the fiscal totals
-over the horizon, by programme and by payer (and ``all``), nominal (``outlay_total``) and in
-present value (``outlay_total_pv``), with the same columns and no ``year``.
+over the horizon (or the years chosen with ``--years``), by programme and by payer (and ``all``),
+nominal (``outlay_total``) and in present value (``outlay_total_pv``, discounted to the base year
+whatever the years), with the same columns, no ``year``, and ``first_year``, ``last_year``: the
+years totalled.
+
+Every total takes ``years=(FIRST, LAST)`` (default: the whole horizon of the results), checked as
+``--years`` is (:func:`sim.arguments.check_years`); the results themselves always cover the horizon.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-__all__ = ["QUANTILES", "summary_table", "totals_table", "fiscal_totals", "band", "share_positive"]
+__all__ = ["QUANTILES", "summary_table", "totals_table", "fiscal_totals", "band", "share_positive", "select_years",
+           "years_label", "Years"]
+
+#: ``years=`` of the analysis functions: None (the horizon), (FIRST, LAST), one year or "FIRST-LAST".
+Years = tuple[int, int] | int | str | None
 
 QUANTILES = (0.05, 0.5, 0.95)
 _FISCAL = ("outlay", "committed", "unpaid")
@@ -35,6 +44,31 @@ def share_positive(values: np.ndarray) -> float:
     return float(np.mean(finite > 0.0)) if finite.size else float("nan")
 
 
+def select_years(ds: xr.Dataset, years: Years = None, name: str = "years") -> xr.Dataset:
+    """The results restricted to `years` (FIRST, LAST), both included; `ds` itself when None.
+
+    Nothing is re-run: the years are a slice of the results, and ``discount_factor`` keeps
+    discounting to the base year, so present values over chosen years stay comparable.
+
+    Raises
+    ------
+    sim.errors.ArgumentError
+        If `years` is not (FIRST, LAST) of whole numbers with FIRST <= LAST within the results' years,
+        in the words of ``--years`` (`name` is the argument named: ``years``, or ``--years`` for the command).
+    """
+    if years is None:
+        return ds
+    from sim.arguments import check_years
+
+    first, last = check_years(years, [int(y) for y in ds["year"].values], name)
+    return ds.sel(year=slice(first, last))
+
+
+def years_label(ds: xr.Dataset) -> str:
+    """``FIRST-LAST`` of the years `ds` holds (after :func:`select_years`, the years chosen)."""
+    return f"{int(ds['year'].values[0])}-{int(ds['year'].values[-1])}"
+
+
 def _rows_for(ds: xr.Dataset, name: str) -> list[dict]:
     da = ds[name]
     rows: list[dict] = []
@@ -54,8 +88,9 @@ def _rows_for(ds: xr.Dataset, name: str) -> list[dict]:
     return rows
 
 
-def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = False) -> pd.DataFrame:
-    """Outlays summed over the horizon by programme or payer (and in all), with bands over draws.
+def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = False,
+                  years: Years = None) -> pd.DataFrame:
+    """Outlays summed over the horizon (or `years`) by programme or payer (and in all), with bands over draws.
 
     Parameters
     ----------
@@ -64,7 +99,10 @@ def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = Fal
     by : {"program", "payer"}
         The label to total by.
     present_value : bool
-        Discount each year's outlay with ``discount_factor`` first.
+        Discount each year's outlay with ``discount_factor`` first (to the base year).
+    years : (int, int), optional
+        Total over these years only, both included (default: every year of the results), e.g.
+        ``fiscal_totals(ds, years=(2023, 2027))``; see :func:`select_years`.
 
     Returns
     -------
@@ -72,6 +110,7 @@ def fiscal_totals(ds: xr.Dataset, by: str = "program", present_value: bool = Fal
         Columns ``label, mean, p5, p50, p95`` in CNY and ``p_positive`` (share of draws above 0);
         the last row, ``all``, is the grand total.
     """
+    ds = select_years(ds, years)
     name = "outlay" if by == "program" else "outlay_by_payer"
     da = ds[name]
     if present_value:
@@ -99,11 +138,17 @@ def summary_table(ds: xr.Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["variable", "dim", "label", "year"] + _COLUMNS).astype({"year": "int64"})
 
 
-def totals_table(ds: xr.Dataset) -> pd.DataFrame:
-    """The table written as ``summary_totals.csv``: outlays over the horizon by programme and payer."""
+def totals_table(ds: xr.Dataset, years: Years = None) -> pd.DataFrame:
+    """The table written as ``summary_totals.csv``: outlays over the horizon (or `years`) by programme and payer.
+
+    The columns ``first_year`` and ``last_year`` say which years are totalled.
+    """
+    ds = select_years(ds, years)
+    first, last = (int(y) for y in ds["year"].values[[0, -1]])
     rows: list[dict] = []
     for by in ("program", "payer"):
         for pv in (False, True):
             for r in fiscal_totals(ds, by, pv).to_dict("records"):
-                rows.append({"variable": "outlay_total" + ("_pv" if pv else ""), "dim": by} | r | {"units": "CNY"})
-    return pd.DataFrame(rows, columns=["variable", "dim", "label"] + _COLUMNS)
+                rows.append({"variable": "outlay_total" + ("_pv" if pv else ""), "dim": by} | r | {"units": "CNY"}
+                            | {"first_year": first, "last_year": last})
+    return pd.DataFrame(rows, columns=["variable", "dim", "label"] + _COLUMNS + ["first_year", "last_year"])

@@ -29,6 +29,7 @@ import pandas as pd
 import xarray as xr
 
 from sim.analysis.summary import band, share_positive
+from sim.arguments import parse_years
 from sim.errors import ScenarioError, SimError
 from sim.messages import cut_text
 
@@ -148,26 +149,6 @@ def split_outputs(texts: Sequence[str] | None) -> list[str] | None:
             else:
                 out.append(piece)
     return out
-
-
-def parse_years(text: str, years: Sequence[int]) -> tuple[int, int]:
-    """``--years FIRST-LAST`` (or one year) checked against the horizon's `years`.
-
-    Raises
-    ------
-    SimError
-        If the text is not ``FIRST-LAST`` of whole numbers, FIRST > LAST, or a year is outside the horizon.
-    """
-    first_text, _, last_text = text.strip().partition("-")
-    try:
-        first = int(first_text)
-        last = int(last_text) if last_text else first
-    except ValueError:
-        raise SimError(f"--years: expected FIRST-LAST, e.g. {years[0]}-{years[-1]} (got {cut_text(repr(text))})") from None
-    if first > last or first < years[0] or last > years[-1]:
-        raise SimError(f"--years: {first}-{last} is not within the horizon; allowed: FIRST <= LAST in "
-                       f"{years[0]}..{years[-1]} (got {cut_text(repr(text))})")
-    return first, last
 
 
 # ---------------------------------------------------------------------------------------------

@@ -225,10 +225,13 @@ def run_draws(
     if threads is not None and threads < 1:
         raise SimError(f"threads: must be >= 1 (got {threads})")
     from sim.engine.memory import memory_problem
+    from sim.input_files import held_inputs
 
-    # The run's own draws and workers: a peak that cannot fit is refused before any work.
-    line = memory_problem(loaded.scenario, loaded.policy, n_draws, 0 if scheduler is not None else workers,
-                          str(loaded.path))
+    # The run's own draws and workers: a peak that cannot fit is refused before any work (a CSV's
+    # rows are counted from the snapshot the scenario was loaded with, never read again).
+    with held_inputs(loaded.inputs):
+        line = memory_problem(loaded.scenario, loaded.policy, n_draws, 0 if scheduler is not None else workers,
+                              str(loaded.path))
     if line is not None:
         raise ScenarioError([line])
     layout = layout_of(loaded)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from _reliability import MINIMAL
 
 import sim
 from sim.cli import main
 from sim.errors import ArgumentError, OutputError
-
-from _reliability import MINIMAL
 
 
 def _one_line(capsys, args, *words) -> str:

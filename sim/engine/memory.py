@@ -9,7 +9,7 @@ its CSV file), the entrants of ``entry_per_year`` and the incubators' admissions
 and the station slots, and multiplies them by the bytes an element costs at the peak (the state
 arrays, their doubling as the population grows, the kernels' and the ledger's working arrays;
 measured, see ``tests/reliability/test_memory_estimate.py``). It is meant to be within a factor
-:data:`STATED_FACTOR` of the measured peak, and conservative (above it) for large populations.
+:data:`STATED_FACTOR` of the measured peak (tracemalloc: what NumPy allocates), and above it.
 
 :func:`memory_problem` compares the estimate with the memory available to this machine
 (``MemAvailable`` of ``/proc/meminfo``, else :func:`os.sysconf`), and returns one line naming the
@@ -27,14 +27,18 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["MemoryEstimate", "estimate_memory", "available_memory", "memory_problem", "STATED_FACTOR",
-           "BASE_BYTES", "BYTES_PER_FIRM", "BYTES_PER_ADMISSION", "BYTES_PER_PROJECT", "RESULT_COPIES"]
+           "BASE_BYTES", "BYTES_PER_START_FIRM", "BYTES_PER_FIRM", "BYTES_PER_ADMISSION", "BYTES_PER_PROJECT", "RESULT_COPIES"]
 
 #: The interpreter, NumPy, Numba, xarray and the policy tables of a process that runs draws, bytes.
 BASE_BYTES = 384 * 2**20
-#: Bytes per firm at the peak: 35 of state arrays, grown by doubling (old and new side by side),
-#: the kernels' per-firm working arrays and the ledger's cap tallies of each firm programme
-#: (measured: 46 to 61 bytes a firm on runs of 3,000,000 firms; rounded up to stay above).
-BYTES_PER_FIRM = 96
+#: Bytes per firm of the starting population at the peak: the state arrays (35 bytes) and the
+#: working arrays of drawing it (revenues, ages, thresholds, crossing years; measured with
+#: tracemalloc: 137 bytes a firm on a run of 3,000,000 synthetic firms; rounded up to stay above).
+BYTES_PER_START_FIRM = 160
+#: Bytes per firm that enters during the run (entrants, incubator graduates): 35 of state arrays,
+#: grown by doubling (old and new side by side), and the ledger's cap tallies of each firm
+#: programme (measured: about 41 bytes a firm on a run of 3,000,000 graduates; rounded up).
+BYTES_PER_FIRM = 64
 #: Bytes per start-up or entrant admitted in a year, while the year's batch is drawn and queued
 #: (sector, revenue, normal deviates, flags, and the concatenation into the state).
 BYTES_PER_ADMISSION = 64
@@ -132,7 +136,7 @@ def _population_parts(scenario, years: int) -> list[tuple[str, int]]:
             start = float(sum(p.count for p in firms.population.values()))
             start_key = f"firms.population.*.count ({_count(start)} firms)"
         if start:
-            parts.append((start_key, _bytes(start, BYTES_PER_FIRM)))
+            parts.append((start_key, _bytes(start, BYTES_PER_START_FIRM)))
         entry = 0.0
         if firms.synthetic_entrants:
             entry = sum(_top(b.entry_per_year) for b in firms.behaviour.values() if b is not None)

@@ -19,9 +19,22 @@ __version__ = "0.1.0"
 
 
 def load_scenario(path: str | Path):
-    """Load and validate a scenario file; see :func:`sim.scenario.loader.load_scenario`."""
+    """Load and validate a scenario file; see :func:`sim.scenario.loader.load_scenario`.
+
+    Raises
+    ------
+    ArgumentError
+        If `path` is not a path (a str or an ``os.PathLike``), in the words of :func:`run`.
+    ScenarioError
+        With one line per problem of the file.
+    """
+    import os
+
+    from sim.errors import ArgumentError
     from sim.scenario.loader import load_scenario as _load
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise ArgumentError(f"path must be a scenario file's path (got {type(path).__name__})")
     return _load(path)
 
 

@@ -298,6 +298,8 @@ def _plot(table: pd.DataFrame, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.analysis.plots import tight_layout
+
     fig, ax = plt.subplots(figsize=(9, 0.45 * max(len(table), 2) + 1.5))
     labels = [f"{r['id']} ({r['origin']})" for _, r in table.iterrows()]
     y = np.arange(len(table))
@@ -309,6 +311,6 @@ def _plot(table: pd.DataFrame, path: Path) -> None:
     ax.set_xlabel("interval score of the 90% band / observed value\n(lower is better; no bar: no naive forecast)")
     ax.legend(loc="lower right", fontsize=8)
     ax.invert_yaxis()
-    fig.tight_layout()
+    tight_layout(fig)
     fig.savefig(path, dpi=110)
     plt.close(fig)

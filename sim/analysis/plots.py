@@ -14,6 +14,7 @@ names the median and the P25–P75 and P5–P95 bands.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,18 @@ from sim.analysis.observations import DEFAULT_OBSERVED, Observation, load_observ
 from sim.analysis.targets import TargetSpec, all_targets
 from sim.policy.payers import payer_names_of
 
-__all__ = ["write_plots", "fan_chart", "draw_observations", "draw_targets", "display_scale", "PLOTTED_SERIES"]
+
+def tight_layout(fig) -> None:
+    """Lay a figure out tightly, silently keeping its layout when labels do not fit (a huge number).
+
+    Matplotlib warns (``UserWarning: Tight layout not applied``) on standard error when the margins
+    cannot take the labels; the chart is still written, so the warning is only noise to a user.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+
+__all__ = ["write_plots", "tight_layout", "fan_chart", "draw_observations", "draw_targets", "display_scale", "PLOTTED_SERIES"]
 
 #: Series drawn as fan charts when a run has them: variable, title, how to reduce extra dims.
 PLOTTED_SERIES = (
@@ -181,7 +193,7 @@ def write_plots(ds: xr.Dataset, folder: Path, observations: dict[str, Observatio
             ax.grid(alpha=0.3)
             ax.legend(fontsize=7, loc="best", frameon=False)
             path = folder / f"{stem}.png"
-            fig.tight_layout()
+            tight_layout(fig)
             fig.savefig(path, dpi=110)
             plt.close(fig)
             written.append(path)
@@ -203,7 +215,7 @@ def write_plots(ds: xr.Dataset, folder: Path, observations: dict[str, Observatio
         ax.grid(alpha=0.3, axis="y")
         # Below the chart, one payer a line: long agency names would squeeze the plot beside it.
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False, ncol=1)
-        fig.tight_layout()
+        tight_layout(fig)
         path = folder / "outlay_by_payer.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -679,6 +679,8 @@ def write_plot(table: pd.DataFrame, crossings: pd.DataFrame, key: str, path: Pat
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from sim.analysis.plots import tight_layout
+
     outputs = list(dict.fromkeys(table["output"]))
     values = list(dict.fromkeys(table["value"]))
     fig, axes = plt.subplots(len(outputs), 1, figsize=(7.5, 2.8 * len(outputs)), squeeze=False)
@@ -703,7 +705,7 @@ def write_plot(table: pd.DataFrame, crossings: pd.DataFrame, key: str, path: Pat
         more = share.get_legend_handles_labels()
         ax.legend(handles[0] + more[0], handles[1] + more[1], fontsize=7, loc="best")
     axes[-1, 0].set_xlabel(key)
-    fig.tight_layout()
+    tight_layout(fig)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

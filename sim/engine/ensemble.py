@@ -24,7 +24,7 @@ from sim.engine.outputs import VariableSpec
 from sim.engine.registry import active_components, coordinates, ledger_variables
 from sim.engine.threads import available_threads, kernel_threads
 from sim.engine.workers import close_quietly, dask_client, local_pool, quiet_dask_logs
-from sim.errors import ArgumentError, SimError
+from sim.errors import ArgumentError, ScenarioError, SimError
 from sim.messages import cut_text
 from sim.scenario.loader import LoadedScenario
 
@@ -224,6 +224,16 @@ def run_draws(
                 warnings.warn(capped, WorkersCapped, stacklevel=3)
     if threads is not None and threads < 1:
         raise SimError(f"threads: must be >= 1 (got {threads})")
+    from sim.engine.memory import memory_problem
+    from sim.input_files import held_inputs
+
+    # The run's own draws and workers: a peak that cannot fit is refused before any work (a CSV's
+    # rows are counted from the snapshot the scenario was loaded with, never read again).
+    with held_inputs(loaded.inputs):
+        line = memory_problem(loaded.scenario, loaded.policy, n_draws, 0 if scheduler is not None else workers,
+                              str(loaded.path))
+    if line is not None:
+        raise ScenarioError([line])
     layout = layout_of(loaded)
     size = chunk_size or default_chunk_size(n_draws)
     done: list[Chunk] = []

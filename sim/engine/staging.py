@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.errors import OutputError
+from sim.messages import cut_text
 
 __all__ = ["staging_path", "staged_folder", "work_path", "make_work_folder", "check_work_folder", "write_file",
            "write_text_file", "write_into_folder", "check_not_input", "record_written", "MARKER", "WORK_MARKER",
@@ -45,6 +46,9 @@ FOLDER_MODE = 0o755
 
 #: File that marks a folder as written by `sim`; ``--force`` replaces only folders that have it.
 MARKER = "sim-output.json"
+#: Longest name of an output folder, bytes: the longest name a file system takes (255) less the
+#: room of the work folders sim keeps beside it (``.NAME.partial-XXXXXXXX``, ``.NAME.chunks.new-…``).
+MAX_OUT_NAME_BYTES = 200
 #: File inside a staging, trash or work folder (``.NAME.partial-*``, ``.NAME.old-*``,
 #: ``.NAME.chunks``) that marks it as made by `sim`: only such folders are ever removed.
 WORK_MARKER = ".sim-work"
@@ -191,6 +195,15 @@ def staging_path(out: Path, force: bool, protect: Iterable[Path] = ()) -> Path:
         input; is not empty and `force` is not set; with `force`, lacks the marker or holds
         anything the marker does not list; or if its parent cannot be created or written.
     """
+    try:
+        os.lstat(out)
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:  # a name too long, a loop of symbolic links, no permission on a parent
+        raise OutputError(f"--out {cut_text(str(out))}: cannot be used ({exc.strerror})") from None
+    if len(os.fsencode(out.name)) > MAX_OUT_NAME_BYTES:
+        raise OutputError(f"--out {cut_text(str(out))}: the folder's name is {len(os.fsencode(out.name))} bytes long; "
+                          f"at most {MAX_OUT_NAME_BYTES} (sim keeps its work beside it as .NAME.partial-XXXXXXXX)")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise OutputError(f"--out {out}: exists and is a file or a symbolic link; give a folder")
     target = out.resolve()
@@ -309,6 +322,10 @@ def _lock(out: Path, parent: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
+        if not path.exists():
+            # filelock waits (and so times out) on a file it cannot create: nobody holds it.
+            raise OutputError(f"--out {out}: cannot create the lock file {path} (the folder {parent} does not "
+                              "take new files)") from None
         try:
             holder = path.read_text().strip() or "unknown"
         except OSError:

@@ -442,6 +442,13 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         loc = ("parameter_sources", key)
         problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
+    if not problems:
+        from sim.engine.memory import memory_problem
+
+        # Last: a scenario whose peak cannot fit this machine is refused before any run starts.
+        line = memory_problem(scenario, policy, scenario.ensemble.draws, 1, str(path))
+        if line is not None:
+            problems.append(line)
     if problems:
         raise _attributed(problems, prov)
     digest = hashlib.sha256()

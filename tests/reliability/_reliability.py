@@ -90,3 +90,16 @@ def write_slow_scenario(folder: Path) -> Path:
 
 def chunk_files(out: Path) -> list[Path]:
     return sorted((out.parent / f".{out.name}.chunks").glob("chunk_*.npz"))
+
+
+def one_line_refusal(capsys, args, *words) -> str:
+    """Run ``sim ARGS`` in this process: exit 2 and one line on stderr holding `words`, no traceback; the line."""
+    from sim.cli import main
+
+    assert main([str(a) for a in args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "internal error" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err, err
+    return err

@@ -6,30 +6,19 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from _reliability import MINIMAL
+from _reliability import MINIMAL, one_line_refusal
 
 import sim
-from sim.cli import main
 from sim.errors import ArgumentError, OutputError
 
 
-def _one_line(capsys, args, *words) -> str:
-    assert main([str(a) for a in args]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert "internal error" not in err and "Traceback" not in err
-    for w in words:
-        assert w in err, err
-    return err
-
-
-def test_an_out_whose_name_is_too_long_is_one_line(tmp_path, capsys, monkeypatch):
+def test_an_out_whose_name_is_too_long_isone_line_refusal(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     # Was: "sim: internal error (OSError: [Errno 36] File name too long …)", exit 1.
-    _one_line(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "x" * 300], "File name too long")
-    _one_line(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "y" * 300 + "/z"], "File name too long")
+    one_line_refusal(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "x" * 300], "File name too long")
+    one_line_refusal(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "y" * 300 + "/z"], "File name too long")
     # Under the file system's 255 bytes but without room for the staging folder beside it.
-    _one_line(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "w" * 240], "240 bytes long", "at most 200")
+    one_line_refusal(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "w" * 240], "240 bytes long", "at most 200")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -37,7 +26,7 @@ def test_an_out_where_no_lock_can_be_made_does_not_blame_another_run(tmp_path, c
     # /proc takes no new files (not even as root): the lock cannot be created. Was: "another sim
     # run (pid unknown) is writing this folder".
     monkeypatch.chdir(tmp_path)
-    err = _one_line(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "/proc/sim-adversarial-out"],
+    err = one_line_refusal(capsys, ["run", MINIMAL, "--draws", "1", "--quiet", "--out", "/proc/sim-adversarial-out"],
                     "cannot create the lock file")
     assert "another sim run" not in err
 

@@ -58,9 +58,13 @@ def test_losing_every_worker_ends_the_run_within_the_timeout_and_keeps_the_chunk
     assert sorted(checkpoint.glob("chunk_*.npz"))
 
 
-def test_every_worker_killed_mid_run_exits_2_in_one_line(tmp_path):
-    """As the adversarial pass did: a real scheduler and a worker process, the worker killed with SIGKILL."""
-    pytest.importorskip("dask.distributed")
+def _run_and_break_the_cluster(tmp_path, breaking: str, patience: float) -> tuple[subprocess.Popen, str, str, float]:
+    """A real scheduler and one worker process, a run on them, and once a chunk is done the cluster broken.
+
+    `breaking` is ``"kill worker"`` (SIGKILL to the only worker) or ``"stop scheduler"`` (SIGSTOP: the
+    connection stays open but nothing answers). Returns the run, its standard error, the scheduler's
+    address and the seconds from the break to the run's end; fails if the run outlives `patience`.
+    """
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
@@ -76,19 +80,32 @@ def test_every_worker_killed_mid_run_exits_2_in_one_line(tmp_path):
         run = start_sim("run", scenario, "--draws", 12, "--out", out, "--scheduler", address,
                         "--scheduler-timeout", 5, "--quiet")
         wait_for(lambda: chunk_files(out) or run.poll() is not None, "a first finished chunk")
-        assert run.poll() is None, "the run ended before its worker could be killed"
-        os.kill(worker.pid, signal.SIGKILL)
-        killed = time.monotonic()
+        assert run.poll() is None, f"the run ended before the cluster could be broken ({breaking})"
+        if breaking == "kill worker":
+            os.kill(worker.pid, signal.SIGKILL)
+        else:
+            os.kill(scheduler.pid, signal.SIGSTOP)
+        broken = time.monotonic()
         try:
-            _, err = run.communicate(timeout=60)
+            _, err = run.communicate(timeout=patience)
         except subprocess.TimeoutExpired:
-            pytest.fail("the run still waits 60 s after its only worker was killed (--scheduler-timeout 5)")
-        elapsed = time.monotonic() - killed
+            pytest.fail(f"the run still waits {patience} s after the cluster broke ({breaking}; --scheduler-timeout 5)")
+        elapsed = time.monotonic() - broken
     finally:
         for process in (run, worker, scheduler):
             if process is not None and process.poll() is None:
+                if process is scheduler:
+                    os.kill(scheduler.pid, signal.SIGCONT)
                 process.kill()
                 process.wait(timeout=60)
+    return run, err, address, elapsed
+
+
+def test_every_worker_killed_mid_run_exits_2_in_one_line(tmp_path):
+    """As the adversarial pass did: a real scheduler and a worker process, the worker killed with SIGKILL."""
+    pytest.importorskip("dask.distributed")
+    run, err, address, elapsed = _run_and_break_the_cluster(tmp_path, "kill worker", 60)
+    out = tmp_path / "out"
     assert run.returncode == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines == [f"--scheduler: the Dask scheduler at {address} lost every worker (none for 5 s, "
@@ -180,36 +197,8 @@ def test_workers_cut_in_a_quiet_run_is_still_one_line(capsys, tmp_path):
 def test_a_scheduler_that_stops_answering_mid_run_exits_2_in_one_line(tmp_path):
     """The connection stays open but nothing answers (the scheduler stopped, a network that drops packets)."""
     pytest.importorskip("dask.distributed")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                  "--port", str(port), "--no-dashboard"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-                               "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"], env=sim_env(),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    run = None
-    try:
-        scenario = write_slow_scenario(tmp_path / "inputs")
-        out = tmp_path / "out"
-        run = start_sim("run", scenario, "--draws", 12, "--out", out, "--scheduler", address,
-                        "--scheduler-timeout", 5, "--quiet")
-        wait_for(lambda: chunk_files(out) or run.poll() is not None, "a first finished chunk")
-        assert run.poll() is None, "the run ended before its scheduler could be stopped"
-        os.kill(scheduler.pid, signal.SIGSTOP)
-        stopped = time.monotonic()
-        try:
-            _, err = run.communicate(timeout=90)
-        except subprocess.TimeoutExpired:
-            pytest.fail("the run still waits 90 s after its scheduler stopped answering (--scheduler-timeout 5)")
-        elapsed = time.monotonic() - stopped
-    finally:
-        for process in (run, worker, scheduler):
-            if process is not None and process.poll() is None:
-                if process is scheduler:
-                    os.kill(scheduler.pid, signal.SIGCONT)
-                process.kill()
-                process.wait(timeout=60)
+    run, err, address, elapsed = _run_and_break_the_cluster(tmp_path, "stop scheduler", 90)
+    out = tmp_path / "out"
     assert run.returncode == 2
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from _reliability import one_line_refusal
 
 from sim.cli import main
 
@@ -18,20 +19,12 @@ def _scenario(tmp_path: Path, body: str, name: str = "s.toml") -> Path:
     return path
 
 
-def _one_line_refusal(capsys, args, *words) -> str:
-    assert main([str(a) for a in args]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1, err
-    assert "internal error" not in err and "Traceback" not in err
-    for w in words:
-        assert w in err, err
-    return err
 
 
 @pytest.mark.parametrize("value", ["0", "0.0", '{ dist = "uniform", low = 0, high = 0.5 }'])
 def test_availability_zero_is_refused_by_validate(tmp_path, capsys, value):
     path = _scenario(tmp_path, f"[hydrogen.economics]\navailability = {value}\n")
-    _one_line_refusal(capsys, ["validate", path], "hydrogen.economics.availability", "(0, 1]")
+    one_line_refusal(capsys, ["validate", path], "hydrogen.economics.availability", "(0, 1]")
 
 
 def test_a_scenario_with_a_utf8_bom_is_read(tmp_path, capsys):
@@ -45,14 +38,14 @@ def test_a_scenario_with_a_utf8_bom_is_read(tmp_path, capsys):
                                    "[" * 65 + "]" * 65])
 def test_deep_nesting_is_one_line(tmp_path, capsys, value):
     path = _scenario(tmp_path, f"a = {value}\n")
-    _one_line_refusal(capsys, ["validate", path], str(path), "nested too deep", "64")
+    one_line_refusal(capsys, ["validate", path], str(path), "nested too deep", "64")
 
 
 def test_a_symlink_loop_given_as_csv_is_one_line(tmp_path, capsys):
     os.symlink(tmp_path / "b.csv", tmp_path / "a.csv")
     os.symlink(tmp_path / "a.csv", tmp_path / "b.csv")
     path = _scenario(tmp_path, f'[firms]\nsource = "csv"\ncsv = "{(tmp_path / "a.csv").as_posix()}"\n')
-    _one_line_refusal(capsys, ["validate", path], "a.csv", "symbolic links")
+    one_line_refusal(capsys, ["validate", path], "a.csv", "symbolic links")
 
 
 @pytest.mark.parametrize("size", [140_000, 1 << 20])
@@ -62,7 +55,7 @@ def test_a_huge_csv_field_is_one_line(tmp_path, capsys, size):
                    "fixed_asset_investment_cny,first_above_size_year,first_above_100m_year\n"
                    + "A" * size + ",advanced_manufacturing,18000000,6,0,0,0,0,0,0\n", encoding="utf-8")
     path = _scenario(tmp_path, f'[firms]\nsource = "csv"\ncsv = "{csv.as_posix()}"\n')
-    _one_line_refusal(capsys, ["validate", path], "firms.csv", "row 2", "longer than 131,072 characters")
+    one_line_refusal(capsys, ["validate", path], "firms.csv", "row 2", "longer than 131,072 characters")
 
 
 def test_an_operating_station_opened_after_the_first_year_is_refused(tmp_path, capsys):
@@ -71,13 +64,13 @@ def test_an_operating_station_opened_after_the_first_year_is_refused(tmp_path, c
                    "S1,Daxing,500,operating,2999\nS2,Daxing,500,operating,2020\n"
                    "S3,Daxing,500,under_construction,2999\n", encoding="utf-8")
     path = _scenario(tmp_path, f'[hydrogen.stations]\nstations_csv = "{csv.as_posix()}"\n')
-    _one_line_refusal(capsys, ["validate", path], "stations.csv", "row 2", "opened_year", "2999")
+    one_line_refusal(capsys, ["validate", path], "stations.csv", "row 2", "opened_year", "2999")
 
 
 def test_hindcast_with_an_empty_observations_file_is_one_line(tmp_path, capsys):
     observed = tmp_path / "observed.toml"
     observed.write_text("", encoding="utf-8")
-    _one_line_refusal(capsys, ["hindcast", MINIMAL, "--draws", "2", "--observed", observed, "--out", tmp_path / "h"],
+    one_line_refusal(capsys, ["hindcast", MINIMAL, "--draws", "2", "--observed", observed, "--out", tmp_path / "h"],
                       "observed.toml", "no observations")
     assert not (tmp_path / "h").exists()
 

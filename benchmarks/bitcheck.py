@@ -3,7 +3,7 @@
 A refactor must not move a number. This runs every ``scenarios/*.toml`` at its own seed with
 ``sim.run(path, draws=4)`` in the working tree and in a detached worktree of `--against` (default
 ``main``), with the same interpreter, and compares every variable and coordinate array by array
-(``np.array_equal``, NaN equal to NaN for floats). The revision's results are cached per commit
+(``np.array_equal``, NaN equal to NaN for floats and NaT to NaT for dates). The revision's results are cached per commit
 sha (``$TMPDIR/sim_bitcheck/<sha>/``), so a second check against the same commit runs only the
 working tree. Exit status 0 when every array is identical, 1 on any difference (one line each),
 2 on a bad argument.
@@ -80,7 +80,8 @@ def differences(a_path: Path, b_path: Path) -> list[str]:
         x, y = a[v].values, b[v].values
         if x.shape != y.shape or a[v].dims != b[v].dims:
             out.append(f"{v}: shape {a[v].dims}{x.shape} against {b[v].dims}{y.shape}")
-        elif x.dtype.kind in "fc":
+        elif x.dtype.kind in "fcmM":
+            # NaN (and NaT, a date never reached) equal to itself.
             if not np.array_equal(x, y, equal_nan=True):
                 out.append(f"{v}: {int(np.sum(~((x == y) | (np.isnan(x) & np.isnan(y)))))} values differ")
         elif not np.array_equal(x, y):

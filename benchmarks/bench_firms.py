@@ -22,11 +22,11 @@ PARAMS = dict(
     exit_base=0.065, exit_peak_min=3, exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
     exit_ref_revenue_cny=2e7, srdi_hazard=0.025, little_giant_share=0.11, this_year_max_age=0,
 )
-#: Passed positionally, as the firm component does (keyword dispatch costs ~150 us a call).
-STEP_PARAMETERS = fk.step_parameters(PARAMS)
 DRIFT = np.array([0.05, 0.10, 0.15, 0.20, 0.03])
 THRESHOLD = np.full(5, 2e7)
 STAY_UP = 1e8
+#: Passed positionally, as the firm component does (keyword dispatch costs ~150 us a call).
+RULES = fk.StepRules(DRIFT, THRESHOLD, STAY_UP, **PARAMS)
 YEARS = 5
 
 
@@ -58,7 +58,7 @@ def kernel_rate(n: int, threads: int = 1, kernel=None) -> float:
         st = _population(n)
         t0 = time.perf_counter()
         for y in range(YEARS):
-            args = (1, 0, 2022 + y, n, *st.kernel_args(), DRIFT, THRESHOLD, STAY_UP, *STEP_PARAMETERS)
+            args = (1, 0, 2022 + y, n, st.kernel_state(), RULES)
             if kernel is not None:
                 kernel(*args)
             elif threads > 1:

@@ -12,8 +12,8 @@ crossing, or :data:`NEVER`.
 
 from __future__ import annotations
 
-import inspect
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -34,7 +34,8 @@ __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
     "NO_LOAN",
     "SHOCK_LAPLACE", "SHOCK_NORMAL",
-    "step_firms", "step_firms_threaded", "step_parameters", "BLOCK_FIRMS", "spawn_entrants", "entry_counts",
+    "FirmState", "StepRules", "Entrants", "LoanBook", "LoanTerms",
+    "step_firms", "step_firms_threaded", "BLOCK_FIRMS", "spawn_entrants", "entry_counts",
     "tally_year", "tally_year_threaded", "loan_step", "loan_step_threaded", "reward_candidates", "incubated_counts",
 ]
 
@@ -72,6 +73,145 @@ BLOCK_FIRMS = 512
 _ACCUMULATOR_GAP_BYTES = 128
 
 
+class FirmState(NamedTuple):
+    """The firm arrays the kernels read and update in place, aligned by firm index
+    (:meth:`~sim.agents.firm_population.FirmArrays.kernel_state`).
+
+    Attributes
+    ----------
+    sector : uint8 array
+    revenue_cny, fai_cny : float64 arrays
+        Revenue and recorded fixed-asset investment, CNY.
+    age_years, first_size_year, first_100m_year : int16 arrays
+    flags : uint8 array
+        Bits :data:`ALIVE`, :data:`SRDI`, ...
+    support_cny : float32 array
+        Support received last year, CNY (used and reset by the step).
+    """
+
+    sector: np.ndarray
+    revenue_cny: np.ndarray
+    age_years: np.ndarray
+    flags: np.ndarray
+    first_size_year: np.ndarray
+    first_100m_year: np.ndarray
+    fai_cny: np.ndarray
+    support_cny: np.ndarray
+
+
+class StepRules(NamedTuple):
+    """The laws of a year's firm step (:func:`step_firms`); scalars unless named by sector.
+
+    Attributes
+    ----------
+    drift_by_sector, threshold_by_sector : float64 arrays
+        Mean log growth a year and above-size threshold (CNY) by sector code.
+    stay_up_cny : float
+        The 100,000,000 line whose first crossing is recorded.
+    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity
+        Growth shocks (:data:`SHOCK_LAPLACE` or :data:`SHOCK_NORMAL`) and their size law, and the
+        elasticity of growth to support.
+    exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny
+        Exit hazard at the reference revenue, its peak ages and multiplier, its size law.
+    srdi_hazard, little_giant_share, this_year_max_age
+        专精特新 certification, the share of little giants at certification, the oldest age
+        counted "this year".
+    incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability
+    young_premium, young_halflife_years, srdi_min_revenue_cny, srdi_min_age, little_giant_hazard
+        Optional mechanisms, off at their defaults (see :func:`step_firms`).
+
+    The scenario's names and units of each are those of
+    :class:`sim.scenario.firms_section.FirmsSection`.
+    """
+
+    drift_by_sector: np.ndarray
+    threshold_by_sector: np.ndarray
+    stay_up_cny: float
+    shock_kind: int
+    sigma_ref: float
+    sigma_ref_revenue_cny: float
+    beta: float
+    sigma_max: float
+    elasticity: float
+    exit_base: float
+    exit_peak_min: int
+    exit_peak_max: int
+    exit_peak_mult: float
+    exit_size_exp: float
+    exit_ref_revenue_cny: float
+    srdi_hazard: float
+    little_giant_share: float
+    this_year_max_age: int
+    incubation_years: int = 0
+    incubation_exit_mult: float = 1.0
+    incubation_growth_boost: float = 0.0
+    inclusion_probability: float = 1.0
+    young_premium: float = 0.0
+    young_halflife_years: float = 1.0
+    srdi_min_revenue_cny: float = -1.0
+    srdi_min_age: int = 0
+    little_giant_hazard: float = 0.0
+
+
+class Entrants(NamedTuple):
+    """A batch of entrants for :func:`spawn_entrants`.
+
+    Attributes
+    ----------
+    new_sector : uint8 array
+        Sector code of each entrant.
+    median_by_sector, sigma_by_sector : float64 arrays
+        Lognormal first-year revenue (median CNY, log sigma) by sector code.
+    extra_flags : uint8
+        Flag bits every entrant of the batch carries (:data:`INCUBATED` for graduates).
+    investment_to_revenue : float
+        Recorded fixed-asset investment per CNY of revenue.
+    founding_exit_hazard : float
+        Probability of exiting within the founding year.
+    """
+
+    new_sector: np.ndarray
+    median_by_sector: np.ndarray
+    sigma_by_sector: np.ndarray
+    extra_flags: np.uint8
+    investment_to_revenue: float
+    founding_exit_hazard: float = 0.0
+
+
+class LoanBook(NamedTuple):
+    """The firm arrays :func:`loan_step` reads (sector, flags, investment) and updates (the loans)."""
+
+    sector: np.ndarray
+    flags: np.ndarray
+    fai_cny: np.ndarray
+    loan_principal_cny: np.ndarray
+    loan_start_year: np.ndarray
+    loan_program: np.ndarray
+
+
+class LoanTerms(NamedTuple):
+    """How firms borrow (:func:`loan_step`).
+
+    Attributes
+    ----------
+    min_fai_by_program_cny : float64 array (n_programs,)
+        Recorded-investment floor of each programme.
+    borrow_probability : float
+    weights : float64 array (n_sectors, n_programs)
+        Weight of each programme by sector.
+    loan_to_investment : float
+        Principal per CNY of recorded investment.
+    term_years : int
+    """
+
+    min_fai_by_program_cny: np.ndarray
+    borrow_probability: float
+    weights: np.ndarray
+    loan_to_investment: float
+    term_years: int
+
+
+
 @njit(cache=True)
 def _first_crossings(firm_key, r, year, age, this_year_max_age, threshold, stay_up, first_size_year, first_100m_year,
                      inclusion_probability):
@@ -98,17 +238,7 @@ def _first_crossings(firm_key, r, year, age, this_year_max_age, threshold, stay_
 
 
 @njit(cache=True, error_model="numpy")
-def step_firms(
-    seed, draw, year, n,
-    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-    drift_by_sector, threshold_by_sector, stay_up_cny,
-    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
-    exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
-    srdi_hazard, little_giant_share, this_year_max_age,
-    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
-    exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
-    srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
-):
+def step_firms(seed, draw, year, n, state, rules, exit_hazard_by_age=None, revenue_cap_by_sector=None, exit_tally=None):
     """Advance firms ``0..n-1`` one year, in place.
 
     For each living firm: age + 1; exit with probability
@@ -144,48 +274,34 @@ def step_firms(
     of the whole block (no branches), then the state changes firm by firm.
     :func:`step_firms_threaded` gives the same bits on several threads.
 
+    The three optional arrays are arguments of their own rather than fields of `rules`: Numba
+    drops the code of an argument that is ``None`` when it compiles, not that of a tuple's field.
+
     Parameters
     ----------
     seed, draw, year, n : int
         Random keys and number of firms to step.
-    sector : uint8 array; revenue_cny, fai_cny : float64 arrays (CNY); support_cny : float32 array (CNY);
-    age_years, first_size_year, first_100m_year : int16 arrays; flags : uint8 array
+    state : FirmState
         Firm state (updated in place).
-    drift_by_sector, threshold_by_sector : float64 arrays
-        Mean log growth a year and above-size threshold (CNY) by sector code.
-    Other scalars: see :class:`sim.scenario.firms_section.FirmsSection`.
+    rules : StepRules
+        The year's laws (see :class:`sim.scenario.firms_section.FirmsSection` for their sources).
+    exit_hazard_by_age, revenue_cap_by_sector, exit_tally : arrays or None
+        As above.
     """
-    tables = _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
-                          young_premium, young_halflife_years, exit_tally)
-    _step_range(0, n, draw_prefix(seed, draw), year,
-                sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-                drift_by_sector, threshold_by_sector, stay_up_cny,
-                shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
-                exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
-                incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
-                tables[0], revenue_cap_by_sector, tables[2],
-                srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tables[1])
+    tables = _step_tables(n, state.age_years, rules, exit_hazard_by_age, exit_tally)
+    _step_range(0, n, draw_prefix(seed, draw), year, state, rules, tables[0], revenue_cap_by_sector, tables[2],
+                tables[1])
     if exit_tally is not None:
         exit_tally += tables[1]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def step_firms_threaded(
-    threads, seed, draw, year, n,
-    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-    drift_by_sector, threshold_by_sector, stay_up_cny,
-    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
-    exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_size_exp, exit_ref_revenue_cny,
-    srdi_hazard, little_giant_share, this_year_max_age,
-    incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
-    exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
-    srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
-):
+def step_firms_threaded(threads, seed, draw, year, n, state, rules, exit_hazard_by_age=None, revenue_cap_by_sector=None,
+                        exit_tally=None):
     """:func:`step_firms` on `threads` threads, each over its own range of firms: the same bits
     (every number of a firm is keyed by the firm, and the exit tallies are integer sums).
     """
-    tables = _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
-                          young_premium, young_halflife_years, exit_tally)
+    tables = _step_tables(n, state.age_years, rules, exit_hazard_by_age, exit_tally)
     hazard_by_age = tables[0]
     prefix = draw_prefix(seed, draw)
     # Whole blocks per thread, so a block is never split between two.
@@ -196,14 +312,8 @@ def step_firms_threaded(
     for t in prange(threads):
         lo = min(n, t * per_thread)
         hi = min(n, lo + per_thread)
-        _step_range(lo, hi, prefix, year,
-                    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-                    drift_by_sector, threshold_by_sector, stay_up_cny,
-                    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
-                    exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
-                    incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
-                    hazard_by_age, revenue_cap_by_sector, tables[2],
-                    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tallies[t, :rows])
+        _step_range(lo, hi, prefix, year, state, rules, hazard_by_age, revenue_cap_by_sector, tables[2],
+                    tallies[t, :rows])
     if exit_tally is not None:
         for t in range(threads):
             exit_tally += tallies[t, :rows]
@@ -221,8 +331,7 @@ def _thread_accumulators(threads, rows, cols):
 
 
 @njit(cache=True)
-def _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_peak_mult, exit_hazard_by_age,
-                 young_premium, young_halflife_years, exit_tally):
+def _step_tables(n, age_years, rules, exit_hazard_by_age, exit_tally):
     """Tables by age after this year's birthday, and an empty exit tally of the caller's shape.
 
     The exit hazard at the reference revenue by age index (the schedule, or the base with its
@@ -230,6 +339,8 @@ def _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_pea
     (``young_premium * 0.5 ** ((age - 1) / young_halflife_years)``, 0 at age 0), up to the oldest
     of the first `n` firms.
     """
+    exit_base, exit_peak_min, exit_peak_max = rules.exit_base, rules.exit_peak_min, rules.exit_peak_max
+    young_premium, young_halflife_years = rules.young_premium, rules.young_halflife_years
     oldest = 0
     for i in range(n):
         oldest = max(oldest, np.int64(age_years[i]))
@@ -240,7 +351,7 @@ def _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_pea
     if exit_hazard_by_age is None:
         hazard = np.full(max(exit_peak_max, 0) + 2, exit_base)
         for a in range(max(exit_peak_min, 0), max(exit_peak_max, -1) + 1):
-            hazard[a] = exit_base * exit_peak_mult
+            hazard[a] = exit_base * rules.exit_peak_mult
     else:
         hazard = exit_hazard_by_age.astype(np.float64)
     tally = np.zeros((2, 1) if exit_tally is None else exit_tally.shape, dtype=np.int64)
@@ -248,17 +359,21 @@ def _step_tables(n, age_years, exit_base, exit_peak_min, exit_peak_max, exit_pea
 
 
 @njit(cache=True, error_model="numpy")
-def _step_range(
-    lo, hi, prefix, year,
-    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-    drift_by_sector, threshold_by_sector, stay_up_cny,
-    shock_kind, sigma_ref, sigma_ref_revenue_cny, beta, sigma_max, elasticity,
-    exit_size_exp, exit_ref_revenue_cny, srdi_hazard, little_giant_share, this_year_max_age,
-    incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability,
-    hazard_by_age, revenue_cap_by_sector, young_premium_by_age,
-    srdi_min_revenue_cny, srdi_min_age, little_giant_hazard, tally,
-):
+def _step_range(lo, hi, prefix, year, state, rules, hazard_by_age, revenue_cap_by_sector, young_premium_by_age, tally):
     """Step firms ``lo..hi-1`` (see :func:`step_firms`); exits and firms at risk added to `tally`."""
+    # Unpacked once: the loops below read locals, as when these were arguments.
+    sector, revenue_cny, age_years, flags = state.sector, state.revenue_cny, state.age_years, state.flags
+    first_size_year, first_100m_year = state.first_size_year, state.first_100m_year
+    fai_cny, support_cny = state.fai_cny, state.support_cny
+    drift_by_sector, threshold_by_sector, stay_up_cny = rules.drift_by_sector, rules.threshold_by_sector, rules.stay_up_cny
+    shock_kind, sigma_ref, sigma_ref_revenue_cny = rules.shock_kind, rules.sigma_ref, rules.sigma_ref_revenue_cny
+    beta, sigma_max, elasticity = rules.beta, rules.sigma_max, rules.elasticity
+    exit_size_exp, exit_ref_revenue_cny = rules.exit_size_exp, rules.exit_ref_revenue_cny
+    srdi_hazard, little_giant_share, this_year_max_age = rules.srdi_hazard, rules.little_giant_share, rules.this_year_max_age
+    incubation_years, incubation_exit_mult = rules.incubation_years, rules.incubation_exit_mult
+    incubation_growth_boost, inclusion_probability = rules.incubation_growth_boost, rules.inclusion_probability
+    srdi_min_revenue_cny, srdi_min_age = rules.srdi_min_revenue_cny, rules.srdi_min_age
+    little_giant_hazard = rules.little_giant_hazard
     log_exit_ref = el.log(exit_ref_revenue_cny)
     log_sigma_ref = el.log(sigma_ref_revenue_cny)
     last_age = hazard_by_age.shape[0] - 1
@@ -373,23 +488,6 @@ def _step_range(
                     flags[i] |= LITTLE_GIANT
 
 
-_SIGNATURE = list(inspect.signature(step_firms.py_func).parameters.values())
-_STEP_PARAMETERS = {p.name: p for p in _SIGNATURE[[p.name for p in _SIGNATURE].index("stay_up_cny") + 1:]}
-
-
-def step_parameters(parameters: dict) -> tuple:
-    """The scalar parameters of :func:`step_firms` (those after ``stay_up_cny``), by keyword, as a
-    tuple in its argument order with the defaults filled in.
-
-    Pass them positionally: Numba dispatches a call with keyword arguments about a hundred times
-    slower (about 150 microseconds against 1.5 on this kernel), which matters for small populations.
-    """
-    unknown = set(parameters) - set(_STEP_PARAMETERS)
-    if unknown:
-        raise TypeError(f"step_firms has no parameter {sorted(unknown)[0]!r}")
-    return tuple(parameters[name] if name in parameters else p.default for name, p in _STEP_PARAMETERS.items())
-
-
 @njit(cache=True)
 def entry_counts(seed, draw, year, mean_by_sector):
     """Poisson births of each sector in a year (the sector code is the entity key)."""
@@ -400,12 +498,7 @@ def entry_counts(seed, draw, year, mean_by_sector):
 
 
 @njit(cache=True)
-def spawn_entrants(
-    seed, draw, year, start, new_sector, median_by_sector, sigma_by_sector, extra_flags, investment_to_revenue,
-    sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
-    loan_program, threshold_by_sector, stay_up_cny, this_year_max_age, inclusion_probability=1.0,
-    founding_exit_hazard=0.0, exit_tally=None,
-):
+def spawn_entrants(seed, draw, year, start, entrants, state, loan_program, rules, exit_tally=None):
     """Write entrants at positions ``start, start+1, ...``: age 0, lognormal first-year revenue.
 
     ``new_sector[k]`` is the sector of entrant k; its revenue is
@@ -413,7 +506,18 @@ def spawn_entrants(
     reaches the threshold in its first year is marked as crossing this year. With
     `founding_exit_hazard` > 0 an entrant exits within its founding year with that probability
     (counted in `exit_tally` at age index 0, like :func:`step_firms`).
+
+    `entrants` is an :class:`Entrants`, `state` a :class:`FirmState` and `rules` the
+    :class:`StepRules` of the year (thresholds, inclusion, the "this year" age).
     """
+    new_sector, median_by_sector, sigma_by_sector = entrants.new_sector, entrants.median_by_sector, entrants.sigma_by_sector
+    extra_flags, investment_to_revenue = entrants.extra_flags, entrants.investment_to_revenue
+    founding_exit_hazard = entrants.founding_exit_hazard
+    sector, revenue_cny, age_years, flags = state.sector, state.revenue_cny, state.age_years, state.flags
+    first_size_year, first_100m_year = state.first_size_year, state.first_100m_year
+    fai_cny, support_cny = state.fai_cny, state.support_cny
+    threshold_by_sector, stay_up_cny = rules.threshold_by_sector, rules.stay_up_cny
+    this_year_max_age, inclusion_probability = rules.this_year_max_age, rules.inclusion_probability
     prefix = draw_prefix(seed, draw)
     for k in range(new_sector.shape[0]):
         i = start + k
@@ -443,8 +547,7 @@ def spawn_entrants(
 
 
 @njit(cache=True)
-def tally_year(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
-               threshold_by_sector, big_thresholds_cny):
+def tally_year(year, n, n_sectors, state, threshold_by_sector, big_thresholds_cny):
     """Counts and revenue by sector of the living firms after a year's step, in one pass.
 
     Revenues are summed block by block (:data:`BLOCK_FIRMS` firms, in index order), then the
@@ -468,15 +571,13 @@ def tally_year(year, n, n_sectors, sector, revenue_cny, flags, first_size_year, 
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     counts = np.zeros((5 + big_thresholds_cny.shape[0], n_sectors), dtype=np.int64)
     block_sums = np.zeros((blocks, 3, n_sectors))
-    little_giants = _tally_range(0, n, year, sector, revenue_cny, flags, first_size_year, first_100m_year,
-                                 threshold_by_sector, big_thresholds_cny, counts, block_sums)
+    little_giants = _tally_range(0, n, year, state, threshold_by_sector, big_thresholds_cny, counts, block_sums)
     sums = _add_blocks(block_sums)
     return counts, sums[0], sums[1], sums[2], little_giants
 
 
 @njit(cache=True, parallel=True)
-def tally_year_threaded(threads, year, n, n_sectors, sector, revenue_cny, flags, first_size_year, first_100m_year,
-                        threshold_by_sector, big_thresholds_cny):
+def tally_year_threaded(threads, year, n, n_sectors, state, threshold_by_sector, big_thresholds_cny):
     """:func:`tally_year` on `threads` threads (whole blocks each): the same bits."""
     blocks = (n + BLOCK_FIRMS - 1) // BLOCK_FIRMS
     per_thread = (blocks + threads - 1) // threads * BLOCK_FIRMS
@@ -486,9 +587,8 @@ def tally_year_threaded(threads, year, n, n_sectors, sector, revenue_cny, flags,
     little_giants = np.zeros(threads, dtype=np.int64)
     for t in prange(threads):
         lo = min(n, t * per_thread)
-        little_giants[t] = _tally_range(lo, min(n, lo + per_thread), year, sector, revenue_cny, flags,
-                                        first_size_year, first_100m_year, threshold_by_sector, big_thresholds_cny,
-                                        counts[t, :rows], block_sums)
+        little_giants[t] = _tally_range(lo, min(n, lo + per_thread), year, state, threshold_by_sector,
+                                        big_thresholds_cny, counts[t, :rows], block_sums)
     sums = _add_blocks(block_sums)
     return counts[:, :rows].sum(axis=0), sums[0], sums[1], sums[2], little_giants.sum()
 
@@ -503,14 +603,14 @@ def _add_blocks(block_sums):
 
 
 @njit(cache=True)
-def _tally_range(lo, hi, year, sector, revenue_cny, flags, first_size_year, first_100m_year, threshold_by_sector,
-                 big_thresholds_cny, counts, block_sums):
+def _tally_range(lo, hi, year, state, threshold_by_sector, big_thresholds_cny, counts, block_sums):
     """:func:`tally_year` over firms ``lo..hi-1`` (``lo`` on a block boundary); returns the little giants.
 
     Block by block: a block of one sector (nearly all: synthesis writes firms sector by sector)
     is tallied in registers, the others firm by firm into the arrays; both add the same numbers
     in index order, so the sums have the same bits.
     """
+    sector = state.sector
     little_giants = 0
     above_revenue = np.empty(BLOCK_FIRMS)
     for start in range(lo, hi, BLOCK_FIRMS):
@@ -520,19 +620,16 @@ def _tally_range(lo, hi, year, sector, revenue_cny, flags, first_size_year, firs
         for i in range(start + 1, end):
             one_sector &= sector[np.uint64(i)] == s
         if one_sector:
-            little_giants += _tally_one_sector(start, end, year, s, revenue_cny, flags, first_size_year,
-                                               first_100m_year, threshold_by_sector[s], big_thresholds_cny, counts,
-                                               block_sums[start // BLOCK_FIRMS], above_revenue)
+            little_giants += _tally_one_sector(start, end, year, s, state, threshold_by_sector[s], big_thresholds_cny,
+                                               counts, block_sums[start // BLOCK_FIRMS], above_revenue)
         else:
-            little_giants += _tally_mixed(start, end, year, sector, revenue_cny, flags, first_size_year,
-                                          first_100m_year, threshold_by_sector, big_thresholds_cny, counts,
+            little_giants += _tally_mixed(start, end, year, state, threshold_by_sector, big_thresholds_cny, counts,
                                           block_sums)
     return little_giants
 
 
 @njit(cache=True, inline="always")
-def _tally_one_sector(start, end, year, s, revenue_cny, flags, first_size_year, first_100m_year, threshold,
-                      big_thresholds_cny, counts, block_sum, above_revenue):
+def _tally_one_sector(start, end, year, s, state, threshold, big_thresholds_cny, counts, block_sum, above_revenue):
     """The firms ``start..end-1`` of one block, all of sector `s`, tallied in registers.
 
     Without a branch on whether a firm is alive (as good as random after a few years of exits,
@@ -540,6 +637,8 @@ def _tally_one_sector(start, end, year, s, revenue_cny, flags, first_size_year, 
     running sum's bits as they were. The counts in a loop of their own (integer sums vectorise),
     the revenue sums in index order, and the logarithms only over the firms above size, packed.
     """
+    revenue_cny, flags = state.revenue_cny, state.flags
+    first_size_year, first_100m_year = state.first_size_year, state.first_100m_year
     alive_count = first_count = count_100m = srdi_count = little_giants = 0
     for firm in range(start, end):
         i = np.uint64(firm)  # unsigned: no wrap-around of negative indices (see _step_range)
@@ -583,9 +682,10 @@ def _tally_one_sector(start, end, year, s, revenue_cny, flags, first_size_year, 
 
 
 @njit(cache=True)
-def _tally_mixed(start, end, year, sector, revenue_cny, flags, first_size_year, first_100m_year, threshold_by_sector,
-                 big_thresholds_cny, counts, block_sums):
+def _tally_mixed(start, end, year, state, threshold_by_sector, big_thresholds_cny, counts, block_sums):
     """The firms ``start..end-1`` of one block of several sectors, firm by firm."""
+    sector, revenue_cny, flags = state.sector, state.revenue_cny, state.flags
+    first_size_year, first_100m_year = state.first_size_year, state.first_100m_year
     nb = big_thresholds_cny.shape[0]
     little_giants = 0
     for firm in range(start, end):
@@ -656,10 +756,7 @@ def reward_candidates(year, n, flags, first_size_year, first_100m_year):
 
 
 @njit(cache=True)
-def loan_step(
-    seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
-    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years,
-):
+def loan_step(seed, draw, year, n, book, terms):
     """Close matured loans, open new ones, and return each firm's average loan balance for the year.
 
     A living firm without an open loan borrows with probability `borrow_probability` under a
@@ -672,22 +769,25 @@ def loan_step(
 
     :func:`loan_step_threaded` gives the same bits on several threads.
 
+    Parameters
+    ----------
+    seed, draw, year, n : int
+    book : LoanBook
+        The firms' arrays (their loans updated in place).
+    terms : LoanTerms
+
     Returns
     -------
     float64 array (n,)
         Average balance of each firm's open loan in the year, CNY (0 without one).
     """
     out = np.zeros(n)
-    _loan_range(0, n, draw_prefix(seed, draw), year, sector, flags, fai_cny, loan_principal_cny, loan_start_year,
-                loan_program, min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years, out)
+    _loan_range(0, n, draw_prefix(seed, draw), year, book, terms, out)
     return out
 
 
 @njit(cache=True, parallel=True)
-def loan_step_threaded(
-    threads, seed, draw, year, n, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
-    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years,
-):
+def loan_step_threaded(threads, seed, draw, year, n, book, terms):
     """:func:`loan_step` on `threads` threads, each over its own range of firms (the same bits:
     each firm's numbers are keyed by the firm).
     """
@@ -696,23 +796,22 @@ def loan_step_threaded(
     per_thread = (n + threads - 1) // threads
     for t in prange(threads):
         lo = min(n, t * per_thread)
-        _loan_range(lo, min(n, lo + per_thread), prefix, year, sector, flags, fai_cny, loan_principal_cny,
-                    loan_start_year, loan_program, min_fai_by_program_cny, borrow_probability, weights,
-                    loan_to_investment, term_years, out)
+        _loan_range(lo, min(n, lo + per_thread), prefix, year, book, terms, out)
     return out
 
 
 @njit(cache=True)
-def _loan_range(
-    lo, hi, prefix, year, sector, flags, fai_cny, loan_principal_cny, loan_start_year, loan_program,
-    min_fai_by_program_cny, borrow_probability, weights, loan_to_investment, term_years, out,
-):
+def _loan_range(lo, hi, prefix, year, book, terms, out):
     """:func:`loan_step` for firms ``lo..hi-1``, the balances written to `out`.
 
     In blocks of :data:`BLOCK_FIRMS`, without a branch on the firm: matured loans and the loans
     of dead firms closed, balances of open loans, and the firms that may borrow packed; then
     their borrowing draws in one loop that vectorises; then the few that borrow.
     """
+    sector, flags, fai_cny = book.sector, book.flags, book.fai_cny
+    loan_principal_cny, loan_start_year, loan_program = book.loan_principal_cny, book.loan_start_year, book.loan_program
+    min_fai_by_program_cny, borrow_probability, weights = terms.min_fai_by_program_cny, terms.borrow_probability, terms.weights
+    loan_to_investment, term_years = terms.loan_to_investment, terms.term_years
     n_prog = weights.shape[1]
     open_weights = np.zeros(n_prog)
     candidates = np.empty(BLOCK_FIRMS, dtype=np.uint64)

@@ -53,12 +53,14 @@ from sim.agents.firm_kernels import (
     NO_LOAN,
     SHOCK_LAPLACE,
     SRDI,
+    FirmState,
+    LoanBook,
 )
 from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
 
-__all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "synthetic_population", "read_firms_csv", "pareto_alpha",
+__all__ = ["FirmArrays", "FIRM_COLUMNS", "GrowthLaw", "PopulationTargets", "StartingShares", "synthetic_population", "read_firms_csv", "pareto_alpha",
            "truncated_pareto_mean", "pareto_alpha_for_mean", "truncated_pareto_quantiles"]
 
 #: Largest revenue or investment a CSV row may give: 10 trillion CNY, above any single firm (a
@@ -151,10 +153,15 @@ class FirmArrays:
             grown[: old.shape[0]] = old
             setattr(self, name, grown)
 
-    def kernel_args(self) -> tuple:
-        """The arrays in the order the kernels take them."""
-        return (self.sector, self.revenue_cny, self.age_years, self.flags, self.first_size_year,
-                self.first_100m_year, self.fai_cny, self.support_cny)
+    def kernel_state(self) -> FirmState:
+        """The arrays the firm kernels step (the current ones: :meth:`reserve` replaces them)."""
+        return FirmState(self.sector, self.revenue_cny, self.age_years, self.flags, self.first_size_year,
+                         self.first_100m_year, self.fai_cny, self.support_cny)
+
+    def loan_book(self) -> LoanBook:
+        """The arrays :func:`~sim.agents.firm_kernels.loan_step` reads and updates."""
+        return LoanBook(self.sector, self.flags, self.fai_cny, self.loan_principal_cny, self.loan_start_year,
+                        self.loan_program)
 
 
 def pareto_alpha(above_size_count: int, above_100m_count: int, threshold_cny: float, stay_up_cny: float) -> float:
@@ -347,28 +354,69 @@ def _first_crossing_years(u: np.ndarray, law: GrowthLaw, revenue_cny: np.ndarray
     return years
 
 
+@dataclass(frozen=True)
+class PopulationTargets:
+    """What a starting population must match, by sector code (:func:`synthetic_population`).
+
+    Attributes
+    ----------
+    counts, above_size_counts, above_100m_counts : int arrays
+        Firms, firms at or above the sector's threshold, and at or above 100,000,000.
+    body_median_cny, body_sigma : float arrays
+        Lognormal body of the firms below the threshold.
+    threshold_by_sector : float array
+        Above-size threshold, CNY.
+    stay_up_cny : float
+        The 100,000,000 line.
+    above_size_revenue_cny, largest_firm_revenue_cny : float arrays, optional
+        Total revenue of the above-size firms (NaN: not given) and the largest firm's revenue.
+    """
+
+    counts: np.ndarray
+    above_size_counts: np.ndarray
+    above_100m_counts: np.ndarray
+    body_median_cny: np.ndarray
+    body_sigma: np.ndarray
+    threshold_by_sector: np.ndarray
+    stay_up_cny: float
+    above_size_revenue_cny: np.ndarray | None = None
+    largest_firm_revenue_cny: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class StartingShares:
+    """Shares and ratios of a starting population (:func:`synthetic_population`).
+
+    Attributes
+    ----------
+    srdi_share_above_size, little_giant_share : float
+        Share certified 专精特新 among the firms open to it, and of those the little giants.
+    share_under_5_years : float
+        Share of firms under 5 years old.
+    investment_to_revenue : float
+        Recorded fixed-asset investment per CNY of revenue.
+    srdi_min_revenue_cny : float, optional
+        Revenue floor of the firms open to certification (None: the above-size firms).
+    srdi_min_age_years : int
+    """
+
+    srdi_share_above_size: float
+    little_giant_share: float
+    share_under_5_years: float
+    investment_to_revenue: float
+    srdi_min_revenue_cny: float | None = None
+    srdi_min_age_years: int = 0
+
+
 def synthetic_population(
     rng: np.random.Generator,
     first_year: int,
-    counts: np.ndarray,
-    above_size_counts: np.ndarray,
-    above_100m_counts: np.ndarray,
-    body_median_cny: np.ndarray,
-    body_sigma: np.ndarray,
-    threshold_by_sector: np.ndarray,
-    stay_up_cny: float,
-    srdi_share_above_size: float,
-    little_giant_share: float,
-    share_under_5_years: float,
-    investment_to_revenue: float,
+    targets: PopulationTargets,
+    shares: StartingShares,
     capacity: int,
     growth: GrowthLaw,
-    above_size_revenue_cny: np.ndarray | None = None,
-    largest_firm_revenue_cny: np.ndarray | None = None,
-    srdi_min_revenue_cny: float | None = None,
-    srdi_min_age_years: int = 0,
 ) -> FirmArrays:
-    """Draw a starting population, sector by sector (arrays indexed by sector code).
+    """Draw a starting population, sector by sector (arrays indexed by sector code of `targets`).
 
     Exactly ``above_size_counts[s]`` firms of sector s are drawn at or above its threshold T from a
     Pareto tail (alpha from :func:`pareto_alpha`), exactly ``above_100m_counts[s]`` of them at or
@@ -389,6 +437,12 @@ def synthetic_population(
     -------
     FirmArrays
     """
+    counts, above_size_counts, above_100m_counts = targets.counts, targets.above_size_counts, targets.above_100m_counts
+    body_median_cny, body_sigma = targets.body_median_cny, targets.body_sigma
+    threshold_by_sector, stay_up_cny = targets.threshold_by_sector, targets.stay_up_cny
+    above_size_revenue_cny, largest_firm_revenue_cny = targets.above_size_revenue_cny, targets.largest_firm_revenue_cny
+    srdi_min_revenue_cny, srdi_min_age_years = shares.srdi_min_revenue_cny, shares.srdi_min_age_years
+    investment_to_revenue = shares.investment_to_revenue
     sectors, revenues = [], []
     for s in range(counts.shape[0]):
         n, n_above = int(counts[s]), int(above_size_counts[s])
@@ -426,12 +480,12 @@ def synthetic_population(
     revenue = np.concatenate(revenues) if revenues else np.zeros(0)
     thr = threshold_by_sector[sector]
     n = revenue.size
-    p_year = 1.0 - (1.0 - share_under_5_years) ** (1.0 / 5.0)
+    p_year = 1.0 - (1.0 - shares.share_under_5_years) ** (1.0 / 5.0)
     age = (rng.geometric(p_year, n) - 1) if n else np.zeros(0, np.int64)
     open_to_srdi = revenue >= thr if srdi_min_revenue_cny is None else \
         (revenue >= srdi_min_revenue_cny) & (age >= srdi_min_age_years)
-    srdi = open_to_srdi & (rng.random(n) < srdi_share_above_size)
-    giant = srdi & (rng.random(n) < little_giant_share)
+    srdi = open_to_srdi & (rng.random(n) < shares.srdi_share_above_size)
+    giant = srdi & (rng.random(n) < shares.little_giant_share)
     flags = np.full(n, ALIVE, dtype=np.uint8)
     flags[srdi] |= SRDI
     flags[giant] |= LITTLE_GIANT

@@ -31,7 +31,13 @@ import math
 import numpy as np
 
 from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import GrowthLaw, read_firms_csv, synthetic_population
+from sim.agents.firm_population import (
+    GrowthLaw,
+    PopulationTargets,
+    StartingShares,
+    read_firms_csv,
+    synthetic_population,
+)
 from sim.agents.sectors import load_sectors
 from sim.engine.component import Component
 from sim.engine.outputs import VariableSpec
@@ -244,8 +250,6 @@ class Firms(Component):
             sigma_max=g.max_volatility,
             elasticity=p("firms.growth.support_elasticity", g.support_elasticity),
             exit_base=p("firms.exit.base_hazard", ex.base_hazard) if ex.enabled else 0.0,
-            exit_hazard_by_age=(np.asarray(ex.hazard_by_year_of_life, dtype=np.float64)
-                                if ex.enabled and ex.hazard_by_year_of_life else None),
             young_premium=p("firms.growth.young_premium", g.young_premium),
             young_halflife_years=float(g.young_halflife_years),
             srdi_min_revenue_cny=-1.0 if sr.min_revenue_cny is None else float(sr.min_revenue_cny),
@@ -265,6 +269,8 @@ class Firms(Component):
             incubation_growth_boost=0.0,
             inclusion_probability=p("firms.rewards.inclusion_probability", cfg.rewards.inclusion_probability),
         )
+        self.exit_hazard_by_age = (np.asarray(ex.hazard_by_year_of_life, dtype=np.float64)
+                                   if ex.enabled and ex.hazard_by_year_of_life else None)
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
         years = len(model.years)
         room = int(self.entry_mean.sum() * years * 1.5) + 64
@@ -281,25 +287,29 @@ class Firms(Component):
             counts = np.array([q.count if q else 0 for q in pops])
             # Made at the capacity the reserve() below grows n firms to: one allocation, not two.
             n_start = int(counts.sum())
-            self.state = synthetic_population(
-                keyed_generator(model.seed, model.draw, "firms.population"),
-                model.years[0],
+            targets = PopulationTargets(
                 counts,
                 np.array([q.above_size_count if q else 0 for q in pops]),
                 np.array([q.above_100m_count if q else 0 for q in pops]),
                 np.array([p(f"firms.population.{k}.body_median_cny", q.body_median_cny) if q else 1.0
                           for k, q in zip(keys, pops, strict=False)]),
                 np.array([q.body_sigma if q else 0.0 for q in pops]),
-                self.threshold, self.stay_up, sr.initial_share_above_size, sr.little_giant_share,
-                cfg.share_under_5_years,
-                self.investment_to_revenue, max(n_start + room, 2 * n_start),
-                GrowthLaw(self.drift, *(self.growth[k] for k in (
-                    "sigma_ref", "sigma_ref_revenue_cny", "beta", "sigma_max", "shock_kind"))),
+                self.threshold, self.stay_up,
                 np.array([p(f"firms.population.{k}.above_size_revenue_cny", q.above_size_revenue_cny)
                           if q and q.above_size_revenue_cny is not None else np.nan
                           for k, q in zip(keys, pops, strict=True)]),
                 self.largest_cny,
-                sr.min_revenue_cny, sr.min_age_years,
+            )
+            shares = StartingShares(sr.initial_share_above_size, sr.little_giant_share, cfg.share_under_5_years,
+                                    self.investment_to_revenue, sr.min_revenue_cny, sr.min_age_years)
+            self.state = synthetic_population(
+                keyed_generator(model.seed, model.draw, "firms.population"),
+                model.years[0],
+                targets,
+                shares,
+                max(n_start + room, 2 * n_start),
+                GrowthLaw(self.drift, *(self.growth[k] for k in (
+                    "sigma_ref", "sigma_ref_revenue_cny", "beta", "sigma_max", "shock_kind"))),
             )
             self.state.reserve(self.state.n + room)
             self.ids = None
@@ -400,21 +410,19 @@ class Firms(Component):
         model = self.model
         yi = year - model.years[0]
         st = self.state
-        # mypy cannot count the unpacked tuples against the kernel's parameters.
         self._exit_tally[:] = 0
         # The largest firm grows at most at its sector's mean drift (when positive) from its start.
-        self.growth["revenue_cap_by_sector"] = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
-        self.growth["exit_tally"] = self._exit_tally
+        revenue_cap_by_sector = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
+        rules = fk.StepRules(self.drift + self.drift_change[year], self.threshold, self.stay_up, **self.growth)
         _on_threads(st.n, fk.step_firms, fk.step_firms_threaded, model.seed, model.draw, year, st.n,
-                    *st.kernel_args(), self.drift + self.drift_change[year], self.threshold, self.stay_up,
-                    *fk.step_parameters(self.growth))
-        entries = self._enter(year)
+                    st.kernel_state(), rules, self.exit_hazard_by_age, revenue_cap_by_sector, self._exit_tally)
+        entries = self._enter(year, rules)
         self._pay_rewards(year, yi)
         loans_open = self._pay_loans(year, yi)
-        tally_args = (year, st.n, self.n_sectors, st.sector, st.revenue_cny, st.flags, st.first_size_year,
-                      st.first_100m_year, self.threshold, self.big)
+        # After the entrants: reserve() may have replaced the arrays.
         counts, revenue, above_size_revenue, tail_log_sum, little_giants = _on_threads(
-            st.n, fk.tally_year, fk.tally_year_threaded, *tally_args)
+            st.n, fk.tally_year, fk.tally_year_threaded, year, st.n, self.n_sectors, st.kernel_state(),
+            self.threshold, self.big)
         rec = model.recorder
         rec["firms_alive"][yi] = counts[0]
         rec["firms_above_size"][yi] = counts[1]
@@ -450,9 +458,9 @@ class Firms(Component):
             rec["zipf_exponent"][yi] = np.where(n_tail >= _MIN_TAIL_FIRMS,
                                                 n_tail / np.where(tail_log_sum > 0, tail_log_sum, 1.0), np.nan)
 
-    def _enter(self, year: int) -> np.ndarray:
-        """Births (Poisson by sector, or the expected number) and queued incubator graduates;
-        returns entries by sector.
+    def _enter(self, year: int, rules: fk.StepRules) -> np.ndarray:
+        """Births (Poisson by sector, or the expected number) and queued incubator graduates, under
+        the year's `rules`; returns entries by sector.
         """
         model, st = self.model, self.state
         if self.cfg.entry == "expected":
@@ -475,11 +483,9 @@ class Firms(Component):
             else:
                 entries += np.bincount(codes, minlength=self.n_sectors)
                 median, sigma = np.ones(self.n_sectors), np.zeros(self.n_sectors)
-            fk.spawn_entrants(model.seed, model.draw, year, start, codes, median, sigma, extra,
-                              self.investment_to_revenue, st.sector, st.revenue_cny, st.age_years, st.flags,
-                              st.first_size_year, st.first_100m_year, st.fai_cny, st.support_cny, st.loan_program,
-                              self.threshold, self.stay_up, self.growth["this_year_max_age"],
-                              self.growth["inclusion_probability"], self._founding_hazard, self._exit_tally)
+            entrants = fk.Entrants(codes, median, sigma, extra, self.investment_to_revenue, self._founding_hazard)
+            fk.spawn_entrants(model.seed, model.draw, year, start, entrants, st.kernel_state(), st.loan_program, rules,
+                              self._exit_tally)
             if revenue is not None:
                 # Graduates bring their own revenue; re-mark thresholds on it.
                 st.revenue_cny[start: start + codes.size] = revenue
@@ -539,18 +545,18 @@ class Firms(Component):
             st.support_cny[payment.ids] += payment.approved_cny.astype(st.support_cny.dtype)
             self.model.recorder["firms_rewarded"][yi, payment.program.index] += int(
                 np.count_nonzero(payment.approved_cny > 0.0))
-        # The reward handler marks the firms paid the once-per-firm extra on the published flags.
-        paid_extra = ids[(facts.flags & fk.SRDI_EXTRA_PAID) != 0]
-        st.flags[paid_extra] |= fk.SRDI_EXTRA_PAID
+            # What the rewards learned (the firms paid the once-per-firm 专精特新 extra), kept.
+            for category, firms in payment.marked.items():
+                st.flags[firms] |= np.uint8(FLAG_OF_CATEGORY[category])
 
     def _pay_loans(self, year: int, yi: int) -> int:
         if not self.loan_programs:
             return 0
         st, model = self.state, self.model
-        loan_args = (model.seed, model.draw, year, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
-                     st.loan_start_year, st.loan_program, self.loan_floors, self.borrow_probability,
-                     self.loan_weights, self.loan_to_investment, self.cfg.loans.term_years)
-        balance = _on_threads(st.n, fk.loan_step, fk.loan_step_threaded, *loan_args)
+        terms = fk.LoanTerms(self.loan_floors, self.borrow_probability, self.loan_weights, self.loan_to_investment,
+                             self.cfg.loans.term_years)
+        balance = _on_threads(st.n, fk.loan_step, fk.loan_step_threaded, model.seed, model.draw, year, st.n,
+                              st.loan_book(), terms)
         prog_of = st.loan_program[: st.n]
         ids = np.flatnonzero(prog_of != fk.NO_LOAN)
         facts = FirmLoans("firm", ids, self.loan_program_ids, prog_of[ids].astype(np.int64), balance[ids],

@@ -173,7 +173,7 @@ def scenario_evaluator(loaded, params: list[UncertainParameter], outputs: list[s
 
     def evaluate(values: np.ndarray, draws: np.ndarray) -> list[SelectedOutput]:
         design = ParameterDesign(names, values, np.asarray(draws, dtype=np.int64))
-        ds = run_scenario(loaded, workers=workers, scheduler=scheduler, progress=progress, design=design)
+        ds = run_scenario(loaded, design, workers=workers, scheduler=scheduler, progress=progress)
         return select_outputs(ds, outputs)
 
     return evaluate

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -37,6 +38,7 @@ __all__ = [
     "BAD_AMOUNT",
     "BAD_RECIPIENT",
     "check_claims",
+    "ClaimTerms",
     "approve_claims",
     "window_days_of",
     "zero_tally_rows",
@@ -99,21 +101,40 @@ def check_claims(recipients: np.ndarray, amounts_cny: np.ndarray) -> tuple[int, 
     return CLAIMS_OK, highest + 1
 
 
+class ClaimTerms(NamedTuple):
+    """How a programme's claims of a year are scaled and capped (:func:`approve_claims`).
+
+    Attributes
+    ----------
+    mode : int
+        :data:`PRO_RATED`, :data:`SHARE_GIVEN`, :data:`ON_EVENT_DAY` or :data:`IN_FULL`.
+    validity_share : float
+        Share of the year inside the window (:data:`PRO_RATED`).
+    first_day, last_day : int
+        First and last day of the year inside the window (``first_day > last_day`` when none is).
+    share_of_cap_paid : float
+    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
+        The caps (``inf`` for none).
+    """
+
+    mode: int
+    validity_share: float
+    first_day: int
+    last_day: int
+    share_of_cap_paid: float
+    cap_per_recipient_year_cny: float
+    cap_per_recipient_total_cny: float
+
+
 @njit(cache=True)
 def approve_claims(
     recipients: np.ndarray,
     amounts_cny: np.ndarray,
-    mode: int,
-    validity_share: float,
     shares: np.ndarray,
     event_days: np.ndarray,
-    first_day: int,
-    last_day: int,
-    share_of_cap_paid: float,
+    terms: ClaimTerms,
     tallies: np.ndarray,
     year: int,
-    cap_per_recipient_year_cny: float,
-    cap_per_recipient_total_cny: float,
 ) -> np.ndarray:
     """Scale claims for the window and the share paid, then cut them, in order, to the caps.
 
@@ -123,17 +144,12 @@ def approve_claims(
         Recipient index of each claim (into the tally arrays), checked by :func:`check_claims`.
     amounts_cny : ndarray of float64
         What the payout rule gives for each claim (not changed).
-    mode : int
-        :data:`PRO_RATED`, :data:`SHARE_GIVEN`, :data:`ON_EVENT_DAY` or :data:`IN_FULL`.
-    validity_share : float
-        Share of the year inside the window (:data:`PRO_RATED`).
     shares : ndarray of float64
         Each claim's share of the year in force (:data:`SHARE_GIVEN`; any array otherwise).
     event_days : ndarray of int64
         Each claim's day of the year, 0-based (:data:`ON_EVENT_DAY`; any array otherwise).
-    first_day, last_day : int
-        First and last day of the year inside the window (``first_day > last_day`` when none is).
-    share_of_cap_paid : float
+    terms : ClaimTerms
+        The mode, window, share paid and caps.
     tallies : ndarray of float64, shape (n_recipients, 3)
         By recipient (row): paid in the year of column :data:`YEAR_OF_TALLY`
         (:data:`PAID_THIS_YEAR`), paid in total (:data:`PAID_IN_TOTAL`); updated in place. A row
@@ -142,14 +158,16 @@ def approve_claims(
         keeps the three in one cache line.
     year : int
         The year of the claims.
-    cap_per_recipient_year_cny, cap_per_recipient_total_cny : float
-        The caps (``inf`` for none).
 
     Returns
     -------
     ndarray of float64
         Approved amount of each claim.
     """
+    mode, validity_share, share_of_cap_paid = terms.mode, terms.validity_share, terms.share_of_cap_paid
+    first_day, last_day = terms.first_day, terms.last_day
+    cap_per_recipient_year_cny = terms.cap_per_recipient_year_cny
+    cap_per_recipient_total_cny = terms.cap_per_recipient_total_cny
     n = amounts_cny.shape[0]
     approved = np.empty(n)
     for k in range(n):

@@ -147,7 +147,7 @@ def _shapes(layout: EnsembleLayout) -> dict[str, tuple[int, ...]]:
 
 def run_draws(
     loaded: LoadedScenario,
-    n_draws: int,
+    n_draws: int | ParameterDesign,
     workers: int = 1,
     scheduler: str | None = None,
     chunk_size: int | None = None,
@@ -155,7 +155,6 @@ def run_draws(
     progress: Callable[[int, int], None] | None = None,
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
-    design: ParameterDesign | None = None,
     threads: int | None = None,
 ) -> tuple[EnsembleLayout, dict[str, np.ndarray], list[dict[str, float]]]:
     """Run draws 0..n_draws-1 of a scenario, or the runs of a design.
@@ -163,8 +162,10 @@ def run_draws(
     Parameters
     ----------
     loaded : LoadedScenario
-    n_draws : int
-        Number of draws (>= 1).
+    n_draws : int or ParameterDesign
+        Number of draws (>= 1), or a design whose rows to run instead of draws 0..n_draws-1: row
+        ``i`` is run with its parameter values and the random numbers of draw ``design.draws[i]``;
+        the outputs are stacked in row order. Not with `checkpoint`.
     workers : int
         Local processes (1 runs in this process). Ignored with `scheduler`. At most
         :data:`~sim.arguments.WORKERS_PER_CORE` per core and one per draw are started; the cut is
@@ -184,10 +185,6 @@ def run_draws(
         (at most :data:`~sim.arguments.MAX_SCHEDULER_TIMEOUT_S`).
     notice : callable, optional
         Told, in one line, of each saved chunk that cannot be used (its draws are run again).
-    design : ParameterDesign, optional
-        Run its rows instead of draws 0..n_draws-1 (`n_draws` must equal its number of runs):
-        row ``i`` is run with its parameter values and the random numbers of draw
-        ``design.draws[i]``; the outputs are stacked in row order. Not with `checkpoint`.
     threads : int, optional
         Threads for the kernels of draws run in this process (``workers`` 1): default
         :func:`~sim.engine.threads.available_threads`. Worker processes use one each. The
@@ -205,9 +202,11 @@ def run_draws(
         if the Dask scheduler cannot be reached, has no worker or is lost (finished chunks are
         kept).
     """
-    if design is not None and (design.runs != n_draws or checkpoint is not None):
-        raise SimError(f"design: {design.runs} runs given for {n_draws} draws"
-                       + (", with a checkpoint (not supported)" if checkpoint is not None else ""))
+    design = n_draws if isinstance(n_draws, ParameterDesign) else None
+    if isinstance(n_draws, ParameterDesign):
+        if checkpoint is not None:
+            raise SimError(f"design: {n_draws.runs} runs given with a checkpoint (not supported)")
+        n_draws = n_draws.runs
     if n_draws < 1:
         raise SimError(f"--draws: must be >= 1 (got {n_draws})")
     if workers < 1:

@@ -43,6 +43,7 @@ from sim.engine.claim_kernels import (
     PRO_RATED,
     SHARE_GIVEN,
     YEAR_OF_TALLY,
+    ClaimTerms,
     approve_claims,
     check_claims,
     window_days_of,
@@ -206,7 +207,7 @@ class Ledger:
         amounts_cny: np.ndarray,
         event_dates: list[dt.date] | None = None,
         in_force_share: np.ndarray | None = None,
-        event_days: np.ndarray | None = None,
+        event_days: np.ndarray | int | None = None,
     ) -> np.ndarray:
         """File claims under a programme; return what is approved of each.
 
@@ -307,10 +308,9 @@ class Ledger:
             else:
                 # A copy when the array is the caller's, which it may reuse for other firms.
                 written.append(recipients.copy() if recipients is recipients_given else recipients)
-        approved = approve_claims(
-            recipients, amounts, mode, float(program.validity_share[yi]), shares, days, first, last,
-            self._share_paid[p], tallies, year, cap_year, cap_total,
-        )
+        terms = ClaimTerms(mode, float(program.validity_share[yi]), first, last, self._share_paid[p], cap_year,
+                           cap_total)
+        approved = approve_claims(recipients, amounts, shares, days, terms, tallies, year)
         total = float(np.add.reduce(approved))  # approved.sum() without its Python wrapper
         if total > 0.0:
             self.committed[yi, p] += total

@@ -191,7 +191,7 @@ def resolved_toml(loaded: LoadedScenario, draws: int) -> str:
 
 def run_scenario(
     loaded: LoadedScenario,
-    draws: int | None = None,
+    draws: int | ParameterDesign | None = None,
     seed: int | None = None,
     workers: int = 1,
     scheduler: str | None = None,
@@ -199,7 +199,6 @@ def run_scenario(
     progress: Callable[[int, int], None] | None = None,
     scheduler_timeout: float = DEFAULT_SCHEDULER_TIMEOUT_S,
     notice: Callable[[str], None] | None = None,
-    design: ParameterDesign | None = None,
     threads: int | None = None,
 ) -> xr.Dataset:
     """Run a loaded scenario's ensemble and return the labelled results.
@@ -207,13 +206,14 @@ def run_scenario(
     Parameters
     ----------
     loaded : LoadedScenario
-    draws, seed : int, optional
-        Override the scenario's ``[ensemble]`` values.
+    draws : int or ParameterDesign, optional
+        Override the scenario's ``[ensemble]`` draws; or a design, whose rows (see
+        :mod:`sim.engine.design`) are run instead of the scenario's draws, the dataset's ``draw``
+        then being the row.
+    seed : int, optional
+        Override the scenario's ``[ensemble]`` seed.
     workers, scheduler, checkpoint, progress, scheduler_timeout, notice, threads
         See :func:`sim.engine.ensemble.run_draws`.
-    design : ParameterDesign, optional
-        Run its rows (see :mod:`sim.engine.design`) instead of the scenario's draws; `draws` is
-        then ignored and the dataset's ``draw`` is the row.
 
     Returns
     -------
@@ -225,15 +225,18 @@ def run_scenario(
         If a draw produced an infinite number, or NaN where NaN does not mean "undefined".
     """
     scenario = loaded.scenario
+    design = draws if isinstance(draws, ParameterDesign) else None
+    if design is not None:
+        draws = None
     if seed is not None or draws is not None:
         ens = scenario.ensemble.model_copy(
             update={k: v for k, v in (("seed", seed), ("draws", draws)) if v is not None}
         )
         loaded = replace(loaded, scenario=scenario.model_copy(update={"ensemble": ens}))
     n = loaded.scenario.ensemble.draws if design is None else design.runs
-    layout, arrays, params = run_draws(loaded, n, workers, scheduler, checkpoint=checkpoint, progress=progress,
-                                       scheduler_timeout=scheduler_timeout, notice=notice, design=design,
-                                       threads=threads)
+    layout, arrays, params = run_draws(loaded, n if design is None else design, workers, scheduler,
+                                       checkpoint=checkpoint, progress=progress, scheduler_timeout=scheduler_timeout,
+                                       notice=notice, threads=threads)
     ds = build_dataset(loaded, layout, arrays, params)
     check_finite(ds, {s.name for s in layout.specs if np.isnan(s.fill)} | set(PROGRAM_NAN_VARIABLES), str(loaded.path))
     return ds

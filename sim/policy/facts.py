@@ -9,6 +9,10 @@ under every programme of its kind that applies.
 
 Recipient ids are indices into the population (station slot, firm index, project number ...);
 they are what the ledger's per-recipient caps key on and what ``payments.csv`` reports.
+
+A published table is read-only (its arrays are read-only views, the population's own arrays stay
+writable): what a kind learns about a recipient goes back to the population through the
+:class:`~sim.policy.kinds._base.Payment` it returns (``marked``), not through the facts.
 """
 
 from __future__ import annotations
@@ -49,6 +53,21 @@ class Facts:
 
     recipient: str
     ids: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray):
+                object.__setattr__(self, name, _read_only(value))
+            elif isinstance(value, dict) and any(isinstance(v, np.ndarray) for v in value.values()):
+                object.__setattr__(self, name, {k: _read_only(v) if isinstance(v, np.ndarray) else v
+                                                for k, v in value.items()})
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of `array` (the array itself keeps its flags)."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 @dataclass(frozen=True)

@@ -123,13 +123,15 @@ def test_step_kernel_matches_numpy_reference(shock, inclusion, mechanisms):
     a = {k: v.copy() for k, v in st.items()}
     fai = np.ones(n)
     tally = np.zeros((2, SCHEDULE.size), np.int64)
-    extra = (p["exit_by_age"], p["cap"], p["young"], p["halflife"], p["srdi_min_revenue"], p["srdi_min_age"],
-             p["lg_hazard"], tally) if mechanisms else ()
-    fk.step_firms(11, 4, 2023, n, a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"], fai,
-                  a["support"], p["drift"], p["threshold"], p["stay_up"], shock, p["sigma_ref"], p["ref"],
-                  p["beta"], p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"],
-                  p["peak_mult"], p["exit_exp"], p["exit_ref"], p["srdi"], p["lg"], p["this_year_max_age"],
-                  p["inc_years"], p["inc_exit"], p["inc_boost"], inclusion, *extra)
+    more = dict(young_premium=p["young"], young_halflife_years=p["halflife"], srdi_min_revenue_cny=p["srdi_min_revenue"],
+                srdi_min_age=p["srdi_min_age"], little_giant_hazard=p["lg_hazard"]) if mechanisms else {}
+    optional = (p["exit_by_age"], p["cap"], tally) if mechanisms else ()
+    rules = fk.StepRules(p["drift"], p["threshold"], p["stay_up"], shock, p["sigma_ref"], p["ref"], p["beta"],
+                         p["sigma_max"], p["elasticity"], p["exit_base"], p["peak_min"], p["peak_max"], p["peak_mult"],
+                         p["exit_exp"], p["exit_ref"], p["srdi"], p["lg"], p["this_year_max_age"], p["inc_years"],
+                         p["inc_exit"], p["inc_boost"], inclusion, **more)
+    fk.step_firms(11, 4, 2023, n, fk.FirmState(a["sector"], a["revenue"], a["age"], a["flags"], a["fsy"], a["f100"],
+                                               fai, a["support"]), rules, *optional)
     # NumPy and Numba may differ by an ulp in exp and the power law of sigma; crossings are then
     # identical unless a revenue sits within an ulp of a threshold.
     np.testing.assert_allclose(a["revenue"], want[0], rtol=1e-12)
@@ -161,9 +163,10 @@ def test_kernel_is_a_pure_function_of_its_keys():
         rev = np.full(n, 1.5e7)
         flags = np.full(n, fk.ALIVE, np.uint8)
         z16 = lambda: np.zeros(n, np.int16)  # noqa: E731
-        fk.step_firms(1, 2, 2024, n, sector, rev, z16(), flags, z16(), z16(), np.zeros(n),
-                      np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8, fk.SHOCK_NORMAL, 0.3, 2e7,
-                      0.2, 1.0, 0.0, 0.05, 3, 7, 1.5, 0.2, 2e7, 0.05, 0.1, 0)
+        fk.step_firms(1, 2, 2024, n, fk.FirmState(sector, rev, z16(), flags, z16(), z16(), np.zeros(n),
+                                                  np.zeros(n, np.float32)),
+                      fk.StepRules(np.full(5, 0.1), np.full(5, 2e7), 1e8, fk.SHOCK_NORMAL, 0.3, 2e7,
+                                   0.2, 1.0, 0.0, 0.05, 3, 7, 1.5, 0.2, 2e7, 0.05, 0.1, 0))
         out.append((rev, flags))
     assert np.array_equal(out[0][0], out[1][0]) and np.array_equal(out[0][1], out[1][1])
 
@@ -190,24 +193,24 @@ def test_switched_off_mechanisms_do_nothing_at_any_size():
     for exponent in (-5.0, 5.0):
         rev, flags = revenue.copy(), np.full(n, fk.ALIVE, np.uint8)
         z16 = np.zeros(n, np.int16)
-        fk.step_firms(1, 0, 2023, n, np.zeros(n, np.uint8), rev, z16.copy(), flags, z16.copy(), z16.copy(),
-                      np.zeros(n), np.zeros(n, np.float32), np.full(5, 0.1), np.full(5, 2e7), 1e8,
-                      fk.SHOCK_LAPLACE, 0.0, 2e7, abs(exponent), 1.0, 0.0, 0.0, 3, 7, 1.5, exponent, 2e7, 0.0, 1.0, 0)
+        fk.step_firms(1, 0, 2023, n, fk.FirmState(np.zeros(n, np.uint8), rev, z16.copy(), flags, z16.copy(), z16.copy(),
+                                                  np.zeros(n), np.zeros(n, np.float32)),
+                      fk.StepRules(np.full(5, 0.1), np.full(5, 2e7), 1e8, fk.SHOCK_LAPLACE, 0.0, 2e7, abs(exponent),
+                                   1.0, 0.0, 0.0, 3, 7, 1.5, exponent, 2e7, 0.0, 1.0, 0))
         assert np.all((flags & fk.ALIVE) != 0) and not np.any(flags & fk.SRDI)
         want = revenue * np.exp(0.1)
         assert np.array_equal(rev, want)
 
 
-def test_step_parameters_are_positional_in_signature_order_with_defaults():
-    args = fk.step_parameters(dict(shock_kind=1, sigma_ref=0.3, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0,
-                                   elasticity=0.0, exit_base=0.05, exit_peak_min=3, exit_peak_max=7,
-                                   exit_peak_mult=1.5, exit_size_exp=0.2, exit_ref_revenue_cny=2e7, srdi_hazard=0.05,
-                                   little_giant_share=0.1, this_year_max_age=0, inclusion_probability=0.5))
-    assert args[:3] == (1, 0.3, 2e7) and args[-13:-8] == (0, 0, 1.0, 0.0, 0.5)
-    # The optional mechanisms after them keep their defaults (off).
-    assert args[-8:] == (None, None, 0.0, 1.0, -1.0, 0, 0.0, None)
-    with pytest.raises(TypeError, match="no parameter 'sigma'"):
-        fk.step_parameters(dict(sigma=0.3))
+def test_step_rules_keep_the_optional_mechanisms_off_by_default():
+    rules = fk.StepRules(np.zeros(5), np.full(5, 2e7), 1e8, shock_kind=1, sigma_ref=0.3, sigma_ref_revenue_cny=2e7,
+                         beta=0.2, sigma_max=1.0, elasticity=0.0, exit_base=0.05, exit_peak_min=3, exit_peak_max=7,
+                         exit_peak_mult=1.5, exit_size_exp=0.2, exit_ref_revenue_cny=2e7, srdi_hazard=0.05,
+                         little_giant_share=0.1, this_year_max_age=0, inclusion_probability=0.5)
+    assert rules[3:6] == (1, 0.3, 2e7) and rules.inclusion_probability == 0.5
+    assert rules[-9:] == (0, 1.0, 0.0, 0.5, 0.0, 1.0, -1.0, 0, 0.0)
+    with pytest.raises(TypeError, match="sigma"):
+        fk.StepRules(np.zeros(5), np.full(5, 2e7), 1e8, sigma=0.3)
 
 
 # ------------------------------------------------------------------ thresholds are exact
@@ -218,12 +221,13 @@ BIG_CNY = [999_999_999.0, 1_000_000_000.0, 4_999_999_999.0, 5_000_000_000.0]
 
 def _deterministic_step(st, year=2023):
     """One step of the firms in `st` with drift 0, no shock, no exit and no certification."""
-    fk.step_firms(1, 0, year, st.n, *st.kernel_args(), np.zeros(5), np.full(5, 2e7), 1e8,
-                  *fk.step_parameters(dict(shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.0, sigma_ref_revenue_cny=2e7,
-                                           beta=0.2, sigma_max=1.0, elasticity=0.0, exit_base=0.0, exit_peak_min=3,
-                                           exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
-                                           exit_ref_revenue_cny=2e7, srdi_hazard=0.0, little_giant_share=0.0,
-                                           this_year_max_age=0)))
+    fk.step_firms(1, 0, year, st.n, st.kernel_state(), _DETERMINISTIC)
+
+
+_DETERMINISTIC = fk.StepRules(np.zeros(5), np.full(5, 2e7), 1e8, shock_kind=fk.SHOCK_LAPLACE, sigma_ref=0.0,
+                              sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.0, exit_base=0.0,
+                              exit_peak_min=3, exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
+                              exit_ref_revenue_cny=2e7, srdi_hazard=0.0, little_giant_share=0.0, this_year_max_age=0)
 
 
 def _state(revenue_cny):
@@ -248,9 +252,8 @@ def test_step_crosses_20m_and_100m_at_the_line_and_not_one_yuan_below():
 def test_entrant_at_20m_is_counted_and_one_yuan_below_is_not():
     st = FirmArrays.empty(2)
     median = np.array([19_999_999.0, 20_000_000.0, 1.0, 1.0, 1.0])
-    fk.spawn_entrants(1, 0, 2023, 0, np.array([0, 1], np.uint8), median, np.zeros(5), np.uint8(0), 0.1,
-                      st.sector, st.revenue_cny, st.age_years, st.flags, st.first_size_year, st.first_100m_year,
-                      st.fai_cny, st.support_cny, st.loan_program, np.full(5, 2e7), 1e8, 0)
+    fk.spawn_entrants(1, 0, 2023, 0, fk.Entrants(np.array([0, 1], np.uint8), median, np.zeros(5), np.uint8(0), 0.1),
+                      st.kernel_state(), st.loan_program, _DETERMINISTIC)
     assert st.revenue_cny.tolist() == [19_999_999.0, 20_000_000.0]
     assert st.first_size_year.tolist() == [fk.NEVER, 2023]
     assert ((st.flags & fk.COUNTED_IN_YEAR) != 0).tolist() == [False, True]
@@ -259,8 +262,7 @@ def test_entrant_at_20m_is_counted_and_one_yuan_below_is_not():
 def test_tally_counts_at_each_line_and_not_one_yuan_below():
     st = _state(LINES_CNY + BIG_CNY)
     _deterministic_step(st)
-    counts, revenue, _, _, _ = fk.tally_year(2023, st.n, 5, st.sector, st.revenue_cny, st.flags, st.first_size_year,
-                                             st.first_100m_year, np.full(5, 2e7), np.array([1e9, 5e9]))
+    counts, revenue, _, _, _ = fk.tally_year(2023, st.n, 5, st.kernel_state(), np.full(5, 2e7), np.array([1e9, 5e9]))
     # Above size: all but 19,999,999; first 100m this year: 100,000,000 and the four big ones;
     # at or above 1e9: three; at or above 5e9: one.
     assert counts[:, 0].tolist() == [8, 7, 7, 5, 0, 3, 1]
@@ -272,8 +274,8 @@ def test_borrowing_gate_at_10m_is_exact():
     # float32 would store the second as 10,000,000 and let it borrow.
     st = _state([1e8, 1e8, 1e8])
     st.fai_cny[:] = [9_999_999.0, 9_999_999.5, 10_000_000.0]
-    balance = fk.loan_step(1, 0, 2023, st.n, st.sector, st.flags, st.fai_cny, st.loan_principal_cny,
-                           st.loan_start_year, st.loan_program, np.array([10_000_000.0]), 1.0, np.ones((5, 1)), 0.5, 2)
+    balance = fk.loan_step(1, 0, 2023, st.n, st.loan_book(), fk.LoanTerms(np.array([10_000_000.0]), 1.0, np.ones((5, 1)),
+                                                                          0.5, 2))
     assert st.loan_program.tolist() == [fk.NO_LOAN, fk.NO_LOAN, 0]
     # 0.5 x 10,000,000 borrowed: the full balance in the first year (2 points of it are the subsidy).
     assert balance.tolist() == [0.0, 0.0, 5_000_000.0]
@@ -287,6 +289,13 @@ def _random_state(n: int, seed: int = 3):
     first_size = rng.choice(np.array([0, 2019, 2022, 2023, 2024], dtype=np.int16), n)
     first_100m = rng.choice(np.array([0, 2021, 2023, 2024], dtype=np.int16), n)
     return sector, revenue, flags, first_size, first_100m
+
+
+def tally_state(sector, revenue, flags, first_size_year, first_100m_year):
+    """The state the tallies read (ages, investment and support, which they do not, zero)."""
+    n = sector.size
+    return fk.FirmState(sector, revenue, np.zeros(n, np.int16), flags, first_size_year, first_100m_year, np.zeros(n),
+                        np.zeros(n, np.float32))
 
 
 def test_reward_candidates_are_the_living_firms_crossing_this_year_or_last():
@@ -314,7 +323,7 @@ def test_counted_above_size_matches_the_numpy_masks_and_bincount():
     sector, revenue, flags, fsy, f100 = _random_state(40_000)
     threshold = np.array([2e7, 1.5e7, 3e7])
     n = 36_000
-    args = (2023, n, 3, sector, revenue, flags, fsy, f100, threshold, np.array([1e9]))
+    args = (2023, n, 3, tally_state(sector, revenue, flags, fsy, f100), threshold, np.array([1e9]))
     counts, _, by_sector, tail_log_sum, little_giants = fk.tally_year(*args)
     alive = (flags[:n] & fk.ALIVE) != 0
     counted = alive & (revenue[:n] >= threshold[sector[:n]]) & (fsy[:n] != fk.NEVER)

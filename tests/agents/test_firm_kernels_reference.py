@@ -82,9 +82,12 @@ def test_spawn_entrants_matches_numpy_reference(inclusion):
         loan_program=rng.integers(0, 3, size).astype(np.uint8),
     )
     before = {k: v.copy() for k, v in st.items()}
-    fk.spawn_entrants(SEED, DRAW, YEAR, start, new_sector, median, sigma, extra, itr, st["sector"], st["revenue"],
-                      st["age"], st["flags"], st["fsy"], st["f100"], st["fai"], st["support"], st["loan_program"],
-                      threshold, stay_up, max_age, inclusion)
+    state = fk.FirmState(st["sector"], st["revenue"], st["age"], st["flags"], st["fsy"], st["f100"], st["fai"],
+                         st["support"])
+    rules = fk.StepRules(np.zeros(N_SECTORS), threshold, stay_up, fk.SHOCK_LAPLACE, 0.0, 2e7, 0.0, 1.0, 0.0, 0.0, 0, 0,
+                         1.0, 0.0, 2e7, 0.0, 0.0, max_age, inclusion_probability=inclusion)
+    fk.spawn_entrants(SEED, DRAW, YEAR, start, fk.Entrants(new_sector, median, sigma, extra, itr), state,
+                      st["loan_program"], rules)
     want = reference_spawn(start, new_sector, median, sigma, extra, itr, threshold, stay_up, max_age, inclusion)
     new = slice(start, start + m)
     for name, v in st.items():
@@ -139,9 +142,9 @@ def test_tally_firms_matches_numpy_reference():
     fsy = years[rng.integers(0, 4, size)]
     f100 = years[rng.choice(4, size, p=[0.7, 0.1, 0.1, 0.1])]
     args = (YEAR, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big)
-    counts, total, _, _, _ = fk.tally_year(*args)
+    counts, total, _, _, _ = fk.tally_year(*kernel_tally_args(*args))
     want_counts, want_total = reference_tally(*args)
-    threaded = fk.tally_year_threaded(2, *args)
+    threaded = fk.tally_year_threaded(2, *kernel_tally_args(*args))
     assert np.array_equal(threaded[0], counts) and np.array_equal(threaded[1], total)
     assert counts.shape == (5 + big.size, n_sectors) and np.array_equal(counts, want_counts)
     np.testing.assert_allclose(total, want_total, rtol=1e-12)
@@ -154,7 +157,15 @@ def test_tally_firms_matches_numpy_reference():
     counted_now_below = alive & (revenue[:n] < threshold[sector[:n]]) & (fsy[:n] == YEAR)
     assert above_not_counted.sum() > 50 and counted_now_below.sum() > 50
     # A firm past n would change the result.
-    assert not np.array_equal(fk.tally_year(YEAR, size, *args[2:])[0], counts)
+    assert not np.array_equal(fk.tally_year(*kernel_tally_args(YEAR, size, *args[2:]))[0], counts)
+
+
+def kernel_tally_args(year, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big):
+    """The tally kernels' arguments for the reference's (ages, investment and support zero: not read)."""
+    size = sector.size
+    state = fk.FirmState(sector, revenue, np.zeros(size, np.int16), flags, fsy, f100, np.zeros(size),
+                         np.zeros(size, np.float32))
+    return year, n, n_sectors, state, threshold, big
 
 
 def reference_block_sums(n, sector, revenue, flags, fsy, threshold, n_sectors):
@@ -196,7 +207,8 @@ def test_tally_of_blocks_of_one_sector_and_of_several_gives_the_reference_bits(t
     fsy, f100 = years[rng.integers(0, 3, n)], years[rng.choice(3, n, p=[0.8, 0.1, 0.1])]
     args = (YEAR, n, n_sectors, sector, revenue, flags, fsy, f100, threshold, big)
     counts, total, above_size_revenue, tail_log_sum, little_giants = (
-        fk.tally_year(*args) if threads == 1 else fk.tally_year_threaded(threads, *args))
+        fk.tally_year(*kernel_tally_args(*args)) if threads == 1
+        else fk.tally_year_threaded(threads, *kernel_tally_args(*args)))
     blocks = [sector[b:b + fk.BLOCK_FIRMS] for b in range(0, n, fk.BLOCK_FIRMS)]
     one_sector = sum(np.all(b == b[0]) for b in blocks)
     assert 5 <= one_sector <= len(blocks) - 3  # both kinds of block
@@ -328,8 +340,8 @@ def test_loan_step_matches_numpy_reference(borrow_probability):
 
     want_p, want_s, want_q, want_bal, borrows = reference_loans(
         n, sector, flags, fai, principal, start, program, FLOORS, borrow_probability, WEIGHTS, lti)
-    got = fk.loan_step(SEED, DRAW, YEAR, n, sector, flags, fai, principal, start, program, FLOORS,
-                       borrow_probability, WEIGHTS, lti, TERM)
+    got = fk.loan_step(SEED, DRAW, YEAR, n, fk.LoanBook(sector, flags, fai, principal, start, program),
+                       fk.LoanTerms(FLOORS, borrow_probability, WEIGHTS, lti, TERM))
     assert got.shape == (n,)
     assert np.array_equal(program[:n], want_q) and np.array_equal(start[:n], want_s)
     np.testing.assert_allclose(principal[:n], want_p, rtol=1e-6)  # the stored lti * fai

@@ -16,6 +16,8 @@ from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import (
     FirmArrays,
     GrowthLaw,
+    PopulationTargets,
+    StartingShares,
     _pareto_alpha_bisection,
     pareto_alpha_for_mean,
     read_firms_csv,
@@ -70,9 +72,10 @@ def test_volatility_follows_the_size_law():
 
 def _population(growth, n=40_000, above=8_000, above_100m=1_600):
     return synthetic_population(
-        np.random.default_rng(7), 2022, np.array([n, 0, 0, 0, 0]), np.array([above, 0, 0, 0, 0]),
-        np.array([above_100m, 0, 0, 0, 0]), np.full(5, 4e6), np.full(5, 1.2), np.full(5, T), 1e8, 0.13, 0.11, 0.494,
-        0.08, 0, growth)
+        np.random.default_rng(7), 2022,
+        PopulationTargets(np.array([n, 0, 0, 0, 0]), np.array([above, 0, 0, 0, 0]), np.array([above_100m, 0, 0, 0, 0]),
+                          np.full(5, 4e6), np.full(5, 1.2), np.full(5, T), 1e8),
+        StartingShares(0.13, 0.11, 0.494, 0.08), 0, growth)
 
 
 def test_population_marks_last_year_crossers_at_the_law_s_rate():
@@ -102,9 +105,10 @@ def test_no_growth_no_shock_means_nobody_crossed_last_year():
 def test_counts_above_both_lines_match_exactly():
     for seed in range(3):
         st = synthetic_population(
-            np.random.default_rng(seed), 2022, np.array([15_000, 19_300, 0, 0, 0]), np.array([3_000, 3_860, 0, 0, 0]),
-            np.array([600, 772, 0, 0, 0]), np.full(5, 4e6), np.full(5, 1.2), np.full(5, T), 1e8, 0.13, 0.11, 0.494,
-            0.08, 0, law(0.1, 0.25))
+            np.random.default_rng(seed), 2022,
+            PopulationTargets(np.array([15_000, 19_300, 0, 0, 0]), np.array([3_000, 3_860, 0, 0, 0]),
+                              np.array([600, 772, 0, 0, 0]), np.full(5, 4e6), np.full(5, 1.2), np.full(5, T), 1e8),
+            StartingShares(0.13, 0.11, 0.494, 0.08), 0, law(0.1, 0.25))
         n = st.n
         rev, sector = st.revenue_cny[:n], st.sector[:n]
         for code, above, top in ((0, 3_000, 600), (1, 3_860, 772)):

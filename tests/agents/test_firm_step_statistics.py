@@ -37,14 +37,17 @@ def _population(n: int, seed: int = 5) -> FirmArrays:
     return st
 
 
-def _parameters(shock: int) -> dict:
-    return dict(shock_kind=shock, sigma_ref=0.3, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,
+def _rules(shock: int, drift: np.ndarray, threshold: np.ndarray) -> fk.StepRules:
+    return fk.StepRules(drift, threshold, 1e8, shock_kind=shock, sigma_ref=0.3, sigma_ref_revenue_cny=2e7, beta=0.2, sigma_max=1.0, elasticity=0.5,
                 exit_base=0.07, exit_peak_min=3, exit_peak_max=7, exit_peak_mult=1.5, exit_size_exp=0.2,
                 exit_ref_revenue_cny=5e6, srdi_hazard=0.05, little_giant_share=0.1, this_year_max_age=3,
                 incubation_years=3, incubation_exit_mult=0.5, incubation_growth_boost=0.1, inclusion_probability=0.8,
-                exit_hazard_by_age=SCHEDULE, revenue_cap_by_sector=np.array([5e8, 1e10, 3e8, 2e9, 1e9]),
                 young_premium=0.12, young_halflife_years=2.0, srdi_min_revenue_cny=1e7, srdi_min_age=2,
                 little_giant_hazard=0.05)
+
+
+#: The optional arrays of the step: the exit schedule and the revenue caps by sector.
+OPTIONAL = (SCHEDULE, np.array([5e8, 1e10, 3e8, 2e9, 1e9]))
 
 
 @pytest.mark.parametrize("shock", [fk.SHOCK_LAPLACE, fk.SHOCK_NORMAL])
@@ -55,8 +58,7 @@ def test_vectorised_step_follows_the_scalar_step_firm_by_firm(shock):
     tallies = np.zeros((2, 2, 12), dtype=np.int64)
     for y in range(years):
         for st, kernel, tally in ((fast, fk.step_firms, tallies[0]), (slow, step_firms_libm, tallies[1])):
-            p = _parameters(shock) | {"exit_tally": tally}
-            kernel(3, 1, 2022 + y, n, *st.kernel_args(), drift, threshold, 1e8, *fk.step_parameters(p))
+            kernel(3, 1, 2022 + y, n, st.kernel_state(), _rules(shock, drift, threshold), *OPTIONAL, tally)
     same = ((fast.flags == slow.flags) & (fast.age_years == slow.age_years)
             & (fast.first_size_year == slow.first_size_year) & (fast.first_100m_year == slow.first_100m_year))
     assert np.mean(~same) <= 1e-4
@@ -75,11 +77,10 @@ def test_threaded_step_gives_the_same_bits_as_the_serial_step():
     one, two = _population(n), _population(n)
     tally_one, tally_two = np.zeros((2, 12), np.int64), np.zeros((2, 12), np.int64)
     for y in range(4):
-        fk.step_firms(3, 1, 2022 + y, n, *one.kernel_args(), drift, threshold, 1e8,
-                      *fk.step_parameters(_parameters(fk.SHOCK_LAPLACE) | {"exit_tally": tally_one}))
-        fk.step_firms_threaded(2, 3, 1, 2022 + y, n, *two.kernel_args(), drift, threshold, 1e8,
-                               *fk.step_parameters(_parameters(fk.SHOCK_LAPLACE) | {"exit_tally": tally_two}))
-    for a, b in zip(one.kernel_args(), two.kernel_args(), strict=True):
+        rules = _rules(fk.SHOCK_LAPLACE, drift, threshold)
+        fk.step_firms(3, 1, 2022 + y, n, one.kernel_state(), rules, *OPTIONAL, tally_one)
+        fk.step_firms_threaded(2, 3, 1, 2022 + y, n, two.kernel_state(), rules, *OPTIONAL, tally_two)
+    for a, b in zip(one.kernel_state(), two.kernel_state(), strict=True):
         assert np.array_equal(a[:n], b[:n])
     assert np.array_equal(tally_one, tally_two)
 

@@ -36,7 +36,7 @@ def _both(kwargs, years=3, n=400):
     z = lambda: np.zeros(n, np.int16)  # noqa: E731
     state = [sector, revenue.copy(), age.copy(), flags, z(), z(), fai.copy(), support.copy()]
     for y in range(years):
-        fk.step_firms(1, 0, 2022 + y, n, *state, DRIFT, THRESHOLD, 1e8, **kwargs)
+        fk.step_firms(1, 0, 2022 + y, n, fk.FirmState(*state), fk.StepRules(DRIFT, THRESHOLD, 1e8, **kwargs))
         model.step()
     return state, list(model.agents)
 

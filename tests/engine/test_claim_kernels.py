@@ -26,6 +26,7 @@ from sim.engine.claim_kernels import (
     PRO_RATED,
     SHARE_GIVEN,
     YEAR_OF_TALLY,
+    ClaimTerms,
     approve_claims,
     check_claims,
     group_by_program,
@@ -38,9 +39,9 @@ NO_SHARES, NO_DAYS = np.zeros(0), np.zeros(0, dtype=np.int64)
 
 def approve(recipients, amounts, tallies, year=2024, cap_year=math.inf, cap_total=math.inf, mode=PRO_RATED,
             validity_share=1.0, shares=NO_SHARES, days=NO_DAYS, first=0, last=364, share_paid=1.0):
-    return approve_claims(np.array(recipients, dtype=np.int64), np.array(amounts, dtype=np.float64), mode,
-                          validity_share, np.asarray(shares, dtype=np.float64), np.asarray(days, dtype=np.int64),
-                          first, last, share_paid, tallies, year, cap_year, cap_total)
+    return approve_claims(np.array(recipients, dtype=np.int64), np.array(amounts, dtype=np.float64),
+                          np.asarray(shares, dtype=np.float64), np.asarray(days, dtype=np.int64),
+                          ClaimTerms(mode, validity_share, first, last, share_paid, cap_year, cap_total), tallies, year)
 
 
 def test_a_claim_exactly_at_the_yearly_cap_is_paid_in_full_and_leaves_no_room():
@@ -115,7 +116,8 @@ def test_approve_claims_matches_its_reference_bit_for_bit(batches, mode, validit
         days = np.array([c[2] for c in batch], dtype=np.int64)
         shares = np.array([c[3] for c in batch])
         args = (mode, validity_share, shares, days, window[0], window[1], share_paid)
-        got = approve_claims(recipients, amounts, *args, kernel_tallies, year, cap_year, cap_total)
+        terms = ClaimTerms(mode, validity_share, window[0], window[1], share_paid, cap_year, cap_total)
+        got = approve_claims(recipients, amounts, shares, days, terms, kernel_tallies, year)
         want = approve_claims_reference(recipients, amounts, *args, reference_tallies, year, cap_year, cap_total)
         assert got.tobytes() == want.tobytes()
         assert kernel_tallies.tobytes() == reference_tallies.tobytes()

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.claim_kernels import IN_FULL, approve_claims
+from sim.engine.claim_kernels import IN_FULL, ClaimTerms, approve_claims
 from sim.engine.ledger import Ledger
 
 CONSTRUCTION = "hydrogen.13.construction_grant"  # programme 0 of the station line
@@ -287,8 +287,8 @@ def test_cap_per_recipient_total_across_years(policy_of):
 
 def _in_full(recipients, amounts, tallies, cap_year, cap_total):
     recipients = np.array(recipients, dtype=np.int64)
-    return approve_claims(recipients, np.array(amounts, dtype=float), IN_FULL, 1.0, np.ones(len(amounts)), recipients,
-                          0, 365, 1.0, tallies, 2024, cap_year, cap_total)
+    return approve_claims(recipients, np.array(amounts, dtype=float), np.ones(len(amounts)), recipients,
+                          ClaimTerms(IN_FULL, 1.0, 0, 365, 1.0, cap_year, cap_total), tallies, 2024)
 
 
 def test_caps_in_order_update_the_tallies():

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.claim_kernels import IN_FULL, approve_claims
+from sim.engine.claim_kernels import IN_FULL, ClaimTerms, approve_claims
 from sim.policy import kinds
 
 
@@ -19,8 +19,8 @@ def _caps(amount, paid_year, cap_year, paid_total, cap_total):
     """One claim through the ledger's recipient caps (what a recipient already had, and the caps)."""
     tallies = np.array([[paid_year, paid_total, 2024.0]])
     none = np.zeros(1, dtype=np.int64)
-    return approve_claims(none, np.array([amount]), IN_FULL, 1.0, np.ones(1), none, 0, 365, 1.0, tallies, 2024,
-                          cap_year, cap_total)[0]
+    return approve_claims(none, np.array([amount]), np.ones(1), none,
+                          ClaimTerms(IN_FULL, 1.0, 0, 365, 1.0, cap_year, cap_total), tallies, 2024)[0]
 
 INF = math.inf
 

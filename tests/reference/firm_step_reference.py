@@ -25,11 +25,29 @@ from sim.agents.firm_kernels import (
 )
 from sim.engine.rng import draw_prefix, entity_prefix, standard_laplace, standard_normal, stream_key, uniform
 
-__all__ = ["step_firms_libm"]
+__all__ = ["step_firms_libm", "step_firms_flat"]
 
 
 @njit(cache=True)
-def step_firms_libm(
+def step_firms_libm(seed, draw, year, n, state, rules, exit_hazard_by_age=None, revenue_cap_by_sector=None,
+                    exit_tally=None):
+    """:func:`step_firms_flat` under the arguments of :func:`sim.agents.firm_kernels.step_firms`."""
+    step_firms_flat(
+        seed, draw, year, n,
+        state.sector, state.revenue_cny, state.age_years, state.flags, state.first_size_year, state.first_100m_year,
+        state.fai_cny, state.support_cny,
+        rules.drift_by_sector, rules.threshold_by_sector, rules.stay_up_cny,
+        rules.shock_kind, rules.sigma_ref, rules.sigma_ref_revenue_cny, rules.beta, rules.sigma_max, rules.elasticity,
+        rules.exit_base, rules.exit_peak_min, rules.exit_peak_max, rules.exit_peak_mult, rules.exit_size_exp,
+        rules.exit_ref_revenue_cny, rules.srdi_hazard, rules.little_giant_share, rules.this_year_max_age,
+        rules.incubation_years, rules.incubation_exit_mult, rules.incubation_growth_boost, rules.inclusion_probability,
+        exit_hazard_by_age, revenue_cap_by_sector, rules.young_premium, rules.young_halflife_years,
+        rules.srdi_min_revenue_cny, rules.srdi_min_age, rules.little_giant_hazard, exit_tally,
+    )
+
+
+@njit(cache=True)
+def step_firms_flat(
     seed, draw, year, n,
     sector, revenue_cny, age_years, flags, first_size_year, first_100m_year, fai_cny, support_cny,
     drift_by_sector, threshold_by_sector, stay_up_cny,

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -25,17 +25,58 @@ if TYPE_CHECKING:
     from sim.policy.instrument import InstrumentBase
     from sim.policy.policyset import PolicyReadings, Program
 
-__all__ = ["KindSpec", "ClaimContext", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive",
+__all__ = ["KindSpec", "ClaimContext", "ClaimLedger", "Payment", "cny", "window_days", "one_off_claim_days", "file_one_off", "file_positive",
            "district_rows", "district_text"]
 
 
 @dataclass(frozen=True)
 class Payment:
-    """What the ledger approved under one programme for some recipients in a year (CNY)."""
+    """What the ledger approved under one programme for some recipients in a year (CNY).
+
+    Attributes
+    ----------
+    program : Program
+    ids : ndarray of int64
+        Recipient ids, as in the facts paid on.
+    approved_cny : ndarray of float64
+        Approved amount of each.
+    marked : dict of str to ndarray of int64
+        What the claim taught about some recipients, for the population to keep: by category
+        name of the facts' ``category_bits`` (``srdi_extra_paid``), the recipient ids that now
+        belong to it. The facts themselves are read-only.
+    """
 
     program: Program
     ids: np.ndarray
     approved_cny: np.ndarray
+    marked: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class ClaimLedger(Protocol):
+    """What a claim handler may ask of the ledger (:class:`sim.engine.ledger.Ledger`): file claims,
+    and read each recipient's room under the caps and what it has been paid.
+    """
+
+    def claim(
+        self,
+        program_id: str,
+        year: int,
+        recipients: np.ndarray,
+        amounts_cny: np.ndarray,
+        event_dates: list[dt.date] | None = None,
+        in_force_share: np.ndarray | None = None,
+        event_days: np.ndarray | int | None = None,
+    ) -> np.ndarray:
+        """Approved amount of each claim (see :meth:`sim.engine.ledger.Ledger.claim`)."""
+        ...
+
+    def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
+        """What each recipient may still be paid under the programme's caps this year, CNY."""
+        ...
+
+    def paid_in_total_by_recipient(self, program_id: str, recipients: np.ndarray) -> np.ndarray:
+        """What each recipient has been paid in all under the programme, CNY."""
+        ...
 
 
 @dataclass
@@ -47,7 +88,7 @@ class ClaimContext:
     year : int
     year_index : int
         Position of `year` in the horizon.
-    ledger : Ledger
+    ledger : ClaimLedger
         Files claims (:meth:`~sim.engine.ledger.Ledger.claim`) and knows each recipient's room
         under its caps.
     rates_percent : mapping of str to float
@@ -59,7 +100,7 @@ class ClaimContext:
 
     year: int
     year_index: int
-    ledger: Any
+    ledger: ClaimLedger
     rates_percent: Mapping[str, float]
     readings: PolicyReadings
 

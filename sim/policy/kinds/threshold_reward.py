@@ -24,7 +24,7 @@ Rules across programmes sit here, applied to all threshold rewards at once:
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -32,9 +32,9 @@ from pydantic import Field
 
 from sim.policy.facts import ClaimBasis, FirmYear
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
-from sim.policy.kinds._base import KindSpec, Payment, one_off_claim_days
+from sim.policy.kinds._base import ClaimLedger, KindSpec, Payment, one_off_claim_days
 
-__all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "event_rows",
+__all__ = ["ThresholdReward", "ThresholdRewardEligibility", "threshold_reward", "reward_amounts", "EventRule", "event_rows",
            "KIND",
            "LAST_YEAR", "THIS_YEAR"]
 
@@ -150,10 +150,34 @@ def reward_amounts(event, flags, base_cny, srdi_extra_cny, other_extras_cny, exc
 _EVENT_CODE = {LAST_YEAR: 0, THIS_YEAR: 1, "first_above_100m_last_year": 2, "first_above_size_last_year_and_100m": 3}
 
 
+class EventRule(NamedTuple):
+    """Which first crossing a threshold reward pays on, as :func:`event_rows` reads it.
+
+    Attributes
+    ----------
+    event : int
+        Code of the event (:data:`_EVENT_CODE`).
+    new_firms_only : bool
+        "This year" counts only the firms counted in the year they crossed.
+    stay_up_at_100m : bool
+        The software stay-up reads "first counted at 100,000,000".
+    min_revenue_cny : float
+        This year's revenue floor of the stay-up (``-inf`` for none).
+    never_year : int
+        The first-crossing year that means "never".
+    """
+
+    event: int
+    new_firms_only: bool
+    stay_up_at_100m: bool
+    min_revenue_cny: float
+    never_year: int
+
+
 @njit(cache=True)
-def event_rows(in_family, first_size_year, first_100m_year, counted_in_year, counted_at_100m, revenue_cny, year,
-               event, new_firms_only, stay_up_at_100m, min_revenue_cny, never_year):
-    """Rows of the firms that met a threshold reward's event this year (ascending).
+def event_rows(in_family, first_size_year, first_100m_year, counted_in_year, counted_at_100m, revenue_cny, year, rule):
+    """Rows of the firms that met a threshold reward's event this year (ascending), under `rule`
+    (an :class:`EventRule`).
 
     ``event`` 0: first counted above size last year; 1: first counted this year (and counted in
     the year it crossed, when `new_firms_only`); 2: first reaching 100,000,000 last year, once
@@ -162,6 +186,8 @@ def event_rows(in_family, first_size_year, first_100m_year, counted_in_year, cou
     at least `min_revenue_cny` (``-inf`` for no floor). Only firms of the reward family
     (`in_family`) count.
     """
+    event, new_firms_only, stay_up_at_100m = rule.event, rule.new_firms_only, rule.stay_up_at_100m
+    min_revenue_cny, never_year = rule.min_revenue_cny, rule.never_year
     rows = np.empty(in_family.shape[0], dtype=np.int64)
     n = 0
     for k in range(in_family.shape[0]):
@@ -239,10 +265,10 @@ class _Reward:
         self.excluded, self.extra_excluded = table.excluded, table.extra_excluded
         readings = ctx.readings
         self.idx = event_rows(in_family, facts.first_size_year, facts.first_100m_year, facts.counted_in_year,
-                              facts.counted_at_100m, facts.revenue_cny, ctx.year, table.event,
-                              readings.this_year_counting == "new_firms",
-                              readings.software_stay_up == "at_100m_when_first_counted",
-                              table.min_revenue_cny, facts.never_year)
+                              facts.counted_at_100m, facts.revenue_cny, ctx.year,
+                              EventRule(table.event, readings.this_year_counting == "new_firms",
+                                        readings.software_stay_up == "at_100m_when_first_counted",
+                                        table.min_revenue_cny, facts.never_year))
         self.inside, self.days = one_off_claim_days(program, ctx.year, facts.application_day[self.idx],
                                                     readings.one_off_claims)
 
@@ -257,7 +283,7 @@ class _Reward:
         self.days = self.days[keep]
 
 
-def _best_of(rewards: list[_Reward], facts: FirmYear, flags: np.ndarray, ledger, year: int) -> None:
+def _best_of(rewards: list[_Reward], facts: FirmYear, flags: np.ndarray, ledger: ClaimLedger, year: int) -> None:
     """Keep, for each firm, only the best-paying claim among instruments paying the same event, each
     valued after its share paid and the room left under its caps (0 outside its window).
     """
@@ -300,7 +326,8 @@ def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
         if rw.ins.event == LAST_YEAR:
             for pid in this_year[rw.group[1]]:
                 rw.keep(ledger.paid_in_total_by_recipient(pid, facts.ids[rw.idx]) == 0.0)
-    flags = facts.flags  # the srdi_extra_paid bit is set in place for the population to keep
+    # A working copy: the srdi_extra_paid bit set here goes back to the firms through Payment.marked.
+    flags = facts.flags.copy()
     if not readings.stack_software_and_scaleup_rewards:
         _best_of(rewards, facts, flags, ledger, ctx.year)
     srdi_bit, paid_bit = np.uint8(facts.category_bits[SRDI]), np.uint8(facts.category_bits[SRDI_EXTRA_PAID])
@@ -315,10 +342,12 @@ def _file_claims(programs, facts: FirmYear, ctx) -> list[Payment]:
         local = rw.idx[keep]
         ids = facts.ids[local]
         approved = ledger.claim(rw.program.id, ctx.year, ids, amounts[keep], event_days=rw.days[keep])
-        out.append(Payment(rw.program, ids, approved))
+        marked = {}
         if rw.srdi_extra > 0.0:
             got = local[(approved > 0.0) & ((flags[local] & srdi_bit) != 0) & ((flags[local] & rw.extra_excluded) == 0)]
             flags[got] |= paid_bit
+            marked[SRDI_EXTRA_PAID] = facts.ids[got]
+        out.append(Payment(rw.program, ids, approved, marked))
     return out
 
 

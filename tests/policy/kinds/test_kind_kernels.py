@@ -12,7 +12,7 @@ from reference.threshold_reward_reference import event_rows_reference
 from sim.policy.kinds.capped_grant import capped_grant, capped_grants
 from sim.policy.kinds.cost_share import cost_share, cost_shares
 from sim.policy.kinds.interest_subsidy import interest_subsidy, loan_claims
-from sim.policy.kinds.threshold_reward import event_rows
+from sim.policy.kinds.threshold_reward import EventRule, event_rows
 from sim.policy.kinds.tiered_grant import tiered_grant, tiered_grants
 
 money = st.one_of(st.just(0.0), st.floats(0.0, 1e9, allow_nan=False), st.sampled_from([5e5, 1e6, 3e6]))
@@ -75,7 +75,7 @@ def test_event_rows_matches_its_reference(firms, event, new_firms_only, stay_up_
     revenue = np.array(cols[5], dtype=np.float64)
     args = (in_family, fsy, f100, counted_in_year, counted_at_100m, revenue, 2023, event, new_firms_only,
             stay_up_at_100m, min_revenue, NEVER)
-    assert event_rows(*args).tolist() == event_rows_reference(*args).tolist()
+    assert event_rows(*args[:7], EventRule(*args[7:])).tolist() == event_rows_reference(*args).tolist()
 
 
 def test_event_rows_hand_computed():
@@ -89,8 +89,8 @@ def test_event_rows_hand_computed():
     revenue = np.array([1e8, 1e7, 1e7, 2e8, 1e8])
 
     def rows(event, new_firms_only=True, stay_up_at_100m=True, min_revenue=-math.inf):
-        return event_rows(in_family, fsy, f100, counted_in_year, counted_at_100m, revenue, 2023, event,
-                                    new_firms_only, stay_up_at_100m, min_revenue, NEVER).tolist()
+        return event_rows(in_family, fsy, f100, counted_in_year, counted_at_100m, revenue, 2023,
+                          EventRule(event, new_firms_only, stay_up_at_100m, min_revenue, NEVER)).tolist()
 
     assert rows(0) == [0]
     assert rows(1) == [1] and rows(1, new_firms_only=False) == [1, 2]

@@ -69,7 +69,7 @@ def _draw_vs_least_work(loaded, draws: int) -> list[Measurement]:
 
 
 def _workers(loaded, draws: int) -> list[Measurement]:
-    from sim.engine.ensemble import run_draws
+    from sim.runner.ensemble import run_draws
 
     rates = {}
     for workers in (1, 2):

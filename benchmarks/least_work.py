@@ -3,7 +3,7 @@
 Per firm-year: hash the (firm, year) prefix of its keys once, draw three counter-based uniforms
 (exit, growth shock, certification) from it, turn one into a Laplace shock (one log) and take
 one exp (the growth factor). Self-contained (its own splitmix64, the construction of
-:mod:`sim.engine.rng`), so the reference does not move when `sim`'s random-number code does:
+:mod:`sim.core.rng`), so the reference does not move when `sim`'s random-number code does:
 the same loop measures `sim` before and after a change.
 """
 

@@ -55,7 +55,7 @@ def best_time(fn: Callable[[], object], repeat: int = 3, min_seconds: float = 0.
 
 def machine_threads() -> int:
     """Threads a threaded measurement uses: every core Numba may use, whatever the load (the
-    benchmark measures what threads can do; a run chooses by load, see :mod:`sim.engine.threads`)."""
+    benchmark measures what threads can do; a run chooses by load, see :mod:`sim.core.threads`)."""
     import os
 
     import numba

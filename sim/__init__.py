@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.engine.kernel_cache import use_kernel_cache
+from sim.core.kernel_cache import use_kernel_cache
 
 # Before any kernel is decorated: compiled kernels are kept by version of their sources.
 use_kernel_cache()
@@ -51,7 +51,7 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
         Local processes (at most 4 per core and one per draw: more are cut down, with a warning).
     threads : int, optional
         Threads for the kernels when `workers` is 1 (default: every core Numba may use; see
-        :mod:`sim.engine.threads`). The results do not depend on it.
+        :mod:`sim.core.threads`). The results do not depend on it.
 
     Returns
     -------
@@ -70,8 +70,8 @@ def run(scenario, draws: int | None = None, seed: int | None = None, workers: in
     import os
 
     from sim.arguments import MAX_SEED, whole_number
-    from sim.engine.run import run_scenario
     from sim.errors import ArgumentError
+    from sim.runner.run import run_scenario
     from sim.scenario.base import MAX_DRAWS
     from sim.scenario.loader import LoadedScenario
 

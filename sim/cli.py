@@ -301,9 +301,9 @@ def _cmd_parameters(args) -> int:
 def _cmd_run(args) -> int:
     from sim.analysis.report_text import print_run_summary
     from sim.analysis.results import write_outputs
-    from sim.engine.progress import Progress
-    from sim.engine.run import run_scenario
-    from sim.engine.staging import staged_folder, work_path
+    from sim.runner.progress import Progress
+    from sim.runner.run import run_scenario
+    from sim.runner.staging import staged_folder, work_path
     from sim.scenario.loader import input_files, load_scenario
 
     loaded = load_scenario(args.scenario)
@@ -381,9 +381,9 @@ def _cmd_hindcast(args) -> int:
 
 def _cmd_calibrate(args) -> int:
     from sim.analysis.calibration import calibrate, identification_rows, load_calibration, write_fitted_scenario
-    from sim.engine.progress import Progress
-    from sim.engine.staging import check_not_input
     from sim.input_files import held_inputs
+    from sim.runner.progress import Progress
+    from sim.runner.staging import check_not_input
     from sim.scenario.loader import input_files, load_scenario
 
     config, scenario_path = load_calibration(args.config)
@@ -436,7 +436,7 @@ def _write_identification(path: Path, rows: list[dict]) -> None:
     writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else ["parameter"], lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    from sim.engine.staging import write_text_file
+    from sim.runner.staging import write_text_file
 
     write_text_file(path, buf.getvalue())
 

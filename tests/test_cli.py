@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import sim.engine.ensemble as ensemble
+import sim.runner.ensemble as ensemble
 from sim.cli import main
-from sim.engine.staging import MARKER
 from sim.errors import SimError
 from sim.policy.gazette import load_gazette
+from sim.runner.staging import MARKER
 
 MINIMAL_FOR_CLI = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.toml"
 
@@ -227,7 +227,7 @@ def test_unexpected_error_is_one_line_without_traceback(tmp_path, capsys, monkey
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("sim.engine.run.run_scenario", broken)
+    monkeypatch.setattr("sim.runner.run.run_scenario", broken)
     code = main(["run", str(MINIMAL_FOR_CLI), "--draws", "2", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and "internal error (ZeroDivisionError" in err[0]

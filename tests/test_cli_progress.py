@@ -1,4 +1,4 @@
-"""run, compare and calibrate report progress with an estimated finish through sim.engine.progress:
+"""run, compare and calibrate report progress with an estimated finish through sim.runner.progress:
 on a terminal only, and never with --quiet."""
 
 from __future__ import annotations

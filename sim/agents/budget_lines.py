@@ -1,7 +1,7 @@
 """Budget lines as Mesa agents: each payer's line, its ceiling, what it paid and who waits.
 
 A :class:`BudgetLine` is the model's agent for one line of the scenario's budget; it decides the
-year's payments as :class:`sim.engine.budget.BudgetLineRule` does and reads its history from the
+year's payments as :class:`sim.core.budget.BudgetLineRule` does and reads its history from the
 ledger's arrays (one source of truth).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.engine.budget import BudgetLineRule
+from sim.core.budget import BudgetLineRule
 from sim.policy.policyset import BudgetLineSpec
 
 __all__ = ["BudgetLine"]
@@ -30,11 +30,12 @@ class BudgetLine(BudgetLineRule, mesa.Agent):
     def __init__(self, model, spec: BudgetLineSpec, index: int):
         mesa.Agent.__init__(self, model)
         BudgetLineRule.__init__(self, spec, index)
+        self.line_spec = spec
 
     @property
     def programs(self) -> tuple[int, ...]:
         """Indices of the programmes paid from this line."""
-        return self.spec.programs
+        return self.line_spec.programs
 
     def paid_cny(self, year: int) -> float:
         """What the line paid in a simulated year, CNY."""

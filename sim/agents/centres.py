@@ -24,9 +24,9 @@ import numpy as np
 import simpy
 
 from sim.agents.slot_agent import SlotAgent
-from sim.engine.component import Component
-from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, uniform_at
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.rng import STREAM, uniform_at
 from sim.policy.facts import CentreMilestones, ClaimBasis
 
 __all__ = ["Centre", "Centres", "CENTRE_STATUS"]

@@ -1,10 +1,10 @@
 """Numba kernels of the firm population: pure functions of arrays and scalars.
 
 The state is a structure of arrays, one element per firm (see :mod:`sim.agents.firms`). Random
-numbers come from the counter-based generator of :mod:`sim.engine.rng`, keyed by (seed, draw, firm
+numbers come from the counter-based generator of :mod:`sim.core.rng`, keyed by (seed, draw, firm
 index, year, stream), so a firm's path does not depend on how many other firms there are or how
 the work is split. Each kernel hashes the (seed, draw) prefix once per call and the (firm, year)
-prefix once per firm, then one round per number (:func:`~sim.engine.rng.stream_key`).
+prefix once per firm, then one round per number (:func:`~sim.core.rng.stream_key`).
 
 Year markers (``first_size_year``, ``first_100m_year``) hold the calendar year of the first
 crossing, or :data:`NEVER`.
@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
-from sim.engine import elementary as el
-from sim.engine.rng import (
+from sim.core import elementary as el
+from sim.core.rng import (
     STREAM,
     draw_key,
     draw_prefix,
@@ -64,7 +64,7 @@ _S_INCLUSION = STREAM["firm_inclusion"]
 _S_LITTLE_GIANT = STREAM["firm_little_giant"]
 # Second number from one key (little-giant draw after certification, programme choice).
 _SECOND = np.uint64(0x2545F4914F6CDD1D)
-# The second uniform of a Box-Muller pair (as :func:`sim.engine.rng.standard_normal`).
+# The second uniform of a Box-Muller pair (as :func:`sim.core.rng.standard_normal`).
 _NORMAL_PAIR = np.uint64(0x632BE59BD9B4E019)
 _LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
 #: Firms stepped together: their numbers are drawn in one branch-free pass, then applied.
@@ -217,7 +217,7 @@ def _first_crossings(firm_key, r, year, age, this_year_max_age, threshold, stay_
                      inclusion_probability):
     """A firm's first-crossing years and the bits of its first counting (COUNTED_IN_YEAR,
     COUNTED_AT_100M) after a year at revenue `r`; `firm_key` is the firm-year's
-    :func:`~sim.engine.rng.entity_prefix`.
+    :func:`~sim.core.rng.entity_prefix`.
 
     Scalars in, scalars out: the caller stores them, which keeps the step loop free of array
     writes inside a helper (such writes made the whole step about a fifth slower).
@@ -268,7 +268,7 @@ def step_firms(seed, draw, year, n, state, rules, exit_hazard_by_age=None, reven
     * `exit_tally` (int64, shape (2, n_ages)): adds the firms at risk (row 0) and the exits (row 1)
       by age index.
 
-    The exponentials and logarithms are those of :mod:`sim.engine.elementary` (within 2 ulps of
+    The exponentials and logarithms are those of :mod:`sim.core.elementary` (within 2 ulps of
     the C library's; branch-free, so the per-firm arithmetic runs in vector lanes): the firms are
     stepped in blocks of :data:`BLOCK_FIRMS`, first the random numbers, hazards and growth factors
     of the whole block (no branches), then the state changes firm by firm.

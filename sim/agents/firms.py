@@ -39,10 +39,10 @@ from sim.agents.firm_population import (
     synthetic_population,
 )
 from sim.agents.sectors import load_sectors
-from sim.engine.component import Component
-from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, keyed_generator, uniform_at, uniforms_at
-from sim.engine.threads import threads_for_kernels
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.rng import STREAM, keyed_generator, uniform_at, uniforms_at
+from sim.core.threads import threads_for_kernels
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 

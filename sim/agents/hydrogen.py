@@ -5,7 +5,7 @@ Each year, in order:
 1. investors start new stations where the expected NPV clears the hurdle (grant by tier if the
    station is expected to be completed inside the grant's window, operating subsidy while it is
    valid, expected utilisation), and planned stations due this year start construction;
-2. the construction lead time runs as a simpy process (:mod:`sim.engine.processes`): stations
+2. the construction lead time runs as a simpy process (:mod:`sim.core.processes`): stations
    completed this year start operating from their completion day and claim the construction
    grant with that day as the event date (the ledger checks it against the window exactly);
 3. the fleet adopts by TCO and coverage and demands hydrogen by district;
@@ -74,10 +74,10 @@ from sim.agents.stations import (
     opened_after_start,
     read_stations_csv,
 )
-from sim.engine.component import Component
-from sim.engine.outputs import VariableSpec
-from sim.engine.processes import StagedTask, run_staged_tasks
-from sim.engine.rng import STREAM, normal_at, uniform_at, uniforms_at
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.processes import StagedTask, run_staged_tasks
+from sim.core.rng import STREAM, normal_at, uniform_at, uniforms_at
 from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
 from sim.policy.instrument import eligible_districts
 from sim.policy.kinds.tiered_grant import grant_for
@@ -559,7 +559,7 @@ class HydrogenStations(Component):
         if sold > 0:
             self.price_expectation = revenue / sold
         self.unmet_by_district = unmet
-        self._review(year, yi, own, mc, price_enrolled, enrolled, sales, op_share, full_year_kg, unmet)
+        self._review(year, own, mc, price_enrolled, enrolled, sales, op_share, full_year_kg, unmet)
         by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
         rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
         rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
@@ -580,10 +580,11 @@ class HydrogenStations(Component):
         a.mothball_years[due] = 0
         return due
 
-    def _review(self, year: int, yi: int, own: np.ndarray, mc: np.ndarray, price_enrolled: np.ndarray,
+    def _review(self, year: int, own: np.ndarray, mc: np.ndarray, price_enrolled: np.ndarray,
                 enrolled: np.ndarray, sales: np.ndarray, op_share: np.ndarray, full_year_kg: np.ndarray,
                 unmet: np.ndarray) -> None:
         """The year-end review: exits on each station's own prospects, then reopenings on unserved demand."""
+        yi = year - self.years[0]
         a, e = self.arrays, self.cfg.economics
         # Next year's margin: the better of its own price and, while its district's scheme still
         # pays next year, the capped price plus that subsidy.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.rng import STREAM, normal_at, uniforms_at
+from sim.core.rng import STREAM, normal_at, uniforms_at
 
 __all__ = ["SupplyRoutes"]
 
@@ -31,7 +31,7 @@ class SupplyRoutes:
 
     Parameters
     ----------
-    model : sim.engine.model.SimModel
+    model : sim.runner.model.SimModel
         The draw's model (seed, draw, parameter draws).
     supply : sim.scenario.hydrogen_section.SupplyConfig
         The ``[hydrogen.supply]`` section.

@@ -25,9 +25,9 @@ import numpy as np
 
 from sim.agents.sectors import load_sectors
 from sim.agents.slot_agent import SlotAgent
-from sim.engine.component import Component
-from sim.engine.outputs import VariableSpec
-from sim.engine.rng import STREAM, poisson_at, uniform_at
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.rng import STREAM, poisson_at, uniform_at
 from sim.policy.facts import ClaimBasis, IncubatorGraduates, IncubatorRecognitions
 
 __all__ = ["Incubator", "Incubators", "KIND_BENCHMARK", "KIND_SERVICE"]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.component import Component
-from sim.engine.outputs import VariableSpec
-from sim.engine.rng import keyed_generator, text_key
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.rng import keyed_generator, text_key
 from sim.policy.facts import ClaimBasis, ProjectApprovals, ProjectLoans
 from sim.policy.kinds.interest_subsidy import lpr_path_problems
 

@@ -218,7 +218,7 @@ def refit_until(config_path: Path, origin: int, scenario_path: Path, out: Path) 
 
     import sim
     from sim.analysis.calibration import calibrate, load_calibration, write_fitted_scenario
-    from sim.engine.staging import write_text_file
+    from sim.runner.staging import write_text_file
 
     config, prior_path = load_calibration(config_path)
     prior = sim.load_scenario(prior_path).scenario
@@ -250,8 +250,8 @@ def backtest_command(args) -> int:
     import sim
     from sim.analysis.calibration import load_calibration
     from sim.analysis.observations import DEFAULT_OBSERVED, load_observations
-    from sim.engine.staging import check_not_input, staged_folder
     from sim.errors import SimError
+    from sim.runner.staging import check_not_input, staged_folder
     from sim.scenario.loader import input_files
 
     observed = Path(args.observed or DEFAULT_OBSERVED)

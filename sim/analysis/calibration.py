@@ -473,7 +473,7 @@ def write_fitted_scenario(out: Path, scenario_path: Path, name: str, result: Cal
         posterior_sd = result.posterior_sd.get(p.path, math.inf)
         lines.append(f"{p.path} = {_fitted_value_toml(p, value, posterior_sd, p.write or config.write)}")
     lines += _provenance_tables(result, config)
-    from sim.engine.staging import write_text_file
+    from sim.runner.staging import write_text_file
 
     write_text_file(out, "\n".join(lines) + "\n")
 

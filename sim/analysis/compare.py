@@ -176,8 +176,8 @@ def load_or_run(path, draws: int | None, seed: int | None, workers: int, quiet: 
 
     A run prints its progress on a terminal unless `quiet`.
     """
-    from sim.engine.progress import Progress
-    from sim.engine.run import run_scenario
+    from sim.runner.progress import Progress
+    from sim.runner.run import run_scenario
     from sim.scenario.loader import LoadedScenario, load_scenario
 
     if isinstance(path, Path) and path.is_dir():
@@ -193,7 +193,7 @@ def load_or_run(path, draws: int | None, seed: int | None, workers: int, quiet: 
 
 def compare_command(args) -> int:
     """``sim compare``: print the comparison and write ``comparison.csv`` atomically."""
-    from sim.engine.staging import staged_folder
+    from sim.runner.staging import staged_folder
 
     if len(args.scenario) < 2:
         raise SimError("sim compare: give at least two scenario files or result folders")

@@ -13,7 +13,7 @@ The model contract of EMA Workbench is a function of named parameters returning 
   (``stations_operating@2025``, ``total_exposure_cny``, ``target:ID`` ...), each the mean over
   `replicates` draws of the experiment.
 
-An experiment is one run of :class:`~sim.engine.design.ParameterDesign`: the uncertainties are
+An experiment is one run of :class:`~sim.runner.design.ParameterDesign`: the uncertainties are
 set to the experiment's values and the other random numbers come from draws keyed by those
 values (not by the levers), so the same experiment always gives the same outcomes and two
 policies in the same EMA scenario meet the same random numbers. EMA needs Python identifiers as
@@ -180,9 +180,9 @@ class _Experiment:
     def __call__(self, **kwargs: float) -> dict[str, float]:
         """Run the experiment's draws; the outcomes are their means."""
         from sim.analysis.selection import select_outputs
-        from sim.engine.design import ParameterDesign
-        from sim.engine.ensemble import layout_of, run_chunk
-        from sim.engine.run import build_dataset
+        from sim.runner.design import ParameterDesign
+        from sim.runner.ensemble import layout_of, run_chunk
+        from sim.runner.run import build_dataset
 
         policy = {self.lever_names[k]: v for k, v in kwargs.items() if k in self.lever_names}
         given = {self.by_name[k]: float(v) for k, v in kwargs.items() if k in self.by_name}

@@ -1,6 +1,6 @@
 """``sim explore``: a scenario stepped year by year in a Solara page, with sliders for the levers.
 
-:class:`ExploreModel` is the ordinary :class:`~sim.engine.model.PolicyModel` of one draw, built
+:class:`ExploreModel` is the ordinary :class:`~sim.runner.model.PolicyModel` of one draw, built
 from the scenario with the sliders' values written over it as overrides (the same mechanism as an
 alternative scenario file), plus a Mesa ``DataCollector`` of the page's series. :class:`ExploreSession`
 is what one browser session owns: its model, rebuilt when a lever moves and stepped back to the
@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 import xarray as xr
 
-from sim.engine.model import PolicyModel
+from sim.runner.model import PolicyModel
 from sim.scenario.loader import LoadedScenario, load_scenario
 
 __all__ = ["ExploreModel", "ExploreSession", "LEVERS", "Lever", "SERIES", "Series", "lever_defaults", "main_supply_route",
@@ -366,7 +366,7 @@ class ExploreSession:
 
     def band(self, draws: int) -> xr.Dataset:
         """Results over draws 0..draws-1 with the session's levers (cached until a lever moves)."""
-        from sim.engine.run import run_scenario
+        from sim.runner.run import run_scenario
 
         key = (tuple(sorted(self._policy_levers().items())), int(draws))
         if self._band_key != key or self._band is None:

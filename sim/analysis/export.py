@@ -29,8 +29,8 @@ import xarray as xr
 
 from sim.analysis.cells import neutralise_table, safe_file_stem
 from sim.analysis.summary import Years, select_years, totals_table
-from sim.engine.staging import staged_folder, write_file
 from sim.errors import SimError
+from sim.runner.staging import staged_folder, write_file
 
 __all__ = ["FORMATS", "export_tables", "write_export"]
 
@@ -122,7 +122,7 @@ def write_export(folder: Path, fmt: str, out: Path | None = None, force: bool = 
     fmt : {"csv", "parquet", "xlsx"}
     out : Path, optional
         Folder to write into (default ``folder/export``), staged and swapped into place as every
-        output folder (:func:`sim.engine.staging.staged_folder`): an existing non-empty one is
+        output folder (:func:`sim.runner.staging.staged_folder`): an existing non-empty one is
         replaced only with `force` and only if sim wrote everything in it.
     force : bool
         Replace an existing export folder that sim wrote.

@@ -105,7 +105,7 @@ def format_coverage(coverage: pd.DataFrame) -> str:
 
 def _write_csv_atomic(table: pd.DataFrame, path: Path) -> None:
     """Write `path` into its results folder under the marker rules: a same-named file sim did not write stays."""
-    from sim.engine.staging import write_into_folder
+    from sim.runner.staging import write_into_folder
 
     write_into_folder(path.parent, path.name, lambda tmp: table.to_csv(tmp, index=False), flag="sim hindcast")
 
@@ -118,7 +118,7 @@ def hindcast_command(args) -> int:
     ``results/<name>-hindcast``), staged as a folder and renamed into place.
     """
     from sim.analysis.compare import load_or_run, read_inputs
-    from sim.engine.staging import check_not_input, staged_folder
+    from sim.runner.staging import check_not_input, staged_folder
 
     observed = Path(args.observed or DEFAULT_OBSERVED)
     [source], inputs = read_inputs([args.scenario])

@@ -439,7 +439,7 @@ def write_report(folder: Path, lang: str | None = None, years: Years = None, yea
         If the folder is not a results folder; :class:`~sim.errors.OutputError` if the report
         cannot be written (disk full, a file-size limit, a read-only folder), leaving no file.
     """
-    from sim.engine.staging import write_into_folder
+    from sim.runner.staging import write_into_folder
 
     page = build_report(folder, lang, years, years_name)
     # A report.html that sim did not write (not listed by the folder's marker) is never replaced.

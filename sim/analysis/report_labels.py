@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from sim.engine.staging import write_text_file
+from sim.runner.staging import write_text_file
 
 __all__ = ["Labels", "page", "write_page", "draws_warning", "MAX_PROBABILITY_HALF_WIDTH"]
 
@@ -156,5 +156,5 @@ def page(title: str, body: str, lang: str | None) -> str:
 
 
 def write_page(target: Path, text: str) -> Path:
-    """Write a page to `target` atomically, mode 0644 (:func:`sim.engine.staging.write_text_file`)."""
+    """Write a page to `target` atomically, mode 0644 (:func:`sim.runner.staging.write_text_file`)."""
     return write_text_file(target, text)

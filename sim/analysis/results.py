@@ -1,6 +1,6 @@
 """Results folders: write a run's dataset with its tables and plots, and read one back.
 
-The dataset itself is made by :func:`sim.engine.run.run_scenario` (the results contract of
+The dataset itself is made by :func:`sim.runner.run.run_scenario` (the results contract of
 docs/design.md); this module only writes it out and checks a folder is one `sim` wrote.
 """
 
@@ -50,7 +50,7 @@ def open_results(folder: Path) -> xr.Dataset:
     missing = [v for v in REQUIRED_VARIABLES if v not in ds]
     if missing or "draw" not in ds.dims or "year" not in ds.dims:
         raise SimError(f"{nc}: not a sim results file (missing {', '.join(missing) or 'draw/year dimensions'})")
-    from sim.engine.finite import check_results_finite
+    from sim.core.finite import check_results_finite
 
     check_results_finite(ds, str(nc))
     return ds
@@ -63,7 +63,7 @@ def write_outputs(ds: xr.Dataset, folder: Path, extra_writers=(), years=None) ->
     `years` (FIRST, LAST) makes ``summary_totals.csv`` total over those years (its ``first_year``
     and ``last_year`` say so); ``results.nc`` and the per-year tables keep the whole horizon.
 
-    `folder` is normally the staging folder of :func:`sim.engine.staging.staged_folder`, which
+    `folder` is normally the staging folder of :func:`sim.runner.staging.staged_folder`, which
     renames it into place once everything is written.
 
     Raises

@@ -144,8 +144,8 @@ def skeleton_dataset(loaded) -> xr.Dataset:
 
     Lets output selections be checked before a long design runs.
     """
-    from sim.engine.ensemble import layout_of
-    from sim.engine.run import build_dataset
+    from sim.runner.ensemble import layout_of
+    from sim.runner.run import build_dataset
 
     layout = layout_of(loaded)
     arrays = {s.name: np.zeros((1,) + tuple(layout.sizes[d] for d in s.dims), dtype=s.dtype) for s in layout.specs}
@@ -164,10 +164,10 @@ def scenario_evaluator(loaded, params: list[UncertainParameter], outputs: list[s
     outputs : list of str, optional
         Output selections.
     workers, scheduler, progress
-        As :func:`sim.engine.run.run_scenario`.
+        As :func:`sim.runner.run.run_scenario`.
     """
-    from sim.engine.design import ParameterDesign
-    from sim.engine.run import run_scenario
+    from sim.runner.design import ParameterDesign
+    from sim.runner.run import run_scenario
 
     names = tuple(p.path for p in params)
 
@@ -265,8 +265,8 @@ def sensitivity_command(args) -> int:
     and ``parameters.csv`` (the factors and their distributions); a design method also writes
     ``samples.nc`` (the design, noise draws and outputs of every run).
     """
-    from sim.engine.progress import Progress, format_duration
-    from sim.engine.staging import staged_folder
+    from sim.runner.progress import Progress, format_duration
+    from sim.runner.staging import staged_folder
 
     method = args.method
     if method not in METHODS:
@@ -309,7 +309,7 @@ def sensitivity_command(args) -> int:
     attrs = {"scenario": loaded.scenario.name, "scenario_sha256": loaded.sha256, "seed": seed}
     with staged_folder(out, args.force, protect=input_files(loaded)) as staging:
         if method in GIVEN_SAMPLE_METHODS:
-            from sim.engine.run import run_scenario
+            from sim.runner.run import run_scenario
 
             draws = _runs_for(method, args.draws, 0)
             say(f"{method}: {draws:,} draws of {loaded.scenario.name} on {args.workers} worker(s)")

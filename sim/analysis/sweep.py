@@ -651,7 +651,7 @@ def run_sweep(loaded_values: Sequence, outputs: Sequence[SweepOutput], draws: in
     attrs : dict
         The attributes of the first value's results (seed, draws, sha256, version).
     """
-    from sim.engine.run import run_scenario
+    from sim.runner.run import run_scenario
 
     n = draws or loaded_values[0].scenario.ensemble.draws
     total = n * len(loaded_values)
@@ -715,7 +715,7 @@ def _sweep_toml(scenario: Path, sha256: str, key: SweepKey, values: Sequence[flo
     """``sweep.toml``: what was swept, over which values, with which seed and draws, on which bytes."""
     import tomli_w
 
-    from sim.engine.provenance import package_version
+    from sim.runner.provenance import package_version
 
     table: dict[str, Any] = {
         "scenario": str(Path(scenario).resolve()),
@@ -756,9 +756,9 @@ def sweep_command(args) -> int:
     Every flag, the key, each value against the schema, the outputs and the output folder are
     checked before the first run; the folder is staged and renamed into place when complete.
     """
-    from sim.engine.progress import Progress
-    from sim.engine.run import resolved_toml
-    from sim.engine.staging import staged_folder, write_text_file
+    from sim.runner.progress import Progress
+    from sim.runner.run import resolved_toml
+    from sim.runner.staging import staged_folder, write_text_file
     from sim.scenario.loader import input_files, load_scenario
 
     values = parse_values(args.values)

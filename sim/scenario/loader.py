@@ -426,7 +426,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
                              "list, or every instrument it selects switched off); allowed: at least one, e.g. "
                              'in_force = ["*"]'])
-    from sim.engine.registry import active_components
+    from sim.agents.registry import active_components
 
     problems: list[str] = []
     for cls in active_components(scenario):
@@ -443,7 +443,10 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
     if not problems:
-        from sim.engine.memory import memory_problem
+        # Against the layer order (scenario < runner), one of the two exceptions tests/test_layers.py
+        # allows: the estimate belongs to the runner, whose workers it sizes, but a scenario whose
+        # peak cannot fit is refused when it is loaded, before any command starts work.
+        from sim.runner.memory import memory_problem
 
         # Last: a scenario whose peak cannot fit this machine is refused before any run starts.
         line = memory_problem(scenario, policy, scenario.ensemble.draws, 1, str(path))
@@ -478,7 +481,7 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
     unclaimed : list of str
         Programmes in force through a pattern that nothing claims (they pay 0).
     """
-    from sim.engine.registry import active_components
+    from sim.agents.registry import active_components
     from sim.policy.facts import ProjectApprovals, ProjectLoans
     from sim.policy.kinds import KINDS
 

@@ -25,7 +25,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from sim.engine.rng import keyed_generator
+from sim.core.rng import keyed_generator
 from sim.scenario.base import MAX_MAGNITUDE
 
 __all__ = [
@@ -290,7 +290,7 @@ def param_limit(low: float, high: float, allowed: str) -> AfterValidator:
     limit is checked over the range holding all but 2e-9 of the draws (``mean ± 6 sd`` of an
     untruncated normal, ``median * exp(± 6 sigma)`` of a lognormal), so the usual unbounded
     distributions stay allowed; a draw beyond it that still overflows stops the run
-    (:func:`sim.engine.finite.check_finite`).
+    (:func:`sim.core.finite.check_finite`).
     """
 
     def check(value):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engine.model import PolicyModel
+from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 
 HEADER = ("firm_id,sector,revenue_cny,age_years,srdi,little_giant_central_funds,incubated,"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.agents.budget_lines import BudgetLine
-from sim.engine.model import PolicyModel
+from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 
 MINIMAL = (Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml").as_posix()

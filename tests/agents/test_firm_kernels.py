@@ -9,7 +9,7 @@ import pytest
 
 from sim.agents import firm_kernels as fk
 from sim.agents.firm_population import FirmArrays
-from sim.engine.rng import STREAM
+from sim.core.rng import STREAM
 
 _G = np.uint64(0x9E3779B97F4A7C15)
 

@@ -16,7 +16,7 @@
   yearly cap) on the equal-instalment average balance.
 
 The references are written from the kernels' documented rules, vectorised; the counter RNG is the
-NumPy version of :mod:`sim.engine.rng` in ``test_firm_kernels``. Each test also asserts that the
+NumPy version of :mod:`sim.core.rng` in ``test_firm_kernels``. Each test also asserts that the
 random inputs reach every branch it checks, so a wrong branch cannot pass unnoticed.
 """
 
@@ -29,7 +29,7 @@ import pytest
 from test_firm_kernels import _key, _normal, _uniform
 
 from sim.agents import firm_kernels as fk
-from sim.engine.rng import STREAM
+from sim.core.rng import STREAM
 
 SEED, DRAW, YEAR = 17, 3, 2024
 N_SECTORS = 5

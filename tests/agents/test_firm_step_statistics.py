@@ -1,4 +1,4 @@
-"""The vectorised firm step (:mod:`sim.engine.elementary` exp and log) gives the ensemble of the C
+"""The vectorised firm step (:mod:`sim.core.elementary` exp and log) gives the ensemble of the C
 library's scalar step (``tests/reference/firm_step_reference.py``).
 
 Both draw the same keyed uniforms; only the last bits of the elementary functions differ. So the

@@ -9,8 +9,8 @@ import pytest
 from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
 from sim.agents.firm_population import STATE_FIELDS, FirmArrays
-from sim.engine.model import PolicyModel
 from sim.errors import ScenarioError
+from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 
 MANUF_12 = f"""
@@ -331,7 +331,7 @@ def test_one_off_reward_in_a_partial_year_is_paid_in_full_to_every_claim_by_defa
 def test_one_off_reward_is_paid_in_full_or_not_at_all_by_application_day(tmp_path):
     # The same firms under the random_day reading: those applying on day 206 of 2022 or later are
     # paid 500,000 each, the others nothing (D8 starts 2023).
-    from sim.engine.rng import STREAM, uniforms_at
+    from sim.core.rng import STREAM, uniforms_at
 
     rows = [f"S{i},software_it,150000000,6,0,0,0,0,2021,2021" for i in range(300)]
     loaded, model, out = run_firms(tmp_path, rows, '[policy]\none_off_claims = "random_day"\n', last_year=2023)

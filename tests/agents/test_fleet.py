@@ -59,7 +59,7 @@ def test_vehicles_retire_by_age_not_as_a_flat_share():
 @pytest.fixture(scope="module")
 def baseline_fleet(scenarios_dir):
     import sim
-    from sim.engine.model import PolicyModel
+    from sim.runner.model import PolicyModel
 
     loaded = sim.load_scenario(str(scenarios_dir / "baseline.toml"))
     return PolicyModel(loaded.scenario, loaded.policy, 3).component("hydrogen").fleet

@@ -173,7 +173,7 @@ def test_same_seed_same_results_across_workers(minimal):
 def test_stations_are_mesa_agents_viewing_the_arrays(minimal):
     from sim.agents.hydrogen import HydrogenStations
     from sim.agents.stations import OPERATING, Station
-    from sim.engine.model import PolicyModel
+    from sim.runner.model import PolicyModel
 
     model = PolicyModel(minimal.scenario, minimal.policy, 0)
     comp = next(c for c in model.components if isinstance(c, HydrogenStations))

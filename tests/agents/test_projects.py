@@ -9,7 +9,7 @@ import pytest
 from conftest import make_policy
 
 from sim.agents.projects import ProjectArrivals
-from sim.engine.model import PolicyModel
+from sim.runner.model import PolicyModel
 from sim.scenario.schema import Scenario
 
 
@@ -142,7 +142,7 @@ def test_check_reports_problems(stream_id, stream, fragment):
 def test_each_programme_year_draws_from_its_keyed_generator_in_order(monkeypatch):
     # The numbers of a programme-year come from generator_for(seed, draw, programme, year), in the
     # order count, sizes, recipients, categories: a NumPy reference built from it gives the facts filed.
-    from sim.engine.rng import generator_for
+    from sim.core.rng import generator_for
     from sim.policy.claims import ClaimDesk
     from sim.policy.facts import ProjectApprovals
 

@@ -1,4 +1,4 @@
-"""payments.csv: who got what, for populations read from CSV (sim/engine/ledger.py, sim/policy/claims.py)."""
+"""payments.csv: who got what, for populations read from CSV (sim/core/ledger.py, sim/policy/claims.py)."""
 
 from __future__ import annotations
 

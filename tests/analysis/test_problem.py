@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.analysis.problem import UncertainParameter, problem_spec, select_parameters, to_values, uncertain_parameters
-from sim.engine.rng import generator_for
+from sim.core.rng import generator_for
 from sim.errors import SimError
 from sim.scenario.loader import load_scenario
 from sim.scenario.parameters import LogNormal, Normal, Triangular, Uniform
@@ -45,7 +45,7 @@ def test_probabilities_0_and_1_map_to_finite_values():
 
 
 def test_the_factors_of_a_scenario_are_the_parameters_a_draw_draws(scenarios_dir):
-    from sim.engine.model import PolicyModel
+    from sim.runner.model import PolicyModel
 
     loaded = load_scenario(scenarios_dir / "minimal.toml")
     model = PolicyModel(loaded.scenario, loaded.policy, 0)

@@ -1,4 +1,4 @@
-"""The results contract (sim/engine/run.py labels, sim/analysis/results.py writes; DESIGN.md 'Results')."""
+"""The results contract (sim/runner/run.py labels, sim/analysis/results.py writes; DESIGN.md 'Results')."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import xarray as xr
 import sim
 from sim.analysis.results import write_outputs
 from sim.analysis.summary import fiscal_totals
-from sim.engine.ensemble import run_draws
-from sim.engine.run import build_dataset
-from sim.engine.staging import staged_folder, staging_path
 from sim.errors import OutputError
+from sim.runner.ensemble import run_draws
+from sim.runner.run import build_dataset
+from sim.runner.staging import staged_folder, staging_path
 
 PROGRAM_ID = re.compile(r"^(centers|cohesion|transfer|managers|software|digital_human|hydrogen|scaleup)\.[A-Za-z0-9_]+\.[a-z0-9_]+$")
 N_DRAWS = 3

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 
 from sim.cli import main
-from sim.engine.staging import MARKER
+from sim.runner.staging import MARKER
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MINIMAL = str(SCENARIOS / "minimal.toml")

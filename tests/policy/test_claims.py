@@ -7,7 +7,7 @@ import gc
 import numpy as np
 from conftest import make_policy
 
-from sim.engine.ledger import Ledger
+from sim.core.ledger import Ledger
 from sim.policy import claims
 from sim.policy.claims import ClaimDesk
 from sim.policy.facts import ProjectApprovals

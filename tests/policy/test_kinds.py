@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine.claim_kernels import IN_FULL, ClaimTerms, approve_claims
+from sim.core.claim_kernels import IN_FULL, ClaimTerms, approve_claims
 from sim.policy import kinds
 
 

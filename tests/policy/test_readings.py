@@ -1,5 +1,5 @@
 """Readings of the text that change money ([policy] in the scenario), each tested both ways, and the
-caps one instrument shares with another (sim/policy/kinds, sim/engine/ledger.py)."""
+caps one instrument shares with another (sim/policy/kinds, sim/core/ledger.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import make_policy
 
-from sim.engine.ledger import Ledger
+from sim.core.ledger import Ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
 from _firms_helpers import committed, run_firms  # noqa: E402

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.engine.model import PolicyModel
 from sim.errors import ScenarioError
+from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 
 DOCUMENT = Path(__file__).parent / "data" / "district_measure.toml"

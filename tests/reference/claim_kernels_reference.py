@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.claim_kernels import (
+from sim.core.claim_kernels import (
     BAD_AMOUNT,
     BAD_RECIPIENT,
     CLAIMS_OK,

@@ -1,4 +1,4 @@
-"""The firm step as it was before :mod:`sim.engine.elementary`: one firm at a time, with the C
+"""The firm step as it was before :mod:`sim.core.elementary`: one firm at a time, with the C
 library's ``exp``, ``log`` and ``pow``. Kept as the reference the statistical tests compare the
 vectorised kernel with (same keys, same uniforms; only the rounding of the elementary functions
 differs), and as the scalar baseline of ``benchmarks/bench_firms``.
@@ -23,7 +23,7 @@ from sim.agents.firm_kernels import (
     SRDI,
     _first_crossings,
 )
-from sim.engine.rng import draw_prefix, entity_prefix, standard_laplace, standard_normal, stream_key, uniform
+from sim.core.rng import draw_prefix, entity_prefix, standard_laplace, standard_normal, stream_key, uniform
 
 __all__ = ["step_firms_libm", "step_firms_flat"]
 

@@ -34,7 +34,7 @@ def test_an_out_where_no_lock_can_be_made_does_not_blame_another_run(tmp_path, c
 def test_the_lock_message_for_a_held_lock_is_unchanged(tmp_path):
     from filelock import FileLock
 
-    from sim.engine.staging import _lock
+    from sim.runner.staging import _lock
 
     out = tmp_path / "o"
     held = FileLock(tmp_path / ".o.lock", timeout=0)

@@ -28,7 +28,7 @@ def _free_port() -> int:
 
 def test_losing_every_worker_ends_the_run_within_the_timeout_and_keeps_the_chunks(minimal, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
-    from sim.engine.ensemble import run_draws
+    from sim.runner.ensemble import run_draws
 
     checkpoint = tmp_path / "chunks"
     outcome: dict = {}
@@ -156,14 +156,14 @@ def test_the_scheduler_timeout_is_bounded(capsys, tmp_path, value):
 
 
 def test_the_scheduler_timeout_of_the_python_api_is_bounded(minimal):
-    from sim.engine.ensemble import run_draws
+    from sim.runner.ensemble import run_draws
 
     with pytest.raises(SimError, match=r"--scheduler-timeout must be a whole number in 1..86400 \(got 100000000000.0\)"):
         run_draws(minimal, 2, scheduler="tcp://127.0.0.1:1", scheduler_timeout=1e11)
 
 
 def test_workers_are_cut_to_the_draws_with_one_line(capsys, tmp_path, monkeypatch):
-    import sim.engine.workers as workers
+    import sim.runner.workers as workers
 
     started: list[int] = []
     real_pool = workers.local_pool
@@ -172,7 +172,7 @@ def test_workers_are_cut_to_the_draws_with_one_line(capsys, tmp_path, monkeypatc
         started.append(n)
         return real_pool(n, *args, **kwargs)
 
-    monkeypatch.setattr("sim.engine.ensemble.local_pool", counting_pool)
+    monkeypatch.setattr("sim.runner.ensemble.local_pool", counting_pool)
     assert main(["run", str(MINIMAL), "--draws", "2", "--workers", "100", "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err.splitlines()
     assert "--workers: 100 asked, 2 used (one per draw)" in err

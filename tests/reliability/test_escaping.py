@@ -167,9 +167,9 @@ def test_nan_where_it_means_undefined_is_read_back(results, tmp_path):
 
 
 def test_the_nan_allowed_list_covers_every_variable_whose_fill_is_nan():
-    from sim.engine.ensemble import layout_of
-    from sim.engine.finite import RESULTS_NAN_ALLOWED
-    from sim.engine.run import PROGRAM_NAN_VARIABLES
+    from sim.core.finite import RESULTS_NAN_ALLOWED
+    from sim.runner.ensemble import layout_of
+    from sim.runner.run import PROGRAM_NAN_VARIABLES
     from sim.scenario.loader import load_scenario
 
     baseline = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from sim.engine.finite import check_finite
+from sim.core.finite import check_finite
 from sim.errors import NumericalError, ScenarioError
 from sim.scenario.loader import load_scenario
 from sim.scenario.parameters import draw_value

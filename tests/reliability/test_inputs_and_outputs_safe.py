@@ -18,8 +18,8 @@ import pytest
 from _reliability import MINIMAL, REPO
 
 from sim.cli import main
-from sim.engine.ensemble import run_draws
-from sim.engine.staging import MARKER, make_work_folder
+from sim.runner.ensemble import run_draws
+from sim.runner.staging import MARKER, make_work_folder
 from sim.scenario.loader import load_scenario
 
 

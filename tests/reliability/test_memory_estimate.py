@@ -14,8 +14,8 @@ from _reliability import run_sim, sim_env
 
 import sim
 from sim.cli import main
-from sim.engine.memory import STATED_FACTOR, available_memory, estimate_memory, memory_problem
 from sim.errors import ScenarioError
+from sim.runner.memory import STATED_FACTOR, available_memory, estimate_memory, memory_problem
 
 REPO = Path(__file__).resolve().parents[2]
 MINIMAL = REPO / "scenarios" / "minimal.toml"
@@ -85,7 +85,7 @@ def test_the_refusal_compares_with_the_memory_given(tmp_path):
 _MEASURE = """
 import json, sys, tracemalloc
 import sim
-from sim.engine.memory import estimate_memory
+from sim.runner.memory import estimate_memory
 loaded = sim.load_scenario(sys.argv[1])
 sim.run(loaded, draws=1, workers=1, threads=1)  # compiled kernels and caches first: not the draw's
 tracemalloc.start()

@@ -1,5 +1,5 @@
 """An output folder belongs to one run: a lock, a staging folder per run, an atomic swap, and
---force replaces only what sim wrote (sim/engine/staging.py, sim/cli.py)."""
+--force replaces only what sim wrote (sim/runner/staging.py, sim/cli.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from _reliability import MINIMAL, sim_env, start_sim
 
 from sim.cli import main
-from sim.engine.staging import MARKER
+from sim.runner.staging import MARKER
 
 
 def tree(folder):
@@ -38,7 +38,7 @@ def written(tmp_path_factory):
 def test_a_second_run_to_a_held_folder_exits_2_at_once_naming_the_holder(tmp_path):
     out = tmp_path / "out"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from sim.engine.staging import staged_folder\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from sim.runner.staging import staged_folder\n"
          f"with staged_folder(Path({str(out)!r}), force=False):\n    print('held', flush=True); sys.stdin.read()"],
         env=sim_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:

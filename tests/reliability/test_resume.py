@@ -1,4 +1,4 @@
-"""Resume keeps and checks (sim/engine/checkpoint.py, sim/engine/ensemble.py): refusals change nothing,
+"""Resume keeps and checks (sim/runner/checkpoint.py, sim/runner/ensemble.py): refusals change nothing,
 damaged chunks are run again, inputs are hashed, chunks fit any worker count and survive failures,
 and kill -9 then --resume gives the bits of an uninterrupted run."""
 
@@ -14,10 +14,10 @@ import pytest
 import xarray as xr
 from _reliability import chunk_files, run_sim, start_sim, wait_for, write_slow_scenario
 
-import sim.engine.ensemble as ensemble
+import sim.runner.ensemble as ensemble
 from sim.cli import main
-from sim.engine.ensemble import run_draws
-from sim.engine.run import run_scenario
+from sim.runner.ensemble import run_draws
+from sim.runner.run import run_scenario
 from sim.scenario.loader import load_scenario
 
 N_DRAWS = 6
@@ -77,7 +77,7 @@ def test_a_damaged_chunk_is_run_again_not_fatal(minimal, reference, tmp_path, mo
     elif damage == "truncated":
         victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
     elif damage == "wrong_shape":  # 1 draw where 2 belong, under a valid checksum (70 draws for 80)
-        from sim.engine.checkpoint import Chunk, run_record, save_chunk
+        from sim.runner.checkpoint import Chunk, run_record, save_chunk
 
         arrays, params = ensemble.run_chunk(minimal, [2])
         save_chunk(tmp_path, run_record(minimal, N_DRAWS), Chunk(2, 3, arrays, params))
@@ -189,7 +189,7 @@ def test_kill_9_midway_then_resume_is_bit_identical_to_an_uninterrupted_run(tmp_
 def test_the_run_record_hashes_the_whole_extends_chain_and_the_csv(write_scenario, tmp_path):
     from _reliability import REPO
 
-    from sim.engine.checkpoint import run_record
+    from sim.runner.checkpoint import run_record
 
     (tmp_path / "firms.csv").write_bytes((REPO / "scenarios" / "data" / "firms_example.csv").read_bytes())
     write_scenario("base.toml", 'extends = "@minimal"\nname = "base"\n[firms]\nsource = "csv"\ncsv = "firms.csv"\n')

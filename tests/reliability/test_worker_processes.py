@@ -1,4 +1,4 @@
-"""Processes end cleanly (sim/engine/workers.py, sim/cli.py): workers die with their parent however it
+"""Processes end cleanly (sim/runner/workers.py, sim/cli.py): workers die with their parent however it
 ends, Ctrl-C and SIGTERM print one line, and every wait on a Dask scheduler is bounded."""
 
 from __future__ import annotations
@@ -103,8 +103,8 @@ def test_a_lost_worker_is_retried_and_the_results_are_the_same(minimal):
     distributed = pytest.importorskip("dask.distributed")
     import numpy as np
 
-    import sim.engine.ensemble as ensemble
-    from sim.engine.ensemble import run_draws
+    import sim.runner.ensemble as ensemble
+    from sim.runner.ensemble import run_draws
 
     _, reference, _ = run_draws(minimal, 4)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,

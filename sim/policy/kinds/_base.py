@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from sim.engine.claim_kernels import window_days_of
+from sim.core.claim_kernels import window_days_of
 from sim.policy.facts import ClaimBasis
 from sim.policy.instrument import eligible_districts
 
@@ -53,7 +53,7 @@ class Payment:
 
 
 class ClaimLedger(Protocol):
-    """What a claim handler may ask of the ledger (:class:`sim.engine.ledger.Ledger`): file claims,
+    """What a claim handler may ask of the ledger (:class:`sim.core.ledger.Ledger`): file claims,
     and read each recipient's room under the caps and what it has been paid.
     """
 
@@ -67,7 +67,7 @@ class ClaimLedger(Protocol):
         in_force_share: np.ndarray | None = None,
         event_days: np.ndarray | int | None = None,
     ) -> np.ndarray:
-        """Approved amount of each claim (see :meth:`sim.engine.ledger.Ledger.claim`)."""
+        """Approved amount of each claim (see :meth:`sim.core.ledger.Ledger.claim`)."""
         ...
 
     def room_cny(self, program_id: str, year: int, recipients: np.ndarray) -> np.ndarray:
@@ -89,7 +89,7 @@ class ClaimContext:
     year_index : int
         Position of `year` in the horizon.
     ledger : ClaimLedger
-        Files claims (:meth:`~sim.engine.ledger.Ledger.claim`) and knows each recipient's room
+        Files claims (:meth:`~sim.core.ledger.Ledger.claim`) and knows each recipient's room
         under its caps.
     rates_percent : mapping of str to float
         Macro rates of the year by name (``lpr_1y``, ``lpr_5y``), as the scenario's ``[macro]``
@@ -174,7 +174,7 @@ def one_off_claim_days(program: Program, year: int, application_day: np.ndarray 
     inside : ndarray of bool
     days : ndarray of int64
         The claim days of the year (0-based), for the ledger's event-day check
-        (:meth:`~sim.engine.ledger.Ledger.claim`'s ``event_days``).
+        (:meth:`~sim.core.ledger.Ledger.claim`'s ``event_days``).
     """
     first, last = window_days(program, year)
     n = 0 if application_day is None else application_day.size

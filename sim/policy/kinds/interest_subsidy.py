@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 from pydantic import Field, model_validator
 
-from sim.engine.claim_kernels import group_by_program
+from sim.core.claim_kernels import group_by_program
 from sim.policy.facts import ClaimBasis, FirmLoans, ProjectLoans
 from sim.policy.instrument import Eligibility, InstrumentBase, NonNegative
 from sim.policy.kinds._base import KindSpec, Payment, file_positive

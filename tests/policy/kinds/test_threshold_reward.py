@@ -7,7 +7,7 @@ import pytest
 from conftest import make_policy
 
 from sim.agents.firms import FLAG_OF_CATEGORY
-from sim.engine.ledger import Ledger
+from sim.core.ledger import Ledger
 from sim.policy.claims import ClaimDesk
 from sim.policy.facts import FirmYear
 

@@ -1,1 +1,0 @@
-"""The simulation engine: the model and its components, the ledger, random streams and the ensemble runner."""

@@ -13,8 +13,8 @@ import numpy as np
 from benchmarks.least_work import least_work_seconds
 from benchmarks.measure import Measurement, machine_threads
 from benchmarks.mesa_firm_reference import FirmModel
-from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import STATE_FIELDS, FirmArrays
+from sim.populations.firms import kernels as fk
+from sim.populations.firms.population import STATE_FIELDS, FirmArrays
 from tests.reference.firm_step_reference import step_firms_libm  # run from the repository's root, as make does
 
 PARAMS = dict(

@@ -1,4 +1,4 @@
-"""The firm model of :func:`sim.agents.firm_kernels.step_firms` as Mesa agents in plain Python.
+"""The firm model of :func:`sim.populations.firms.kernels.step_firms` as Mesa agents in plain Python.
 
 A reference for speed (``bench_firms``): one :class:`mesa.Agent` per firm, stepped with
 ``model.agents.do("step")``, with every rule of the kernel: age, exit hazard by age and size
@@ -89,7 +89,7 @@ class FirmAgent(mesa.Agent):
 class FirmModel(mesa.Model):
     """A population of :class:`FirmAgent` stepped one year per ``step()``.
 
-    Parameters are those of :func:`~sim.agents.firm_kernels.step_firms` under the names of its
+    Parameters are those of :func:`~sim.populations.firms.kernels.step_firms` under the names of its
     keyword arguments (``sigma_ref_revenue_cny`` is ``ref_cny``, ``exit_ref_revenue_cny`` is
     ``exit_ref_cny``, ``exit_peak_*`` are ``peak_*``, ``shock_kind`` 1 is ``normal_shocks``).
     """

@@ -5,19 +5,21 @@ functions; not those under ``TYPE_CHECKING``, which never execute) has no cycle.
 
 The order, lowest first (a module may import its own layer and those below):
 
-1. ``base``: errors, messages, argument checks, held input files, and the scenario's building
-   blocks every layer reads (``sim.scenario.base``: bounds and the section base class;
-   ``sim.scenario.csv_input``: typed CSV columns);
-2. ``core``: random streams, elementary functions, claim kernels, the ledger, budget lines,
+1. ``base``: errors, messages, argument checks, held input files;
+2. ``core``: random streams, elementary functions, claim kernels, the ledger, budget-line rules,
    outputs, the component contract, kernel threads and cache;
-3. ``policy``: the gazette as data, instruments, kinds, facts, the claim desk;
-4. ``populations``: one component per population (today's ``sim.agents``);
-5. ``scenario``: schema assembly, loading and validation (it reads the populations' sections and
-   checks);
-6. ``runner``: model assembly, ensembles, workers, checkpoints, staging, provenance, and the
+3. ``blocks``: the scenario's building blocks, which the populations' sections and the
+   instruments are made of (``sim.scenario.base``: bounds and the strict model;
+   ``sim.scenario.parameters``: uncertain parameters; ``sim.scenario.csv_input``: typed CSV
+   columns; ``sim.scenario.merge``: merged tables);
+4. ``policy``: the gazette as data, instruments, kinds, facts, the claim desk;
+5. ``populations``: one folder per population (``sim.populations``; the hydrogen files still in
+   ``sim.agents``), discovered;
+6. ``scenario``: the schema assembled from the populations' sections, loading and validation;
+7. ``runner``: model assembly, ensembles, workers, checkpoints, staging, provenance, and the
    package's entry points :func:`sim.run` and :func:`sim.load_scenario` (``sim/__init__.py``);
-7. ``analysis``: results, comparison, targets, sensitivity, calibration, reports;
-8. ``cli``: the ``sim`` command.
+8. ``analysis``: results, comparison, targets, sensitivity, calibration, reports;
+9. ``cli``: the ``sim`` command.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ LAYER_OF_PREFIX = {
     "sim.messages": "base",
     "sim.arguments": "base",
     "sim.input_files": "base",
-    "sim.scenario.base": "base",
-    "sim.scenario.csv_input": "base",
     "sim.core": "core",
+    "sim.scenario.base": "blocks",
+    "sim.scenario.csv_input": "blocks",
+    "sim.scenario.parameters": "blocks",
+    "sim.scenario.merge": "blocks",
     "sim.policy": "policy",
     "sim.agents": "populations",
     "sim.populations": "populations",
@@ -45,7 +49,7 @@ LAYER_OF_PREFIX = {
     "sim.cli": "cli",
     "sim": "runner",
 }
-ORDER = ["base", "core", "policy", "populations", "scenario", "runner", "analysis", "cli"]
+ORDER = ["base", "core", "blocks", "policy", "populations", "scenario", "runner", "analysis", "cli"]
 #: The imports allowed against the order, as (importing module, imported module); each carries a
 #: comment at the import saying why.
 ALLOWED_AGAINST_ORDER = {

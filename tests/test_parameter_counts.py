@@ -1,6 +1,6 @@
 """No function in ``sim/`` takes more than ten parameters (``self`` and ``cls`` counted, as are
 ``*args`` and ``**kwargs``): longer lists travel as named tuples or dataclasses (see
-:mod:`sim.agents.firm_kernels`)."""
+:mod:`sim.populations.firms.kernels`)."""
 
 from __future__ import annotations
 

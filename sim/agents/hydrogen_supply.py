@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.rng import STREAM, normal_at, uniforms_at
+from sim.core.rng import normal_at, uniforms_at
+from sim.populations.hydrogen.streams import STATION
 
 __all__ = ["SupplyRoutes"]
 
@@ -33,7 +34,7 @@ class SupplyRoutes:
     ----------
     model : sim.runner.model.SimModel
         The draw's model (seed, draw, parameter draws).
-    supply : sim.scenario.hydrogen_section.SupplyConfig
+    supply : sim.populations.hydrogen.section.SupplyConfig
         The ``[hydrogen.supply]`` section.
     trailer_fixed_cny_per_kg, trailer_cny_per_kg_km : float
         The tube-trailer haul's fixed cost and cost per km.
@@ -71,13 +72,13 @@ class SupplyRoutes:
     def draw_routes(self, slots: np.ndarray) -> np.ndarray:
         """Each slot's route, drawn by the routes' shares (a pure function of seed, draw and slot)."""
         m = self.model
-        u = uniforms_at(m.seed, m.draw, slots, _DRAW_ROUTE, STREAM["station"])
+        u = uniforms_at(m.seed, m.draw, slots, _DRAW_ROUTE, STATION)
         return np.minimum(np.searchsorted(np.cumsum(self.share), u, side="right"), len(self.names) - 1)
 
     def station_price_factor(self, slot: int) -> float:
         """A slot's contract price relative to its route's: lognormal with mean one."""
         m = self.model
-        z = float(normal_at(m.seed, m.draw, slot, _DRAW_PRICE, STREAM["station"]))
+        z = float(normal_at(m.seed, m.draw, slot, _DRAW_PRICE, STATION))
         s = self.price_sigma
         return float(np.exp(s * z - 0.5 * s * s))
 

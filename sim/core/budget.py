@@ -2,7 +2,7 @@
 
 A :class:`BudgetLineRule` is the decision of one line; the ledger hands it the claims due on the
 line, in order of approval year then programme, and it pays them into the ledger's arrays. The
-model's budget lines are Mesa agents built on it (:class:`sim.agents.budget_lines.BudgetLine`);
+model's budget lines are Mesa agents built on it (:class:`sim.runner.budget_lines.BudgetLine`);
 a ledger used on its own makes plain rules.
 """
 

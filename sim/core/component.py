@@ -9,7 +9,7 @@ instrument kinds pay on them) and records its outputs each year.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
@@ -17,6 +17,9 @@ from sim.core.ledger import Ledger
 from sim.core.outputs import DrawRecorder, VariableSpec
 
 __all__ = ["Component", "ModelContext", "ClaimFiling"]
+
+#: A component class another component reaches.
+C = TypeVar("C", bound="Component")
 
 
 class ClaimFiling(Protocol):
@@ -78,8 +81,8 @@ class ModelContext(Protocol):
         """The draw's value of a behavioural parameter (`value`: the scenario's, fixed or a distribution)."""
         ...
 
-    def component(self, section: str) -> Component:
-        """The active component of a scenario section."""
+    def peer(self, cls: type[C]) -> C:
+        """The draw's component of class `cls` (see :meth:`Component.peer`)."""
         ...
 
 
@@ -118,6 +121,18 @@ class Component(ABC):
     @abstractmethod
     def variables(cls, scenario: Any, policy: Any) -> list[VariableSpec]:
         """The output variables this component records."""
+
+    def peer(self, cls: type[C]) -> C:
+        """The draw's component of class `cls`, typed: how a component reaches a population it
+        declares in its ``depends_on`` (:class:`sim.populations.Population`), rather than by a
+        section name.
+
+        Raises
+        ------
+        KeyError
+            If no component of that class is active in the scenario.
+        """
+        return self.model.peer(cls)
 
     @abstractmethod
     def step(self, year: int) -> None:

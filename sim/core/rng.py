@@ -40,7 +40,6 @@ __all__ = [
     "standard_normal",
     "standard_laplace",
     "poisson",
-    "STREAM",
     "uniform_at",
     "uniforms_at",
     "normal_at",
@@ -57,31 +56,6 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _TWO_POW_53_INV = 1.0 / 9007199254740992.0
 #: Scale of the unit-variance Laplace distribution.
 _LAPLACE_SCALE = 1.0 / math.sqrt(2.0)
-
-#: Stream numbers, one per use of randomness; new uses take new numbers, never reuse one.
-STREAM = {
-    "firm_growth": 1,
-    "firm_growth_2": 2,
-    "firm_exit": 3,
-    "firm_entry": 4,
-    "firm_entry_size": 5,
-    "firm_srdi": 6,
-    "firm_loan": 7,
-    "firm_loan_size": 8,
-    "firm_inclusion": 9,
-    "firm_reward_date": 10,
-    "firm_little_giant": 11,
-    "station": 20,
-    "station_2": 21,
-    "fleet": 30,
-    "incubator": 40,
-    "centre": 50,
-    "project_count": 60,
-    "project_size": 61,
-    "project_category": 62,
-    "project_date": 63,
-}
-
 
 @njit(cache=True, inline="always")
 def splitmix64(x: np.uint64) -> np.uint64:

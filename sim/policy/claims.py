@@ -14,16 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policy.facts import (
-    CentreMilestones,
     ClaimBasis,
     Facts,
-    FirmLoans,
-    IncubatorGraduates,
-    IncubatorRecognitions,
-    ProjectApprovals,
-    ProjectLoans,
-    StationSales,
-    VehicleAdditions,
     basis_of,
 )
 from sim.policy.kinds import KINDS, ClaimContext, KindSpec, Payment
@@ -57,24 +49,6 @@ def _routes_cache(policy: PolicySet) -> dict[tuple, list[tuple[KindSpec, list[Pr
         entry = (weakref.ref(policy, forget), {})
         _ROUTES_BY_POLICY[key] = entry
     return entry[1]
-
-
-def _route_key(facts: Facts) -> tuple:
-    """What decides a table's routes (its :class:`ClaimBasis`), as a plain tuple cheap to make
-    for the tables a population files every year.
-    """
-    kind = type(facts)
-    if kind is ProjectApprovals or kind is ProjectLoans:
-        return (kind, facts.recipient, facts.program_id)  # type: ignore[attr-defined]
-    if kind is FirmLoans:
-        return (kind, facts.recipient, facts.program_ids)  # type: ignore[attr-defined]
-    if kind in _WITHOUT_DETAIL:
-        return (kind, facts.recipient)
-    return (kind, facts.recipient, basis_of(facts).detail)
-
-
-# Tables whose basis has no detail (basis_of gives them an empty one).
-_WITHOUT_DETAIL = frozenset({StationSales, IncubatorRecognitions, IncubatorGraduates, CentreMilestones, VehicleAdditions})
 
 
 class ClaimDesk:
@@ -126,7 +100,7 @@ class ClaimDesk:
 
     def _routes_of(self, facts: Facts) -> list[tuple[KindSpec, list[Program]]]:
         """The kinds paying on `facts`, each with its programmes that apply, in order."""
-        key = _route_key(facts)
+        key = facts.route_key()
         routes = self._routes.get(key)
         if routes is None:
             basis = basis_of(facts)

@@ -62,6 +62,21 @@ class Facts:
                 object.__setattr__(self, name, {k: _read_only(v) if isinstance(v, np.ndarray) else v
                                                 for k, v in value.items()})
 
+    def claim_detail(self) -> frozenset[str]:
+        """What the table carries that decides which instruments can pay on it, besides its type
+        and recipient (measure names, reward families, programme ids); none by default.
+
+        A table type with detail says so here, so nothing else lists the types (see
+        :func:`basis_of`).
+        """
+        return frozenset()
+
+    def route_key(self) -> tuple:
+        """What decides the table's routes to programmes (its :class:`ClaimBasis`), as a tuple
+        cheap to make for the tables a population files every year.
+        """
+        return (type(self), self.recipient, self.claim_detail())
+
 
 def _read_only(array: np.ndarray) -> np.ndarray:
     """A read-only view of `array` (the array itself keeps its flags)."""
@@ -88,6 +103,10 @@ class StationCompletions(Facts):
     dates: list[dt.date] = field(default_factory=list)
     measures: dict[str, np.ndarray] = field(default_factory=dict)
     district: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+
+    def claim_detail(self) -> frozenset[str]:
+        """The measures a grant may be tiered on."""
+        return frozenset(self.measures)
 
 
 @dataclass(frozen=True)
@@ -123,7 +142,7 @@ class FirmYear(Facts):
     ----------
     family : ndarray of object
         Reward family of each firm's sector (``advanced_manufacturing``, ``software_information_services``
-        or "" for none; ``sim/agents/sectors.toml``).
+        or "" for none; ``sim/populations/firms/sectors.toml``).
     first_size_year, first_100m_year : ndarray of int
         Year first counted above size, first reaching 100,000,000 (a large value for never).
     counted_in_year, counted_at_100m : ndarray of bool
@@ -153,6 +172,10 @@ class FirmYear(Facts):
     category_bits: dict[str, int] = field(default_factory=dict)
     never_year: int = 32767
 
+    def claim_detail(self) -> frozenset[str]:
+        """The reward families of its firms."""
+        return frozenset(str(f) for f in set(self.family.tolist()) if f)
+
 
 @dataclass(frozen=True)
 class FirmLoans(Facts):
@@ -178,6 +201,14 @@ class FirmLoans(Facts):
     age_years: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     borrower_rate_percent: float = 0.0
 
+    def claim_detail(self) -> frozenset[str]:
+        """The programmes its loans were drawn under."""
+        return frozenset(self.program_ids)
+
+    def route_key(self) -> tuple:
+        """(type, recipient, programme ids): no set made each year."""
+        return (FirmLoans, self.recipient, self.program_ids)
+
 
 @dataclass(frozen=True)
 class ProjectApprovals(Facts):
@@ -198,6 +229,14 @@ class ProjectApprovals(Facts):
     size_cny: np.ndarray = field(default_factory=lambda: np.zeros(0))
     category: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
+    def claim_detail(self) -> frozenset[str]:
+        """The programme of its stream."""
+        return frozenset({self.program_id})
+
+    def route_key(self) -> tuple:
+        """(type, recipient, programme id): no set made each year."""
+        return (ProjectApprovals, self.recipient, self.program_id)
+
 
 @dataclass(frozen=True)
 class ProjectLoans(Facts):
@@ -207,6 +246,14 @@ class ProjectLoans(Facts):
     balance_cny: np.ndarray = field(default_factory=lambda: np.zeros(0))
     age_years: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     borrower_rate_percent: float = 0.0
+
+    def claim_detail(self) -> frozenset[str]:
+        """The programme of its stream."""
+        return frozenset({self.program_id})
+
+    def route_key(self) -> tuple:
+        """(type, recipient, programme id): no set made each year."""
+        return (ProjectLoans, self.recipient, self.program_id)
 
 
 @dataclass(frozen=True)
@@ -284,14 +331,4 @@ class ClaimBasis:
 
 def basis_of(facts: Facts) -> ClaimBasis:
     """The :class:`ClaimBasis` of a table: its type, recipient and what decides who pays on it."""
-    if isinstance(facts, StationCompletions):
-        detail = frozenset(facts.measures)
-    elif isinstance(facts, FirmYear):
-        detail = frozenset(str(f) for f in set(facts.family.tolist()) if f)
-    elif isinstance(facts, FirmLoans):
-        detail = frozenset(facts.program_ids)
-    elif isinstance(facts, (ProjectApprovals, ProjectLoans)):
-        detail = frozenset({facts.program_id})
-    else:
-        detail = frozenset()
-    return ClaimBasis(type(facts), facts.recipient, detail)
+    return ClaimBasis(type(facts), facts.recipient, facts.claim_detail())

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.agents.registry import active_components, coordinates, ledger_variables
 from sim.arguments import MAX_SCHEDULER_TIMEOUT_S, worker_limit
 from sim.core.outputs import VariableSpec
 from sim.core.threads import available_threads, kernel_threads
 from sim.errors import ArgumentError, ScenarioError, SimError
 from sim.messages import cut_text
+from sim.populations import active_components
+from sim.runner.assembly import coordinates, ledger_variables
 from sim.runner.checkpoint import Chunk, check_manifest, load_chunks, run_record, save_chunk, write_manifest
 from sim.runner.design import ParameterDesign
 from sim.runner.workers import close_quietly, dask_client, local_pool, quiet_dask_logs

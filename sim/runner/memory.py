@@ -176,7 +176,8 @@ def estimate_memory(scenario, policy, draws: int, processes: int = 1) -> MemoryE
         Processes running draws side by side on this machine (local workers; 0 for a Dask
         cluster, whose workers run elsewhere).
     """
-    from sim.agents.registry import active_components, coordinates, ledger_variables
+    from sim.populations import active_components
+    from sim.runner.assembly import coordinates, ledger_variables
 
     years = max(1, len(policy.years))
     parts = _population_parts(scenario, years)

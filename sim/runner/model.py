@@ -14,13 +14,14 @@ from collections.abc import Mapping
 import mesa
 import numpy as np
 
-from sim.agents.registry import active_components, ledger_variables
-from sim.core.component import Component
+from sim.core.component import C, Component
 from sim.core.ledger import Ledger
 from sim.core.outputs import DrawRecorder, VariableSpec
 from sim.core.rng import keyed_generator
 from sim.policy.claims import ClaimDesk
 from sim.policy.policyset import PolicySet
+from sim.populations import active_components
+from sim.runner.assembly import ledger_variables
 from sim.scenario.parameters import draw_value
 from sim.scenario.schema import Scenario
 
@@ -75,7 +76,7 @@ class PolicyModel(mesa.Model):
         super().__init__(rng=keyed_generator(self.seed, self.draw))
         classes = active_components(scenario)
         if specs is None or sizes is None:
-            from sim.agents.registry import coordinates
+            from sim.runner.assembly import coordinates
 
             coords = coordinates(scenario, policy)
             sizes = {k: len(v) for k, v in coords.items()}
@@ -83,7 +84,7 @@ class PolicyModel(mesa.Model):
         self.years = list(policy.years)
         self.parameters: dict[str, float] = {}
         self._given = dict(given or {})
-        from sim.agents.budget_lines import BudgetLine
+        from sim.runner.budget_lines import BudgetLine
 
         self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]
         self.ledger = Ledger(policy, self.budget_lines)
@@ -102,6 +103,19 @@ class PolicyModel(mesa.Model):
         v = self._given[path] if path in self._given else draw_value(value, self.seed, self.draw, path)
         self.parameters[path] = v
         return v
+
+    def peer(self, cls: type[C]) -> C:
+        """The active component of class `cls` (:meth:`sim.core.component.Component.peer`).
+
+        Raises
+        ------
+        KeyError
+            If none is active in the scenario.
+        """
+        for component in self.components:
+            if isinstance(component, cls):
+                return component
+        raise KeyError(f"no active [{cls.section}] component in this scenario")
 
     def component(self, section: str) -> Component:
         """The active component of a scenario section (e.g. ``"firms"``).

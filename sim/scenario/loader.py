@@ -426,7 +426,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
                              "list, or every instrument it selects switched off); allowed: at least one, e.g. "
                              'in_force = ["*"]'])
-    from sim.agents.registry import active_components
+    from sim.populations import active_components
 
     problems: list[str] = []
     for cls in active_components(scenario):
@@ -481,9 +481,9 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
     unclaimed : list of str
         Programmes in force through a pattern that nothing claims (they pay 0).
     """
-    from sim.agents.registry import active_components
     from sim.policy.facts import ProjectApprovals, ProjectLoans
     from sim.policy.kinds import KINDS
+    from sim.populations import active_components
 
     bases = [b for cls in active_components(scenario) for b in cls.claim_bases(scenario)]
     problems: list[str] = []

@@ -254,7 +254,7 @@ def _leaves(value: Any, path: tuple[str, ...]) -> list[tuple[tuple[str, ...], An
 def parameter_leaves(scenario: Scenario) -> list[tuple[tuple[str, ...], Any]]:
     """Every behavioural parameter of a validated scenario, in the order of the schema.
 
-    The sectors' above-size thresholds (``sim/agents/sectors.toml``, or the scenario's
+    The sectors' above-size thresholds (``sim/populations/firms/sectors.toml``, or the scenario's
     ``firms.above_size_threshold_cny``) are listed as ``firms.above_size_threshold_cny.<sector>``
     when the scenario has firms.
     """
@@ -266,7 +266,7 @@ def parameter_leaves(scenario: Scenario) -> list[tuple[tuple[str, ...], Any]]:
         if section is None or getattr(section, "enabled", True) is False:
             continue
         if name == "firms":
-            from sim.agents.sectors import load_sectors
+            from sim.populations.firms.sectors import load_sectors
 
             given = section.above_size_threshold_cny
             for s in load_sectors().sectors:

@@ -19,8 +19,10 @@ Top-level tables:
     ``payer``, ``programs`` (glob patterns), ``ceiling_cny_per_year`` and ``rationing``.
 ``[macro]``
     Paths of macro variables by year, e.g. the loan prime rates.
-``[projects]``, ``[firms]``, ``[hydrogen]``, ``[centres]``, ``[incubators]``
-    The agents and their behaviour; each section is optional and switched off when absent.
+``[projects]``, ``[firms]``, ``[hydrogen]``, ``[centres]``, ``[incubators]``, ...
+    The populations and their behaviour, one section each, assembled from the populations
+    discovered in :mod:`sim.populations` (each folder brings its section's model); each section
+    is optional and switched off when absent.
 ``[parameter_sources."<path>"]``
     The scenario's own notes on the values it sets: exactly one of ``source`` or ``assumption``,
     and an optional ``unit`` (see :mod:`sim.scenario.provenance`); ``*`` stands for one segment.
@@ -28,16 +30,12 @@ Top-level tables:
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, create_model, model_validator
 
+from sim.populations import populations
 from sim.scenario.base import MAX_DRAWS, StrictModel, Year, YearTable
-from sim.scenario.centres_section import CentresSection
-from sim.scenario.firms_section import FirmsSection
-from sim.scenario.hydrogen_section import HydrogenSection
-from sim.scenario.incubators_section import IncubatorsSection
-from sim.scenario.projects_section import ProjectsSection
 from sim.scenario.provenance import ParameterNote, parse_path
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -190,22 +188,56 @@ def _check_name(name: str) -> str:
     return name
 
 
-class Scenario(StrictModel):
-    """A validated scenario. Build it with :func:`sim.scenario.loader.load_scenario`."""
+#: The tables every scenario has, before the populations' sections.
+_CORE_FIELDS: dict[str, Any] = {
+    "name": (Annotated[str, AfterValidator(_check_name)], Field(min_length=1, max_length=NAME_MAX_LENGTH)),
+    "description": (str, ""),
+    "horizon": (Horizon, Field(default_factory=Horizon)),
+    "ensemble": (Ensemble, Field(default_factory=Ensemble)),
+    "policy": (PolicySelection, Field(default_factory=PolicySelection)),
+    "instruments": (dict[str, dict], Field(default_factory=dict)),
+    "budget": (Budget, Field(default_factory=Budget)),
+    "macro": (Macro, Field(default_factory=Macro)),
+}
 
-    name: Annotated[str, AfterValidator(_check_name)] = Field(min_length=1, max_length=NAME_MAX_LENGTH)
-    description: str = ""
-    horizon: Horizon = Field(default_factory=Horizon)
-    ensemble: Ensemble = Field(default_factory=Ensemble)
-    policy: PolicySelection = Field(default_factory=PolicySelection)
-    instruments: dict[str, dict] = Field(default_factory=dict)
-    budget: Budget = Field(default_factory=Budget)
-    macro: Macro = Field(default_factory=Macro)
-    projects: ProjectsSection | None = None
-    firms: FirmsSection | None = None
-    centres: CentresSection | None = None
-    hydrogen: HydrogenSection | None = None
-    incubators: IncubatorsSection | None = None
-    parameter_sources: Annotated[dict[str, ParameterNote], AfterValidator(_check_note_paths)] = Field(
-        default_factory=dict
+
+def _assemble_scenario() -> type[StrictModel]:
+    """The scenario model: the core tables, one optional table per discovered population (in
+    stepping order), then ``parameter_sources``.
+    """
+    sections = {p.section: (p.section_model | None, None) for p in populations()}
+    clash = sorted(set(sections) & (set(_CORE_FIELDS) | {"parameter_sources"}))
+    if clash:
+        raise ImportError(f"sim/populations: section {clash[0]!r} is a table every scenario has; choose another name")
+    notes: Any = (Annotated[dict[str, ParameterNote], AfterValidator(_check_note_paths)], Field(default_factory=dict))
+    fields: dict[str, Any] = {**_CORE_FIELDS, **sections, "parameter_sources": notes}
+    return create_model(
+        "Scenario",
+        __base__=StrictModel,
+        __module__=__name__,
+        __doc__="A validated scenario. Build it with :func:`sim.scenario.loader.load_scenario`.",
+        **fields,
     )
+
+
+if TYPE_CHECKING:
+
+    class Scenario(StrictModel):
+        """A validated scenario (for the type checker: the core tables typed, a population's
+        section as ``Any``, since the model is assembled at import time).
+        """
+
+        name: str
+        description: str
+        horizon: Horizon
+        ensemble: Ensemble
+        policy: PolicySelection
+        instruments: dict[str, dict]
+        budget: Budget
+        macro: Macro
+        parameter_sources: dict[str, ParameterNote]
+
+        def __getattr__(self, section: str) -> Any: ...
+
+else:
+    Scenario = _assemble_scenario()

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "populations" / "firms"))
 from _firms_helpers import run_firms  # noqa: E402
 
 # Two manufacturers at 18,000,000 growing 12 %: 20,160,000 in 2022, first counted above size in

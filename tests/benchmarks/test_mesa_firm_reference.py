@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from benchmarks.mesa_firm_reference import FirmModel
-from sim.agents import firm_kernels as fk
+from sim.populations.firms import kernels as fk
 
 DRIFT = np.array([0.05, 0.30, -0.10, 0.20, 0.0])
 THRESHOLD = np.full(5, 2e7)

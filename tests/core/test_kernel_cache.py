@@ -12,8 +12,8 @@ from pathlib import Path
 import numba
 
 import sim  # noqa: F401  (sets the cache folder on import)
-from sim.agents import firm_kernels
 from sim.core import kernel_cache
+from sim.populations.firms import kernels as firm_kernels
 
 
 def _package(root: Path, helper_value: int) -> Path:

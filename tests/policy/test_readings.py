@@ -13,7 +13,7 @@ from conftest import make_policy
 
 from sim.core.ledger import Ledger
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "populations" / "firms"))
 from _firms_helpers import committed, run_firms  # noqa: E402
 
 

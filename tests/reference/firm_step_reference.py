@@ -10,7 +10,8 @@ import math
 
 from numba import njit
 
-from sim.agents.firm_kernels import (
+from sim.core.rng import draw_prefix, entity_prefix, standard_laplace, standard_normal, stream_key, uniform
+from sim.populations.firms.kernels import (
     _S_EXIT,
     _S_GROWTH,
     _S_LITTLE_GIANT,
@@ -23,7 +24,6 @@ from sim.agents.firm_kernels import (
     SRDI,
     _first_crossings,
 )
-from sim.core.rng import draw_prefix, entity_prefix, standard_laplace, standard_normal, stream_key, uniform
 
 __all__ = ["step_firms_libm", "step_firms_flat"]
 
@@ -31,7 +31,7 @@ __all__ = ["step_firms_libm", "step_firms_flat"]
 @njit(cache=True)
 def step_firms_libm(seed, draw, year, n, state, rules, exit_hazard_by_age=None, revenue_cap_by_sector=None,
                     exit_tally=None):
-    """:func:`step_firms_flat` under the arguments of :func:`sim.agents.firm_kernels.step_firms`."""
+    """:func:`step_firms_flat` under the arguments of :func:`sim.populations.firms.kernels.step_firms`."""
     step_firms_flat(
         seed, draw, year, n,
         state.sector, state.revenue_cny, state.age_years, state.flags, state.first_size_year, state.first_100m_year,
@@ -58,7 +58,7 @@ def step_firms_flat(
     exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
     srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
 ):
-    """Advance firms ``0..n-1`` one year, in place (the rules of :func:`sim.agents.firm_kernels.step_firms`).
+    """Advance firms ``0..n-1`` one year, in place (the rules of :func:`sim.populations.firms.kernels.step_firms`).
 
     For each living firm: age + 1; exit with probability
     ``exit_base * (exit_peak_mult if exit_peak_min <= age <= exit_peak_max) * (R / exit_ref)^-exit_size_exp``
@@ -96,7 +96,7 @@ def step_firms_flat(
         Firm state (updated in place).
     drift_by_sector, threshold_by_sector : float64 arrays
         Mean log growth a year and above-size threshold (CNY) by sector code.
-    Other scalars: see :class:`sim.scenario.firms_section.FirmsSection`.
+    Other scalars: see :class:`sim.populations.firms.section.FirmsSection`.
     """
     log_exit_ref = math.log(exit_ref_revenue_cny)
     log_sigma_ref = math.log(sigma_ref_revenue_cny)

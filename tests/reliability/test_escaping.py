@@ -15,7 +15,7 @@ import xarray as xr
 from sim.analysis.cells import neutralise, neutralise_table, safe_file_stem
 from sim.cli import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "populations" / "firms"))
 from _firms_helpers import HEADER, deterministic_toml  # noqa: E402
 
 SCRIPT = "<img src=x onerror=alert(1)>"

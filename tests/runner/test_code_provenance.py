@@ -27,7 +27,7 @@ def test_the_source_digest_follows_code_and_data_not_caches(tmp_path):
     (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     (copy / "NOTES.md").write_text("notes")
     assert source_digest.__wrapped__(copy) == same
-    defaults = copy / "agents" / "hydrogen_defaults.toml"
+    defaults = copy / "populations" / "hydrogen" / "hydrogen_defaults.toml"
     defaults.write_text(defaults.read_text() + "\n# a comment\n")
     changed = source_digest.__wrapped__(copy)
     assert changed != same

@@ -89,7 +89,7 @@ def test_problem_list_is_bounded(write):
 
 
 def test_values_above_a_column_maximum_are_refused(tmp_path):
-    from sim.agents.firm_population import firm_columns
+    from sim.populations.firms.population import firm_columns
 
     path = tmp_path / "firms.csv"
     path.write_text("firm_id,sector,revenue_cny,age_years\na,software_it,1e40,3\nb,software_it,5e6,70000\n")

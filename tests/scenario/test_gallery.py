@@ -92,7 +92,7 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
 }
 
 
-# Scenarios whose [firms] section reads a CSV of real firms (sim/scenario/firms_section.py).
+# Scenarios whose [firms] section reads a CSV of real firms (sim/populations/firms/section.py).
 FIRMS_CSV: dict[str, list[tuple[str, str]]] = {
     "firms_csv_key_missing.toml": [("firms_csv_key_missing.toml", "firms: source = 'csv' needs csv = \"file.csv\"")],
     "firms_csv_missing_file.toml": [("no_such_firms.csv", "file not found")],
@@ -110,7 +110,7 @@ BROKEN |= STATIONS_CSV
 
 def _firms_csv_supported() -> bool:
     try:
-        from sim.scenario.firms_section import FirmsSection
+        from sim.populations.firms.section import FirmsSection
     except ImportError:
         return False
     return "csv" in FirmsSection.model_fields

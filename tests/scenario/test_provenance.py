@@ -101,7 +101,7 @@ def test_policy_amounts_identity_and_switches_are_not_parameters():
     assert not [p for p in paths if p.split(".")[0] in ("instruments", "policy", "budget", "horizon", "ensemble")]
     assert not [p for p in paths if p.endswith((".enabled", ".source", ".random_arrivals", ".shocks"))]
     assert "firms.growth.size_beta" in paths
-    assert "firms.above_size_threshold_cny.software_it" in paths   # from sim/agents/sectors.toml
+    assert "firms.above_size_threshold_cny.software_it" in paths   # from sim/populations/firms/sectors.toml
     assert "hydrogen.districts.Daxing.weight" in paths               # named items: one segment per name
 
 

@@ -48,7 +48,7 @@ class ThresholdRewardEligibility(Eligibility):
     Attributes
     ----------
     sector : str, optional
-        Reward family of the firms' sector (``sim/agents/sectors.toml``: ``advanced_manufacturing``,
+        Reward family of the firms' sector (``sim/populations/firms/sectors.toml``: ``advanced_manufacturing``,
         ``software_information_services``).
     industry_codes : list of int
         National industry codes named by the text (recorded; the sector decides).

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import make_policy
 
-from sim.agents.firms import FLAG_OF_CATEGORY
 from sim.core.ledger import Ledger
 from sim.policy.claims import ClaimDesk
 from sim.policy.facts import FirmYear
+from sim.populations.firms.component import FLAG_OF_CATEGORY
 
 D5, D8 = "software.8.scaleup_reward", "scaleup.3.software_first_above_size_last_year_and_100m"
 

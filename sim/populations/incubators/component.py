@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.sectors import load_sectors
-from sim.agents.slot_agent import SlotAgent
 from sim.core.component import Component
 from sim.core.outputs import VariableSpec
-from sim.core.rng import STREAM, poisson_at, uniform_at
+from sim.core.rng import poisson_at, uniform_at
+from sim.core.slot_agent import SlotAgent
 from sim.policy.facts import ClaimBasis, IncubatorGraduates, IncubatorRecognitions
+from sim.populations.firms.component import Firms
+from sim.populations.firms.sectors import load_sectors
+from sim.populations.incubators.streams import INCUBATOR_ADMISSION, INCUBATOR_GRADUATION
 
 __all__ = ["Incubator", "Incubators", "KIND_BENCHMARK", "KIND_SERVICE"]
 
@@ -113,7 +115,7 @@ class Incubators(Component):
 
     def _firms(self):
         if self.firms is None:
-            self.firms = self.model.component("firms")
+            self.firms = self.peer(Firms)
             self.firms.set_incubation_effects(self.cfg.incubation_years, self.exit_multiplier, self.growth_boost)
         return self.firms
 
@@ -126,7 +128,7 @@ class Incubators(Component):
         operating = np.flatnonzero(self.opened_year <= year)
         if self.cfg.random_admissions:
             counts = np.array([
-                poisson_at(model.seed, model.draw, int(i), year, STREAM["incubator"], self.admissions_mean)
+                poisson_at(model.seed, model.draw, int(i), year, INCUBATOR_ADMISSION, self.admissions_mean)
                 for i in operating
             ], dtype=np.int64)
         else:
@@ -147,7 +149,7 @@ class Incubators(Component):
             return
         shares = []
         for i in new:
-            u = uniform_at(self.model.seed, self.model.draw, int(i), year, STREAM["incubator"] + 1)
+            u = uniform_at(self.model.seed, self.model.draw, int(i), year, INCUBATOR_GRADUATION)
             category = self.categories[int(np.searchsorted(self.category_cdf, u))]
             shares.append(self.cfg.benchmark_category_shares[category])
         self.model.claims.file(IncubatorRecognitions("incubator", new, np.array(shares)), year)

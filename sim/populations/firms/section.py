@@ -338,7 +338,7 @@ class LoansConfig(StrictModel):
 
 
 class FirmsSection(StrictModel):
-    """The firm population (see :mod:`sim.agents.firms`).
+    """The firm population (see :mod:`sim.populations.firms.component`).
 
     Attributes
     ----------
@@ -346,10 +346,10 @@ class FirmsSection(StrictModel):
     source : {"synthetic", "csv"}
         Starting population from `population` or from the file `csv`.
     csv : str, optional
-        CSV of real firms (columns: :data:`sim.agents.firm_population.FIRM_COLUMNS`), relative to
+        CSV of real firms (columns: :data:`sim.populations.firms.population.FIRM_COLUMNS`), relative to
         the scenario file.
     above_size_threshold_cny : dict
-        Overrides of the sectors' above-size thresholds (``sim/agents/sectors.toml``, NBS), CNY.
+        Overrides of the sectors' above-size thresholds (``sim/populations/firms/sectors.toml``, NBS), CNY.
     population : dict
         Sector -> :class:`SectorPopulation` (synthetic source).
     behaviour : dict

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays
-from sim.core.rng import STREAM
+from sim.populations.firms import kernels as fk
+from sim.populations.firms.population import FirmArrays
+from sim.populations.firms.streams import FIRM_EXIT, FIRM_GROWTH, FIRM_INCLUSION, FIRM_LITTLE_GIANT, FIRM_SRDI
 
 _G = np.uint64(0x9E3779B97F4A7C15)
 
@@ -59,7 +59,7 @@ def reference_step(seed, draw, year, st, p):
         h = schedule[np.minimum(age, schedule.size - 1)] * (r0 / p["exit_ref"]) ** (-p["exit_exp"])
     incubating = ((st["flags"] & fk.INCUBATED) != 0) & (age <= p["inc_years"])
     h = np.where(incubating, h * p["inc_exit"], h)
-    exits = alive & (_uniform(_key(seed, draw, i, year, STREAM["firm_exit"])) < h)
+    exits = alive & (_uniform(_key(seed, draw, i, year, FIRM_EXIT)) < h)
     grow = alive & ~exits
     # The float32 support widened first, as the kernel does (NumPy would multiply it in float32).
     support = st["support"].astype(np.float64)
@@ -68,25 +68,25 @@ def reference_step(seed, draw, year, st, p):
         g = g + np.where(age >= 1, p["young"] * 0.5 ** ((age - 1) / p["halflife"]), 0.0)
     sig = np.minimum(p["sigma_max"], p["sigma_ref"] * (r0 / p["ref"]) ** (-p["beta"]))
     shock = _normal if p["shock"] == fk.SHOCK_NORMAL else _laplace
-    g = g + sig * shock(_key(seed, draw, i, year, STREAM["firm_growth"]))
+    g = g + sig * shock(_key(seed, draw, i, year, FIRM_GROWTH))
     revenue = np.where(grow, st["revenue"] * np.exp(g), st["revenue"])
     if p.get("cap") is not None:
         revenue = np.where(grow, np.minimum(revenue, p["cap"][st["sector"]]), revenue)
     thr = p["threshold"][st["sector"]]
-    included = (p["inclusion"] >= 1.0) | (_uniform(_key(seed, draw, i, year, STREAM["firm_inclusion"])) < p["inclusion"])
+    included = (p["inclusion"] >= 1.0) | (_uniform(_key(seed, draw, i, year, FIRM_INCLUSION)) < p["inclusion"])
     counted = grow & (revenue >= thr) & (st["fsy"] == 0) & included
     fsy = np.where(counted, year, st["fsy"])
     f100 = np.where(grow & (revenue >= p["stay_up"]) & (st["f100"] == 0), year, st["f100"])
     flags = np.where(exits, st["flags"] & ~fk.ALIVE, st["flags"])
     flags = flags | np.where(counted & (age <= p["this_year_max_age"]), fk.COUNTED_IN_YEAR, 0)
     flags = flags | np.where(counted & (revenue >= p["stay_up"]), fk.COUNTED_AT_100M, 0)
-    key = _key(seed, draw, i, year, STREAM["firm_srdi"])
+    key = _key(seed, draw, i, year, FIRM_SRDI)
     floor = thr if p.get("srdi_min_revenue", -1.0) < 0 else p["srdi_min_revenue"]
     was_srdi = (flags & fk.SRDI) != 0
     cert = grow & ~was_srdi & (revenue >= floor) & (age >= p.get("srdi_min_age", 0)) & (_uniform(key) < p["srdi"])
     giant = cert & (_uniform(key ^ np.uint64(0x2545F4914F6CDD1D)) < p["lg"])
     later = grow & was_srdi & ((flags & fk.LITTLE_GIANT) == 0) & (
-        _uniform(_key(seed, draw, i, year, STREAM["firm_little_giant"])) < p.get("lg_hazard", 0.0))
+        _uniform(_key(seed, draw, i, year, FIRM_LITTLE_GIANT)) < p.get("lg_hazard", 0.0))
     flags = flags | np.where(cert, fk.SRDI, 0) | np.where(giant | later, fk.LITTLE_GIANT, 0)
     return revenue, age, flags.astype(np.uint8), fsy, f100, exits
 

@@ -23,11 +23,12 @@ import math
 import numpy as np
 import simpy
 
-from sim.agents.slot_agent import SlotAgent
 from sim.core.component import Component
 from sim.core.outputs import VariableSpec
-from sim.core.rng import STREAM, uniform_at
+from sim.core.rng import uniform_at
+from sim.core.slot_agent import SlotAgent
 from sim.policy.facts import CentreMilestones, ClaimBasis
+from sim.populations.centres.streams import CENTRE
 
 __all__ = ["Centre", "Centres", "CENTRE_STATUS"]
 
@@ -166,7 +167,7 @@ class Centres(Component):
     def evaluate(self, slot: int, milestone: int) -> bool:
         """Draw the result of a milestone evaluation (counter-based, one number per milestone)."""
         p = self.rectify_probability if self.status[slot] == CENTRE_STATUS["paused"] else self.pass_probability
-        return uniform_at(self.model.seed, self.model.draw, slot, milestone, STREAM["centre"]) < p
+        return uniform_at(self.model.seed, self.model.draw, slot, milestone, CENTRE) < p
 
     def release(self, slot: int, t_years: float, passed: bool) -> None:
         """Ask for the next stage of a centre's city funding (paid in :meth:`step` if the rules allow)."""

@@ -1,4 +1,4 @@
-"""Project arrivals (sim/agents/projects.py): claims by instrument kind, checked by hand."""
+"""Project arrivals (sim/populations/projects/component.py): claims by instrument kind, checked by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import make_policy
 
-from sim.agents.projects import ProjectArrivals
+from sim.populations.projects.component import ProjectArrivals
 from sim.runner.model import PolicyModel
 from sim.scenario.schema import Scenario
 

@@ -12,8 +12,9 @@ from _firms_helpers import HEADER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import (
+from sim.errors import InputDataError
+from sim.populations.firms import kernels as fk
+from sim.populations.firms.population import (
     FirmArrays,
     GrowthLaw,
     PopulationTargets,
@@ -24,8 +25,7 @@ from sim.agents.firm_population import (
     synthetic_population,
     truncated_pareto_mean,
 )
-from sim.agents.sectors import load_sectors
-from sim.errors import InputDataError
+from sim.populations.firms.sectors import load_sectors
 
 T = 20_000_000.0
 

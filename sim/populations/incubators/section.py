@@ -44,7 +44,7 @@ class IncubatorsSection(StrictModel):
         Start-ups admitted a year by each operating incubator (benchmark or service): the mean
         of a Poisson count, or the count itself (rounded) with ``random_admissions = false``.
     startup_sector : str
-        Sector of the start-ups (a key of ``sim/agents/sectors.toml``), default ``hydrogen``.
+        Sector of the start-ups (a key of ``sim/populations/firms/sectors.toml``), default ``hydrogen``.
     startup_revenue_median_cny, startup_revenue_sigma : Param, float
         First-year revenue of a start-up (lognormal; assumption).
     incubation_years : int

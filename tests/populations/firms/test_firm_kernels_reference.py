@@ -1,5 +1,5 @@
 """Plain-NumPy reference implementations of four firm kernels, checked against the Numba kernels of
-:mod:`sim.agents.firm_kernels` on random inputs (a few thousand firms, fixed seeds).
+:mod:`sim.populations.firms.kernels` on random inputs (a few thousand firms, fixed seeds).
 
 * ``spawn_entrants``: entrants written at ``start, start+1, ...`` (nothing else touched), lognormal
   first-year revenue keyed by firm index on the ``firm_entry_size`` stream (no draw when the
@@ -28,8 +28,8 @@ import numpy as np
 import pytest
 from test_firm_kernels import _key, _normal, _uniform
 
-from sim.agents import firm_kernels as fk
-from sim.core.rng import STREAM
+from sim.populations.firms import kernels as fk
+from sim.populations.firms import streams
 
 SEED, DRAW, YEAR = 17, 3, 2024
 N_SECTORS = 5
@@ -41,10 +41,10 @@ def reference_spawn(start, new_sector, median, sigma, extra_flags, investment_to
     """The entrants' state, as a dict of arrays (one element per entrant)."""
     i = np.arange(start, start + new_sector.size)
     s = new_sector
-    z = np.where(sigma[s] > 0.0, _normal(_key(SEED, DRAW, i, YEAR, STREAM["firm_entry_size"])), 0.0)
+    z = np.where(sigma[s] > 0.0, _normal(_key(SEED, DRAW, i, YEAR, streams.FIRM_ENTRY_SIZE)), 0.0)
     revenue = median[s] * np.exp(sigma[s] * z)
     r = revenue
-    included = inclusion >= 1.0 or _uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_inclusion"])) < inclusion
+    included = inclusion >= 1.0 or _uniform(_key(SEED, DRAW, i, YEAR, streams.FIRM_INCLUSION)) < inclusion
     counted = (r >= threshold[s]) & included
     big = r >= stay_up
     flags = (fk.ALIVE | extra_flags
@@ -299,10 +299,10 @@ def reference_loans(n, sector, flags, fai, principal, start, program, floors, bo
     cum = np.cumsum(open_w, axis=1)
     total = cum[:, -1]
     may = alive & (program == fk.NO_LOAN) & (total > 0.0)
-    borrows = may & (borrow_probability > 0.0) & (_uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_loan"]))
+    borrows = may & (borrow_probability > 0.0) & (_uniform(_key(SEED, DRAW, i, YEAR, streams.FIRM_LOAN))
                                                   < borrow_probability)
     # Programme: the first whose cumulative weight exceeds u * total.
-    u = _uniform(_key(SEED, DRAW, i, YEAR, STREAM["firm_loan_size"])) * total
+    u = _uniform(_key(SEED, DRAW, i, YEAR, streams.FIRM_LOAN_SIZE)) * total
     choice = np.minimum((cum <= u[:, None]).sum(axis=1), weights.shape[1] - 1)
     program[borrows] = choice[borrows]
     start[borrows] = YEAR

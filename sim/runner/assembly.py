@@ -1,36 +1,16 @@
-"""Which components exist, in which order they step, and the coordinates of the results."""
+"""The coordinates of a run's results and the ledger's variables (the components are discovered:
+:mod:`sim.populations`).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sim.core.component import Component
 from sim.core.outputs import VariableSpec
 from sim.policy.policyset import PolicySet
+from sim.populations import active_components
 
-__all__ = ["component_classes", "active_components", "coordinates", "ledger_variables"]
-
-
-def component_classes() -> list[type[Component]]:
-    """Every component, in stepping order (those that create entities before those that use them)."""
-    from sim.agents.centres import Centres
-    from sim.agents.firms import Firms
-    from sim.agents.hydrogen import HydrogenStations
-    from sim.agents.incubators import Incubators
-    from sim.agents.projects import ProjectArrivals
-
-    # Incubators admit start-ups before the firms step, so they enter the same year.
-    return [ProjectArrivals, HydrogenStations, Incubators, Firms, Centres]
-
-
-def active_components(scenario: Any) -> list[type[Component]]:
-    """Components whose scenario section is present and enabled."""
-    out = []
-    for cls in component_classes():
-        section = getattr(scenario, cls.section, None)
-        if section is not None and getattr(section, "enabled", True):
-            out.append(cls)
-    return out
+__all__ = ["coordinates", "ledger_variables"]
 
 
 def coordinates(scenario: Any, policy: PolicySet) -> dict[str, list]:

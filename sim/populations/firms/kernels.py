@@ -1,6 +1,6 @@
 """Numba kernels of the firm population: pure functions of arrays and scalars.
 
-The state is a structure of arrays, one element per firm (see :mod:`sim.agents.firms`). Random
+The state is a structure of arrays, one element per firm (see :mod:`sim.populations.firms.component`). Random
 numbers come from the counter-based generator of :mod:`sim.core.rng`, keyed by (seed, draw, firm
 index, year, stream), so a firm's path does not depend on how many other firms there are or how
 the work is split. Each kernel hashes the (seed, draw) prefix once per call and the (firm, year)
@@ -20,7 +20,6 @@ from numba import njit, prange
 
 from sim.core import elementary as el
 from sim.core.rng import (
-    STREAM,
     draw_key,
     draw_prefix,
     entity_prefix,
@@ -29,6 +28,7 @@ from sim.core.rng import (
     stream_key,
     uniform,
 )
+from sim.populations.firms import streams
 
 __all__ = [
     "ALIVE", "SRDI", "LITTLE_GIANT", "INCUBATED", "COUNTED_IN_YEAR", "COUNTED_AT_100M", "SRDI_EXTRA_PAID", "NEVER",
@@ -53,15 +53,15 @@ NO_LOAN = np.uint8(255)
 SHOCK_LAPLACE = 0
 SHOCK_NORMAL = 1
 
-_S_GROWTH = STREAM["firm_growth"]
-_S_EXIT = STREAM["firm_exit"]
-_S_ENTRY = STREAM["firm_entry"]
-_S_ENTRY_SIZE = STREAM["firm_entry_size"]
-_S_SRDI = STREAM["firm_srdi"]
-_S_LOAN = STREAM["firm_loan"]
-_S_LOAN_2 = STREAM["firm_loan_size"]
-_S_INCLUSION = STREAM["firm_inclusion"]
-_S_LITTLE_GIANT = STREAM["firm_little_giant"]
+_S_GROWTH = streams.FIRM_GROWTH
+_S_EXIT = streams.FIRM_EXIT
+_S_ENTRY = streams.FIRM_ENTRY
+_S_ENTRY_SIZE = streams.FIRM_ENTRY_SIZE
+_S_SRDI = streams.FIRM_SRDI
+_S_LOAN = streams.FIRM_LOAN
+_S_LOAN_2 = streams.FIRM_LOAN_SIZE
+_S_INCLUSION = streams.FIRM_INCLUSION
+_S_LITTLE_GIANT = streams.FIRM_LITTLE_GIANT
 # Second number from one key (little-giant draw after certification, programme choice).
 _SECOND = np.uint64(0x2545F4914F6CDD1D)
 # The second uniform of a Box-Muller pair (as :func:`sim.core.rng.standard_normal`).
@@ -75,7 +75,7 @@ _ACCUMULATOR_GAP_BYTES = 128
 
 class FirmState(NamedTuple):
     """The firm arrays the kernels read and update in place, aligned by firm index
-    (:meth:`~sim.agents.firm_population.FirmArrays.kernel_state`).
+    (:meth:`~sim.populations.firms.population.FirmArrays.kernel_state`).
 
     Attributes
     ----------
@@ -121,7 +121,7 @@ class StepRules(NamedTuple):
         Optional mechanisms, off at their defaults (see :func:`step_firms`).
 
     The scenario's names and units of each are those of
-    :class:`sim.scenario.firms_section.FirmsSection`.
+    :class:`sim.populations.firms.section.FirmsSection`.
     """
 
     drift_by_sector: np.ndarray
@@ -284,7 +284,7 @@ def step_firms(seed, draw, year, n, state, rules, exit_hazard_by_age=None, reven
     state : FirmState
         Firm state (updated in place).
     rules : StepRules
-        The year's laws (see :class:`sim.scenario.firms_section.FirmsSection` for their sources).
+        The year's laws (see :class:`sim.populations.firms.section.FirmsSection` for their sources).
     exit_hazard_by_age, revenue_cap_by_sector, exit_tally : arrays or None
         As above.
     """

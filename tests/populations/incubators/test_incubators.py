@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-from _firms_helpers import HEADER, deterministic_toml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "firms"))
+from _firms_helpers import HEADER, deterministic_toml  # noqa: E402
 
 import sim
 from sim.errors import ScenarioError

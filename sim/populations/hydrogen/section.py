@@ -1,6 +1,6 @@
 """Scenario section ``[hydrogen]``: refuelling stations, the fuel-cell fleet and their behaviour.
 
-Every key has a calibrated default in ``sim/agents/hydrogen_defaults.toml`` (with its source);
+Every key has a calibrated default in ``sim/populations/hydrogen/hydrogen_defaults.toml`` (with its source);
 a scenario writes only what it changes, key by key (tables merge, values and arrays replace)::
 
     [hydrogen]
@@ -54,7 +54,7 @@ __all__ = [
     "hydrogen_defaults",
 ]
 
-DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "agents" / "hydrogen_defaults.toml"
+DEFAULTS_FILE = Path(__file__).with_name("hydrogen_defaults.toml")
 PositiveInt = Annotated[int, Field(ge=1)]
 Count = Annotated[int, Field(ge=0, le=100_000)]
 
@@ -267,7 +267,7 @@ class FleetConfig(StrictModel):
 
 
 class HydrogenSection(StrictModel):
-    """The hydrogen stations and fleet; defaults from ``sim/agents/hydrogen_defaults.toml``."""
+    """The hydrogen stations and fleet; defaults from ``sim/populations/hydrogen/hydrogen_defaults.toml``."""
 
     enabled: bool = True
     districts: list[District] = Field(min_length=1)

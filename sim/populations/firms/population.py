@@ -9,7 +9,7 @@ CSV columns (UTF-8, header row; see :data:`FIRM_COLUMNS`):
 column                         required  meaning
 =============================  ========  =========================================================
 firm_id                        yes       unique id (text)
-sector                         yes       a sector key of ``sim/agents/sectors.toml``
+sector                         yes       a sector key of ``sim/populations/firms/sectors.toml``
 revenue_cny                    yes       main-business revenue of the year before the first year, CNY, >= 0
 age_years                      yes       years since establishment at the end of that year, >= 0
 srdi                           no        certified 专精特新 (0/1, default 0)
@@ -44,7 +44,8 @@ import numpy as np
 from numba import njit
 from scipy.special import ndtr, ndtri
 
-from sim.agents.firm_kernels import (
+from sim.errors import InputDataError
+from sim.populations.firms.kernels import (
     ALIVE,
     COUNTED_AT_100M,
     INCUBATED,
@@ -56,7 +57,6 @@ from sim.agents.firm_kernels import (
     FirmState,
     LoanBook,
 )
-from sim.errors import InputDataError
 from sim.scenario.base import YEAR_MAX
 from sim.scenario.csv_input import CsvColumn, read_csv_table
 
@@ -94,7 +94,7 @@ class FirmArrays:
         Main-business revenue of the last simulated year, CNY (compared with thresholds exactly).
     age_years : int16
     flags : uint8
-        Bits ALIVE, SRDI, LITTLE_GIANT, INCUBATED, COUNTED_IN_YEAR (:mod:`sim.agents.firm_kernels`).
+        Bits ALIVE, SRDI, LITTLE_GIANT, INCUBATED, COUNTED_IN_YEAR (:mod:`sim.populations.firms.kernels`).
     first_size_year, first_100m_year : int16
         Year of the first crossing of the above-size and of the 100,000,000 threshold, or 0.
     fai_cny : float64
@@ -159,7 +159,7 @@ class FirmArrays:
                          self.first_100m_year, self.fai_cny, self.support_cny)
 
     def loan_book(self) -> LoanBook:
-        """The arrays :func:`~sim.agents.firm_kernels.loan_step` reads and updates."""
+        """The arrays :func:`~sim.populations.firms.kernels.loan_step` reads and updates."""
         return LoanBook(self.sector, self.flags, self.fai_cny, self.loan_principal_cny, self.loan_start_year,
                         self.loan_program)
 
@@ -285,7 +285,7 @@ def _before_horizon(revenue_cny: np.ndarray, threshold: np.ndarray | float, firs
 
 @dataclass(frozen=True)
 class GrowthLaw:
-    """The yearly log-growth law of :func:`~sim.agents.firm_kernels.step_firms`, read backwards.
+    """The yearly log-growth law of :func:`~sim.populations.firms.kernels.step_firms`, read backwards.
 
     ``ln R_t - ln R_{t-1} = drift[sector] + sigma(R_{t-1}) z``, with
     ``sigma(R) = min(sigma_max, sigma_ref (R / sigma_ref_revenue)^-beta)`` and z a unit-variance

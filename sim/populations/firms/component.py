@@ -1,8 +1,8 @@
 """Firms: a Numba-stepped firm population, its scale-up transitions and the rewards and loan
 subsidies they trigger (D8 items 2-4; D5 items 1, 4, 8, 9; D7 item 11).
 
-State is a structure of arrays (:class:`~sim.agents.firm_population.FirmArrays`, 35 bytes per
-firm); each year is one kernel call over all firms (:func:`~sim.agents.firm_kernels.step_firms`),
+State is a structure of arrays (:class:`~sim.populations.firms.population.FirmArrays`, 35 bytes per
+firm); each year is one kernel call over all firms (:func:`~sim.populations.firms.kernels.step_firms`),
 then entrants, then claims.
 
 Claims
@@ -30,21 +30,22 @@ import math
 
 import numpy as np
 
-from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import (
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.rng import keyed_generator, uniform_at, uniforms_at
+from sim.core.threads import threads_for_kernels
+from sim.errors import InputDataError
+from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
+from sim.populations.firms import kernels as fk
+from sim.populations.firms import streams
+from sim.populations.firms.population import (
     GrowthLaw,
     PopulationTargets,
     StartingShares,
     read_firms_csv,
     synthetic_population,
 )
-from sim.agents.sectors import load_sectors
-from sim.core.component import Component
-from sim.core.outputs import VariableSpec
-from sim.core.rng import STREAM, keyed_generator, uniform_at, uniforms_at
-from sim.core.threads import threads_for_kernels
-from sim.errors import InputDataError
-from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
+from sim.populations.firms.sectors import load_sectors
 
 __all__ = ["Firms", "FLAG_OF_CATEGORY", "EXIT_AGE_CLASSES"]
 
@@ -100,7 +101,7 @@ class Firms(Component):
             if value >= table.stay_up_threshold_cny:
                 # The stay-up line and the Pareto tail between the two lines need the order.
                 problems.append(f"{source}: firms.above_size_threshold_cny.{key}: {value:,.0f}; allowed: below the "
-                                f"{table.stay_up_threshold_cny:,.0f} stay-up threshold (sim/agents/sectors.toml)")
+                                f"{table.stay_up_threshold_cny:,.0f} stay-up threshold (sim/populations/firms/sectors.toml)")
         gazette = policy.catalogue
         families = sorted({sec.scaleup_category for sec in table.sectors if sec.scaleup_category})
         for program in policy.of_kind("threshold_reward", "firm"):
@@ -108,7 +109,7 @@ class Firms(Component):
             family = ins.eligibility.sector
             if family not in families:
                 problems.append(f'{source}: instruments."{ins.id}".eligibility.sector: {family!r} is no reward '
-                                f"family of sim/agents/sectors.toml, so no firm could be paid; allowed: "
+                                f"family of sim/populations/firms/sectors.toml, so no firm could be paid; allowed: "
                                 f"{', '.join(families)}")
         for pid, prog in section.loans.programs.items():
             where = f'loans.programs."{pid}"'
@@ -136,7 +137,7 @@ class Firms(Component):
             if need is not None and float(need) != table.stay_up_threshold_cny:
                 problems.append(
                     f"{source}: instruments.\"{ins.id}\".eligibility.min_revenue_last_year_cny: the firm model "
-                    f"tracks {table.stay_up_threshold_cny:,.0f} (sim/agents/sectors.toml); got {need}"
+                    f"tracks {table.stay_up_threshold_cny:,.0f} (sim/populations/firms/sectors.toml); got {need}"
                 )
         for key, pop in section.population.items():
             if key not in keys or pop.above_size_revenue_cny is None:
@@ -502,7 +503,7 @@ class Firms(Component):
         p_include = self.growth["inclusion_probability"]
         if p_include < 1.0:
             # The same yearly inclusion draw as the kernel's, keyed by the firm's index.
-            drawn = np.array([uniform_at(self.model.seed, self.model.draw, start + k, year, STREAM["firm_inclusion"])
+            drawn = np.array([uniform_at(self.model.seed, self.model.draw, start + k, year, streams.FIRM_INCLUSION)
                               for k in range(count)])
             above &= drawn < p_include
         st.first_size_year[sl] = np.where(above, year, fk.NEVER)
@@ -516,7 +517,7 @@ class Firms(Component):
     def _application_days(self, year: int, firms: np.ndarray) -> np.ndarray:
         """Day of the year (0-based) on which each of `firms` applies for this year's rewards."""
         days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-        u = uniforms_at(self.model.seed, self.model.draw, firms.astype(np.int64), year, STREAM["firm_reward_date"])
+        u = uniforms_at(self.model.seed, self.model.draw, firms.astype(np.int64), year, streams.FIRM_REWARD_DATE)
         return np.minimum((u * days).astype(np.int64), days - 1)
 
     def _pay_rewards(self, year: int, yi: int) -> None:

@@ -17,10 +17,10 @@ from reference.firm_step_reference import step_firms_libm
 from scipy import stats
 
 import sim
-from sim.agents import firm_kernels as fk
-from sim.agents.firm_population import FirmArrays
+from sim.populations.firms import kernels as fk
+from sim.populations.firms.population import FirmArrays
 
-BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
+BASELINE = Path(__file__).resolve().parents[3] / "scenarios" / "baseline.toml"
 SCHEDULE = np.array([0.016, 0.063, 0.095, 0.09, 0.085, 0.06])
 
 

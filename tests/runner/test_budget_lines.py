@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.agents.budget_lines import BudgetLine
+from sim.runner.budget_lines import BudgetLine
 from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from _firms_helpers import G12, HEADER, committed, deterministic_toml, run_firms
 
-from sim.agents.firm_population import STATE_FIELDS, FirmArrays
 from sim.errors import ScenarioError
+from sim.populations.firms.population import STATE_FIELDS, FirmArrays
 from sim.runner.model import PolicyModel
 from sim.scenario.loader import load_scenario
 
@@ -331,13 +331,14 @@ def test_one_off_reward_in_a_partial_year_is_paid_in_full_to_every_claim_by_defa
 def test_one_off_reward_is_paid_in_full_or_not_at_all_by_application_day(tmp_path):
     # The same firms under the random_day reading: those applying on day 206 of 2022 or later are
     # paid 500,000 each, the others nothing (D8 starts 2023).
-    from sim.core.rng import STREAM, uniforms_at
+    from sim.core.rng import uniforms_at
+    from sim.populations.firms.streams import FIRM_REWARD_DATE
 
     rows = [f"S{i},software_it,150000000,6,0,0,0,0,2021,2021" for i in range(300)]
     loaded, model, out = run_firms(tmp_path, rows, '[policy]\none_off_claims = "random_day"\n', last_year=2023)
     paid = np.array([model.ledger.paid_in_total("software.8.scaleup_reward", i) for i in range(300)])
     assert set(np.unique(paid)) == {0.0, 500_000.0}
-    day = np.floor(uniforms_at(model.seed, model.draw, np.arange(300), 2022, STREAM["firm_reward_date"]) * 365)
+    day = np.floor(uniforms_at(model.seed, model.draw, np.arange(300), 2022, FIRM_REWARD_DATE) * 365)
     assert np.array_equal(paid > 0, day >= 206)
     assert 0.3 < (paid > 0).mean() < 0.57  # about 159 / 365 = 0.44
     assert committed(loaded, out, "software.8.scaleup_reward")[0] == paid.sum()

@@ -39,7 +39,7 @@ replacement_market_per_year = {{ dist = "uniform", low = 20_000, high = 50_000 }
 
 
 def _seconds_per_draw_year(loaded, draws: int) -> tuple[float, int]:
-    from sim.agents.hydrogen import HydrogenStations
+    from sim.populations.hydrogen.component import HydrogenStations
     from sim.runner.model import PolicyModel
 
     total, n = 0.0, 0

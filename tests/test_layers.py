@@ -13,8 +13,7 @@ The order, lowest first (a module may import its own layer and those below):
    ``sim.scenario.parameters``: uncertain parameters; ``sim.scenario.csv_input``: typed CSV
    columns; ``sim.scenario.merge``: merged tables);
 4. ``policy``: the gazette as data, instruments, kinds, facts, the claim desk;
-5. ``populations``: one folder per population (``sim.populations``; the hydrogen files still in
-   ``sim.agents``), discovered;
+5. ``populations``: one folder per population (``sim.populations``), discovered;
 6. ``scenario``: the schema assembled from the populations' sections, loading and validation;
 7. ``runner``: model assembly, ensembles, workers, checkpoints, staging, provenance, and the
    package's entry points :func:`sim.run` and :func:`sim.load_scenario` (``sim/__init__.py``);
@@ -41,7 +40,6 @@ LAYER_OF_PREFIX = {
     "sim.scenario.parameters": "blocks",
     "sim.scenario.merge": "blocks",
     "sim.policy": "policy",
-    "sim.agents": "populations",
     "sim.populations": "populations",
     "sim.scenario": "scenario",
     "sim.runner": "runner",

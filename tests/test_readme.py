@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.agents.stations import STATION_COLUMNS
 from sim.populations.firms.population import FIRM_COLUMNS
+from sim.populations.hydrogen.stations import STATION_COLUMNS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

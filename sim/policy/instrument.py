@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from sim.scenario.base import MAX_MAGNITUDE
 
@@ -30,7 +30,7 @@ __all__ = [
     "eligible_districts",
     "Target",
     "FIXED_FIELDS",
-    "RECIPIENTS",
+    "RECIPIENTS_WITHOUT_POPULATION",
     "ID_PATTERN",
     "NonNegative",
     "Share",
@@ -45,9 +45,13 @@ DOCUMENT_KEY_PATTERN = r"^[a-z][a-z0-9_]*$"
 NonNegative = Annotated[float, Field(ge=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
-#: Who an instrument pays.
-RECIPIENTS = ("firm", "station", "incubator", "centre", "project", "organisation", "person")
-Recipient = Literal["firm", "station", "incubator", "centre", "project", "organisation", "person"]
+#: Who an instrument may pay besides the recipients of the populations (each population's folder
+#: names its own: :func:`sim.populations.recipient_names`): those the gazette names that no
+#: population models, whose programmes a scenario lists as unclaimed.
+RECIPIENTS_WITHOUT_POPULATION = ("organisation", "person")
+#: A recipient's name; the loader checks it against the populations' recipients and the above
+#: (:func:`sim.scenario.loader.check_claimants`), so a new population needs no edit here.
+Recipient = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$", max_length=40)]
 
 #: Fields a scenario may not override: they say what the instrument *is*, not how it is set.
 FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name"})
@@ -155,7 +159,8 @@ class InstrumentBase(_Strict):
     id : str
         ``<document>.<item>.<name>``.
     recipient : str
-        Who it pays (one of :data:`RECIPIENTS`).
+        Who it pays: a population's recipient (``firm``, ``station`` ...) or one of
+        :data:`RECIPIENTS_WITHOUT_POPULATION`.
     payer : str
         The paying agency (joint payers written as the gazette writes them, joined by "、").
     valid_from, valid_until : datetime.date

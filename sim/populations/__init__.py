@@ -16,6 +16,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sim.core.component import Component
@@ -50,7 +51,11 @@ class Population:
         never shared with another population (``tests/populations/test_discovery.py``).
     depends_on : tuple of str
         Names of the populations its component reaches (through
-        :meth:`sim.core.component.Component.peer`); each must be active when it is.
+        :meth:`sim.core.component.Component.peer`, which names the missing section when one is
+        not active).
+    notes : Path, optional
+        Its parameter notes (a ``parameter_sources.toml`` in its folder, read with the package's
+        by :func:`sim.scenario.provenance.load_registry`).
     """
 
     name: str
@@ -61,6 +66,7 @@ class Population:
     recipients: tuple[str, ...] = ()
     streams: Mapping[str, int] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    notes: Path | None = None
 
 
 @lru_cache(maxsize=1)

@@ -482,15 +482,21 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
         Programmes in force through a pattern that nothing claims (they pay 0).
     """
     from sim.policy.facts import ProjectApprovals, ProjectLoans
+    from sim.policy.instrument import RECIPIENTS_WITHOUT_POPULATION
     from sim.policy.kinds import KINDS
-    from sim.populations import active_components
+    from sim.populations import active_components, recipient_names
 
     bases = [b for cls in active_components(scenario) for b in cls.claim_bases(scenario)]
+    known = sorted(set(recipient_names()) | set(RECIPIENTS_WITHOUT_POPULATION))
     problems: list[str] = []
     unclaimed: list[str] = []
     for program in policy.programs:
         ins = program.instrument
         kind = KINDS[ins.kind]
+        if ins.recipient not in known:
+            file, key = _instrument_key(policy, ins, "recipient", source)
+            problems.append(f"{file}: {key}: {ins.recipient!r} is no recipient; allowed: {', '.join(known)}")
+            continue
         claimants = [b for b in bases if b.facts in kind.pays_on and kind.applies(ins, b)]
         if not claimants:
             if _named_explicitly(scenario, ins.id):
@@ -507,6 +513,17 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
                 f'{source}: projects.streams."{ins.id}": also paid by a population of the scenario; the same '
                 "instrument would be counted twice: remove the stream or that population's claim")
     return problems, unclaimed
+
+
+def _instrument_key(policy: PolicySet, ins, field: str, source: str) -> tuple[str, str]:
+    """The document file and key path of one field of an instrument of the gazette (the
+    scenario's ``instruments."<id>".<field>`` when the catalogue does not have its file).
+    """
+    catalogue = policy.catalogue
+    if catalogue is None or ins.document not in catalogue.files:
+        return source, f'instruments."{ins.id}".{field}'
+    ids = [other.id for other in catalogue.by_document(ins.document)]
+    return str(catalogue.files[ins.document]), f"instrument[{ids.index(ins.id)}] ({ins.id}).{field}"
 
 
 def _district_key(scenario: Scenario, policy: PolicySet, ins, source: str) -> tuple[str, str]:

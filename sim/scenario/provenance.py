@@ -200,15 +200,40 @@ def _parse_notes(table: Any, where: str) -> dict[tuple[str, ...], tuple[str, Par
 
 
 @lru_cache(maxsize=4)
-def load_registry(path: Path = REGISTRY_FILE) -> dict[tuple[str, ...], tuple[str, ParameterNote]]:
+def load_registry(path: Path | None = None) -> dict[tuple[str, ...], tuple[str, ParameterNote]]:
     """Read the registry of notes: path segments -> (key as written, note).
+
+    `path` is one registry file; by default the shipped notes are read: the package's
+    :data:`REGISTRY_FILE` and each population folder's own notes
+    (:attr:`sim.populations.Population.notes`), so a new population brings its notes along.
 
     Raises
     ------
     PolicyDataError
         One line per problem, naming the file and the key: TOML syntax, a path that does not
-        parse, an unknown key, both or neither of source and assumption, a path given twice.
+        parse, an unknown key, both or neither of source and assumption, a path given twice
+        (in one file or in two).
     """
+    if path is not None:
+        return _read_registry(path)
+    from sim.populations import populations
+
+    notes = _read_registry(REGISTRY_FILE)
+    seen = {segments: str(REGISTRY_FILE) for segments in notes}
+    for population in populations():
+        if population.notes is None:
+            continue
+        for segments, entry in _read_registry(population.notes).items():
+            if segments in notes:
+                raise PolicyDataError(f"{population.notes}: [{entry[0]!r}]: the same path as in {seen[segments]}; "
+                                      "give each parameter's note once")
+            notes[segments] = entry
+            seen[segments] = str(population.notes)
+    return notes
+
+
+def _read_registry(path: Path) -> dict[tuple[str, ...], tuple[str, ParameterNote]]:
+    """One registry file (see :func:`load_registry`)."""
     try:
         with path.open("rb") as f:
             table = tomllib.load(f)
@@ -293,15 +318,15 @@ def _scenario_notes(scenario: Scenario) -> dict[tuple[str, ...], tuple[str, Para
     return {parse_path(key): (key, note) for key, note in scenario.parameter_sources.items()}
 
 
-def list_parameters(scenario: Scenario, registry: Path = REGISTRY_FILE) -> list[Parameter]:
+def list_parameters(scenario: Scenario, registry: Path | None = None) -> list[Parameter]:
     """Every behavioural parameter of a scenario with its value and note.
 
     Parameters
     ----------
     scenario : Scenario
         A validated scenario (``load_scenario(path).scenario``).
-    registry : Path
-        The registry of notes (default: the one shipped with the package).
+    registry : Path, optional
+        A registry of notes (default: the shipped ones, :func:`load_registry`).
 
     Returns
     -------

@@ -169,3 +169,15 @@ def test_a_payer_has_one_english_name(tmp_path):
         f"{path}: policy.documents: {tmp_path / 'topup.toml'}: payer (市城市管理委).name_en: 'City Management' differs "
         "from 'Municipal Commission of Urban Management', its English name in sim/policy/payers.toml; a payer has "
         "one English name"]
+
+
+def test_a_recipient_no_population_has_is_refused_at_load_naming_the_document(tmp_path):
+    # Recipients are the populations' own (each folder names them), so a typo is caught when a
+    # scenario is loaded rather than by a hand-kept list of names.
+    doc = tmp_path / "typo.toml"
+    doc.write_text(DOCUMENT.read_text(encoding="utf-8").replace('recipient = "station"', 'recipient = "statoin"'),
+                   encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_scenario(tmp_path, doc))
+    assert f"{doc}: instrument[1] (district.2.hydrogen_per_kg).recipient: 'statoin' is no recipient; allowed: " \
+           "centre, firm, incubator, organisation, person, project, station" in str(err.value)

@@ -100,7 +100,7 @@ FIRMS_CSV: dict[str, list[tuple[str, str]]] = {
 }
 
 
-# Scenarios whose [hydrogen.stations] read a CSV of real stations (sim/agents/stations.py).
+# Scenarios whose [hydrogen.stations] read a CSV of real stations (sim/populations/hydrogen/stations.py).
 STATIONS_CSV: dict[str, list[tuple[str, str]]] = {
     "stations_csv_duplicate_id.toml": [
         ("stations_csv_duplicate_id.csv", "row 5, column 'station_id': duplicate id 'Daxing-1' (first at row 2)")],

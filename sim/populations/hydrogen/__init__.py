@@ -10,7 +10,7 @@ from sim.populations.hydrogen.streams import STREAMS
 
 
 def _component():
-    from sim.agents.hydrogen import HydrogenStations
+    from sim.populations.hydrogen.component import HydrogenStations
 
     return HydrogenStations
 

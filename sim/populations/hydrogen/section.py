@@ -88,7 +88,7 @@ class StationsConfig(StrictModel):
     existing_capacity_kg_per_12h, existing_capacity_weights : list of float
         Compressor 12-hour ratings of the synthetic stations and their relative frequencies.
     stations_csv : str, optional
-        CSV of real stations (columns: see :data:`sim.agents.stations.STATION_COLUMNS`).
+        CSV of real stations (columns: see :data:`sim.populations.hydrogen.stations.STATION_COLUMNS`).
     """
 
     existing: Count

@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.agents.station_kernels import capital_recovery_factor
+from sim.populations.hydrogen.station_kernels import capital_recovery_factor
 
 __all__ = ["tco_cny_per_year", "adoption_share", "fleet_year", "coverage_by_district", "Fleet"]
 

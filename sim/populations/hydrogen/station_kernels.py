@@ -10,7 +10,7 @@ The scalar rules (a station's levelised cost, price, NPV) have bulk kernels besi
 apply them to every station of a year in one pass (costs and prices, the year's accounts, the
 investors' greedy choice, the exit review...): the component's yearly step calls a few of them
 instead of looping over its stations in Python. Each gives the same numbers, bit for bit, as the
-station-by-station rule (``tests/agents/test_station_kernels_reference.py``).
+station-by-station rule (``tests/populations/hydrogen/test_station_kernels_reference.py``).
 
 Units: CNY, kg, years. Station arrays are aligned by station index.
 """
@@ -23,8 +23,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.agents.stations import CLOSED, EMPTY, MOTHBALLED, OPERATING, PLANNED
 from sim.policy.kinds.unit_subsidy import price_within_cap
+from sim.populations.hydrogen.stations import CLOSED, EMPTY, MOTHBALLED, OPERATING, PLANNED
 
 __all__ = [
     "capital_recovery_factor",

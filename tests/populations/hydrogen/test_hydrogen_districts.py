@@ -17,7 +17,7 @@ from sim.analysis.report import build_report
 from sim.analysis.results import write_outputs
 from sim.policy.payers import payer_names_of
 
-TOPUP = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "daxing_hydrogen_topup.toml"
+TOPUP = Path(__file__).resolve().parents[3] / "scenarios" / "data" / "daxing_hydrogen_topup.toml"
 
 # Deterministic: fixed demand, no investment, no plan, no adoption, fixed parameters, capacity
 # bound sales (demand above every district's capacity), availability 1.

@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.agents.station_kernels import (
+from sim.errors import InputDataError
+from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
+from sim.populations.hydrogen.station_kernels import (
     ExitRules,
     OfferPath,
     StationFinance,
@@ -23,9 +25,7 @@ from sim.agents.station_kernels import (
     station_npv_cny,
     station_volume_kg,
 )
-from sim.agents.stations import CLOSED, MOTHBALLED, OPERATING, read_stations_csv
-from sim.errors import InputDataError
-from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
+from sim.populations.hydrogen.stations import CLOSED, MOTHBALLED, OPERATING, read_stations_csv
 
 
 @pytest.fixture(scope="module")

@@ -171,8 +171,8 @@ def test_same_seed_same_results_across_workers(minimal):
 
 
 def test_stations_are_mesa_agents_viewing_the_arrays(minimal):
-    from sim.agents.hydrogen import HydrogenStations
-    from sim.agents.stations import OPERATING, Station
+    from sim.populations.hydrogen.component import HydrogenStations
+    from sim.populations.hydrogen.stations import OPERATING, Station
     from sim.runner.model import PolicyModel
 
     model = PolicyModel(minimal.scenario, minimal.policy, 0)
@@ -236,8 +236,8 @@ def test_removing_the_operating_subsidy_adds_no_stations(write_scenario):
 
 
 def test_subsidy_outlook_is_worked_out_once_a_run_and_renewed_for_another_policy(scenarios_dir):
-    from sim.agents.hydrogen import _subsidy_outlook_of
     from sim.policy.kinds.unit_subsidy import price_cap_offers
+    from sim.populations.hydrogen.component import _subsidy_outlook_of
 
     base = sim.load_scenario(str(scenarios_dir / "baseline.toml")).policy
     other = sim.load_scenario(str(scenarios_dir / "subsidy_5.toml")).policy

@@ -17,7 +17,7 @@ from _hydrogen_helpers import folder_writer
 import sim
 from sim.policy.policyset import validity_share
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"
 DRAWS = 16
 
 

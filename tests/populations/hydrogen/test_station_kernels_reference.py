@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim.agents.station_kernels import (
+from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
     ExitRules,
     InvestorMarket,
@@ -44,7 +44,7 @@ from sim.agents.station_kernels import (
     station_npv_cny,
     station_pipeline,
 )
-from sim.agents.stations import (
+from sim.populations.hydrogen.stations import (
     CLOSED,
     EMPTY,
     MOTHBALLED,

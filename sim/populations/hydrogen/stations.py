@@ -1,13 +1,13 @@
 """Hydrogen refuelling stations: their state as arrays, and Mesa agents that read and write them.
 
 The state of every station slot of a draw lives in one :class:`StationArrays` (structure of
-arrays), which the kernels of :mod:`sim.agents.station_kernels` read and write in bulk. A
+arrays), which the kernels of :mod:`sim.populations.hydrogen.station_kernels` read and write in bulk. A
 :class:`Station` is a :class:`mesa.Agent` bound to one slot by its index: its attributes are
 views of the arrays, so an agent and a kernel never disagree (one source of truth). Agents carry
 the few rich, discrete events of a station's life: construction starts and completes, a station
 is mothballed after sustained losses, reopens or closes. The yearly transitions of every station
 at once (completions: :meth:`StationArrays.complete_due`; the exit review:
-:func:`sim.agents.station_kernels.review_stations`) apply the same rules as the agents' methods,
+:func:`sim.populations.hydrogen.station_kernels.review_stations`) apply the same rules as the agents' methods,
 which stay the one-station statement of them (the tests compare the two).
 
 The number of slots is fixed per scenario (existing + planned + most investors may build), so the
@@ -259,7 +259,7 @@ class Station(mesa.Agent):
         ----------
         year : int
             The year just simulated.
-        rules : sim.agents.station_kernels.ExitRules
+        rules : sim.populations.hydrogen.station_kernels.ExitRules
             Loss years before a review, idle years before closing, idle and one-off costs.
         expected_cash_next_cny : float
             Cash it expects from operating next year (margin on its volume, subsidy, less fixed opex).

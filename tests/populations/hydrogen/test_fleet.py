@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.agents.fleet import adoption_share, coverage_by_district, fleet_year, tco_cny_per_year
+from sim.populations.hydrogen.fleet import adoption_share, coverage_by_district, fleet_year, tco_cny_per_year
 
 
 def test_tco_by_hand():

@@ -31,9 +31,16 @@ from typing import cast
 
 import numpy as np
 
-from sim.agents.fleet import Fleet, coverage_by_district
-from sim.agents.hydrogen_supply import SupplyRoutes
-from sim.agents.station_kernels import (
+from sim.core.component import Component
+from sim.core.outputs import VariableSpec
+from sim.core.processes import StagedTask, run_staged_tasks
+from sim.core.rng import normal_at, uniform_at, uniforms_at
+from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
+from sim.policy.instrument import eligible_districts
+from sim.policy.kinds.tiered_grant import grant_for
+from sim.policy.policyset import validity_share
+from sim.populations.hydrogen.fleet import Fleet, coverage_by_district
+from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
     ExitRules,
     InvestorMarket,
@@ -59,7 +66,7 @@ from sim.agents.station_kernels import (
     station_descriptions,
     station_pipeline,
 )
-from sim.agents.stations import (
+from sim.populations.hydrogen.stations import (
     CLOSED,
     MOTHBALLED,
     OPERATING,
@@ -74,15 +81,8 @@ from sim.agents.stations import (
     opened_after_start,
     read_stations_csv,
 )
-from sim.core.component import Component
-from sim.core.outputs import VariableSpec
-from sim.core.processes import StagedTask, run_staged_tasks
-from sim.core.rng import normal_at, uniform_at, uniforms_at
-from sim.policy.facts import ClaimBasis, StationCompletions, StationSales, VehicleAdditions
-from sim.policy.instrument import eligible_districts
-from sim.policy.kinds.tiered_grant import grant_for
-from sim.policy.policyset import validity_share
 from sim.populations.hydrogen.streams import STATION, STATION_2, STREAMS
+from sim.populations.hydrogen.supply import SupplyRoutes
 
 __all__ = ["HydrogenStations", "CAPACITY_MEASURE", "STATUS_LABELS", "n_station_slots"]
 

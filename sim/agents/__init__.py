@@ -1,1 +1,0 @@
-"""The populations of the model: firms, centres, incubators, projects, hydrogen stations and budget lines."""

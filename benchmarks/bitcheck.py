@@ -5,7 +5,7 @@ A refactor must not move a number. This runs every ``scenarios/*.toml`` at its o
 ``main``), with the same interpreter, and compares every variable and coordinate array by array
 (``np.array_equal``, NaN equal to NaN for floats and NaT to NaT for dates). The revision's results are cached per commit
 sha (``$TMPDIR/sim_bitcheck/<sha>/``), so a second check against the same commit runs only the
-working tree. Exit status 0 when every array is identical, 1 on any difference (one line each),
+working tree. A scenario the revision does not ship is listed as new and not compared. Exit status 0 when every array is identical, 1 on any difference (one line each),
 2 on a bad argument.
 
 It sits with the benchmarks rather than in ``sim/`` because it is a tool for changing the code,
@@ -46,6 +46,12 @@ def run_scenarios(tree: Path, out: Path, names: list[str]) -> None:
     )
     env = dict(os.environ, PYTHONPATH=str(tree))
     subprocess.run([sys.executable, "-c", script, str(out), *names], cwd=tree, env=env, check=True)
+
+
+def scenarios_at(revision: str) -> set[str]:
+    """Names of the shipped scenarios at a revision."""
+    listing = _git("ls-tree", "--name-only", f"{revision}:scenarios")
+    return {Path(line).stem for line in listing.splitlines() if line.endswith(".toml")}
 
 
 def reference_results(revision: str, names: list[str], cache_root: Path) -> Path:
@@ -103,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--only: no scenarios/{unknown[0]}.toml (shipped: {', '.join(shipped)})", file=sys.stderr)
         return 2
     try:
+        new = sorted(set(names) - scenarios_at(args.against))
+        names = [n for n in names if n not in new]
         reference = reference_results(args.against, names, args.cache)
     except subprocess.CalledProcessError as err:
         print(f"--against {args.against}: {err.stderr or err}".strip(), file=sys.stderr)
@@ -117,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: {'identical' if not found else 'DIFFERENT'}")
             for line in found:
                 print(f"  {line}")
+    for name in new:
+        print(f"{name}: new, not at {args.against} (nothing to compare)")
     print(f"{len(names)} scenario(s) against {args.against} ({reference.name[:10]}): "
           f"{'bit-identical' if bad == 0 else f'{bad} difference(s)'}")
     return 0 if bad == 0 else 1

@@ -29,7 +29,7 @@ __all__ = ["ClaimDesk", "programs_paying_on"]
 def programs_paying_on(policy: PolicySet, basis: ClaimBasis) -> list[Program]:
     """The programmes in force that pay on tables of this basis, in programme order."""
     return [p for p in policy.programs
-            if basis.facts in KINDS[p.instrument.kind].pays_on and KINDS[p.instrument.kind].applies(p.instrument, basis)]
+            if KINDS[p.instrument.kind].pays(basis.facts) and KINDS[p.instrument.kind].applies(p.instrument, basis)]
 
 
 # Routes by route key, per policy: which kinds and programmes pay on a table depends only on the
@@ -106,7 +106,7 @@ class ClaimDesk:
             basis = basis_of(facts)
             routes = []
             for name, kind in KINDS.items():
-                if basis.facts not in kind.pays_on:
+                if not kind.pays(basis.facts):
                     continue
                 programs = [p for p in self.policy.programs
                             if p.instrument.kind == name and kind.applies(p.instrument, basis)]

@@ -25,6 +25,7 @@ import numpy as np
 __all__ = [
     "Facts",
     "StationCompletions",
+    "UnitSales",
     "StationSales",
     "FirmYear",
     "FirmLoans",
@@ -110,25 +111,35 @@ class StationCompletions(Facts):
 
 
 @dataclass(frozen=True)
-class StationSales(Facts):
-    """What each selling station sold this year and at what price while enrolled under a cap.
+class UnitSales(Facts):
+    """What each seller sold this year, in kg, and at what price while enrolled under a cap: the
+    family of tables a per-kg subsidy pays on (:mod:`sim.policy.kinds.unit_subsidy`). A
+    population that sells by the kg publishes a subclass of its own (:class:`StationSales`, or
+    one in its folder), and the per-kg subsidies to its recipient pay on it.
 
     Attributes
     ----------
     kg_sold : ndarray
-        Hydrogen sold in the year, kg.
+        Sold in the year, kg.
     price_enrolled_cny_per_kg : ndarray
-        Retail price while enrolled in a price-cap scheme (its own price when not enrolled), CNY/kg.
+        Price while enrolled in a price-cap scheme (its own price when not enrolled), CNY/kg.
     enrolled : ndarray of bool
-        Whether the station committed to a price cap this year.
+        Whether the seller committed to a price cap this year.
     district : ndarray of object
-        Name of each station's district, as in :class:`StationCompletions`.
+        Name of each seller's district ("" for none), for schemes limited by district.
     """
 
     kg_sold: np.ndarray = field(default_factory=lambda: np.zeros(0))
     price_enrolled_cny_per_kg: np.ndarray = field(default_factory=lambda: np.zeros(0))
     enrolled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     district: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+
+
+@dataclass(frozen=True)
+class StationSales(UnitSales):
+    """What each selling station sold this year and at what price while enrolled under a cap
+    (the stations' :class:`UnitSales`; `district` as in :class:`StationCompletions`).
+    """
 
 
 @dataclass(frozen=True)

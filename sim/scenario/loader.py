@@ -497,7 +497,7 @@ def check_claimants(scenario: Scenario, policy: PolicySet, source: str) -> tuple
             file, key = _instrument_key(policy, ins, "recipient", source)
             problems.append(f"{file}: {key}: {ins.recipient!r} is no recipient; allowed: {', '.join(known)}")
             continue
-        claimants = [b for b in bases if b.facts in kind.pays_on and kind.applies(ins, b)]
+        claimants = [b for b in bases if kind.pays(b.facts) and kind.applies(ins, b)]
         if not claimants:
             if _named_explicitly(scenario, ins.id):
                 problems.append(

@@ -180,4 +180,4 @@ def test_a_recipient_no_population_has_is_refused_at_load_naming_the_document(tm
     with pytest.raises(ScenarioError) as err:
         load_scenario(_scenario(tmp_path, doc))
     assert f"{doc}: instrument[1] (district.2.hydrogen_per_kg).recipient: 'statoin' is no recipient; allowed: " \
-           "centre, firm, incubator, organisation, person, project, station" in str(err.value)
+           "centre, firm, incubator, organisation, person, producer, project, station" in str(err.value)

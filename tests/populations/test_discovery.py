@@ -21,7 +21,7 @@ from sim.scenario.schema import Scenario
 
 def test_every_folder_is_a_population_in_stepping_order():
     found = populations()
-    assert [p.name for p in found] == ["projects", "hydrogen", "incubators", "firms", "centres"]
+    assert [p.name for p in found] == ["projects", "hydrogen", "hydrogen_producers", "incubators", "firms", "centres"]
     assert [p.step_order for p in found] == sorted(p.step_order for p in found)
     assert all(issubclass(cls, Component) for cls in component_classes())
     # Each component's section is the one its population declares.
@@ -43,7 +43,7 @@ def test_stream_numbers_keep_their_values_and_are_never_shared():
 def test_dependencies_name_populations_that_step():
     names = {p.name for p in populations()}
     assert all(set(p.depends_on) <= names for p in populations())
-    assert recipient_names() == ("centre", "firm", "incubator", "project", "station")
+    assert recipient_names() == ("centre", "firm", "incubator", "producer", "project", "station")
 
 
 def test_the_scenario_schema_has_one_optional_section_per_population():

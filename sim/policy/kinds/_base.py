@@ -116,7 +116,8 @@ class KindSpec:
     schema : type
         Its pydantic model.
     pays_on : tuple of type
-        The fact tables it pays on.
+        The fact tables it pays on, and their subclasses (a population's own table of a family:
+        :meth:`pays`).
     applies : callable
         ``applies(instrument, basis) -> bool``: whether an instrument pays on a table with that
         :class:`~sim.policy.facts.ClaimBasis` (recipient, measures, families, stream ids).
@@ -137,6 +138,10 @@ class KindSpec:
     describe: Callable[[Any], str]
     how_claimed: str
     extra: dict = field(default_factory=dict)
+
+    def pays(self, facts: type) -> bool:
+        """Whether the kind pays on tables of type `facts` (one of :attr:`pays_on` or a subclass)."""
+        return issubclass(facts, self.pays_on)
 
 
 def cny(value: float | None) -> str:

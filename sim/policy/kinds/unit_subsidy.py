@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 from pydantic import Field
 
-from sim.policy.facts import ClaimBasis, StationSales
+from sim.policy.facts import ClaimBasis, UnitSales
 from sim.policy.instrument import InstrumentBase, NonNegative, StationEligibility, eligible_districts
 from sim.policy.kinds._base import KindSpec, Payment, district_rows, district_text, file_positive
 
@@ -139,10 +139,10 @@ def price_cap_offers(programs, year_index: int, district: str | None = None
 
 
 def _applies(ins: UnitSubsidy, basis: ClaimBasis) -> bool:
-    return basis.facts is StationSales and ins.recipient == basis.recipient
+    return issubclass(basis.facts, UnitSales) and ins.recipient == basis.recipient
 
 
-def _file_claims(programs, facts: StationSales, ctx) -> list[Payment]:
+def _file_claims(programs, facts: UnitSales, ctx) -> list[Payment]:
     out = []
     for program in programs:
         ins = program.instrument
@@ -170,9 +170,9 @@ def _describe(ins: UnitSubsidy) -> str:
 KIND = KindSpec(
     name="unit_subsidy",
     schema=UnitSubsidy,
-    pays_on=(StationSales,),
+    pays_on=(UnitSales,),
     applies=_applies,
     file_claims=_file_claims,
     describe=_describe,
-    how_claimed="paid on the kg sold by [hydrogen] stations (recipient 'station')",
+    how_claimed="paid on the kg a population sells to its recipient ([hydrogen] stations: 'station')",
 )

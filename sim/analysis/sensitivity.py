@@ -68,8 +68,9 @@ __all__ = ["sensitivity_table", "scenario_evaluator", "skeleton_dataset", "forma
 GIVEN_SAMPLE_METHODS = ("delta", "pawn")
 METHODS = DESIGN_METHODS + GIVEN_SAMPLE_METHODS
 #: Default base sample of a Saltelli design (runs = base x (factors + 2)): a power of 2. On the
-#: baseline grouped by section (13 groups, 7,680 runs) it gives the three largest drivers of every
-#: fiscal headline intervals well inside their indices, in about 5 minutes on 2 cores (README).
+#: baseline grouped by section (13 groups, 7,680 runs) it gives the three largest drivers of total
+#: outlay intervals well inside their indices, in 4 to 5 minutes on a quiet 2-core machine (README
+#: gives the measurement; tests/analysis/data keeps the run).
 DEFAULT_SOBOL_BASE = 512
 #: Default Morris trajectories (runs = trajectories x (parameters + 1)); 10 is Morris's own advice.
 DEFAULT_MORRIS_TRAJECTORIES = 10

@@ -70,8 +70,9 @@ class LoadedScenario:
         ``scenario.resolved.toml`` beside the results, which ``sim run`` runs to the same numbers.
     changes : tuple of (str, Any, Any)
         The keys the file sets on top of the scenario it extends, key by key: dotted path, the
-        extended scenario's value (None where it had none) and this file's value. Empty when the
-        file extends nothing.
+        extended scenario's value (None where it had none) and this file's value, then the keys
+        the loader's `overrides` set (against the file's values). Empty when the file extends
+        nothing and nothing is overridden.
     inputs : dict of str to bytes
         The bytes of every file read while loading (the scenario, its ``extends`` chain, its CSV
         and document files), by real path, each read from disk once: every draw, worker and
@@ -116,6 +117,11 @@ def _changes_against_base(files: list[Path]) -> tuple[tuple[str, Any, Any], ...]
     own, _ = read_toml(files[0])
     own.pop("extends", None)
     base, _, _ = _load_chain(files[1], [], {})
+    return tuple(_changes_by(base, own))
+
+
+def _changes_by(base: dict, own: dict) -> list[tuple[str, Any, Any]]:
+    """The keys `own` sets to other values than `base` has: dotted path, old value (None if unset), new value."""
     out = []
     for path, value in _leaf_items(own):
         old: Any = base
@@ -123,7 +129,15 @@ def _changes_against_base(files: list[Path]) -> tuple[tuple[str, Any, Any], ...]
             old = old.get(k) if isinstance(old, dict) else None
         if old != value:
             out.append((key_path(path), old, value))
-    return tuple(out)
+    return out
+
+
+def _with_overrides(changes: tuple, overridden: list) -> tuple[tuple[str, Any, Any], ...]:
+    """The file's changes, then the overrides' (a key both set: its old value, the override's value)."""
+    by_key = {k: (old, new) for k, old, new in changes}
+    for key, old, new in overridden:
+        by_key[key] = (by_key[key][0] if key in by_key else old, new)
+    return tuple((k, old, new) for k, (old, new) in by_key.items() if old != new)
 
 
 def read_toml(path: Path) -> tuple[dict, bytes]:
@@ -397,7 +411,9 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
 def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) -> LoadedScenario:
     prov: dict = {}
     raw, files, blobs = _load_chain(path, [], prov)
+    overridden: list[tuple[str, Any, Any]] = []
     if overrides:
+        overridden = _changes_by(raw, overrides)
         raw = merge_tables(raw, overrides, overrides_source, prov)
         blobs = blobs + [repr(sorted(_flatten(overrides))).encode("utf-8")]
     if "name" not in raw:
@@ -455,7 +471,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
     for blob in blobs:
         digest.update(blob)
     return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files), tuple(unclaimed),
-                          resolved=raw, changes=_changes_against_base(files))
+                          resolved=raw, changes=_with_overrides(_changes_against_base(files), overridden))
 
 
 def _named_explicitly(scenario: Scenario, program_id: str) -> bool:

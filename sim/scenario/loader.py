@@ -420,31 +420,37 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         raw["name"] = path.stem
         prov[("name",)] = str(path)
     _resolve_file_keys(raw, prov, ())
+    # Every problem of a file is reported at once: the schema's, then (with the keys it refused
+    # left out) those of the instruments, then the components' checks.
+    schema_lines: list[str] = []
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(*validation_problems(exc, Scenario, prov, str(path), MAX_PROBLEM_LINES)) from None
+        schema_lines, omitted = validation_problems(exc, Scenario, prov, str(path), MAX_PROBLEM_LINES)
+        pruned = _without_refused_keys(raw, exc)
+        if omitted or pruned is None:
+            raise ScenarioError(schema_lines, omitted) from None
+        scenario = pruned
     documents = [Path(p) for p in scenario.policy.documents]
     try:
         catalogue = load_documents(documents)
     except PolicyDataError as exc:
         where = _source_of(("policy", "documents"), prov, str(path))
-        raise ScenarioError([f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]) from None
+        raise ScenarioError(schema_lines + [f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]
+                            ) from None
     for doc in documents:
         blobs.append(read_input_file(doc, "policy document (.toml)", MAX_TOML_BYTES, lambda line: ScenarioError([line])))
-    try:
-        policy = resolve_policy(scenario, catalogue, str(path))
-    except ScenarioError as exc:
-        raise _attributed(exc.problems, prov, exc.omitted) from None
+    problems: list[str] = []
+    policy = resolve_policy(scenario, catalogue, str(path), problems)
     if not policy.programs:
         # Refused rather than run: every output, summary and report is by programme.
         loc = ("policy", "in_force")
-        raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
-                             "list, or every instrument it selects switched off); allowed: at least one, e.g. "
-                             'in_force = ["*"]'])
+        problems.append(f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
+                        "list, or every instrument it selects switched off); allowed: at least one, e.g. "
+                        'in_force = ["*"]')
+        raise _attributed(problems, prov, before=schema_lines)
     from sim.engine.registry import active_components
 
-    problems: list[str] = []
     for cls in active_components(scenario):
         try:
             problems += cls.check(scenario, policy, str(path))
@@ -458,15 +464,15 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         loc = ("parameter_sources", key)
         problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
-    if not problems:
+    if not problems and not schema_lines:
         from sim.engine.memory import memory_problem
 
         # Last: a scenario whose peak cannot fit this machine is refused before any run starts.
         line = memory_problem(scenario, policy, scenario.ensemble.draws, 1, str(path))
         if line is not None:
             problems.append(line)
-    if problems:
-        raise _attributed(problems, prov)
+    if problems or schema_lines:
+        raise _attributed(problems, prov, before=schema_lines)
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
@@ -572,10 +578,45 @@ def district_problems(scenario: Scenario, policy: PolicySet, ins, claimants: lis
     return list(dict.fromkeys(problems))
 
 
-def _attributed(problems: list[str], prov: dict, omitted: int = 0) -> ScenarioError:
-    """The error listing `problems`, each pointed at the file that set its key (only those shown)."""
-    shown = [_reattribute(line, prov) for line in problems[:MAX_PROBLEM_LINES]]
-    return ScenarioError(shown, omitted + len(problems) - len(shown))
+def _attributed(problems: list[str], prov: dict, omitted: int = 0, before: list[str] | None = None) -> ScenarioError:
+    """The error listing `problems`, each pointed at the file that set its key (only those shown),
+    after the lines `before` (the schema's, attributed already); repeated lines are shown once."""
+    before = before or []
+    problems = [p for p in dict.fromkeys(problems) if p not in before]
+    shown = [_reattribute(line, prov) for line in problems[:max(0, MAX_PROBLEM_LINES - len(before))]]
+    return ScenarioError(before + shown, omitted + len(problems) - len(shown))
+
+
+def _without_refused_keys(raw: dict, exc: ValidationError) -> Scenario | None:
+    """The scenario validated with every key the schema refused left out (its default then applies),
+    for the checks that follow; None when a refusal is not of one key inside a section (a missing
+    key, a whole section, a rule across keys such as first_year <= last_year) or the rest still fails.
+
+    The later checks then see defaults where the file's values were refused: only problems that do
+    not depend on those keys are found, as they would be once the refused keys are fixed.
+    """
+    import copy
+
+    pruned = copy.deepcopy(raw)
+    for error in exc.errors():
+        loc = []
+        for part in error["loc"]:
+            # Stop at a list index or a union branch: the key holding it is the one refused.
+            if not isinstance(part, str) or part in _BRANCH_TAGS or "[" in part:
+                break
+            loc.append(part)
+        if len(loc) < 2 or error["type"] == "missing":
+            return None
+        table: Any = pruned
+        for part in loc[:-1]:
+            table = table.get(part) if isinstance(table, dict) else None
+        if not isinstance(table, dict) or loc[-1] not in table:
+            continue  # left out already (several refusals of one key)
+        del table[loc[-1]]
+    try:
+        return Scenario.model_validate(pruned)
+    except ValidationError:
+        return None
 
 
 def _reattribute(line: str, prov: dict) -> str:

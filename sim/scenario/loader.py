@@ -423,6 +423,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
     # Every problem of a file is reported at once: the schema's, then (with the keys it refused
     # left out) those of the instruments, then the components' checks.
     schema_lines: list[str] = []
+    refused: list[str] = []
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -430,7 +431,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         pruned = _without_refused_keys(raw, exc)
         if omitted or pruned is None:
             raise ScenarioError(schema_lines, omitted) from None
-        scenario = pruned
+        scenario, refused = pruned
     documents = [Path(p) for p in scenario.policy.documents]
     try:
         catalogue = load_documents(documents)
@@ -448,7 +449,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         problems.append(f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
                         "list, or every instrument it selects switched off); allowed: at least one, e.g. "
                         'in_force = ["*"]')
-        raise _attributed(problems, prov, before=schema_lines)
+        raise _attributed(_not_about(refused, problems), prov, before=schema_lines)
     from sim.engine.registry import active_components
 
     for cls in active_components(scenario):
@@ -472,7 +473,7 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         if line is not None:
             problems.append(line)
     if problems or schema_lines:
-        raise _attributed(problems, prov, before=schema_lines)
+        raise _attributed(_not_about(refused, problems), prov, before=schema_lines)
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
@@ -580,17 +581,29 @@ def district_problems(scenario: Scenario, policy: PolicySet, ins, claimants: lis
 
 def _attributed(problems: list[str], prov: dict, omitted: int = 0, before: list[str] | None = None) -> ScenarioError:
     """The error listing `problems`, each pointed at the file that set its key (only those shown),
-    after the lines `before` (the schema's, attributed already); repeated lines are shown once."""
+    after the lines `before` (the schema's, attributed already); repeated lines are shown once.
+    """
     before = before or []
     problems = [p for p in dict.fromkeys(problems) if p not in before]
     shown = [_reattribute(line, prov) for line in problems[:max(0, MAX_PROBLEM_LINES - len(before))]]
     return ScenarioError(before + shown, omitted + len(problems) - len(shown))
 
 
-def _without_refused_keys(raw: dict, exc: ValidationError) -> Scenario | None:
+def _not_about(refused: list[str], problems: list[str]) -> list[str]:
+    """`problems` but those about a key the schema refused, or a key inside or around it: with the
+    key left out, a later check sees its default, and its complaint would be about that default.
+    """
+    def related(key: str) -> bool:
+        return any(key == r or key.startswith(r + ".") or r.startswith(key + ".") for r in refused)
+
+    return [line for line in problems if not related(line.split(": ", 2)[1] if line.count(": ") >= 2 else "")]
+
+
+def _without_refused_keys(raw: dict, exc: ValidationError) -> tuple[Scenario, list[str]] | None:
     """The scenario validated with every key the schema refused left out (its default then applies),
-    for the checks that follow; None when a refusal is not of one key inside a section (a missing
-    key, a whole section, a rule across keys such as first_year <= last_year) or the rest still fails.
+    for the checks that follow, with the key paths refused; None when a refusal is not of one key
+    inside a section (a missing key, a whole section, a rule across keys such as first_year <=
+    last_year) or the rest still fails.
 
     The later checks then see defaults where the file's values were refused: only problems that do
     not depend on those keys are found, as they would be once the refused keys are fixed.
@@ -598,6 +611,7 @@ def _without_refused_keys(raw: dict, exc: ValidationError) -> Scenario | None:
     import copy
 
     pruned = copy.deepcopy(raw)
+    refused = []
     for error in exc.errors():
         loc = []
         for part in error["loc"]:
@@ -607,6 +621,7 @@ def _without_refused_keys(raw: dict, exc: ValidationError) -> Scenario | None:
             loc.append(part)
         if len(loc) < 2 or error["type"] == "missing":
             return None
+        refused.append(key_path(tuple(loc)))
         table: Any = pruned
         for part in loc[:-1]:
             table = table.get(part) if isinstance(table, dict) else None
@@ -614,7 +629,7 @@ def _without_refused_keys(raw: dict, exc: ValidationError) -> Scenario | None:
             continue  # left out already (several refusals of one key)
         del table[loc[-1]]
     try:
-        return Scenario.model_validate(pruned)
+        return Scenario.model_validate(pruned), refused
     except ValidationError:
         return None
 

@@ -53,6 +53,12 @@ class Population:
         Names of the populations its component reaches (through
         :meth:`sim.core.component.Component.peer`, which names the missing section when one is
         not active).
+    schema_order : int
+        Where its table sits among the scenario's tables, lowest first: the order of
+        ``sim parameters``, of a sensitivity design's columns and of the reports. The shipped
+        populations keep the places they had before they were folders (projects, firms, centres,
+        hydrogen, incubators), so a design of the same seed has the same columns; a new one goes
+        after them by default.
     notes : Path, optional
         Its parameter notes (a ``parameter_sources.toml`` in its folder, read with the package's
         by :func:`sim.scenario.provenance.load_registry`).
@@ -66,6 +72,7 @@ class Population:
     recipients: tuple[str, ...] = ()
     streams: Mapping[str, int] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    schema_order: int = 1000
     notes: Path | None = None
 
 

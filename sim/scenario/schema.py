@@ -203,9 +203,10 @@ _CORE_FIELDS: dict[str, Any] = {
 
 def _assemble_scenario() -> type[StrictModel]:
     """The scenario model: the core tables, one optional table per discovered population (in
-    stepping order), then ``parameter_sources``.
+    their ``schema_order``), then ``parameter_sources``.
     """
-    sections = {p.section: (p.section_model | None, None) for p in populations()}
+    ordered = sorted(populations(), key=lambda p: (p.schema_order, p.name))
+    sections = {p.section: (p.section_model | None, None) for p in ordered}
     clash = sorted(set(sections) & (set(_CORE_FIELDS) | {"parameter_sources"}))
     if clash:
         raise ImportError(f"sim/populations: section {clash[0]!r} is a table every scenario has; choose another name")

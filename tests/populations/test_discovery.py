@@ -51,6 +51,10 @@ def test_the_scenario_schema_has_one_optional_section_per_population():
     for p in populations():
         assert fields[p.section].default is None
     assert list(fields)[-1] == "parameter_sources"
+    # The tables' order (of parameter listings and sensitivity designs) is the one from before
+    # the populations were folders; the worked example comes after.
+    sections = [f for f in fields if f in {p.section for p in populations()}]
+    assert sections == ["projects", "firms", "centres", "hydrogen", "incubators", "hydrogen_producers"]
 
 
 def test_active_components_follow_the_sections_switches():

@@ -21,4 +21,5 @@ POPULATION = Population(
     step_order=50,
     recipients=("centre",),
     streams=STREAMS,
+    schema_order=30,
 )

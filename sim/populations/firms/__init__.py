@@ -23,4 +23,5 @@ POPULATION = Population(
     step_order=40,
     recipients=("firm",),
     streams=STREAMS,
+    schema_order=20,
 )

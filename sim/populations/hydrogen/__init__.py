@@ -23,4 +23,5 @@ POPULATION = Population(
     step_order=20,
     recipients=("station",),
     streams=STREAMS,
+    schema_order=40,
 )

@@ -24,5 +24,6 @@ POPULATION = Population(
     step_order=30,
     recipients=("incubator",),
     streams=STREAMS,
+    schema_order=50,
     depends_on=("firms",),
 )

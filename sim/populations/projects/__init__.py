@@ -23,4 +23,5 @@ POPULATION = Population(
     step_order=10,
     recipients=("project",),
     streams=STREAMS,
+    schema_order=10,
 )

@@ -146,8 +146,9 @@ def value_at(model, path: str):
 def posterior_problems(scenario, source: str) -> list[str]:
     """One line per problem of the scenario's posterior sample (none when it names none).
 
-    Each column must be an uncertain parameter of the scenario (a distribution, its prior), and
-    every value must lie within the distribution's bounds.
+    Each column must be a parameter of the scenario, and every value must lie within its
+    distribution's bounds. A parameter the scenario fixes to a number (a lever, an alternative)
+    takes that number: the sample's column is then not used.
     """
     section = getattr(scenario, "calibration", None)
     if section is None:
@@ -160,11 +161,12 @@ def posterior_problems(scenario, source: str) -> list[str]:
     problems = []
     for j, name in enumerate(sample.names):
         prior = value_at(scenario, name)
-        if prior is None or isinstance(prior, (int, float)) or not hasattr(prior, "bounds"):
-            what = "is not a key of the scenario" if prior is None else "is a fixed number in the scenario"
-            problems.append(f"{source}: calibration.posterior_csv: {path}: column '{name}' {what}; allowed: "
-                            "uncertain parameters (a distribution, the prior the sample was fitted from)")
+        if prior is None or not (isinstance(prior, (int, float)) or hasattr(prior, "bounds")):
+            problems.append(f"{source}: calibration.posterior_csv: {path}: column '{name}' is not a parameter of "
+                            "the scenario; allowed: its uncertain parameters (`sim parameters` lists them)")
             continue
+        if isinstance(prior, (int, float)):
+            continue  # a scenario that fixes a fitted parameter (a lever, an alternative) overrides the sample
         low, high = prior.bounds()
         column = sample.values[:, j]
         outside = np.nonzero((column < low) | (column > high))[0]

@@ -9,9 +9,9 @@ The CSV is written by ``sim calibrate`` (method ``abc-smc``): one column per fit
 (its dotted path) and an optional ``weight`` column. Each draw of the ensemble takes one row,
 chosen with probability proportional to its weight from the draw's own random stream, and sets
 every parameter of the row at once: the draws follow the joint posterior, correlations included.
-A parameter of the sample must be an uncertain parameter of the scenario (a distribution: its
-prior), and every value must lie within that distribution's bounds; see
-:mod:`sim.engine.posterior`.
+A parameter of the sample must be a parameter of the scenario, and every value must lie within
+its distribution's bounds; a scenario that fixes one to a number (a lever, an alternative) uses
+that number. See :mod:`sim.engine.posterior`.
 """
 
 from __future__ import annotations

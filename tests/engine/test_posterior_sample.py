@@ -51,8 +51,7 @@ def test_a_bad_sample_is_one_line_naming_file_row_and_column(tmp_path, text, mes
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ("firms.srdi.no_such_key\n0.2\n", "column 'firms.srdi.no_such_key' is not a key of the scenario"),
-    ("firms.srdi.little_giant_share\n0.2\n", "column 'firms.srdi.little_giant_share' is a fixed number"),
+    ("firms.srdi.no_such_key\n0.2\n", "column 'firms.srdi.no_such_key' is not a parameter of the scenario"),
     ("firms.srdi.certification_hazard\n0.9\n", "row 2, column 'firms.srdi.certification_hazard': 0.9 is outside"),
 ])
 def test_the_scenario_refuses_a_sample_that_does_not_fit_its_priors(tmp_path, text, message):
@@ -60,6 +59,14 @@ def test_the_scenario_refuses_a_sample_that_does_not_fit_its_priors(tmp_path, te
         sim.load_scenario(_scenario(tmp_path, text))
     lines = str(info.value).splitlines()
     assert len(lines) == 1 and message in lines[0] and "calibration.posterior_csv" in lines[0]
+
+
+def test_a_parameter_the_scenario_fixes_takes_the_scenarios_number(tmp_path):
+    loaded = load_scenario(_scenario(tmp_path, "firms.srdi.little_giant_share,firms.srdi.certification_hazard\n0.2,0.3\n"),
+                           {"horizon": {"last_year": 2022}})
+    ds = sim.run(loaded, draws=2)
+    assert "firms.srdi.little_giant_share" not in ds["parameter_value"].coords["parameter"].values.tolist()
+    assert ds["parameter_value"].sel(parameter="firms.srdi.certification_hazard").values.tolist() == [0.3, 0.3]
 
 
 def test_a_design_overrides_the_rows_value(tmp_path):

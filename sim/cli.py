@@ -50,6 +50,22 @@ def _positive_int(flag: str, maximum: int | None = None):
     return parse
 
 
+def _share(flag: str, low: float, high: float, low_inclusive: bool):
+    # A stated threshold: a finite number in a range (nan and inf compare false, so they are refused).
+    allowed = f"a number {'>=' if low_inclusive else '>'} {low:g} and <= {high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not ((value >= low if low_inclusive else value > low) and value <= high):
+            raise argparse.ArgumentTypeError(f"{flag} must be {allowed} (got {cut_text(repr(text))})")
+        return value
+
+    return parse
+
+
 def _draws():
     from sim.scenario.base import MAX_DRAWS
 
@@ -117,9 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), help="one language only (default: Chinese and English)")
     p.add_argument("--years", help=_YEARS_HELP + " (a results folder; a compare folder has its years from `sim compare`)")
 
-    p = sub.add_parser("export", help="write the results as tidy long tables (CSV, Parquet or Excel)")
+    p = sub.add_parser("export", help="write the results as tidy long tables (CSV or Parquet), or a summary "
+                                      "workbook (Excel) with the tables beside it")
     p.add_argument("folder", type=Path, help="a results folder written by `sim run`")
-    p.add_argument("--format", default="csv", help="csv (default), parquet or xlsx")
+    p.add_argument("--format", default="csv", help="csv (default), parquet, or xlsx: a summary workbook (totals, by "
+                                                   "payer, programme and year, targets, payments) and the tables "
+                                                   "beside it as Parquet")
     p.add_argument("--out", type=Path, help="folder for the tables (default DIR/export)")
     p.add_argument("--force", action="store_true", help="replace an output folder sim wrote (it has sim-output.json)")
     p.add_argument("--years", help=_YEARS_HELP + "; the per-year tables keep only these years")
@@ -130,8 +149,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="delta",
                    help="sobol (Saltelli: S1, ST), morris (screening), delta (Borgonovo, with S1) or pawn")
     p.add_argument("--draws", type=_draws(),
-                   help="model runs (default: sobol 64 x (parameters + 2), morris 10 x (parameters + 1), "
+                   help="model runs (default: sobol 512 x (factors + 2), morris 10 x (factors + 1), "
                         "delta and pawn 256)")
+    p.add_argument("--groups",
+                   help="factors of sobol and morris: section (the scenario section of each parameter: "
+                        "hydrogen.fleet, firms.behaviour ...; sobol's default), parameter (one factor each; "
+                        "morris's default) or a .toml or .csv file of groups")
+    p.add_argument("--group", action="append", metavar="NAME=GLOB,...",
+                   help="a group of parameters (paths or globs; repeatable; a parameter is in the first "
+                        "group that matches it)")
+    p.add_argument("--interval-share", type=_share("--interval-share", 0.0, 1e6, False), default=None,
+                   help="warn when a driver's interval half-width exceeds this share of its index (default 1.0)")
+    p.add_argument("--min-variation", type=_share("--min-variation", 0.0, 1e6, True), default=None,
+                   help="warn when an output's coefficient of variation across the runs is below this "
+                        "(default 0.01)")
     p.add_argument("--seed", type=_seed, help=_SEED_HELP)
     p.add_argument("--workers", type=_positive_int("--workers"), default=1, help=_WORKERS_HELP)
     p.add_argument("--output", action="append",
@@ -139,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(repeatable)")
     p.add_argument("--parameter", action="append", help="parameter path pattern (glob; repeatable)")
     p.add_argument("--levels", type=_positive_int("--levels"), default=4, help="levels of the Morris grid")
-    p.add_argument("--top", type=_positive_int("--top"), default=10, help="parameters shown per output")
+    p.add_argument("--top", type=_positive_int("--top"), default=10, help="parameters (or groups) shown per output")
     p.add_argument("--out", type=Path, help="folder for the indices (default results/<name>-sensitivity)")
     p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
     p.add_argument("--quiet", action="store_true", help="no progress or notes on standard error")

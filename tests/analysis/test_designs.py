@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.analysis.designs import morris_design, run_design, sobol_design
@@ -118,3 +119,64 @@ def test_budgets_too_small_for_a_design_are_refused_with_the_minimum():
         morris_design(params, 7, levels=4, seed=0)
     with pytest.raises(SimError, match="at least 2 levels"):
         morris_design(params, 80, levels=1, seed=0)
+
+
+def test_grouped_sobol_indices_of_the_ishigami_function_are_those_of_its_additive_parts():
+    # f = g(x1, x3) + h(x2): the group {x1, x3} has S1 = ST = (V1 + V13) / V, and x2 alone V2 / V.
+    params = [_uniform(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    groups = ["x1 and x3", "x2", "x1 and x3"]
+    result = run_design("sobol", params, _ishigami, runs=2048 * 4, seed=3, groups=groups)
+    assert result.base == 2048 and result.unit.shape == (2048 * 4, 3) and result.groups == groups
+    exact = _ishigami_indices()
+    expected = {"x1 and x3": exact[("x1", "ST")], "x2": exact[("x2", "ST")]}
+    table = result.table.set_index(["parameter", "index"])
+    assert set(result.table["parameter"]) == set(expected)
+    for group, value in expected.items():
+        for index in ("S1", "ST"):
+            est, conf = table.loc[(group, index), "value"], table.loc[(group, index), "conf"]
+            assert 0 < conf < 0.1 and abs(est - value) <= conf, (group, index, est, value, conf)
+
+
+def test_a_grouped_saltelli_block_has_one_row_per_group_and_moves_a_group_s_columns_together():
+    params = [_uniform(f"x{i}", 0, 1) for i in range(4)]
+    unit, draws, base = sobol_design(params, runs=8 * 4, seed=0, groups=["a", "a", "b", "b"])
+    assert base == 8 and unit.shape == (32, 4)
+    blocks = unit.reshape(8, 4, 4)  # A, AB_a, AB_b, B
+    a, ab_a, b = blocks[:, 0], blocks[:, 1], blocks[:, 3]
+    np.testing.assert_array_equal(ab_a[:, :2], b[:, :2])
+    np.testing.assert_array_equal(ab_a[:, 2:], a[:, 2:])
+    np.testing.assert_array_equal(draws.reshape(8, 4)[:, 3], 2 * np.arange(8) + 1)
+    with pytest.raises(SimError, match=r"a Sobol analysis of 2 group\(s\) needs at least 8 x \(2 \+ 2\) = 32 runs"):
+        sobol_design(params, runs=31, seed=0, groups=["a", "a", "b", "b"])
+
+
+def test_grouped_morris_moves_a_group_at_a_step_and_scores_the_group():
+    params = [_uniform("x0", 0, 10), _uniform("x1", 0, 10), _uniform("x2", 5, 7)]
+
+    def linear(values, draws):
+        return [SelectedOutput("y", "1", 3 * values[:, 0] + 1 * values[:, 1] - 2 * values[:, 2])]
+
+    result = run_design("morris", params, linear, runs=20 * 3, seed=5, levels=6, groups=["g", "g", "x2"])
+    assert result.unit.shape == (60, 3)
+    table = result.table.set_index(["parameter", "index"])["value"]
+    assert set(result.table["parameter"]) == {"g", "x2"}
+    assert table[("x2", "mu_star")] == pytest.approx(4.0)
+    assert table[("g", "mu_star")] > table[("x2", "mu_star")]
+
+
+def test_the_convergence_table_reanalyses_the_first_eighth_quarter_half_and_whole_design():
+    params = [_uniform(f"x{i}", -math.pi, math.pi) for i in (1, 2, 3)]
+    result = run_design("sobol", params, _ishigami, runs=256 * 5, seed=3)
+    conv = result.convergence
+    assert sorted(conv["base"].unique()) == [32, 64, 128, 256]
+    assert sorted(conv["runs"].unique()) == [160, 320, 640, 1280]
+    whole = conv[conv["base"] == 256].drop(columns=["base", "runs"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(whole, result.table.reset_index(drop=True), check_dtype=False)
+    # Intervals narrow as the sample grows (about 1 / sqrt(N): a factor ~2.8 from N/8 to N).
+    st = conv[(conv["parameter"] == "x1") & (conv["index"] == "ST")].set_index("base")["conf"]
+    assert st[256] < st[32] / 1.5
+    # Sub-samples below the design's minimum are left out; Morris sub-samples are trajectories.
+    small = run_design("sobol", params, _ishigami, runs=16 * 5, seed=3).convergence
+    assert sorted(small["base"].unique()) == [8, 16]
+    morris = run_design("morris", params, _ishigami, runs=16 * 4, seed=3).convergence
+    assert sorted(morris["base"].unique()) == [2, 4, 8, 16]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from sim.analysis.index_checks import DUMMY
 from sim.cli import main
 from sim.engine.staging import MARKER
 
@@ -20,12 +21,13 @@ PARAM = "projects.streams.hydrogen.6.first_of_kind_domestic.arrivals_per_year"
 def test_sobol_on_the_minimal_scenario_writes_indices_with_intervals(tmp_path, capsys):
     out = tmp_path / "sens"
     argv = ["sensitivity", MINIMAL, "--method", "sobol", "--draws", "48", "--out", str(out), "--quiet",
-            "--output", "outlay@2025:program=hydrogen.6.*", "--output", "total_exposure_cny"]
+            "--output", "outlay@2025:program=hydrogen.6.*", "--output", "total_exposure_cny", "--groups", "parameter"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "outlay@2025:program=hydrogen.6.*" in printed and "ST" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["parameters.csv", "samples.nc", "sensitivity.csv",
-                                                     "sensitivity.nc", MARKER]
+    assert sorted(p.name for p in out.iterdir()) == ["convergence.csv", "convergence.png", "parameters.csv",
+                                                     "samples.nc", "sensitivity.csv", "sensitivity.nc", MARKER,
+                                                     "warnings.csv"]
     table = pd.read_csv(out / "sensitivity.csv")
     assert set(table["index"]) == {"S1", "ST"} and set(table["parameter"]) == {PARAM}
     assert table["conf"].notna().all() and (table["conf"] >= 0).all()
@@ -58,7 +60,7 @@ def test_delta_reads_the_drawn_parameters_of_an_existing_results_folder(tmp_path
     assert main(["sensitivity", "--results", str(res), "--method", "delta", "--out", str(out),
                  "--output", "outlay:program=hydrogen.6.*"]) == 0
     table = pd.read_csv(out / "sensitivity.csv")
-    assert set(table["index"]) == {"delta", "S1"} and set(table["parameter"]) == {PARAM}
+    assert set(table["index"]) == {"delta", "S1"} and set(table["parameter"]) == {PARAM, DUMMY}
 
 
 @pytest.mark.parametrize("argv, fragment", [
@@ -82,3 +84,72 @@ def test_results_folders_are_for_delta_and_pawn_only(tmp_path, capsys):
     assert "--results: sobol needs its own design of runs" in capsys.readouterr().err
     assert main(["sensitivity", "--method", "delta"]) == 2
     assert "give a scenario file or --results DIR" in capsys.readouterr().err
+
+
+def test_sobol_by_groups_of_a_user_gives_one_index_per_group(tmp_path, two_parameter_scenario, capsys):
+    out = tmp_path / "groups"
+    assert main(["sensitivity", str(two_parameter_scenario), "--method", "sobol", "--draws", "64", "--out", str(out),
+                 "--quiet", "--output", "total_exposure_cny",
+                 "--group", "retrofit=*data_centre_green_retrofit*", "--group", "rest=*"]) == 0
+    printed = capsys.readouterr().out
+    assert "  group " in printed and "retrofit" in printed
+    table = pd.read_csv(out / "sensitivity.csv")
+    assert set(table["parameter"]) == {"retrofit", "rest"}
+    params = pd.read_csv(out / "parameters.csv").set_index("parameter")["group"]
+    assert params["projects.streams.software.6.data_centre_green_retrofit.size_median_cny"] == "retrofit"
+    assert params["projects.streams.software.6.compute_centre_conversion.arrivals_per_year"] == "rest"
+    conv = pd.read_csv(out / "convergence.csv")
+    assert sorted(conv["base"].unique()) == [8, 16] and set(conv["parameter"]) == {"retrofit", "rest"}
+    with xr.open_dataset(out / "sensitivity.nc", engine="h5netcdf") as nc:
+        assert nc.attrs["groups"] == "--group" and nc.attrs["interval_share"] == 1.0
+
+
+def test_sobol_of_parameters_of_one_section_is_by_parameter(tmp_path, two_parameter_scenario, capsys):
+    # Its three parameters are all in projects.streams: grouping by section would leave one factor.
+    out = tmp_path / "section"
+    assert main(["sensitivity", str(two_parameter_scenario), "--method", "sobol", "--draws", "40", "--out", str(out),
+                 "--quiet", "--output", "total_exposure_cny"]) == 0
+    assert len(set(pd.read_csv(out / "sensitivity.csv")["parameter"])) == 3
+    assert main(["sensitivity", str(two_parameter_scenario), "--method", "sobol", "--groups", "section",
+                 "--out", str(tmp_path / "never"), "--quiet"]) == 2
+    assert "--groups section: every factor is in one group (projects.streams)" in capsys.readouterr().err
+    # Morris screens parameter by parameter unless told otherwise.
+    out = tmp_path / "morris"
+    assert main(["sensitivity", str(two_parameter_scenario), "--method", "morris", "--draws", "8", "--out", str(out),
+                 "--quiet", "--output", "total_exposure_cny"]) == 0
+    assert len(set(pd.read_csv(out / "sensitivity.csv")["parameter"])) == 3
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--method", "delta", "--groups", "section"], "--groups: delta gives one index per parameter; groups are for "
+                                                   "sobol and morris"),
+    (["--method", "pawn", "--group", "a=*"], "--group: pawn gives one index per parameter"),
+    (["--method", "sobol", "--group", "a"], "--group a: expected NAME=PARAMETER[,PARAMETER...]"),
+    (["--method", "sobol", "--group", "a=firms.*"], "--group: firms.* matches no uncertain parameter of the design"),
+    (["--method", "sobol", "--groups", "sections"], "--groups sections: not a grouping; allowed: section, parameter"),
+    (["--method", "sobol", "--groups", "section", "--group", "a=*"], "not both"),
+    (["--method", "sobol", "--interval-share", "0"], "--interval-share must be a number > 0 and <= 1e+06 (got '0')"),
+    (["--method", "sobol", "--interval-share", "nan"], "--interval-share must be a number > 0"),
+    (["--method", "sobol", "--min-variation", "-1"], "--min-variation must be a number >= 0 and <= 1e+06 (got '-1')"),
+])
+def test_bad_groups_and_thresholds_are_one_line_and_exit_2_with_nothing_written(tmp_path, capsys, argv, fragment):
+    out = tmp_path / "never"
+    assert main(["sensitivity", MINIMAL, "--out", str(out), "--quiet", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and fragment in err[0], err
+    assert not out.exists() and not list(tmp_path.glob(".never*"))
+
+
+def test_a_too_small_sobol_sample_of_the_baseline_prints_and_writes_its_warnings(tmp_path, capsys):
+    # 8 base samples of the 13 sections: the fewest runs a design takes, far too few for usable intervals.
+    out = tmp_path / "small"
+    assert main(["sensitivity", str(SCENARIOS / "baseline.toml"), "--method", "sobol", "--draws", "120",
+                 "--workers", "2", "--output", "fiscal outlay, all programmes", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    # The baseline's parameters span sections: Sobol groups them by section by default.
+    assert "  group " in printed and "firms.loans" in printed
+    assert "warnings (" in printed and "[wide_interval] fiscal outlay, all programmes |" in printed
+    assert "wide_interval: the size of this driver is not known" in printed
+    found = pd.read_csv(out / "warnings.csv")
+    assert list(found.columns) == ["output", "parameter", "index", "check", "value", "conf", "message"]
+    assert (found["check"] == "wide_interval").sum() >= 3

@@ -424,16 +424,20 @@ def _cmd_calibrate(args) -> int:
     # file it extends, a CSV or a document (the fitted file would extend itself).
     inputs = [args.config, args.config.parent / config.observed_file, *input_files(base)]
     flag = "--out" if args.out is not None else f"{args.config}: output"
-    for written in (out, out.with_name(out.stem + ".identification.csv")):
+    for written in (out, out.with_name(out.stem + ".identification.csv"), out.with_name(out.stem + ".posterior.csv")):
         check_not_input(written, inputs, flag)
     if out.exists() and not args.force:
         raise SimError(f"--out {out}: file exists; use --force to replace it")
     if not out.parent.is_dir():
         raise SimError(f"--out {out}: folder {out.parent} does not exist")
 
-    bar = Progress("evaluations", quiet=args.quiet)
+    bar = Progress("evaluations", quiet=args.quiet or config.method == "abc-smc")
 
-    def progress(n: int, loss: float) -> None:
+    def progress(n: int, loss) -> None:
+        if config.method == "abc-smc":
+            if not args.quiet:
+                print(f"  {loss}", file=sys.stderr, flush=True)  # one line per generation
+            return
         # The optimiser may take a few evaluations more than the budget it is given.
         bar(n, max(n, config.max_evaluations))
 
@@ -443,7 +447,16 @@ def _cmd_calibrate(args) -> int:
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
     report = out.with_name(out.stem + ".identification.csv")
     _write_identification(report, identification_rows(result, config))
-    if not args.quiet:
+    if not args.quiet and result.posterior is not None:
+        print(f"  {'parameter':55} {'prior mean (sd)':>22} {'posterior mean (sd)':>22}  moved?")
+        for row in identification_rows(result, config):
+            print(f"  {row['parameter']:55} {row['prior_mean']:>12.4g} ({row['prior_sd']:.3g}) "
+                  f"{row['posterior_mean']:>12.4g} ({row['posterior_sd']:.3g})  "
+                  + ("yes" if row["moved_by_data"] else "NO: the data leave the prior"))
+        for i, (t, s) in enumerate(zip(config.target, result.simulated, strict=False)):
+            print(f"  target {t.observed}: observed {t.value:,.6g} +- {result.target_sd[i]:,.4g}, "
+                  f"posterior predictive mean {s:,.6g}")
+    elif not args.quiet:
         for path, value in result.values.items():
             flag = "  (not identified by the targets)" if path in result.not_identified else ""
             print(f"{path} = {value!r}  (posterior sd {result.posterior_sd[path]:.4g}){flag}")

@@ -226,8 +226,19 @@ def lever_defaults(scenario_path: str | Path) -> dict[str, Any]:
     if route is not None and base.scenario.hydrogen is not None:
         from sim.scenario.parameters import param_median
 
-        defaults["main_route_ex_works_cny_per_kg"] = round(
-            param_median(base.scenario.hydrogen.supply.routes[route].ex_works_cny_per_kg))
+        path = f"hydrogen.supply.routes.{route}.ex_works_cny_per_kg"
+        median = param_median(base.scenario.hydrogen.supply.routes[route].ex_works_cny_per_kg)
+        if base.scenario.calibration is not None:
+            from sim.analysis.abc_smc import weighted_quantile
+            from sim.engine.posterior import read_posterior
+            from sim.input_files import held_inputs
+
+            # A fitted price starts at its posterior median, which the scenario's draws follow.
+            with held_inputs(base.inputs):
+                sample = read_posterior(base.scenario.calibration.posterior_csv)
+            if path in sample.names:
+                median = weighted_quantile(sample.values[:, sample.names.index(path)], sample.weights, 0.5)
+        defaults["main_route_ex_works_cny_per_kg"] = round(median)
     return defaults
 
 

@@ -21,6 +21,9 @@ Top-level tables:
     Paths of macro variables by year, e.g. the loan prime rates.
 ``[projects]``, ``[firms]``, ``[hydrogen]``, ``[centres]``, ``[incubators]``
     The agents and their behaviour; each section is optional and switched off when absent.
+``[calibration]``
+    ``posterior_csv``: a posterior sample written by ``sim calibrate``; each draw takes its
+    fitted parameters from one row (see :mod:`sim.scenario.calibration_section`).
 ``[parameter_sources."<path>"]``
     The scenario's own notes on the values it sets: exactly one of ``source`` or ``assumption``,
     and an optional ``unit`` (see :mod:`sim.scenario.provenance`); ``*`` stands for one segment.
@@ -33,6 +36,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from sim.scenario.base import MAX_DRAWS, StrictModel, Year, YearTable
+from sim.scenario.calibration_section import CalibrationSection
 from sim.scenario.centres_section import CentresSection
 from sim.scenario.firms_section import FirmsSection
 from sim.scenario.hydrogen_section import HydrogenSection
@@ -206,6 +210,7 @@ class Scenario(StrictModel):
     centres: CentresSection | None = None
     hydrogen: HydrogenSection | None = None
     incubators: IncubatorsSection | None = None
+    calibration: CalibrationSection | None = None
     parameter_sources: Annotated[dict[str, ParameterNote], AfterValidator(_check_note_paths)] = Field(
         default_factory=dict
     )

@@ -188,8 +188,14 @@ def test_the_supply_price_lever_fixes_the_main_routes_ex_works_price(tmp_path):
     base = sim.load_scenario(baseline).scenario
     # The refinery and by-product route carries most stations (weights 0.55-0.70 against 0.30 at most).
     assert main_supply_route(base) == "refinery_byproduct"
-    # The slider starts at the route's median: the fitted 28.3 CNY/kg, rounded.
-    assert lever_defaults(baseline)["main_route_ex_works_cny_per_kg"] == 28
+    # The slider starts at the route's posterior median (the baseline draws it from the shipped sample), rounded.
+    from sim.analysis.abc_smc import weighted_quantile
+    from sim.engine.posterior import read_posterior
+
+    sample = read_posterior(str(Path(MINIMAL).resolve().parents[1] / "calibration" / "fitted_baseline.posterior.csv"))
+    path = "hydrogen.supply.routes.refinery_byproduct.ex_works_cny_per_kg"
+    want = round(weighted_quantile(sample.values[:, sample.names.index(path)], sample.weights, 0.5))
+    assert lever_defaults(baseline)["main_route_ex_works_cny_per_kg"] == want
     model = ExploreModel(str(baseline), main_route_ex_works_cny_per_kg=18.0)
     routes = model.scenario.hydrogen.supply.routes
     assert routes["refinery_byproduct"].ex_works_cny_per_kg == 18.0

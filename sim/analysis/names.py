@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["LABELS_FILE", "sector_name", "unit_name", "chart_name", "section_name", "parameter_name",
+__all__ = ["LABELS_FILE", "sector_name", "unit_name", "chart_name", "section_name", "quantity_name", "parameter_name",
            "unnamed_segments", "NAME_SEPARATOR"]
 
 LABELS_FILE = Path(__file__).with_name("labels.toml")
@@ -56,6 +56,11 @@ def chart_name(key: str) -> Pair:
 def section_name(key: str) -> Pair:
     """Name of a scenario section (``firms``, ``hydrogen`` ...)."""
     return _pair("sections", key)
+
+
+def quantity_name(label: str) -> Pair:
+    """Name of a headline quantity of ``sim compare`` (:data:`sim.analysis.compare.METRICS`)."""
+    return _pair("quantities", label)
 
 
 def _segment_names(path: tuple[str, ...], programmes: Mapping[str, Pair]) -> list[Pair | None]:

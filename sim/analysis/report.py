@@ -328,8 +328,10 @@ def _zero_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> 
         items = []
         for z in zeros:
             name = html.escape(info[z.program].name(L)) if z.program in info else ""
-            detail = f"<br><span class=note>{html.escape(z.detail)}</span>" if z.detail else ""
-            items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: {html.escape(z.text)}{detail}</li>")
+            detail = f"<br><span class=note lang=en>{html.escape(z.detail)}</span>" if z.detail else ""
+            # The reasons are worded in English by sim.analysis.zero_programmes (the note says so).
+            items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: "
+                         f"<span lang=en>{html.escape(z.text)}</span>{detail}</li>")
         parts.append(f"<h3>{L('zero programmes')}</h3><p class=note>{L('zero note')}</p><ul class=zero>"
                      f"{''.join(items)}</ul>")
     enrolment = enrolment_table(ds)

@@ -11,9 +11,10 @@ registered at import time.
 from __future__ import annotations
 
 import functools
+from contextlib import AbstractContextManager
 from pathlib import Path
 
-__all__ = ["CJK_FONT_FILE", "cjk_font_name", "chart_style"]
+__all__ = ["CJK_FONT_FILE", "cjk_font_name", "chart_fonts", "chart_style"]
 
 #: The shipped font file (OpenType, CFF outlines).
 CJK_FONT_FILE = Path(__file__).with_name("fonts") / "NotoSansCJKsc-Regular-subset.otf"
@@ -30,10 +31,16 @@ def cjk_font_name() -> str:
     return font_manager.FontProperties(fname=str(CJK_FONT_FILE)).get_name()
 
 
-def chart_style() -> dict[str, object]:
-    """Matplotlib settings under which charts draw Latin and Chinese text without missing glyphs.
+def chart_fonts() -> list[str]:
+    """Font families of the charts, in fallback order: Latin first, then the shipped CJK font."""
+    return [_LATIN_FAMILY, cjk_font_name()]
 
-    Use as ``with matplotlib.rc_context(chart_style()): ...`` so the caller's settings are left as
-    they were.
+
+def chart_style() -> AbstractContextManager:
+    """A context in which matplotlib draws Latin and Chinese text without missing glyphs.
+
+    ``with chart_style(): ...`` leaves the caller's matplotlib settings as they were afterwards.
     """
-    return {"font.family": [_LATIN_FAMILY, cjk_font_name()], "axes.unicode_minus": True}
+    import matplotlib
+
+    return matplotlib.rc_context({"font.family": chart_fonts()})

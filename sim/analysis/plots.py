@@ -278,7 +278,7 @@ def charts(ds: xr.Dataset, observations: dict[str, Observation] | None = None,
     matplotlib.use("Agg")
     L = Labels(lang)
     observations = _default_observations(observations)
-    with matplotlib.rc_context(chart_style()):
+    with chart_style():
         yield from _fan_charts(ds, observations, L, width_in)
         payer = _payer_chart(ds, L, width_in)
         if payer is not None:

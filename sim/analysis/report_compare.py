@@ -138,7 +138,7 @@ def difference_chart(df: pd.DataFrame, head: str, L: Labels, programmes: dict[st
     labels = ["\n".join(textwrap.wrap(_name(q, programmes, L), width)) or q for q, _, _ in rows]
     lines = sum(label.count("\n") + 1 for label in labels)
     step = 0.8 / len(others)
-    with matplotlib.rc_context(chart_style()):
+    with chart_style():
         fig, ax = plt.subplots(figsize=(6.4, 1.2 + 0.26 * lines + 0.12 * len(rows) * len(others)))
         for k, scenario in enumerate(others):
             for i, (_, sub, scale) in enumerate(rows):

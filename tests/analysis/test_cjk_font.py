@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
-from sim.analysis.cjk_font import CJK_FONT_FILE, chart_style, cjk_font_name
+from sim.analysis.cjk_font import CJK_FONT_FILE, chart_fonts, chart_style, cjk_font_name
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -32,6 +32,10 @@ def test_every_chinese_character_of_the_shipped_data_is_in_the_font():
     assert missing == [], "rebuild the subset (sim/analysis/fonts/README.md)"
 
 
-def test_charts_fall_back_to_the_cjk_font_after_latin():
-    family = chart_style()["font.family"]
-    assert family == ["DejaVu Sans", cjk_font_name()] and cjk_font_name() == "Noto Sans CJK SC"
+def test_charts_fall_back_to_the_cjk_font_after_latin_and_leave_the_settings_as_they_were():
+    import matplotlib
+
+    before = list(matplotlib.rcParams["font.family"])
+    with chart_style():
+        assert matplotlib.rcParams["font.family"] == chart_fonts() == ["DejaVu Sans", "Noto Sans CJK SC"]
+    assert matplotlib.rcParams["font.family"] == before and cjk_font_name() == "Noto Sans CJK SC"

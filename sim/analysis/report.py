@@ -201,7 +201,8 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
     totals = fiscal_totals(chosen, "program")
     top = totals[totals["label"] != "all"].sort_values("mean", ascending=False).head(3)
     if mean > 0:
-        items = ", ".join(
+        # Semicolons: programme names have commas of their own.
+        items = "; ".join(
             f"{html.escape(L.pick(info[r.label].name_zh, info[r.label].name_en))}{_flag(r.label, anchors)} "
             f"<span class=id>{html.escape(r.label)}</span> {_m(r.mean)} ({r.mean / mean:.0%})"
             for r in top.itertuples() if r.mean > 0)

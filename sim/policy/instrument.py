@@ -50,7 +50,7 @@ RECIPIENTS = ("firm", "station", "incubator", "centre", "project", "organisation
 Recipient = Literal["firm", "station", "incubator", "centre", "project", "organisation", "person"]
 
 #: Fields a scenario may not override: they say what the instrument *is*, not how it is set.
-FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name"})
+FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name", "name_zh"})
 
 
 class _Strict(BaseModel):
@@ -154,6 +154,9 @@ class InstrumentBase(_Strict):
     ----------
     id : str
         ``<document>.<item>.<name>``.
+    name, name_zh : str
+        What it is called in English and in Chinese (``name_zh`` optional: reports then show the
+        document title and item).
     recipient : str
         Who it pays (one of :data:`RECIPIENTS`).
     payer : str
@@ -175,6 +178,7 @@ class InstrumentBase(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
+    name_zh: str = ""
     citation: Citation
     payer: str
     recipient: Recipient
@@ -218,6 +222,7 @@ class Target(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
+    name_zh: str = ""
     citation: Citation
     year: int
     quantity: str

@@ -580,7 +580,7 @@ def _base_option(session: ExploreSession, series: Series, lang: str, axis: dict[
     return {
         "animation": False,
         "title": {"text": series.label(lang), "left": "center", "textStyle": {"fontSize": 14}},
-        "grid": {"left": 8, "right": 16, "top": 56, "bottom": 56, "containLabel": True},
+        "grid": {"left": 8, "right": 28, "top": 56, "bottom": 56, "containLabel": True},
         "legend": {"bottom": 0, "itemWidth": 16, "textStyle": {"fontSize": 11}},
         "tooltip": {"trigger": "item"},
         "xAxis": {"type": "category", "data": [str(y) for y in session.years], "name": text("year_axis", lang),

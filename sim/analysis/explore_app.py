@@ -117,7 +117,8 @@ def Page():
     solara.Style(_CSS)
     with solara.Column(classes=["sim-page"], gap="12px"):
         with solara.Row(justify="space-between", style={"align-items": "center", "flex-wrap": "wrap"}):
-            solara.v.Html(tag="h1", class_="text-h5", children=[f"{text('title', lang)}: {scenario.name}"])
+            solara.v.Html(tag="h1", style_="font-size: 1.5rem; line-height: 1.3; margin: 0;",
+                          children=[f"{text('title', lang)}: {scenario.name}"])
             with solara.ToggleButtonsSingle(value=lang, on_value=set_lang, dense=True):
                 for code, name in LANGUAGES.items():
                     solara.Button(name, value=code, text=True)

@@ -252,7 +252,6 @@ def test_explore_serves_its_page_and_scripts_without_internet(tmp_path):
     import time
     import urllib.request
 
-    pytest.importorskip("solara_assets")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -385,3 +384,30 @@ def test_the_page_opens_with_the_levers_of_its_link(monkeypatch):
         assert addresses[0].endswith("&lang=zh") and "x=1" not in addresses[0]
     finally:
         rc.close()
+
+
+def test_explore_passes_language_scenario_and_quiet_settings_to_the_server(monkeypatch, capsys):
+    import os
+
+    from sim.analysis.explore import LANG_ENV, SCENARIO_ENV
+
+    seen: dict = {}
+
+    def execve(program, argv, env):
+        seen.update(program=program, argv=argv, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", execve)
+    with pytest.raises(SystemExit):
+        main(["explore", MINIMAL, "--lang", "zh", "--port", "8799"])
+    env = seen["env"]
+    assert env[LANG_ENV] == "zh" and env[SCENARIO_ENV] == str(Path(MINIMAL).resolve())
+    # No Solara badge over the last chart, no cookie warning per session on the console.
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert "ignore:Cookies with samesite=none require https:UserWarning" in env["PYTHONWARNINGS"].split(",")
+    assert seen["argv"][1:3] == ["run", "sim.analysis.explore_app"]
+
+
+def test_explore_refuses_a_language_it_does_not_have(capsys):
+    assert main(["explore", MINIMAL, "--lang", "fr"]) == 2
+    assert "--lang: invalid choice: 'fr' (choose from 'en', 'zh')" in capsys.readouterr().err

@@ -66,8 +66,8 @@ def Page():
     session, link = solara.use_memo(lambda: _first(path, router.search), [])
     # The session is mutated in place; bumping this counter re-renders the page after each change.
     _, set_version = solara.use_state(0)
-    lang, set_lang = solara.use_state(link.lang or (os.environ.get(LANG_ENV) if os.environ.get(LANG_ENV) in LANGUAGES
-                                                    else "en"))
+    served_lang = os.environ.get(LANG_ENV, "en")
+    lang, set_lang = solara.use_state(link.lang or (served_lang if served_lang in LANGUAGES else "en"))
     lo, hi, start = BAND_DRAWS
     band_draws, set_band_draws = solara.use_state(
         link.band_draws or max(lo, min(start, session.model.scenario.ensemble.draws)))
@@ -80,7 +80,8 @@ def Page():
         if router.set_path is not None and router.search != query:
             router.push(f"{router.path}?{query}")
 
-    solara.use_effect(follow_address, [query])
+    # On the address too: after the browser's Back button the address is put back to what is shown.
+    solara.use_effect(follow_address, [query, router.search])
 
     def changed() -> None:
         set_version(lambda v: v + 1)

@@ -117,9 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), help="one language only (default: Chinese and English)")
     p.add_argument("--years", help=_YEARS_HELP + " (a results folder; a compare folder has its years from `sim compare`)")
 
-    p = sub.add_parser("export", help="write the results as tidy long tables (CSV, Parquet or Excel)")
+    p = sub.add_parser("export", help="write the results as tidy long tables (CSV or Parquet), or a summary "
+                                      "workbook (Excel) with the tables beside it")
     p.add_argument("folder", type=Path, help="a results folder written by `sim run`")
-    p.add_argument("--format", default="csv", help="csv (default), parquet or xlsx")
+    p.add_argument("--format", default="csv", help="csv (default), parquet, or xlsx: a summary workbook (totals, by "
+                                                   "payer, programme and year, targets, payments) and the tables "
+                                                   "beside it as Parquet")
     p.add_argument("--out", type=Path, help="folder for the tables (default DIR/export)")
     p.add_argument("--force", action="store_true", help="replace an output folder sim wrote (it has sim-output.json)")
     p.add_argument("--years", help=_YEARS_HELP + "; the per-year tables keep only these years")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 __all__ = ["FORMULA_STARTS", "neutralise", "neutralise_table", "safe_file_stem"]
@@ -29,11 +30,25 @@ def neutralise(value):
 
 
 def neutralise_table(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `table` whose text cells (and column names) are neutralised (:func:`neutralise`); numeric columns untouched."""
+    """A copy of `table` whose text cells (and column names) are neutralised (:func:`neutralise`); numeric columns untouched.
+
+    Each distinct text is looked at once (a long table repeats a few labels millions of times);
+    categorical columns stay categorical.
+    """
     out = table.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(neutralise)
+        values = out[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            categories = [neutralise(c) for c in values.cat.categories]
+            if len(set(categories)) == len(categories):
+                out[column] = values.cat.rename_categories(categories)
+            else:  # '=x' and "'=x" both present: they become the same text
+                out[column] = values.astype(object).map(neutralise).astype("category")
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            if any(isinstance(u, str) and u != neutralise(u) for u in uniques):
+                safe = np.array([neutralise(u) for u in uniques] + [None], dtype=object)
+                out[column] = pd.Series(safe[codes], index=values.index, dtype=values.dtype)
     out.columns = [neutralise(c) for c in out.columns]
     return out
 

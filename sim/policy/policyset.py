@@ -170,7 +170,8 @@ def _suggest(word: str, options) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> PolicySet:
+def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>", problems_found: list[str] | None = None
+                   ) -> PolicySet:
     """Apply a scenario's selection and overrides to the gazette.
 
     Parameters
@@ -181,6 +182,11 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
         The encoded gazette.
     source : str
         Name of the scenario file, used in error messages.
+    problems_found : list of str, optional
+        When given, the problems are appended to it instead of raised, and the policy returned
+        is the best one the scenario allows (an instrument whose overrides are refused stays as
+        the gazette has it), so that ``sim validate`` can go on to the checks that need it and
+        report every problem of a file at once.
 
     Returns
     -------
@@ -238,8 +244,11 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
             new = InstrumentAdapter.validate_python(ins.model_dump() | good)
         except ValidationError as exc:
             problems += instrument_error_lines(exc, source, f"instruments.\"{ins_id}\"", ins.kind)
-            continue
-        if len(good) != len(override):
+            new = None
+        if new is None or len(good) != len(override):
+            if problems_found is not None and ins.enabled:
+                # Refused overrides: the later checks see the gazette's instrument, not a gap.
+                resolved.append(ins)
             continue
         if new.enabled:
             resolved.append(new)
@@ -279,8 +288,10 @@ def resolve_policy(scenario, gazette: Gazette, source: str = "<scenario>") -> Po
                 "rationing": line.rationing,
             }
         )
-    if problems:
+    if problems and problems_found is None:
         raise ScenarioError(problems)
+    if problems_found is not None:
+        problems_found += problems
     default_line: dict[str, int] = {}
     for ins in resolved:
         if ins.id not in owner:

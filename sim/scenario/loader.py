@@ -70,8 +70,9 @@ class LoadedScenario:
         ``scenario.resolved.toml`` beside the results, which ``sim run`` runs to the same numbers.
     changes : tuple of (str, Any, Any)
         The keys the file sets on top of the scenario it extends, key by key: dotted path, the
-        extended scenario's value (None where it had none) and this file's value. Empty when the
-        file extends nothing.
+        extended scenario's value (None where it had none) and this file's value, then the keys
+        the loader's `overrides` set (against the file's values). Empty when the file extends
+        nothing and nothing is overridden.
     inputs : dict of str to bytes
         The bytes of every file read while loading (the scenario, its ``extends`` chain, its CSV
         and document files), by real path, each read from disk once: every draw, worker and
@@ -116,6 +117,11 @@ def _changes_against_base(files: list[Path]) -> tuple[tuple[str, Any, Any], ...]
     own, _ = read_toml(files[0])
     own.pop("extends", None)
     base, _, _ = _load_chain(files[1], [], {})
+    return tuple(_changes_by(base, own))
+
+
+def _changes_by(base: dict, own: dict) -> list[tuple[str, Any, Any]]:
+    """The keys `own` sets to other values than `base` has: dotted path, old value (None if unset), new value."""
     out = []
     for path, value in _leaf_items(own):
         old: Any = base
@@ -123,7 +129,15 @@ def _changes_against_base(files: list[Path]) -> tuple[tuple[str, Any, Any], ...]
             old = old.get(k) if isinstance(old, dict) else None
         if old != value:
             out.append((key_path(path), old, value))
-    return tuple(out)
+    return out
+
+
+def _with_overrides(changes: tuple, overridden: list) -> tuple[tuple[str, Any, Any], ...]:
+    """The file's changes, then the overrides' (a key both set: its old value, the override's value)."""
+    by_key = {k: (old, new) for k, old, new in changes}
+    for key, old, new in overridden:
+        by_key[key] = (by_key[key][0] if key in by_key else old, new)
+    return tuple((k, old, new) for k, (old, new) in by_key.items() if old != new)
 
 
 def read_toml(path: Path) -> tuple[dict, bytes]:
@@ -397,38 +411,47 @@ def load_scenario(path: str | Path, overrides: dict | None = None, overrides_sou
 def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) -> LoadedScenario:
     prov: dict = {}
     raw, files, blobs = _load_chain(path, [], prov)
+    overridden: list[tuple[str, Any, Any]] = []
     if overrides:
+        overridden = _changes_by(raw, overrides)
         raw = merge_tables(raw, overrides, overrides_source, prov)
         blobs = blobs + [repr(sorted(_flatten(overrides))).encode("utf-8")]
     if "name" not in raw:
         raw["name"] = path.stem
         prov[("name",)] = str(path)
     _resolve_file_keys(raw, prov, ())
+    # Every problem of a file is reported at once: the schema's, then (with the keys it refused
+    # left out) those of the instruments, then the components' checks.
+    schema_lines: list[str] = []
+    refused: list[str] = []
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(*validation_problems(exc, Scenario, prov, str(path), MAX_PROBLEM_LINES)) from None
+        schema_lines, omitted = validation_problems(exc, Scenario, prov, str(path), MAX_PROBLEM_LINES)
+        pruned = _without_refused_keys(raw, exc)
+        if omitted or pruned is None:
+            raise ScenarioError(schema_lines, omitted) from None
+        scenario, refused = pruned
     documents = [Path(p) for p in scenario.policy.documents]
     try:
         catalogue = load_documents(documents)
     except PolicyDataError as exc:
         where = _source_of(("policy", "documents"), prov, str(path))
-        raise ScenarioError([f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]) from None
+        raise ScenarioError(schema_lines + [f"{where}: policy.documents: {line}" for line in str(exc).splitlines()]
+                            ) from None
     for doc in documents:
         blobs.append(read_input_file(doc, "policy document (.toml)", MAX_TOML_BYTES, lambda line: ScenarioError([line])))
-    try:
-        policy = resolve_policy(scenario, catalogue, str(path))
-    except ScenarioError as exc:
-        raise _attributed(exc.problems, prov, exc.omitted) from None
+    problems: list[str] = []
+    policy = resolve_policy(scenario, catalogue, str(path), problems)
     if not policy.programs:
         # Refused rather than run: every output, summary and report is by programme.
         loc = ("policy", "in_force")
-        raise ScenarioError([f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
-                             "list, or every instrument it selects switched off); allowed: at least one, e.g. "
-                             'in_force = ["*"]'])
+        problems.append(f"{_source_of(loc, prov, str(path))}: policy.in_force: no programme in force (an empty "
+                        "list, or every instrument it selects switched off); allowed: at least one, e.g. "
+                        'in_force = ["*"]')
+        raise _attributed(_not_about(refused, problems), prov, before=schema_lines)
     from sim.engine.registry import active_components
 
-    problems: list[str] = []
     for cls in active_components(scenario):
         try:
             problems += cls.check(scenario, policy, str(path))
@@ -442,20 +465,20 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
         loc = ("parameter_sources", key)
         problems.append(f"{_source_of(loc, prov, str(path))}: {key_path(loc)}: names no behavioural parameter of "
                         "this scenario (`sim parameters` lists them)")
-    if not problems:
+    if not problems and not schema_lines:
         from sim.engine.memory import memory_problem
 
         # Last: a scenario whose peak cannot fit this machine is refused before any run starts.
         line = memory_problem(scenario, policy, scenario.ensemble.draws, 1, str(path))
         if line is not None:
             problems.append(line)
-    if problems:
-        raise _attributed(problems, prov)
+    if problems or schema_lines:
+        raise _attributed(_not_about(refused, problems), prov, before=schema_lines)
     digest = hashlib.sha256()
     for blob in blobs:
         digest.update(blob)
     return LoadedScenario(scenario, policy, path, digest.hexdigest(), tuple(files), tuple(unclaimed),
-                          resolved=raw, changes=_changes_against_base(files))
+                          resolved=raw, changes=_with_overrides(_changes_against_base(files), overridden))
 
 
 def _named_explicitly(scenario: Scenario, program_id: str) -> bool:
@@ -556,10 +579,59 @@ def district_problems(scenario: Scenario, policy: PolicySet, ins, claimants: lis
     return list(dict.fromkeys(problems))
 
 
-def _attributed(problems: list[str], prov: dict, omitted: int = 0) -> ScenarioError:
-    """The error listing `problems`, each pointed at the file that set its key (only those shown)."""
-    shown = [_reattribute(line, prov) for line in problems[:MAX_PROBLEM_LINES]]
-    return ScenarioError(shown, omitted + len(problems) - len(shown))
+def _attributed(problems: list[str], prov: dict, omitted: int = 0, before: list[str] | None = None) -> ScenarioError:
+    """The error listing `problems`, each pointed at the file that set its key (only those shown),
+    after the lines `before` (the schema's, attributed already); repeated lines are shown once.
+    """
+    before = before or []
+    problems = [p for p in dict.fromkeys(problems) if p not in before]
+    shown = [_reattribute(line, prov) for line in problems[:max(0, MAX_PROBLEM_LINES - len(before))]]
+    return ScenarioError(before + shown, omitted + len(problems) - len(shown))
+
+
+def _not_about(refused: list[str], problems: list[str]) -> list[str]:
+    """`problems` but those about a key the schema refused, or a key inside or around it: with the
+    key left out, a later check sees its default, and its complaint would be about that default.
+    """
+    def related(key: str) -> bool:
+        return any(key == r or key.startswith(r + ".") or r.startswith(key + ".") for r in refused)
+
+    return [line for line in problems if not related(line.split(": ", 2)[1] if line.count(": ") >= 2 else "")]
+
+
+def _without_refused_keys(raw: dict, exc: ValidationError) -> tuple[Scenario, list[str]] | None:
+    """The scenario validated with every key the schema refused left out (its default then applies),
+    for the checks that follow, with the key paths refused; None when a refusal is not of one key
+    inside a section (a missing key, a whole section, a rule across keys such as first_year <=
+    last_year) or the rest still fails.
+
+    The later checks then see defaults where the file's values were refused: only problems that do
+    not depend on those keys are found, as they would be once the refused keys are fixed.
+    """
+    import copy
+
+    pruned = copy.deepcopy(raw)
+    refused = []
+    for error in exc.errors():
+        loc = []
+        for part in error["loc"]:
+            # Stop at a list index or a union branch: the key holding it is the one refused.
+            if not isinstance(part, str) or part in _BRANCH_TAGS or "[" in part:
+                break
+            loc.append(part)
+        if len(loc) < 2 or error["type"] == "missing":
+            return None
+        refused.append(key_path(tuple(loc)))
+        table: Any = pruned
+        for part in loc[:-1]:
+            table = table.get(part) if isinstance(table, dict) else None
+        if not isinstance(table, dict) or loc[-1] not in table:
+            continue  # left out already (several refusals of one key)
+        del table[loc[-1]]
+    try:
+        return Scenario.model_validate(pruned), refused
+    except ValidationError:
+        return None
 
 
 def _reattribute(line: str, prov: dict) -> str:

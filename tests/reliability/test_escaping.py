@@ -73,11 +73,14 @@ drift = {math.log(1.12)}
     assert table["outlay_cny"].dtype == np.float64 and (table["outlay_cny"] > 0).all()
     # The export of the same results: every text cell neutralised, in every format.
     assert main(["export", str(out), "--format", "csv", "--out", str(tmp_path / "csv")]) == 0
-    text = pd.read_csv(tmp_path / "csv" / "payment_text.csv", keep_default_na=False)
-    assert set(text["payment_recipient"]) == {"'" + i for i in ids}
+    text = pd.read_csv(tmp_path / "csv" / "payments.csv", keep_default_na=False)
+    assert set(text["recipient"]) == {"'" + i for i in ids}
     assert main(["export", str(out), "--format", "parquet", "--out", str(tmp_path / "pq")]) == 0
-    text = pd.read_parquet(tmp_path / "pq" / "payment_text.parquet")
-    assert set(text["payment_recipient"]) == {"'" + i for i in ids}
+    text = pd.read_parquet(tmp_path / "pq" / "payments.parquet")
+    assert set(text["recipient"]) == {"'" + i for i in ids}
+    assert main(["export", str(out), "--format", "xlsx", "--out", str(tmp_path / "x")]) == 0
+    sheet = pd.read_excel(next((tmp_path / "x").glob("*.xlsx")), sheet_name="payments", keep_default_na=False)
+    assert set(sheet["recipient"]) == {"'" + i for i in ids}
 
 
 def test_export_neutralises_text_cells_in_csv_and_xlsx(results, tmp_path):

@@ -54,9 +54,13 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "nan_in_distribution.toml": [
         ("nan_in_distribution.toml", 'projects.streams."hydrogen.6.first_of_kind_domestic".arrivals_per_year: low: Input should be a finite number')],
     "zero_draws.toml": [("zero_draws.toml", "ensemble.draws: Input should be greater than or equal to 1 (got 0)")],
+    # ... and, every problem at once: the gallery's base has no [firms], so the programme named
+    # would pay nothing once the key is spelt right.
     "eligibility_misspelt.toml": [
         ("eligibility_misspelt.toml",
-         'instruments."scaleup.2.first_above_size_last_year".eligibility.sectorr: unknown key (did you mean \'sector\'?)')],
+         'instruments."scaleup.2.first_above_size_last_year".eligibility.sectorr: unknown key (did you mean \'sector\'?)'),
+        ("eligibility_misspelt.toml",
+         'instruments."scaleup.2.first_above_size_last_year": in force but no population of this scenario can claim it')],
     "unknown_district.toml": [
         ("unknown_district.toml",
          'instruments."hydrogen.13.operating_subsidy".eligibility.district: unknown district \'Daxin\' (did you mean '
@@ -83,6 +87,14 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
         ("two_problems.toml", "horizon: last_year (=2030) must be >= first_year (=2031)"),
         ("two_problems.toml", "ensemble.seed: Input should be greater than or equal to 0 (got -1)"),
     ],
+    # Three problems that three different checks find (the schema, the instruments, the stations'
+    # districts): all reported at once.
+    "three_problems.toml": [
+        ("three_problems.toml", "horizon.last_yaer: unknown key (did you mean 'last_year'?)"),
+        ("three_problems.toml", 'instruments."hydrogen.13.operating_subsidi": unknown instrument id'),
+        ("three_problems.toml", 'instruments."hydrogen.13.operating_subsidy".eligibility.district: unknown district '
+                                "'Daxin' (did you mean 'Daxing'?)"),
+    ],
     # A bad value set in an extending file is blamed on that file, not on the file it extends ...
     "override_in_extending_file.toml": [
         ("override_in_extending_file.toml", 'instruments."hydrogen.13.operating_subsidy".rate_cny_per_kg: Input should be greater than or equal to 0')],
@@ -90,6 +102,14 @@ BROKEN: dict[str, list[tuple[str, str]]] = {
     "extends_bad_base.toml": [
         ("base_bad_rate.toml", 'instruments."hydrogen.13.operating_subsidy".rate_cny_per_kg: Input should be greater than or equal to 0')],
 }
+
+
+def test_sim_validate_prints_every_problem_of_a_file_not_only_the_first(capsys):
+    assert main(["validate", str(GALLERY / "three_problems.toml")]) == 2
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert out == "" and len(lines) == 3
+    assert ["unknown key" in lines[0], "unknown instrument id" in lines[1], "unknown district" in lines[2]] == [True] * 3
 
 
 # Scenarios whose [firms] section reads a CSV of real firms (sim/scenario/firms_section.py).

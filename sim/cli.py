@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1, this "
                                                         "machine only; 0.0.0.0 for every interface)")
     p.add_argument("--port", type=_positive_int("--port", _MAX_PORT), default=8765, help="port to serve on (default 8765)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="the page's first language (default en; the page has a switch, and a link's lang= wins)")
 
     p = sub.add_parser("parameters", help="list the behavioural parameters with their sources or assumptions")
     p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
@@ -485,11 +487,15 @@ def _write_identification(path: Path, rows: list[dict]) -> None:
     write_text_file(path, buf.getvalue())
 
 
+#: Solara's warning, once per browser session, that its session cookie falls back to SameSite=Lax over http.
+_SAMESITE_WARNING = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
 def _cmd_explore(args) -> int:
     import os
     import shutil as _shutil
 
-    from sim.analysis.explore import SCENARIO_ENV
+    from sim.analysis.explore import LANG_ENV, SCENARIO_ENV
     from sim.scenario.loader import load_scenario
 
     load_scenario(args.scenario)  # refuse a bad scenario here, with the usual one-line errors
@@ -497,7 +503,11 @@ def _cmd_explore(args) -> int:
     if solara is None:
         raise SimError("sim explore: needs solara (pip install 'mesa[viz]')")
     _check_port_free(args.host, args.port)
-    env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve())})
+    # No "runs on Solara" badge over the last chart; no warning per session that a cookie cannot be
+    # SameSite=None over plain http (that matters only to a page embedded in another site's frame).
+    warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), _SAMESITE_WARNING) if w)
+    env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve()), LANG_ENV: args.lang,
+                              "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings})
     print(f"serving the explore page of {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
     os.execve(solara, [solara, "run", "sim.analysis.explore_app", "--host", args.host, "--port", str(args.port),
                        "--production"], env)

@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to serve the page on (default 127.0.0.1, this "
                                                         "machine only; 0.0.0.0 for every interface)")
     p.add_argument("--port", type=_positive_int("--port", _MAX_PORT), default=8765, help="port to serve on (default 8765)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="the page's first language (default en; the page has a switch, and a link's lang= wins)")
 
     p = sub.add_parser("parameters", help="list the behavioural parameters with their sources or assumptions")
     p.add_argument("scenario", type=Path, help=_SCENARIO_HELP)
@@ -424,16 +426,20 @@ def _cmd_calibrate(args) -> int:
     # file it extends, a CSV or a document (the fitted file would extend itself).
     inputs = [args.config, args.config.parent / config.observed_file, *input_files(base)]
     flag = "--out" if args.out is not None else f"{args.config}: output"
-    for written in (out, out.with_name(out.stem + ".identification.csv")):
+    for written in (out, out.with_name(out.stem + ".identification.csv"), out.with_name(out.stem + ".posterior.csv")):
         check_not_input(written, inputs, flag)
     if out.exists() and not args.force:
         raise SimError(f"--out {out}: file exists; use --force to replace it")
     if not out.parent.is_dir():
         raise SimError(f"--out {out}: folder {out.parent} does not exist")
 
-    bar = Progress("evaluations", quiet=args.quiet)
+    bar = Progress("evaluations", quiet=args.quiet or config.method == "abc-smc")
 
-    def progress(n: int, loss: float) -> None:
+    def progress(n: int, loss) -> None:
+        if config.method == "abc-smc":
+            if not args.quiet:
+                print(f"  {loss}", file=sys.stderr, flush=True)  # one line per generation
+            return
         # The optimiser may take a few evaluations more than the budget it is given.
         bar(n, max(n, config.max_evaluations))
 
@@ -443,7 +449,16 @@ def _cmd_calibrate(args) -> int:
     write_fitted_scenario(out, scenario_path, out.stem, result, config)
     report = out.with_name(out.stem + ".identification.csv")
     _write_identification(report, identification_rows(result, config))
-    if not args.quiet:
+    if not args.quiet and result.posterior is not None:
+        print(f"  {'parameter':55} {'prior mean (sd)':>22} {'posterior mean (sd)':>22}  moved?")
+        for row in identification_rows(result, config):
+            print(f"  {row['parameter']:55} {row['prior_mean']:>12.4g} ({row['prior_sd']:.3g}) "
+                  f"{row['posterior_mean']:>12.4g} ({row['posterior_sd']:.3g})  "
+                  + ("yes" if row["moved_by_data"] else "NO: the data leave the prior"))
+        for i, (t, s) in enumerate(zip(config.target, result.simulated, strict=False)):
+            print(f"  target {t.observed}: observed {t.value:,.6g} +- {result.target_sd[i]:,.4g}, "
+                  f"posterior predictive mean {s:,.6g}")
+    elif not args.quiet:
         for path, value in result.values.items():
             flag = "  (not identified by the targets)" if path in result.not_identified else ""
             print(f"{path} = {value!r}  (posterior sd {result.posterior_sd[path]:.4g}){flag}")
@@ -472,11 +487,15 @@ def _write_identification(path: Path, rows: list[dict]) -> None:
     write_text_file(path, buf.getvalue())
 
 
+#: Solara's warning, once per browser session, that its session cookie falls back to SameSite=Lax over http.
+_SAMESITE_WARNING = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
 def _cmd_explore(args) -> int:
     import os
     import shutil as _shutil
 
-    from sim.analysis.explore import SCENARIO_ENV
+    from sim.analysis.explore import LANG_ENV, SCENARIO_ENV
     from sim.scenario.loader import load_scenario
 
     load_scenario(args.scenario)  # refuse a bad scenario here, with the usual one-line errors
@@ -484,7 +503,11 @@ def _cmd_explore(args) -> int:
     if solara is None:
         raise SimError("sim explore: needs solara (pip install 'mesa[viz]')")
     _check_port_free(args.host, args.port)
-    env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve())})
+    # No "runs on Solara" badge over the last chart; no warning per session that a cookie cannot be
+    # SameSite=None over plain http (that matters only to a page embedded in another site's frame).
+    warnings = ",".join(w for w in (os.environ.get("PYTHONWARNINGS"), _SAMESITE_WARNING) if w)
+    env = dict(os.environ, **{SCENARIO_ENV: str(args.scenario.resolve()), LANG_ENV: args.lang,
+                              "SOLARA_THEME_SHOW_BANNER": "False", "PYTHONWARNINGS": warnings})
     print(f"serving the explore page of {args.scenario} on http://{args.host}:{args.port}/ (Ctrl-C stops)")
     os.execve(solara, [solara, "run", "sim.analysis.explore_app", "--host", args.host, "--port", str(args.port),
                        "--production"], env)

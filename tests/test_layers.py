@@ -11,7 +11,8 @@ The order, lowest first (a module may import its own layer and those below):
 3. ``blocks``: the scenario's building blocks, which the populations' sections and the
    instruments are made of (``sim.scenario.base``: bounds and the strict model;
    ``sim.scenario.parameters``: uncertain parameters; ``sim.scenario.csv_input``: typed CSV
-   columns; ``sim.scenario.merge``: merged tables);
+   columns; ``sim.scenario.merge``: merged tables; ``sim.scenario.posterior``: parameters drawn
+   from a posterior sample);
 4. ``policy``: the gazette as data, instruments, kinds, facts, the claim desk;
 5. ``populations``: one folder per population (``sim.populations``), discovered;
 6. ``scenario``: the schema assembled from the populations' sections, loading and validation;
@@ -39,6 +40,7 @@ LAYER_OF_PREFIX = {
     "sim.scenario.csv_input": "blocks",
     "sim.scenario.parameters": "blocks",
     "sim.scenario.merge": "blocks",
+    "sim.scenario.posterior": "blocks",
     "sim.policy": "policy",
     "sim.populations": "populations",
     "sim.scenario": "scenario",

@@ -225,6 +225,9 @@ def refit_until(config_path: Path, origin: int, scenario_path: Path, out: Path) 
     keep = [i for i, t in enumerate(config.target) if t.year is None or t.year <= origin]
     name = f"refit_until_{origin}"
     priors = {p.path: _inline_toml(_value_at(prior, p.path)) for p in config.parameter}
+    if not keep and config.method == "abc-smc":
+        _write_prior_sample(config, prior_path, scenario_path, out, name, str(config_path))
+        return out
     if not keep:
         rel = os.path.relpath(scenario_path, out.parent.resolve())
         lines = [f"# No target of {config_path.name} is observed by {origin}: every fitted parameter at its prior.",
@@ -235,12 +238,33 @@ def refit_until(config_path: Path, origin: int, scenario_path: Path, out: Path) 
     refit._entries = [config.entry_of(i) for i in keep]
     result = calibrate(refit, prior_path, str(config_path))
     write_fitted_scenario(out, scenario_path, name, result, refit)
-    unidentified = [f"{path} = {priors[path]}" for path in result.not_identified]
+    # A posterior sample is the whole answer: a parameter the data did not move keeps its prior's spread in it.
+    unidentified = [] if result.posterior is not None else [f"{path} = {priors[path]}" for path in result.not_identified]
     if unidentified:
         with out.open("a", encoding="utf-8") as f:
             f.write("# Not identified by the targets up to the origin: at their priors.\n" + "\n".join(unidentified)
                     + "\n")
     return out
+
+
+def _write_prior_sample(config, prior_path: Path, scenario_path: Path, out: Path, name: str, source: str) -> None:
+    """No target is observed by the origin: the 'posterior' is the prior, as a sample the scenario draws from."""
+    import os
+
+    import sim
+    from sim.analysis.calibration_abc import _priors, posterior_path
+    from sim.runner.staging import write_text_file
+
+    priors = _priors(config, sim.load_scenario(prior_path).scenario, source)
+    rng = np.random.default_rng(config.seed or 0)
+    n = config.population
+    values = np.column_stack([p.sample((rng.permutation(n) + rng.random(n)) / n) for p in priors])
+    csv_path = posterior_path(out)
+    write_text_file(csv_path, ",".join(p.name for p in priors) + "\n"
+                    + "\n".join(",".join(repr(float(v)) for v in row) for row in values) + "\n")
+    rel = os.path.relpath(scenario_path, out.parent.resolve())
+    write_text_file(out, f"# No target of the calibration is observed by the origin: a sample of the priors.\n"
+                         f'extends = "{rel}"\nname = "{name}"\n\n[calibration]\nposterior_csv = "{csv_path.name}"\n')
 
 
 def backtest_command(args) -> int:

@@ -120,7 +120,15 @@ class CalibrationConfig(StrictModel):
     scenario: str
     draws: Annotated[int, Field(ge=1, le=10_000)] = 16
     seed: int | None = None
-    method: Literal["least-squares", "nelder-mead", "differential-evolution"] = "nelder-mead"
+    method: Literal["least-squares", "nelder-mead", "differential-evolution", "abc-smc"] = "nelder-mead"
+    #: ABC-SMC only: particles per generation, most generations after the prior's, pilot draws
+    #: at the prior's median (the simulated targets' noise), the acceptance below which it stops,
+    #: the most model draws in all, and the last year simulated (default: the last target's year).
+    population: Annotated[int, Field(ge=10, le=100_000)] = 200
+    generations: Annotated[int, Field(ge=1, le=50)] = 8
+    pilot_draws: Annotated[int, Field(ge=2, le=10_000)] = 32
+    min_acceptance: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.03
+    max_simulations: Annotated[int, Field(ge=10, le=10_000_000)] = 40_000
     max_evaluations: Annotated[int, Field(ge=1, le=100_000)] = 80
     output: str = "fitted.toml"
     observed_file: str = "observed.toml"
@@ -170,6 +178,11 @@ class CalibrationResult:
     sensitivity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     posterior_sd: dict[str, float] = field(default_factory=dict)
     not_identified: list[str] = field(default_factory=list)
+    #: ABC-SMC only: the posterior sample, the prior's mean and sd by path, and the fit's history.
+    posterior: object | None = None
+    prior_mean: dict[str, float] = field(default_factory=dict)
+    prior_sd: dict[str, float] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
 
 
 def _override_for(path: str, value: float) -> dict:
@@ -314,6 +327,11 @@ def calibrate(config: CalibrationConfig, scenario_path: Path, source: str = "<co
     SimError
         If a parameter path is not a valid scenario key, or a target names no result.
     """
+    if config.method == "abc-smc":
+        from sim.analysis.calibration_abc import calibrate_abc
+
+        return calibrate_abc(config, scenario_path, source, progress, result_type=CalibrationResult,
+                             target_sd=_target_sd)
     from scipy import optimize
 
     import sim
@@ -416,6 +434,10 @@ def identification_rows(result: CalibrationResult, config: CalibrationConfig) ->
     whole range; ``identified`` is False for the parameters the targets do not pin down.
     """
     rows: list[dict[str, object]] = []
+    if result.posterior is not None:
+        from sim.analysis.calibration_abc import abc_identification_rows
+
+        return abc_identification_rows(result, config)
     for j, p in enumerate(config.parameter):
         for i, t in enumerate(config.target):
             rows.append({
@@ -445,6 +467,11 @@ def write_fitted_scenario(out: Path, scenario_path: Path, name: str, result: Cal
     """
     import os
 
+    if result.posterior is not None:
+        from sim.analysis.calibration_abc import write_abc_fitted
+
+        write_abc_fitted(out, scenario_path, name, result, config)
+        return
     rel = os.path.relpath(scenario_path, out.parent.resolve())
     lines = [
         f"# Fitted by `sim calibrate`: loss {result.loss:.6g} after {result.evaluations} ensembles of",

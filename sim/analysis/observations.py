@@ -26,7 +26,7 @@ __all__ = ["Observation", "load_observations", "simulated", "model_series", "Sim
 #: The observations shipped with the repository.
 DEFAULT_OBSERVED = Path(__file__).resolve().parents[2] / "calibration" / "observed.toml"
 
-#: calibration: up to 2022, fits may use it; holdout: 2023 and later, never in a fit; context: not
+#: calibration: up to 2023, fits may use it; holdout: 2024 and later, never in the shipped fit; context: not
 #: comparable (national figures, inputs), listed and never scored.
 ROLES = ("calibration", "holdout", "context")
 

@@ -1,14 +1,18 @@
-"""``sim report DIR``: a self-contained HTML report of a results folder (plots embedded).
+"""``sim report DIR``: a self-contained HTML report of a results folder (charts embedded).
 
 The page opens with an executive summary (total exposure: mean, P5–P95 and present value; the
-three programmes and the three uncertain parameters that drive it; the targets with the
+three programmes and the three uncertain parameters that drive it, by name; the targets with the
 probability of reaching them, its 95% Wilson interval and the joint probability of the city-plan
-targets), then the scenario (its description and what it changes against the scenario it
-extends, key by key), the money tables (every programme and payer in Chinese and English, with
-mean, P5/P50/P95 and P(> 0); why each programme that pays nothing in every draw pays nothing, and the
-hydrogen stations enrolled under the price cap by year), the queue under binding budget lines, the assumptions the numbers
-rest on (each flag links to its text) and the plots. ``--lang zh`` or ``en`` keeps one language.
-A ``sim compare`` folder gets the comparison report of :mod:`sim.analysis.report_compare`.
+targets), then the charts (drawn again in the report's language), the scenario (its description
+and what it changes against the scenario it extends, key by key), the money tables (every
+programme and payer by name, with mean, P5/P50/P95 and P(> 0); why each programme that pays
+nothing in every draw pays nothing, and the hydrogen stations enrolled under the price cap by
+year), the queue under binding budget lines, scale-up and targets, and last the assumptions the
+numbers rest on, grouped by scenario section and folded (each ⚑ flag opens its text).
+``--lang zh`` or ``en`` keeps one language; names come from :mod:`sim.analysis.names` and the
+policy files' ``name_zh``. One layout serves a phone (390 px) to a desktop: tables scroll inside
+their box, charts scale to the width. A ``sim compare`` folder gets the comparison report of
+:mod:`sim.analysis.report_compare`.
 """
 
 from __future__ import annotations
@@ -23,10 +27,18 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from sim.analysis.report_labels import Labels, draws_warning, page
+from sim.analysis.names import parameter_name, section_name, sector_name, unit_name
+from sim.analysis.report_labels import Labels, draws_warning, page, table_box
 from sim.analysis.scaleup import scaleup_counts
 from sim.analysis.summary import Years, band, fiscal_totals, select_years, share_positive
-from sim.analysis.targets import PLAN_PREFIX, joint_probability, target_draws, target_table, wilson_interval
+from sim.analysis.targets import (
+    PLAN_PREFIX,
+    all_targets,
+    joint_probability,
+    target_draws,
+    target_table,
+    wilson_interval,
+)
 from sim.analysis.zero_programmes import enrolment_table, zero_programmes
 from sim.policy.payers import payer_english, payer_names_of
 
@@ -41,13 +53,21 @@ _MIN_DRIVER_DRAWS = 10
 
 @dataclass(frozen=True)
 class ProgrammeInfo:
-    """What the report shows of a programme: names, citation and the assumptions of its amount."""
+    """What the report shows of a programme: names, citation and the assumptions of its amount.
+
+    ``name_zh`` is the policy file's ``name_zh``, else the citation (``《title》第N条``).
+    """
 
     id: str
     name_en: str
     name_zh: str
     assumed_amount: bool
     assumptions: tuple[str, ...]
+    citation_zh: str = ""
+
+    def name(self, L: Labels, sep: str = " / ") -> str:
+        """The programme's name in the report's language(s), not escaped."""
+        return L.pick(self.name_zh, self.name_en, sep=sep)
 
 
 def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
@@ -70,9 +90,21 @@ def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
         doc = catalogue.documents.get(ins.document)
         # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
         item = ins.citation.item.removeprefix("Art.").strip()
-        zh = f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation)
-        out[pid] = ProgrammeInfo(pid, ins.name, zh, bool(ins.assumed_amount), tuple(ins.assumptions))
+        cited = f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation)
+        out[pid] = ProgrammeInfo(pid, ins.name, ins.name_zh or cited, bool(ins.assumed_amount),
+                                 tuple(ins.assumptions), cited)
     return out
+
+
+def _programme_names(info: dict[str, ProgrammeInfo]) -> dict[str, tuple[str, str]]:
+    """Programme id to its (zh, en) name, for parameter paths that name a programme."""
+    return {pid: (p.name_zh, p.name_en) for pid, p in info.items()}
+
+
+def _parameter_html(key: str, L: Labels, info: dict[str, ProgrammeInfo]) -> str:
+    """A parameter by its readable name, with its path in small type."""
+    zh, en = parameter_name(key, _programme_names(info))
+    return f"{html.escape(L.pick(zh, en))} <span class=id>{html.escape(key)}</span>"
 
 
 def _resolved_scenario(ds: xr.Dataset):
@@ -169,23 +201,24 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
     totals = fiscal_totals(chosen, "program")
     top = totals[totals["label"] != "all"].sort_values("mean", ascending=False).head(3)
     if mean > 0:
-        items = ", ".join(
+        # Semicolons: programme names have commas of their own.
+        items = "; ".join(
             f"{html.escape(L.pick(info[r.label].name_zh, info[r.label].name_en))}{_flag(r.label, anchors)} "
             f"<span class=id>{html.escape(r.label)}</span> {_m(r.mean)} ({r.mean / mean:.0%})"
             for r in top.itertuples() if r.mean > 0)
         parts.append(f"<li>{L('largest programmes')}: {items}</li>")
     drivers = exposure_drivers(chosen)
     if drivers:
-        items = ", ".join(f"<span class=id>{html.escape(n)}</span>{_flag(n, anchors)} (ρ = {rho:+.2f})"
-                          for n, rho in drivers)
+        items = "; ".join(f"{_parameter_html(n, L, info)}{_flag(n, anchors)} (ρ = {rho:+.2f})" for n, rho in drivers)
         parts.append(f"<li>{L('drivers')}: {items}</li>")
     reached = target_draws(ds)
     n = int(ds.sizes["draw"])
+    specs = {t.id: t for t in all_targets()}
     for _, r in target_table(ds).iterrows():
         if r["status"] != "modelled":
             continue
         lo, hi = wilson_interval(int(reached[r["id"]].sum()), n)
-        parts.append(f"<li>{html.escape(r['name'])} ({html.escape(r['target'])}, {r['year']}): "
+        parts.append(f"<li>{html.escape(_target_name(specs, r, L))} ({html.escape(_goal(specs, r, L))}, {r['year']}): "
                      f"P = <b>{r['probability']:.0%}</b> <span class=note>(95% {lo:.0%}–{hi:.0%})</span></li>")
     plan = [i for i in reached if i.startswith(PLAN_PREFIX)]
     if len(plan) > 1:
@@ -201,6 +234,20 @@ def _summary(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo], anchors:
     return "\n".join(parts)
 
 
+def _target_name(specs: dict, row, L: Labels) -> str:
+    """A target's name in the report's language(s) (its ``name_zh`` when it has one)."""
+    spec = specs.get(row["id"])
+    return L.pick(spec.name_zh or spec.name, spec.name) if spec is not None else str(row["name"])
+
+
+def _goal(specs: dict, row, L: Labels) -> str:
+    """A target's comparison, value and unit, the unit in the report's language(s)."""
+    spec = specs.get(row["id"])
+    if spec is None:
+        return str(row["target"])
+    return f"{spec.comparison} {spec.value:,.0f} {L.pick(*unit_name(spec.unit))}"
+
+
 def _span(ds: xr.Dataset) -> str:
     return f"{int(ds['year'].values[0])}–{int(ds['year'].values[-1])}"
 
@@ -209,7 +256,11 @@ def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
     a = ds.attrs
     parts = [f"<h2>{L('scenario')}: {html.escape(str(a.get('scenario')))}</h2>"]
     if a.get("scenario_description"):
-        parts.append(f"<p>{html.escape(str(a['scenario_description']))}</p>")
+        description = str(a["scenario_description"])
+        if L.lang == "zh" and not _has_chinese(description):
+            parts.append(f"<p class=note>{L('description in English')}</p>")
+        parts.append(f"<p lang=en>{html.escape(description)}</p>" if not _has_chinese(description)
+                     else f"<p>{html.escape(description)}</p>")
     parts.append(
         f"<p class=note>{_attr(a, 'draws')} {L('draws')}, seed {_attr(a, 'seed')}, {_attr(a, 'first_year')}–"
         f"{_attr(a, 'last_year')}; {_attr(a, 'scenario_file')} (sha256 {html.escape(str(a.get('scenario_sha256', ''))[:16])}…); "
@@ -219,10 +270,14 @@ def _scenario_section(ds: xr.Dataset, L: Labels) -> str:
         parts.append(f"<h3>{L('changes against')} {html.escape(str(a['scenario_extends']))}</h3>")
         rows = "".join(f"<tr><td class=id>{html.escape(k)}</td><td>{_shown(old)}</td><td>{_shown(new)}</td></tr>"
                        for k, old, new in changes)
-        parts.append(f"<table><tr><th>{L('key')}</th><th>{html.escape(str(a['scenario_extends']))}</th>"
-                     f"<th>{html.escape(str(a.get('scenario')))}</th></tr>{rows}</table>" if rows else
+        parts.append(table_box(f"<table><tr><th>{L('key')}</th><th>{html.escape(str(a['scenario_extends']))}</th>"
+                               f"<th>{html.escape(str(a.get('scenario')))}</th></tr>{rows}</table>") if rows else
                      f"<p>{L('no changes')}</p>")
     return "\n".join(parts)
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def _attr(attrs, key: str) -> str:
@@ -247,7 +302,7 @@ def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeIn
         elif by == "program":
             p = info[label]
             name = (f"{L.pick(html.escape(p.name_zh), html.escape(p.name_en), sep='<br>')}{_flag(label, anchors)}"
-                    f"<br><span class=id>{html.escape(label)}</span>")
+                    f"<br><span class=id><span class=cite>{html.escape(p.citation_zh)} · </span>{html.escape(label)}</span>")
         else:
             name = L.pick(html.escape(label), html.escape(payer_english(label, english)), sep="<br>")
         cells = "".join(f"<td>{_m(a[k])}</td>" for k in ("mean", "p5", "p50", "p95"))
@@ -259,9 +314,9 @@ def _money_table(ds: xr.Dataset, by: str, L: Labels, info: dict[str, ProgrammeIn
             rows.append(f"<tr>{row}</tr>")
     head = (f"<tr><th>{L('programme' if by == 'program' else 'payer')}</th><th>{L('mean')}</th><th>P5</th><th>P50</th>"
             f"<th>P95</th><th>P(&gt;0)</th><th>{L('PV mean')}</th><th>{L('PV')} P5–P95</th></tr>")
-    text = f"<p class=note>{L('million CNY')}; {L('money note')}</p><table>{head}{''.join(rows)}</table>"
+    text = f"<p class=note>{L('million CNY')}; {L('money note')}</p>" + table_box(f"<table>{head}{''.join(rows)}</table>")
     if idle:
-        text += (f"<details><summary>{len(idle)} {L('idle')}</summary><table>{head}{''.join(idle)}</table>"
+        text += (f"<details><summary>{len(idle)} {L('idle')}</summary>{table_box(f'<table>{head}{chr(10).join(idle)}</table>')}"
                  "</details>")
     return text
 
@@ -273,15 +328,19 @@ def _zero_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> 
     if zeros:
         items = []
         for z in zeros:
-            name = html.escape(L.pick(info[z.program].name_zh, info[z.program].name_en)) if z.program in info else ""
-            detail = f"<br><span class=note>{html.escape(z.detail)}</span>" if z.detail else ""
-            items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: {html.escape(z.text)}{detail}</li>")
+            name = html.escape(info[z.program].name(L)) if z.program in info else ""
+            detail = f"<br><span class=note lang=en>{html.escape(z.detail)}</span>" if z.detail else ""
+            # The reasons are worded in English by sim.analysis.zero_programmes (the note says so).
+            items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: "
+                         f"<span lang=en>{html.escape(z.text)}</span>{detail}</li>")
         parts.append(f"<h3>{L('zero programmes')}</h3><p class=note>{L('zero note')}</p><ul class=zero>"
                      f"{''.join(items)}</ul>")
     enrolment = enrolment_table(ds)
     if not enrolment.empty:
+        enrolment = enrolment.set_axis([L.text("stations enrolled"), L.text("share of kg sold")], axis=1)
+        enrolment.index.name = L.text("year")
         parts.append(f"<h3>{L('enrolment')}</h3><p class=note>{L('enrolment note')}</p>"
-                     + enrolment.to_html(border=0, classes="enrolment"))
+                     + table_box(enrolment.to_html(border=0, classes="enrolment")))
     return "\n".join(parts)
 
 
@@ -295,8 +354,8 @@ def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) ->
     cells = "".join(f"<tr><td>{y}</td><td>{_m(band(backlog[:, i])[0])}</td><td>{_m(band(backlog[:, i])[1])}–"
                     f"{_m(band(backlog[:, i])[3])}</td><td>{share_positive(backlog[:, i]):.0%}</td></tr>"
                     for i, y in enumerate(years))
-    parts.append(f"<h3>{L('backlog')}</h3><table><tr><th>{L('year')}</th><th>{L('mean')}</th><th>P5–P95</th>"
-                 f"<th>P(&gt;0)</th></tr>{cells}</table>")
+    parts.append(f"<h3>{L('backlog')}</h3>" + table_box(f"<table><tr><th>{L('year')}</th><th>{L('mean')}</th><th>P5–P95</th>"
+                                                        f"<th>P(&gt;0)</th></tr>{cells}</table>"))
     rows = []
     for j, pid in enumerate(str(p) for p in ds["program"].values):
         queued = unpaid.isel(program=j).mean("draw").values
@@ -313,17 +372,19 @@ def _queue_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) ->
             # Results written before waits were recorded: Little's law, mean backlog / mean payments.
             wait = queued.sum() / paid.sum() if paid.sum() > 0 else float("inf")
         m, c5, _, c95 = band(cut)
-        rows.append(f"<tr><td>{html.escape(L.pick(info[pid].name_zh, info[pid].name_en))}<br><span class=id>{html.escape(pid)}</span>"
+        rows.append(f"<tr><td>{html.escape(info[pid].name(L))}<br><span class=id>{html.escape(pid)}</span>"
                     f"</td><td>{_m(queued[-1])}</td><td>{wait:.2f}</td><td>{_m(m)}</td><td>{_m(c5)}–{_m(c95)}</td></tr>")
-    parts.append(f"<h3>{L('waiting')}</h3><table><tr><th>{L('programme')}</th><th>{L('queued end')}</th>"
-                 f"<th>{L('wait years')}</th><th>{L('forfeited mean')}</th><th>{L('forfeited')} P5–P95</th></tr>"
-                 f"{''.join(rows)}</table>")
+    parts.append(f"<h3>{L('waiting')}</h3>" + table_box(
+        f"<table><tr><th>{L('programme')}</th><th>{L('queued end')}</th>"
+        f"<th>{L('wait years')}</th><th>{L('forfeited mean')}</th><th>{L('forfeited')} P5–P95</th></tr>"
+        f"{''.join(rows)}</table>"))
     return "\n".join(parts)
 
 
 def _targets_section(ds: xr.Dataset, L: Labels) -> str:
     reached = target_draws(ds)
     n = int(ds.sizes["draw"])
+    specs = {t.id: t for t in all_targets()}
     rows = []
     for _, r in target_table(ds).iterrows():
         if r["status"] == "modelled":
@@ -331,25 +392,76 @@ def _targets_section(ds: xr.Dataset, L: Labels) -> str:
             nums = (f"<td>{r['p5']:,.0f}</td><td>{r['p50']:,.0f}</td><td>{r['p95']:,.0f}</td>"
                     f"<td>{r['probability']:.0%}</td><td>{lo:.0%}–{hi:.0%}</td>")
         else:
-            nums = f"<td colspan=5 class=muted>{html.escape(r['status'])}</td>"
-        rows.append(f"<tr><td>{html.escape(r['name'])}<br><span class=id>{html.escape(r['id'])}</span></td>"
-                    f"<td>{r['year']}</td><td>{html.escape(r['target'])}</td>{nums}</tr>")
+            nums = f"<td colspan=5 class=muted>{L(str(r['status']))}</td>"
+        rows.append(f"<tr><td>{html.escape(_target_name(specs, r, L))}<br><span class=id>{html.escape(r['id'])}</span></td>"
+                    f"<td>{r['year']}</td><td>{html.escape(_goal(specs, r, L))}</td>{nums}</tr>")
     head = (f"<tr><th>{L('target')}</th><th>{L('year')}</th><th>{L('goal')}</th><th>P5</th><th>P50</th><th>P95</th>"
             f"<th>P({L('reach')})</th><th>95% (Wilson)</th></tr>")
-    return f"<h2>{L('targets')}</h2><table>{head}{''.join(rows)}</table>"
+    return f"<h2>{L('targets')}</h2>" + table_box(f"<table>{head}{''.join(rows)}</table>")
+
+
+#: Group of the assumed amounts of programmes among the scenario sections.
+_INSTRUMENTS = "instruments"
 
 
 def _assumptions_section(info: dict[str, ProgrammeInfo], params: dict[str, str], anchors: dict[str, str],
                          L: Labels) -> str:
+    """The assumptions behind flagged numbers, one folded group per scenario section, each folded.
+
+    Programmes with an assumed amount, or with assumptions on how their text is read, form the
+    group ``instruments``; assumed parameters are grouped by the first segment of their path
+    (``firms``, ``hydrogen`` ...). The text of an assumption is as its file writes it (English).
+    """
     if not anchors:
         return ""
-    items = []
+    groups: dict[str, list[str]] = {}
     for key, anchor in anchors.items():
-        text = "; ".join(info[key].assumptions) if key in info else params[key]
-        kind = L("assumed amount") if key in info else L("assumed parameter")
-        items.append(f"<details id={anchor}><summary>⚑ {kind}: <span class=id>{html.escape(key)}</span></summary>"
-                     f"<p>{html.escape(text)}</p></details>")
-    return f"<h2 id=assumptions>{L('assumptions')}</h2><p class=note>{L('assumptions note')}</p>" + "".join(items)
+        if key in info:
+            continue  # programmes are listed below, with their readings of the text
+        title = _parameter_html(key, L, info)
+        groups.setdefault(key.split(".", 1)[0], []).append(
+            f"<details id={anchor}><summary>⚑ {L('assumed parameter')}: {title}</summary>"
+            f"<p lang=en>{html.escape(params[key])}</p></details>")
+    for pid, p in info.items():
+        if not p.assumptions:
+            continue
+        # A programme flagged for its own stream's parameter links there; its readings have no anchor.
+        own = f" id={anchors[pid]}" if p.assumed_amount and pid in anchors else ""
+        kind = L("assumed amount") if p.assumed_amount else L("reading")
+        title = (f"{html.escape(p.name(L))} <span class=id>{html.escape(p.citation_zh)} · "
+                 f"{html.escape(pid)}</span>")
+        groups.setdefault(_INSTRUMENTS, []).append(
+            f"<details{own}><summary>⚑ {kind}: {title}</summary>"
+            f"<p lang=en>{html.escape('; '.join(p.assumptions))}</p></details>")
+    order = [_INSTRUMENTS] + [g for g in groups if g != _INSTRUMENTS]
+    parts = [f"<h2 id=assumptions>{L('assumptions')}</h2><p class=note>{L('assumptions note')}</p>"]
+    for group in (g for g in order if g in groups):
+        name = html.escape(L.pick(*section_name(group)))
+        parts.append(f"<details class=group><summary><b>{name}</b> ({len(groups[group])})</summary>"
+                     f"{''.join(groups[group])}</details>")
+    return "\n".join(parts)
+
+
+def _charts_section(ds: xr.Dataset, L: Labels) -> str:
+    """The charts of the run in the report's language, scaled to the page's width."""
+    from sim.analysis.plots import chart_images
+
+    images = chart_images(ds, L.lang)
+    if not images:
+        return ""
+    figures = "".join(f"<figure><img alt='{html.escape(stem)}' src='data:image/png;base64,"
+                      f"{base64.b64encode(png).decode('ascii')}'></figure>" for stem, png in images)
+    return f"<h2 id=charts>{L('plots')}</h2><p class=note>{L('plots note')}</p><div class=charts>{figures}</div>"
+
+
+def _scaleup_section(ds: xr.Dataset, L: Labels) -> str:
+    counts = scaleup_counts(ds)
+    if counts.empty:
+        return ""
+    counts = counts.rename(columns=lambda key: L.pick(*sector_name(str(key))))
+    counts.index.name = L.text("year")
+    return (f"<h2>{L('scale-up')}</h2><p class=note>P50 [P5–P95].</p>"
+            + table_box(counts.to_html(border=0)))
 
 
 def _anchors(ds: xr.Dataset, info: dict[str, ProgrammeInfo], params: dict[str, str]) -> dict[str, str]:
@@ -411,6 +523,7 @@ def build_report(folder: Path, lang: str | None = None, years: Years = None, yea
     body = [
         f"<h1>{L('report')}: {html.escape(str(ds.attrs.get('scenario')))}</h1>",
         _summary(ds, L, info, anchors, chosen),
+        _charts_section(ds, L),
         _scenario_section(ds, L),
         f"<h2>{L('exposure by programme')} {years_text}</h2>",
         _money_table(chosen, "program", L, info, anchors),
@@ -419,14 +532,7 @@ def build_report(folder: Path, lang: str | None = None, years: Years = None, yea
         _money_table(chosen, "payer", L, info, anchors),
         _queue_section(chosen, L, info),
     ]
-    counts = scaleup_counts(ds)
-    if not counts.empty:
-        body += [f"<h2>{L('scale-up')}</h2><p class=note>P50 [P5–P95].</p>", counts.to_html(border=0)]
-    body += [_targets_section(ds, L), _assumptions_section(info, params, anchors, L),
-             f"<h2>{L('plots')}</h2><p class=note>{L('plots note')}</p>"]
-    for png in sorted(folder.glob("*.png")):
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        body.append(f"<img alt='{html.escape(png.stem)}' src='data:image/png;base64,{data}'>")
+    body += [_scaleup_section(ds, L), _targets_section(ds, L), _assumptions_section(info, params, anchors, L)]
     return page(f"sim report: {ds.attrs.get('scenario')}", "\n".join(body), lang)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sim.runner.staging import write_text_file
 
-__all__ = ["Labels", "page", "write_page", "draws_warning", "MAX_PROBABILITY_HALF_WIDTH"]
+__all__ = ["Labels", "page", "write_page", "table_box", "draws_warning", "MAX_PROBABILITY_HALF_WIDTH"]
 
 #: Probabilities are shown to whole percents; warn when the 95% interval of a probability near
 #: 50% is wider than ±5 points (fewer than about 400 draws).
@@ -74,6 +74,7 @@ _WORDS: dict[str, tuple[str, str]] = {
                          "Numbers flagged ⚑ rest on the assumed amounts or parameters below; click to open"),
     "assumed amount": ("假设的金额", "assumed amount"),
     "assumed parameter": ("假设的参数", "assumed parameter"),
+    "reading": ("对条文的解读", "reading of the text"),
     "plots": ("图", "Plots"),
     "plots note": ("线为中位数；深色带 P25–P75，浅色带 P5–P95",
                    "Lines are medians; dark bands P25–P75, light bands P5–P95 over draws"),
@@ -86,6 +87,20 @@ _WORDS: dict[str, tuple[str, str]] = {
                      "difference bands are quantiles of the paired differences"),
     "by programme": ("按项目的支出（百万元）", "Outlay by programme (million CNY)"),
     "headline": ("主要指标", "Headline quantities"),
+    "description in English": ("情景说明（英文原文）：", "The scenario's description:"),
+    "stations enrolled": ("按上限销售的加氢站数，P50 [P5–P95]", "stations enrolled, P50 [P5–P95]"),
+    "share of kg sold": ("按上限销售的销量占比（中位数）", "share of kg sold, median"),
+    "not modelled": ("未建模", "not modelled"),
+    "outside horizon": ("不在模拟年份内", "outside horizon"),
+    "charts": ("图", "Charts"),
+    "programme names": ("项目名称", "programme"),
+    "difference chart note": ("点为成对差的均值，横线为 P5–P95；蓝色为高于基准，橙色为低于基准（颜色不表示好坏）",
+                              "Dots are mean paired differences, bars P5–P95; blue above the base, orange below "
+                              "(colours say the sign, not good or bad)"),
+    "above": ("高于基准（P5 > 0）", "above the base (P5 > 0)"),
+    "below": ("低于基准（P95 < 0）", "below the base (P95 < 0)"),
+    "unpaired": ("未配对", "unpaired"),
+    "totals over": ("合计年份", "totals over"),
 }
 
 
@@ -113,8 +128,12 @@ class Labels:
 
     def __call__(self, key: str) -> str:
         """The words of `key`, HTML-escaped."""
+        return html.escape(self.text(key))
+
+    def text(self, key: str) -> str:
+        """The words of `key` as plain text (for charts and table headers that escape themselves)."""
         zh, en = _WORDS[key]
-        return html.escape(self.pick(zh, en))
+        return self.pick(zh, en)
 
 
 def draws_warning(n_draws: int, L: Labels) -> str:
@@ -132,27 +151,61 @@ def draws_warning(n_draws: int, L: Labels) -> str:
     return f"⚠ {L('few draws')}: {html.escape(L.pick(zh, en, sep=' — '))}"
 
 
+#: One layout from a phone (390 px) to a desktop: the page never scrolls sideways; a wide table
+#: scrolls inside its box; charts take the width of their column (two columns from about 70em).
 _STYLE = """
-body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; }
-img { max-width: 48%; margin: 0.5%; border: 1px solid #eee; }
+* { box-sizing: border-box; }
+body { font-family: system-ui, "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       margin: 1em auto; padding: 0 1em; max-width: 80em; color: #222; line-height: 1.45; overflow-wrap: break-word; }
+h1 { font-size: 1.6em; } h2 { font-size: 1.3em; margin-top: 1.6em; } h3 { font-size: 1.1em; }
+.table { overflow-x: auto; max-width: 100%; margin: 0.5em 0 1.5em; }
+table { border-collapse: collapse; font-size: 0.9em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; min-width: 12em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 34em), 1fr)); gap: 0.8em; }
+figure { margin: 0; } figure img { width: 100%; height: auto; border: 1px solid #eee; display: block; }
 .note { color: #666; font-size: 0.85em; }
-.id { color: #888; font-size: 0.75em; font-family: ui-monospace, monospace; }
+.id { color: #888; font-size: 0.75em; font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
 .muted td, td.muted { color: #aaa; }
-.summary { background: #f6f8fa; border-left: 4px solid #2b6cb0; padding: 0.3em 1.2em; }
+.summary { background: #f6f8fa; border-left: 4px solid #2b6cb0; padding: 0.3em 1em; }
+.summary ul { padding-left: 1.2em; }
 .warn { background: #fff4e5; border-left: 4px solid #dd6b20; padding: 0.5em 1em; }
 .flag { color: #c05621; text-decoration: none; }
 details { margin: 0.3em 0; } summary { cursor: pointer; }
+details.group > details { margin-left: 1em; }
+@media (max-width: 40em) {
+  body { padding: 0 0.6em; font-size: 15px; }
+  table { font-size: 0.8em; }
+  th, td { padding: 0.2em 0.35em; }
+  th:first-child, td:first-child { min-width: 9em; }
+  .cite { display: none; }
+}
 """
+
+#: A ⚑ link opens the folded assumption it points to (and its group), in any browser.
+_SCRIPT = """
+document.addEventListener("click", function (e) {
+  var a = e.target.closest && e.target.closest("a.flag");
+  if (!a) return;
+  var el = document.getElementById(a.getAttribute("href").slice(1));
+  for (; el; el = el.parentElement) { if (el.tagName === "DETAILS") el.open = true; }
+});
+"""
+
+
+def table_box(table_html: str) -> str:
+    """A table in a box that scrolls sideways on its own when the screen is narrower than the table."""
+    return f"<div class=table>{table_html}</div>"
+
 
 
 def page(title: str, body: str, lang: str | None) -> str:
     """A whole HTML page around `body`."""
     code = {"zh": "zh-Hans", "en": "en"}.get(lang or "", "zh-Hans")
-    return (f"<!doctype html><html lang={code}><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-            f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>")
+    return (f"<!doctype html><html lang={code}><head><meta charset='utf-8'>"
+            "<meta name=viewport content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>\n{body}\n"
+            f"<script>{_SCRIPT}</script></body></html>")
 
 
 def write_page(target: Path, text: str) -> Path:

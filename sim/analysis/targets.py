@@ -42,19 +42,21 @@ class TargetSpec:
     value: float
     unit: str
     source: str
+    name_zh: str = ""
 
 
 @functools.lru_cache(maxsize=1)
 def all_targets() -> tuple[TargetSpec, ...]:
     """Gazette targets (cited by document, item and line) then plan targets (cited by source)."""
     out = [
-        TargetSpec(t.id, t.name, t.year, t.quantity, t.comparison, t.value, t.unit, str(t.citation))
+        TargetSpec(t.id, t.name, t.year, t.quantity, t.comparison, t.value, t.unit, str(t.citation),
+                   t.name_zh)
         for t in load_gazette().targets.values()
     ]
     plans = tomllib.loads((resources.files("sim.policy") / "plans.toml").read_text(encoding="utf-8"))
     for t in plans["target"]:
         out.append(TargetSpec(t["id"], t["name"], t["year"], t["quantity"], t["comparison"], t["value"],
-                              t["unit"], t["source"]))
+                              t["unit"], t["source"], t.get("name_zh", "")))
     return tuple(out)
 
 

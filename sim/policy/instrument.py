@@ -54,7 +54,7 @@ RECIPIENTS_WITHOUT_POPULATION = ("organisation", "person")
 Recipient = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$", max_length=40)]
 
 #: Fields a scenario may not override: they say what the instrument *is*, not how it is set.
-FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name"})
+FIXED_FIELDS = frozenset({"id", "kind", "recipient", "citation", "name", "name_zh"})
 
 
 class _Strict(BaseModel):
@@ -158,6 +158,9 @@ class InstrumentBase(_Strict):
     ----------
     id : str
         ``<document>.<item>.<name>``.
+    name, name_zh : str
+        What it is called in English and in Chinese (``name_zh`` optional: reports then show the
+        document title and item).
     recipient : str
         Who it pays: a population's recipient (``firm``, ``station`` ...) or one of
         :data:`RECIPIENTS_WITHOUT_POPULATION`.
@@ -180,6 +183,7 @@ class InstrumentBase(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
+    name_zh: str = ""
     citation: Citation
     payer: str
     recipient: Recipient
@@ -223,6 +227,7 @@ class Target(_Strict):
 
     id: str = Field(pattern=ID_PATTERN)
     name: str
+    name_zh: str = ""
     citation: Citation
     year: int
     quantity: str

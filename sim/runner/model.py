@@ -84,6 +84,13 @@ class PolicyModel(mesa.Model):
         self.years = list(policy.years)
         self.parameters: dict[str, float] = {}
         self._given = dict(given or {})
+        if scenario.calibration is not None:
+            from sim.scenario.posterior import posterior_row, read_posterior
+
+            # The fitted parameters come jointly from one row of the posterior sample; a design's
+            # values (a sensitivity run) take precedence over the row's.
+            row = posterior_row(read_posterior(scenario.calibration.posterior_csv), self.seed, self.draw)
+            self._given = row | self._given
         from sim.runner.budget_lines import BudgetLine
 
         self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]

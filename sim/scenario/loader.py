@@ -457,6 +457,9 @@ def _load_scenario(path: Path, overrides: dict | None, overrides_source: str) ->
             problems += cls.check(scenario, policy, str(path))
         except SimError as exc:
             problems += str(exc).splitlines()
+    from sim.scenario.posterior import posterior_problems
+
+    problems += posterior_problems(scenario, _source_of(("calibration", "posterior_csv"), prov, str(path)))
     claim_problems, unclaimed = check_claimants(scenario, policy, str(path))
     problems += claim_problems
     from sim.scenario.provenance import unmatched_notes

@@ -23,6 +23,9 @@ Top-level tables:
     The populations and their behaviour, one section each, assembled from the populations
     discovered in :mod:`sim.populations` (each folder brings its section's model); each section
     is optional and switched off when absent.
+``[calibration]``
+    ``posterior_csv``: a posterior sample written by ``sim calibrate``; each draw takes its
+    fitted parameters from one row (see :mod:`sim.scenario.calibration_section`).
 ``[parameter_sources."<path>"]``
     The scenario's own notes on the values it sets: exactly one of ``source`` or ``assumption``,
     and an optional ``unit`` (see :mod:`sim.scenario.provenance`); ``*`` stands for one segment.
@@ -36,6 +39,7 @@ from pydantic import AfterValidator, Field, create_model, model_validator
 
 from sim.populations import populations
 from sim.scenario.base import MAX_DRAWS, StrictModel, Year, YearTable
+from sim.scenario.calibration_section import CalibrationSection
 from sim.scenario.provenance import ParameterNote, parse_path
 
 __all__ = ["Scenario", "Horizon", "Ensemble", "PolicySelection", "Budget", "BudgetLine", "Macro"]
@@ -203,15 +207,16 @@ _CORE_FIELDS: dict[str, Any] = {
 
 def _assemble_scenario() -> type[StrictModel]:
     """The scenario model: the core tables, one optional table per discovered population (in
-    their ``schema_order``), then ``parameter_sources``.
+    their ``schema_order``), then ``calibration`` and ``parameter_sources``.
     """
     ordered = sorted(populations(), key=lambda p: (p.schema_order, p.name))
     sections = {p.section: (p.section_model | None, None) for p in ordered}
-    clash = sorted(set(sections) & (set(_CORE_FIELDS) | {"parameter_sources"}))
+    clash = sorted(set(sections) & (set(_CORE_FIELDS) | {"calibration", "parameter_sources"}))
     if clash:
         raise ImportError(f"sim/populations: section {clash[0]!r} is a table every scenario has; choose another name")
     notes: Any = (Annotated[dict[str, ParameterNote], AfterValidator(_check_note_paths)], Field(default_factory=dict))
-    fields: dict[str, Any] = {**_CORE_FIELDS, **sections, "parameter_sources": notes}
+    calibration: Any = (CalibrationSection | None, None)
+    fields: dict[str, Any] = {**_CORE_FIELDS, **sections, "calibration": calibration, "parameter_sources": notes}
     return create_model(
         "Scenario",
         __base__=StrictModel,
@@ -236,6 +241,7 @@ if TYPE_CHECKING:
         instruments: dict[str, dict]
         budget: Budget
         macro: Macro
+        calibration: CalibrationSection | None
         parameter_sources: dict[str, ParameterNote]
 
         def __getattr__(self, section: str) -> Any: ...

@@ -53,9 +53,12 @@ def test_xlsx_is_a_summary_workbook_with_the_documented_sheets_and_columns(resul
     programmes = book["by_programme"].set_index("program")
     assert list(programmes.index) == [str(p) for p in ds["program"].values] + ["all"]
     assert programmes.loc["all", "outlay_mean"] == pytest.approx(per_draw.mean(), rel=1e-12)
-    # Names, not ids: the gazette's English name and the Chinese document and article.
+    # Names, not ids: the gazette's English and Chinese names (name, name_zh).
     named = programmes.drop("all")
-    assert (named["program_name"] != named.index).all() and named["program_name_zh"].str.contains("《").all()
+    assert (named["program_name"] != named.index).all() and (named["program_name_zh"] != named.index).all()
+    assert named["program_name_zh"].str.contains("[\u4e00-\u9fff]").all()
+    assert programmes.loc["software.6.data_centre_green_retrofit", "program_name_zh"] == \
+        "数据中心（算力中心）绿色化改造奖励（PUE达到DB11/T1139准入值）"
     payers = book["by_payer"].set_index("payer")
     assert payers.loc["all", "outlay_mean"] == pytest.approx(per_draw.mean(), rel=1e-12)
     assert list(book["by_year"]["year"]) == [int(y) for y in ds["year"].values]

@@ -44,12 +44,15 @@ def test_the_shipped_file_loads_and_holds_the_required_observations():
               "zipf_exponent": "zipf_exponent", "cn_digital_human_core_2022": "digital_human_revenue_cny"}
     for key, variable in wanted.items():
         assert obs[key].variable == variable, key
-    # Holdouts are 2023 and later; calibration observations are up to 2022.
+    # Holdouts are 2024 and later; calibration observations are up to 2023.
     for key, o in obs.items():
         if o.year is not None and o.role == "holdout":
-            assert o.year >= 2023, key
+            assert o.year >= 2024, key
         if o.year is not None and o.role == "calibration":
-            assert o.year <= 2022, key
+            assert o.year <= 2023, key
+    # The 2023 专精特新 count is the year-end one (Xinhua 2024-01-22); September's is a lower bound.
+    assert obs["beijing_srdi_2023"].value == 7180.0
+    assert obs["beijing_srdi_2023_sep"].lower == 6323.0 and obs["beijing_srdi_2023_sep"].point is None
     assert obs["beijing_abovescale_industrial_2022"].select == {"sector": ["advanced_manufacturing", "hydrogen"]}
     assert any(k.startswith("lpr_") for k in obs)
 

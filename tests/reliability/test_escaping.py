@@ -132,16 +132,36 @@ def test_report_escapes_every_attribute_it_shows(results, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
-def test_explore_page_text_is_escaped():
-    from sim.analysis.explore import page_text
+def test_explore_page_shows_a_description_as_text(tmp_path, monkeypatch):
+    """The explore page hands a scenario's description to the browser as a text node (no Markdown, no HTML)."""
+    import ipywidgets
+    import solara
 
-    text = page_text(f"{SCRIPT} **bold** [link](javascript:alert(1))")
-    assert "<" not in text and ">" not in text
-    assert "[link](javascript" not in text and "**bold**" not in text
-    import markdown
+    from sim.analysis.explore import SCENARIO_ENV
+    from sim.analysis.explore_app import Page
 
-    html = markdown.markdown(text)
-    assert "<img" not in html and "<a " not in html and "<strong>" not in html
+    minimal = Path(__file__).resolve().parents[2] / "scenarios" / "minimal.toml"
+    evil = tmp_path / "evil.toml"
+    description = f"{SCRIPT} **bold** [link](javascript:alert(1))"
+    evil.write_text(f'extends = "{minimal.as_posix()}"\nname = "evil"\ndescription = "{description}"\n',
+                    encoding="utf-8")
+    monkeypatch.setenv(SCENARIO_ENV, str(evil))
+    _, rc = solara.render(Page(), handle_error=False)
+    try:
+        widgets, texts = [], []
+        todo = [rc.find().widget]
+        while todo:
+            w = todo.pop()
+            widgets.append(w)
+            for child in getattr(w, "children", None) or []:
+                (texts if isinstance(child, str) else todo).append(child)
+        assert description in texts  # a child string: Vue renders it as text
+        # Nothing that renders HTML or Markdown carries it.
+        html = [w for w in widgets if isinstance(w, ipywidgets.HTML) or type(w).__name__ == "Markdown"]
+        assert not [w for w in html if SCRIPT in str(getattr(w, "value", ""))]
+        assert not [w for w in widgets if SCRIPT in str(getattr(w, "v_html", "") or "")]
+    finally:
+        rc.close()
 
 
 # ---- read what you write -----------------------------------------------------------------------

@@ -1,0 +1,29 @@
+"""The ``[calibration]`` table: the posterior sample a scenario draws its fitted parameters from.
+
+::
+
+    [calibration]
+    posterior_csv = "baseline_posterior.csv"   # relative to the file that sets it
+
+The CSV is written by ``sim calibrate`` (method ``abc-smc``): one column per fitted parameter
+(its dotted path) and an optional ``weight`` column. Each draw of the ensemble takes one row,
+chosen with probability proportional to its weight from the draw's own random stream, and sets
+every parameter of the row at once: the draws follow the joint posterior, correlations included.
+A parameter of the sample must be a parameter of the scenario, and every value must lie within
+its distribution's bounds; a scenario that fixes one to a number (a lever, an alternative) uses
+that number. See :mod:`sim.scenario.posterior`.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from sim.scenario.base import StrictModel
+
+__all__ = ["CalibrationSection"]
+
+
+class CalibrationSection(StrictModel):
+    """Where the scenario's fitted parameters come from."""
+
+    posterior_csv: str = Field(min_length=1)

@@ -144,7 +144,7 @@ def test_payments_of_named_recipients_are_one_table_and_a_sheet(tmp_path):
     import math
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "populations" / "firms"))
     from _firms_helpers import HEADER, deterministic_toml
 
     # Two firms crossing the above-size threshold in 2022, each paid 300,000 in 2023 (D8 item 2).

@@ -18,7 +18,7 @@ from sim.analysis.targets import all_targets
 from sim.cli import main
 from sim.policy.gazette import load_gazette
 
-SECTORS_FILE = Path(__file__).resolve().parents[2] / "sim" / "agents" / "sectors.toml"
+SECTORS_FILE = Path(__file__).resolve().parents[2] / "sim" / "populations" / "firms" / "sectors.toml"
 
 
 @pytest.fixture(scope="module")

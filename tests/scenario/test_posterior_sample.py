@@ -76,7 +76,7 @@ def test_a_design_overrides_the_rows_value(tmp_path):
     loaded = load_scenario(_scenario(tmp_path, "firms.srdi.certification_hazard\n0.3\n"),
                                {"horizon": {"last_year": 2022}})
     design = ParameterDesign(("firms.srdi.certification_hazard",), np.array([[0.1], [0.2]]), np.array([0, 1]))
-    ds = run_scenario(loaded, design=design)
+    ds = run_scenario(loaded, draws=design)
     assert ds["parameter_value"].sel(parameter="firms.srdi.certification_hazard").values.tolist() == [0.1, 0.2]
     plain = sim.run(loaded, draws=2)
     assert plain["parameter_value"].sel(parameter="firms.srdi.certification_hazard").values.tolist() == [0.3, 0.3]

@@ -289,8 +289,8 @@ def test_supply_price_levers_one_per_route_fix_that_routes_price_once_moved():
     from sim.scenario.parameters import param_median
 
     assert lever.median == param_median(routes["refinery_byproduct"].ex_works_cny_per_kg)
-    assert lever.on_step(lever.median) == 28.0  # the slider's step nearest to the median of 28.4
-    assert lever.shown(None) == "Ex-works price, refinery and by-product: as drawn (median 28.4 CNY/kg)"
+    assert lever.on_step(lever.median) == round(lever.median)  # the slider's step nearest to the median
+    assert lever.shown(None) == f"Ex-works price, refinery and by-product: as drawn (median {lever.median:.3g} CNY/kg)"
     assert session.model.scenario.hydrogen.supply.routes["refinery_byproduct"].ex_works_cny_per_kg == \
         routes["refinery_byproduct"].ex_works_cny_per_kg
     # Moved, it fixes that route's price in every draw and leaves the others alone.

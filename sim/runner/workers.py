@@ -114,6 +114,11 @@ def local_pool(workers: int, setup: Callable[..., None] | None = None,
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout=5)
+        # Until the pool's manager thread has closed its wake-up pipe, the interpreter's exit hook
+        # writes to it and, when the reader is gone, prints a traceback after the one-line message.
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=5)
         raise
     pool.shutdown()
 

@@ -25,7 +25,9 @@ up to 2023 (the 专精特新 count of the end of 2023 is 7,180, not September's 
 normals around a 2022 point fit; the data do not move the plan's and the demonstration's
 realisation shares or the recovery share (their spread is the prior's), so stations and the
 hydrogen outlay rise, and the 专精特新 and little-giant hazards fitted to 2022-23 move the
-scale-up rewards.
+scale-up rewards. Then the innovation centres' city funding is drawn from 20-150 M CNY instead of
+50-150 M: the one per-centre amount found in a Beijing measure (a 50 M ceiling for another
+programme, 2024) lies at the old lower bound, which a prior may not exclude.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 
 # Outlay 2022-2030 summed over 4 draws (seed 20221206), by document, CNY.
 OUTLAY_BY_DOCUMENT = {
-    "centers": 2313582047.955884,
+    "centers": 1810656662.342649,
     "software": 6496090250.765762,
     "hydrogen": 3842699537.6504636,
     "scaleup": 2016200000.0,

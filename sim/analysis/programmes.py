@@ -13,7 +13,15 @@ from pathlib import Path
 import pandas as pd
 import xarray as xr
 
-__all__ = ["programme_names"]
+__all__ = ["article_citation", "programme_names"]
+
+
+def article_citation(instrument, catalogue) -> str:
+    """The instrument's place in its document, ``《title》第N条`` (its citation when the document is unknown)."""
+    doc = catalogue.documents.get(instrument.document)
+    # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
+    item = instrument.citation.item.removeprefix("Art.").strip()
+    return f"《{doc.title}》第{item}条" if doc is not None else str(instrument.citation)
 
 
 def _scenario_catalogue(ds: xr.Dataset):
@@ -61,9 +69,6 @@ def programme_names(ds: xr.Dataset) -> pd.DataFrame:
         if ins is None:
             rows.append({"program": pid, "program_name": pid, "program_name_zh": pid})
             continue
-        doc = catalogue.documents.get(ins.document)
-        # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
-        item = ins.citation.item.removeprefix("Art.").strip()
-        zh = getattr(ins, "name_zh", None) or (f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation))
+        zh = getattr(ins, "name_zh", None) or article_citation(ins, catalogue)
         rows.append({"program": pid, "program_name": ins.name, "program_name_zh": zh})
     return pd.DataFrame(rows, columns=["program", "program_name", "program_name_zh"])

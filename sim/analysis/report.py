@@ -72,6 +72,7 @@ class ProgrammeInfo:
 
 def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
     """Names of the programmes from the gazette (and the scenario's own documents when known)."""
+    from sim.analysis.programmes import article_citation
     from sim.policy.gazette import load_gazette
 
     catalogue = load_gazette()
@@ -87,10 +88,7 @@ def _programme_info(ds: xr.Dataset) -> dict[str, ProgrammeInfo]:
         if ins is None:
             out[pid] = ProgrammeInfo(pid, pid, pid, False, ())
             continue
-        doc = catalogue.documents.get(ins.document)
-        # Items are numbers ("13") or articles ("Art.25"); 第…条 says "article" already.
-        item = ins.citation.item.removeprefix("Art.").strip()
-        cited = f"《{doc.title}》第{item}条" if doc is not None else str(ins.citation)
+        cited = article_citation(ins, catalogue)
         out[pid] = ProgrammeInfo(pid, ins.name, ins.name_zh or cited, bool(ins.assumed_amount),
                                  tuple(ins.assumptions), cited)
     return out

@@ -327,10 +327,10 @@ def _zero_section(ds: xr.Dataset, L: Labels, info: dict[str, ProgrammeInfo]) -> 
         items = []
         for z in zeros:
             name = html.escape(info[z.program].name(L)) if z.program in info else ""
-            detail = f"<br><span class=note lang=en>{html.escape(z.detail)}</span>" if z.detail else ""
-            # The reasons are worded in English by sim.analysis.zero_programmes (the note says so).
+            detail = (f"<br><span class=note>{html.escape(L.pick(z.detail_zh, z.detail))}</span>"
+                      if z.detail else "")
             items.append(f"<li>{name} <span class=id>{html.escape(z.program)}</span>: "
-                         f"<span lang=en>{html.escape(z.text)}</span>{detail}</li>")
+                         f"<span>{html.escape(L.pick(z.text_zh, z.text))}</span>{detail}</li>")
         parts.append(f"<h3>{L('zero programmes')}</h3><p class=note>{L('zero note')}</p><ul class=zero>"
                      f"{''.join(items)}</ul>")
     enrolment = enrolment_table(ds)

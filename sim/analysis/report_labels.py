@@ -46,7 +46,7 @@ _WORDS: dict[str, tuple[str, str]] = {
                    "mean pays in some draws only: read its mean and P(>0), not its median"),
     "idle": ("个项目在全部抽样中均未支付（点击展开）", "in force pay nothing in any draw (click to list them)"),
     "zero programmes": ("全部抽样中均未支付的项目及原因", "Programmes that pay nothing in any draw, and why"),
-    "zero note": ("原因由结果推出（不在有效期内、无人申领、已批准未支付；按价格上限的每公斤补贴：最便宜加氢站的边际成本对比上限加补贴额）；说明为英文",
+    "zero note": ("原因由结果推出（不在有效期内、无人申领、已批准未支付；按价格上限的每公斤补贴：最便宜加氢站的边际成本对比上限加补贴额）",
                   "Reasons read from the results (not in force, no claim, approved but not paid; for a per-kg "
                   "subsidy under a price cap: the cheapest selling station's marginal cost against cap + rate)"),
     "enrolment": ("按价格上限销售的加氢站（按年）", "Hydrogen stations under the price cap, by year"),

@@ -46,6 +46,8 @@ class ZeroProgramme:
         some year), ``no_seller`` (no station sold in its window) or ``no_claim``.
     text : str
         The explanation, one sentence starting with the programme id.
+    text_zh : str
+        The same explanation in Chinese, without the id (the report shows it beside).
     years : tuple of int
         Years of the horizon inside the programme's window.
     cost_lowest, cost_median : tuple of float
@@ -59,6 +61,7 @@ class ZeroProgramme:
     program: str
     reason: str
     text: str
+    text_zh: str
     years: tuple[int, ...] = ()
     cost_lowest: tuple[float, ...] = ()
     cost_median: tuple[float, ...] = ()
@@ -73,9 +76,18 @@ class ZeroProgramme:
                           for y, lo, med in zip(self.years, self.cost_lowest, self.cost_median, strict=True))
         return f"cheapest station's marginal cost by year, CNY/kg, lowest / median over draws: {cells}"
 
+    @property
+    def detail_zh(self) -> str:
+        """:attr:`detail` in Chinese, or ``""``."""
+        if not self.cost_lowest:
+            return ""
+        cells = "，".join(f"{y}年 {_cny(lo, '无销售')} / {_cny(med, '无销售')}"
+                         for y, lo, med in zip(self.years, self.cost_lowest, self.cost_median, strict=True))
+        return f"各年最低边际成本的加氢站（元/公斤，各抽样中最低 / 中位数）：{cells}"
 
-def _cny(value: float) -> str:
-    return "no seller" if np.isnan(value) else f"{value:.1f}"
+
+def _cny(value: float, none: str = "no seller") -> str:
+    return none if np.isnan(value) else f"{value:.1f}"
 
 
 def _span(years: list[int] | tuple[int, ...]) -> str:
@@ -177,38 +189,47 @@ def _total(ds: xr.Dataset, name: str, j: int) -> float:
 
 def _explain(ds: xr.Dataset, j: int, pid: str, years: list[int], all_years: list[int]) -> ZeroProgramme:
     head = f"{pid} pays 0 in every draw"
+    head_zh = "在所有抽样中支出均为 0"  # the report shows the id beside it
     if not years:
         return ZeroProgramme(pid, "not_in_force",
                              f"{head}: it is not in force in any year of the horizon "
-                             f"({_span(all_years)}; its validity window lies outside it)")
+                             f"({_span(all_years)}; its validity window lies outside it)",
+                             f"{head_zh}：预测期（{_span(all_years)}）内无一年有效（有效期在预测期之外）")
     committed = np.nan_to_num(ds["committed"].transpose("draw", "year", "program").values[:, :, j])
     if committed.max(initial=0.0) > 0:
         draws = int((committed.sum(axis=1) > 0).sum())
-        parts = []
-        for name, words in (("unpaid", "queued under a budget ceiling at the end of the horizon"),
-                            ("forfeited", "cut by pro-rata rationing"),
-                            ("pending", "approved but not yet due by the end of the horizon (payment lag)")):
+        parts, parts_zh = [], []
+        for name, words, words_zh in (
+                ("unpaid", "queued under a budget ceiling at the end of the horizon", "预测期末因预算上限排队待付"),
+                ("forfeited", "cut by pro-rata rationing", "按比例分配时被削减"),
+                ("pending", "approved but not yet due by the end of the horizon (payment lag)",
+                 "已批准但预测期末尚未到期（支付滞后）")):
             amount = _total(ds, name, j)
             if amount > 0:
                 parts.append(f"{amount / _MILLION:,.2f} million CNY {words}")
+                parts_zh.append(f"{amount / _MILLION:,.2f} 百万元{words_zh}")
         why = "; ".join(parts) if parts else "nothing of it paid by the end of the horizon"
+        why_zh = "；".join(parts_zh) if parts_zh else "预测期末前分文未付"
+        mean = _total(ds, 'committed', j) / _MILLION
         return ZeroProgramme(pid, "approved_not_paid",
                              f"{head}: claims were approved in {draws} of {committed.shape[0]} draws "
-                             f"({_total(ds, 'committed', j) / _MILLION:,.2f} million CNY, mean over draws), "
-                             f"but {why}", tuple(years))
+                             f"({mean:,.2f} million CNY, mean over draws), but {why}",
+                             f"{head_zh}：{committed.shape[0]} 次抽样中有 {draws} 次批准了申领"
+                             f"（各抽样均值 {mean:,.2f} 百万元），但{why_zh}", tuple(years))
     kind = _program_value(ds, "program_kind", j)
     rate = float(_program_value(ds, "program_rate_cny_per_kg", j, np.nan))
     cap = float(_program_value(ds, "program_price_cap_cny_per_kg", j, np.nan))
     recipient = _program_value(ds, "program_recipient", j, "station")
     if (kind == "unit_subsidy" and recipient == "station" and not np.isnan(cap) and not np.isnan(rate)
             and "station_marginal_cost_min" in ds):
-        return _station_cost(ds, pid, head, years, cap, rate)
+        return _station_cost(ds, pid, (head, head_zh), years, cap, rate)
     return ZeroProgramme(pid, "no_claim",
                          f"{head}: no recipient filed a claim in any draw (nothing was approved) in its window, "
-                         f"{_span(years)}", tuple(years))
+                         f"{_span(years)}",
+                         f"{head_zh}：有效期内（{_span(years)}）任何抽样中均无对象申领（无批准）", tuple(years))
 
 
-def _station_cost(ds: xr.Dataset, pid: str, head: str, years: list[int], cap: float, rate: float
+def _station_cost(ds: xr.Dataset, pid: str, heads: tuple[str, str], years: list[int], cap: float, rate: float
                   ) -> ZeroProgramme:
     """Why a capped per-kg subsidy to stations paid nothing: the cheapest station against cap + rate."""
     mc = ds["station_marginal_cost_min"].sel(year=years).transpose("draw", "year").values
@@ -217,17 +238,21 @@ def _station_cost(ds: xr.Dataset, pid: str, head: str, years: list[int], cap: fl
         column = mc[:, i][~np.isnan(mc[:, i])]
         lowest.append(float(column.min()) if column.size else float("nan"))
         median.append(float(np.median(column)) if column.size else float("nan"))
+    head, head_zh = heads
     threshold = cap + rate
     against = f"{threshold:.1f} = cap {_num(cap)} + rate {_num(rate)}"
+    against_zh = f"{threshold:.1f}（限价 {_num(cap)} + 补贴 {_num(rate)}）"
     sold = [y for y, v in zip(years, lowest, strict=True) if not np.isnan(v)]
     unsold = [y for y, v in zip(years, lowest, strict=True) if np.isnan(v)]
 
-    def made(reason: str, text: str) -> ZeroProgramme:
-        return ZeroProgramme(pid, reason, text, tuple(years), tuple(lowest), tuple(median), threshold)
+    def made(reason: str, text: str, text_zh: str) -> ZeroProgramme:
+        return ZeroProgramme(pid, reason, text, text_zh, tuple(years), tuple(lowest), tuple(median), threshold)
 
     if not sold:
-        return made("no_seller", f"{head}: no station sold hydrogen in any draw in its window, {_span(years)}")
+        return made("no_seller", f"{head}: no station sold hydrogen in any draw in its window, {_span(years)}",
+                    f"{head_zh}：有效期内（{_span(years)}）任何抽样中均无加氢站售氢")
     no_seller = f"; no station sold in any draw in {_span(unsold)}" if unsold else ""
+    no_seller_zh = f"；{_span(unsold)} 任何抽样中均无加氢站售氢" if unsold else ""
     low = [v for v in lowest if not np.isnan(v)]
     costs = f"{min(low):.1f}" if round(min(low), 1) == round(max(low), 1) else f"{min(low):.1f}-{max(low):.1f}"
     within = [y for y, v in zip(years, lowest, strict=True) if not np.isnan(v) and v <= threshold]
@@ -235,11 +260,15 @@ def _station_cost(ds: xr.Dataset, pid: str, head: str, years: list[int], cap: fl
         return made(
             "marginal_cost",
             f"{head}: the cheapest station's marginal cost was {costs} CNY/kg (lowest over draws, {_span(sold)}) "
-            f"against {against}, so no station could sell at the cap without a loss{no_seller}")
+            f"against {against}, so no station could sell at the cap without a loss{no_seller}",
+            f"{head_zh}：最低边际成本的加氢站成本为 {costs} 元/公斤（各抽样中最低，{_span(sold)}），"
+            f"高于 {against_zh}，任何加氢站按限价销售都会亏损{no_seller_zh}")
     return made(
         "cost_does_not_explain",
         f"{head}: no station claimed under it, although the cheapest station's marginal cost (lowest over draws) "
-        f"was at or under {against} in {_span(within)}, so its cost alone does not explain the zero{no_seller}")
+        f"was at or under {against} in {_span(within)}, so its cost alone does not explain the zero{no_seller}",
+        f"{head_zh}：没有加氢站申领，尽管 {_span(within)} 最低边际成本（各抽样中最低）不高于 {against_zh}，"
+        f"成本本身不能解释为何为 0{no_seller_zh}")
 
 
 def zero_lines(ds: xr.Dataset) -> list[str]:

@@ -36,7 +36,7 @@ def _english_sector_names() -> set[str]:
 
 def _visible_text(page: str) -> str:
     """The page's text as a reader sees it, less tags, styles, scripts, ids in small type and the texts marked
-    as English (assumptions and the reasons a programme pays nothing, as their files word them)."""
+    as English (the assumptions, as their files word them)."""
     page = re.sub(r"<(style|script)>.*?</\1>", " ", page, flags=re.S)
     page = re.sub(r"<img[^>]*>", " ", page)
     page = re.sub(r"<span class=id>(<span class=cite>.*?</span>)?.*?</span>", " ", page, flags=re.S)

@@ -78,6 +78,9 @@ def test_capped_station_subsidy_paying_nothing_is_explained_by_the_cheapest_cost
                       "41.2-43.0 CNY/kg (lowest over draws, 2022-2025) against 40.0 = cap 30 + rate 10, so no "
                       "station could sell at the cap without a loss")
     assert "2024 41.2 / 42.6" in z.detail
+    assert z.text_zh == ("在所有抽样中支出均为 0：最低边际成本的加氢站成本为 41.2-43.0 元/公斤（各抽样中最低，2022-2025），"
+                         "高于 40.0（限价 30 + 补贴 10），任何加氢站按限价销售都会亏损")
+    assert "2024年 41.2 / 42.6" in z.detail_zh
 
 
 def test_a_programme_that_pays_in_some_draw_gets_no_line():
@@ -114,6 +117,7 @@ def test_approved_but_queued_is_told_apart_from_no_claim():
     assert z.reason == "approved_not_paid"
     assert "approved in 3 of 3 draws (2.00 million CNY, mean over draws)" in z.text
     assert "2.00 million CNY queued under a budget ceiling" in z.text
+    assert "3 次抽样中有 3 次批准了申领（各抽样均值 2.00 百万元），但2.00 百万元预测期末因预算上限排队待付" in z.text_zh
 
 
 def test_enrolment_table_numbers():

@@ -42,6 +42,7 @@ from sim.policy.policyset import validity_share
 from sim.populations.hydrogen.fleet import Fleet, coverage_by_district
 from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
+    ExitProspects,
     ExitRules,
     InvestorMarket,
     LifetimeOffers,
@@ -355,6 +356,10 @@ class HydrogenStations(Component):
             model.claims.name_recipients("station", [str(x) for x in rows["station_id"]])
         self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
         self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
+        # The price spot buyers planned their fuel-cell kilometres at: their volume at a station
+        # is its share of their demand times (price / reference) ** -elasticity. Fixed over the
+        # draw, so one station's price never moves another's sales (no business stealing).
+        self.reference_price = self.price_expectation
         self.unmet_by_district = np.zeros(len(self.names))
         self.ones = np.ones(self.arrays.n_slots)
         self.vehicles_last_year = self.fleet.vehicles
@@ -508,16 +513,16 @@ class HydrogenStations(Component):
         # A station weighs enrolment over the years its district's schemes still run: the
         # concession on its contracted kg against the subsidy and the spot kg the capped price wins.
         volumes = StationVolumes(expected * self.contracted_share, expected * (1.0 - self.contracted_share),
-                                 capacity_kg, self.price_expectation, self.elasticity, self.demand_growth,
+                                 capacity_kg, self.reference_price, self.elasticity, self.demand_growth,
                                  self.discount_rate)
         choose_enrolment(own, mc, committed, a.district, volumes, window, price_enrolled, enrolled)
         enrolled[~selling] = 0
         price = blend_enrolled_prices(enrolled, window.in_force_share[a.district, 0], price_enrolled, own)
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
-        # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
+        # the spot volume answers each station's own price against the fleets' reference. The
         # power stays NumPy's: a kernel's own power function need not round the same way.
-        weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
-        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, weight,
+        factor = np.where(selling, (price / self.reference_price) ** (-self.elasticity), 0.0)
+        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, factor,
                                                  cross)
 
         subsidy_paid = np.zeros(a.n_slots)
@@ -599,8 +604,8 @@ class HydrogenStations(Component):
             subsidy_next = np.where(enrolled == 1, following.subsidy_cny_per_kg[a.district, level, 0], 0.0)
         margin_next = np.maximum(own - mc, np.where(subsidy_next > 0, price_enrolled - mc + subsidy_next, -np.inf))
         annual_kg = np.where(op_share > 0, sales / np.maximum(op_share, 1e-12), 0.0)
-        expected_cash = margin_next * annual_kg - a.fixed_opex_cny_per_year
-        review_stations(self.life, expected_cash, self.finance, year, self.exit_rules)
+        review_stations(self.life, ExitProspects(a.district, annual_kg, full_year_kg, margin_next), self.finance, year,
+                        self.exit_rules)
         # A mothballed station expects to charge what it would price at its pricing floor against
         # the stations selling in its district (its own rule, as it will price once back), never
         # more than the market's price, less its own marginal cost of next year.

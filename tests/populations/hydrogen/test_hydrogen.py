@@ -200,18 +200,25 @@ def _two_stations_one_cheaper(write_scenario, contracted: float, name: str):
                    "cross_district_supply_share = 0.0": f"cross_district_supply_share = 0.0\ncontracted_share = {contracted}"})
 
 
-def test_contracted_demand_stays_with_the_dearer_station(write_scenario):
+def test_spot_volume_answers_each_stations_own_price_and_takes_no_rivals_buyers(write_scenario):
+    # 2024 (366 days): each station's room is 366,000 kg. Prices at cost (floor 1.0): near
+    # 10 M / 15 / 366,000 + 25 = 26.82, far 30 more = 56.82; the fleets' reference price is 40.
+    price_near = 10e6 / 15 / 366_000 + 25.0
+    factor_near, factor_far = (price_near / 40.0) ** -8.0, ((price_near + 30.0) / 40.0) ** -8.0
     ds = _two_stations_one_cheaper(write_scenario, 0.6, "c60.toml").isel(draw=0).sel(year=2024)
     near, far = ds.station_kg_sold.values
-    assert near + far == pytest.approx(400_000.0)
     # The contracted 240,000 kg are shared by capacity (120,000 each), whatever the prices; the
-    # dearer station keeps at least that, and the cheaper one takes most of the spot 160,000.
-    assert far >= 120_000.0 - 1e-6
-    assert near > far
+    # spot 160,000 too (80,000 each), and each sells its share times its own price factor: near
+    # would sell 80,000 x 24.5 and is held to its room (366,000 - 120,000); far sells 80,000 x 0.06.
+    assert near == pytest.approx(366_000.0)
+    assert far == pytest.approx(120_000.0 + 80_000.0 * factor_far)
+    assert factor_near * 80_000.0 > 246_000.0
+    # The fleets' need was served (400,000 against 732,000 of room): nothing unmet.
+    assert float(ds.unmet_demand_kg) == pytest.approx(0.0, abs=1e-6)
     spot = _two_stations_one_cheaper(write_scenario, 0.0, "c0.toml").isel(draw=0).sel(year=2024)
-    # Without contracts, price alone allocates: the cheaper station fills its 366,000 kg and the
-    # dearer one gets only the 34,000 left.
-    assert spot.station_kg_sold.values == pytest.approx([366_000.0, 34_000.0], rel=1e-6)
+    # Without contracts, 200,000 each by capacity: the dearer station's buyers are not taken by
+    # the cheaper one, they buy less at its price.
+    assert spot.station_kg_sold.values == pytest.approx([366_000.0, 200_000.0 * factor_far], rel=1e-9)
 
 
 def test_stations_by_status_counts_every_used_slot(write_scenario):

@@ -27,7 +27,11 @@ realisation shares or the recovery share (their spread is the prior's), so stati
 hydrogen outlay rise, and the 专精特新 and little-giant hazards fitted to 2022-23 move the
 scale-up rewards. Then the innovation centres' city funding is drawn from 20-150 M CNY instead of
 50-150 M: the one per-centre amount found in a Beijing measure (a 50 M ceiling for another
-programme, 2024) lies at the old lower bound, which a prior may not exclude.
+programme, 2024) lies at the old lower bound, which a prior may not exclude. Then with issue 20's
+per-draw levers: a station's spot volume answers its own price against the fleets' fixed
+reference (no business stealing between rivals), and a district's losing stations mothball one
+at a time, passing their buyers to those left: one more station in 2025 in two draws, hydrogen
+outlay 3.84 to 3.95 bn over 4 draws (not refitted).
 """
 
 from __future__ import annotations
@@ -45,10 +49,10 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OUTLAY_BY_DOCUMENT = {
     "centers": 1810656662.342649,
     "software": 6496090250.765762,
-    "hydrogen": 3842699537.6504636,
+    "hydrogen": 3945066613.486971,
     "scaleup": 2016200000.0,
 }
-STATIONS_2025 = [27, 54, 33, 44]
+STATIONS_2025 = [27, 55, 34, 44]
 ABOVE_SIZE_2025 = [8838, 8460, 10042, 8317]
 
 

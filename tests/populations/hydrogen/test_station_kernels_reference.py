@@ -19,6 +19,7 @@ import pytest
 
 from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
+    ExitProspects,
     ExitRules,
     InvestorMarket,
     LifetimeOffers,
@@ -27,7 +28,6 @@ from sim.populations.hydrogen.station_kernels import (
     PricingRule,
     StationFinance,
     StationLife,
-    ExitProspects,
     allocate_demand,
     blend_enrolled_prices,
     choose_new_stations,

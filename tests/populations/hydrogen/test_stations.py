@@ -9,13 +9,13 @@ import pytest
 from sim.errors import InputDataError
 from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
 from sim.populations.hydrogen.station_kernels import (
+    ExitProspects,
     ExitRules,
     OfferPath,
     StationFinance,
     StationLife,
     StationVolumes,
     SubsidyWindow,
-    ExitProspects,
     allocate_demand,
     capital_recovery_factor,
     choose_enrolment,

@@ -27,11 +27,14 @@ realisation shares or the recovery share (their spread is the prior's), so stati
 hydrogen outlay rise, and the 专精特新 and little-giant hazards fitted to 2022-23 move the
 scale-up rewards. Then the innovation centres' city funding is drawn from 20-150 M CNY instead of
 50-150 M: the one per-centre amount found in a Beijing measure (a 50 M ceiling for another
-programme, 2024) lies at the old lower bound, which a prior may not exclude. Then with issue 20's
-per-draw levers: a station's spot volume answers its own price against the fleets' fixed
-reference (no business stealing between rivals), and a district's losing stations mothball one
-at a time, passing their buyers to those left: one more station in 2025 in two draws, hydrogen
-outlay 3.84 to 3.95 bn over 4 draws (not refitted).
+programme, 2024) lies at the old lower bound, which a prior may not exclude. Then the light
+fuel-cell trucks' purchase premium is drawn from 150-550 k CNY (was 150-300 k) and its fall from
+5-30% a year (was 5-15%): a 2022 study prices the premium near 500 k, and the FC system's cost fell
+about 40% a year in 2021-24; the fleet adopts a little differently, so the hydrogen outlay moves.
+Then with issue 20's per-draw levers: a station's spot volume answers its own price against the
+fleets' fixed reference (no business stealing between rivals), and a district's losing stations
+mothball one at a time, passing their buyers to those left (not refitted): hydrogen outlay 3.79
+to 3.87 bn over 4 draws, one more station in 2025 in two draws.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OUTLAY_BY_DOCUMENT = {
     "centers": 1810656662.342649,
     "software": 6496090250.765762,
-    "hydrogen": 3945066613.486971,
+    "hydrogen": 3872127512.52805,
     "scaleup": 2016200000.0,
 }
 STATIONS_2025 = [27, 55, 34, 44]

@@ -43,6 +43,7 @@ from sim.populations.hydrogen.fleet import Fleet, coverage_by_district
 from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
     ExitProspects,
+    ExitRepricing,
     ExitRules,
     InvestorMarket,
     LifetimeOffers,
@@ -503,7 +504,7 @@ class HydrogenStations(Component):
         cross = self.fleet.cross_supply_share
         purchase = self.supply.delivered_cny_per_kg(a.route, a.ex_works_cny_per_kg, a.trailer_distance_km, yi)
         expected, _ = allocate_demand(demand, a.district, capacity_kg, self.ones, cross)
-        mc, own = station_costs_and_prices(purchase, full_year_kg, op_share, expected, self.finance, self.pricing,
+        mc, own, fixed_per_kg = station_costs_and_prices(purchase, full_year_kg, op_share, expected, self.finance, self.pricing,
                                            a.district, len(self.names))
         selling = op_share > 0
         window = self.outlook.window(year, self.names)
@@ -565,7 +566,8 @@ class HydrogenStations(Component):
         if sold > 0:
             self.price_expectation = revenue / sold
         self.unmet_by_district = unmet
-        self._review(year, own, mc, price_enrolled, enrolled, sales, op_share, full_year_kg, unmet)
+        self._review(year, (own, mc, fixed_per_kg), (price_enrolled, enrolled, window), sales, op_share, full_year_kg,
+                     unmet)
         by_status = np.bincount(a.status, minlength=len(STATUS_NAMES))
         rec["stations_mothballed"][yi] = int(by_status[MOTHBALLED] + by_status[CLOSED])
         rec["stations_by_status"][yi] = by_status[list(_REPORTED_STATUSES)]
@@ -586,10 +588,16 @@ class HydrogenStations(Component):
         a.mothball_years[due] = 0
         return due
 
-    def _review(self, year: int, own: np.ndarray, mc: np.ndarray, price_enrolled: np.ndarray,
-                enrolled: np.ndarray, sales: np.ndarray, op_share: np.ndarray, full_year_kg: np.ndarray,
-                unmet: np.ndarray) -> None:
-        """The year-end review: exits on each station's own prospects, then reopenings on unserved demand."""
+    def _review(self, year: int, costs: tuple[np.ndarray, np.ndarray, np.ndarray],
+                enrolment: tuple[np.ndarray, np.ndarray, SubsidyWindow], sales: np.ndarray, op_share: np.ndarray,
+                full_year_kg: np.ndarray, unmet: np.ndarray) -> None:
+        """The year-end review: exits on each station's own prospects, then reopenings on unserved demand.
+
+        `costs` are each station's own price, marginal cost and fixed cost per kg of the year;
+        `enrolment` its enrolled price, enrolment and this year's window of offers.
+        """
+        own, mc, fixed_per_kg = costs
+        price_enrolled, enrolled, window = enrolment
         yi = year - self.years[0]
         a, e = self.arrays, self.cfg.economics
         # Next year's margin: the better of its own price and, while its district's scheme still
@@ -597,15 +605,25 @@ class HydrogenStations(Component):
         following = self.outlook.window(year + 1, self.names)
         levels = following.caps_cny_per_kg
         subsidy_next = np.zeros(a.n_slots)
+        cap = np.full(a.n_slots, np.inf)
+        passed = np.zeros(a.n_slots)
         if levels.size:
             # The level it is enrolled at: the lowest cap its enrolled price meets.
             level = np.minimum(np.searchsorted(levels, np.where(enrolled == 1, price_enrolled, np.inf) - 1e-9),
                                levels.size - 1)
             subsidy_next = np.where(enrolled == 1, following.subsidy_cny_per_kg[a.district, level, 0], 0.0)
+            cap = np.where(enrolled == 1, levels[level], np.inf)
+            share_now = window.in_force_share[a.district, 0]
+            passed = np.where((enrolled == 1) & (share_now > 0),
+                              window.subsidy_cny_per_kg[a.district, level, 0] / np.maximum(share_now, 1e-12), 0.0)
         margin_next = np.maximum(own - mc, np.where(subsidy_next > 0, price_enrolled - mc + subsidy_next, -np.inf))
         annual_kg = np.where(op_share > 0, sales / np.maximum(op_share, 1e-12), 0.0)
+        # Stations left by an exit price against one rival fewer (those selling this year, less one).
+        rivals = np.bincount(a.district[op_share > 0], minlength=len(self.names))[a.district] - 1.0
+        repricing = ExitRepricing(mc, fixed_per_kg, rivals, cap, passed, subsidy_next, self.markup,
+                                  self.recovery_share, self.competition)
         review_stations(self.life, ExitProspects(a.district, annual_kg, full_year_kg, margin_next), self.finance, year,
-                        self.exit_rules)
+                        self.exit_rules, repricing)
         # A mothballed station expects to charge what it would price at its pricing floor against
         # the stations selling in its district (its own rule, as it will price once back), never
         # more than the market's price, less its own marginal cost of next year.

@@ -35,6 +35,10 @@ __all__ = [
     "StationVolumes",
     "ExitRules",
     "ExitProspects",
+    "ExitRepricing",
+    "fixed_margins",
+    "exit_margin_cny_per_kg",
+    "enrolled_price_cny_per_kg",
     "OfferPath",
     "StationFinance",
     "PricingRule",
@@ -166,6 +170,29 @@ def retail_price_cny_per_kg(
     return max(p, marginal_cny_per_kg)
 
 
+#: Least price an enrolled station passes its subsidy down to, CNY/kg (1 fen: never a price of 0 or below).
+LEAST_PRICE_CNY_PER_KG = 0.01
+
+
+@njit(cache=True)
+def enrolled_price_cny_per_kg(own_price_cny_per_kg: float, rate_cny_per_kg: float, cap_cny_per_kg: float) -> float:
+    """The price of an enrolled station: its own price less the subsidy per kg it earns, at most the cap.
+
+    ``min(cap, p_own - s)``, never below 1 fen. A per-kg subsidy lowers what a kg costs the
+    station by ``s``; with a constant marginal cost and the margin its rule and its rivals leave
+    it (``p_own - mc``), the subsidy passes to its price one for one (the incidence of a per-unit
+    subsidy where supply is flat), so it keeps its own margin per kg and gains only the volume
+    the lower price wins. Where the cap is below ``p_own - s`` it sells at the cap, on a lower
+    margin than its own. See ``[hydrogen.economics]`` in the defaults file for why one for one.
+    """
+    p = own_price_cny_per_kg - rate_cny_per_kg
+    if p < LEAST_PRICE_CNY_PER_KG:
+        p = LEAST_PRICE_CNY_PER_KG
+    if not price_within_cap(p, cap_cny_per_kg):
+        p = cap_cny_per_kg
+    return p
+
+
 class SubsidyWindow(NamedTuple):
     """What the capped per-kg subsidies offer the stations of each district, this year and after.
 
@@ -249,7 +276,10 @@ def choose_enrolment(
     """Each station's capped price and whether it enrols, weighing the subsidy's remaining years.
 
     Enrolling at a cap level commits the station to sell at most at that cap while the scheme
-    runs (the text's 承诺): its price is the cap (or its own price, if lower). Only the spot
+    runs (the text's 承诺): its price is its own price less the level's rate of this year, at
+    most the cap (:func:`enrolled_price_cny_per_kg`: the subsidy passes to the price one for one,
+    so where the cap does not bind the station keeps its own margin and gains the volume its
+    lower price wins; where it binds, it sells at the cap on a lower margin). Only the spot
     volume answers the price (:func:`station_volume_kg`); the contracted volume is sold at the
     capped price too, so the concession is paid on every kg while the extra volume comes from
     spot buyers alone. For each level the station sums over the years the district's schemes
@@ -295,18 +325,24 @@ def choose_enrolment(
         for k in range(n_levels):
             if window.subsidy_cny_per_kg[d, k, 0] <= 0.0:
                 continue
-            p_in = p_own
-            if not price_within_cap(p_in, window.caps_cny_per_kg[k]):
-                p_in = window.caps_cny_per_kg[k]
+            # This year's rate of the level while in force (its rates times their shares, over the share).
+            share_now = window.in_force_share[d, 0]
+            rate_now = window.subsidy_cny_per_kg[d, k, 0] / share_now if share_now > 0.0 else 0.0
+            p_in = enrolled_price_cny_per_kg(p_own, rate_now, window.caps_cny_per_kg[k])
             q_in = station_volume_kg(qc, qs, cap, p_in, volumes.market_price_cny_per_kg, volumes.elasticity)
-            gain, factor = 0.0, 1.0
+            gain, factor, scale = 0.0, 1.0, 0.0
             for t in range(n_years):
                 s = window.subsidy_cny_per_kg[d, k, t]
                 if s > 0.0:
                     w = window.in_force_share[d, t]
                     gain += factor * (s * q_in + w * ((p_in - mc) * q_in - (p_own - mc) * q_own)
                                       + window.uncapped_cny_per_kg[d, t] * w * (q_in - q_own))
+                    scale += factor * (s * q_in + w * abs(p_own - mc) * q_own)
                 factor *= ratio
+            # A subsidy passed on in full leaves the margin as it was: a gain of 0 in exact
+            # arithmetic is not lost to rounding.
+            if abs(gain) <= 1e-12 * scale:
+                gain = 0.0
             if gain > best:
                 best, best_price, best_pays = gain, p_in, True
         if best_pays and (best >= 0.0 or committed[i] == 1):
@@ -456,8 +492,11 @@ def station_npv_cny(
     the window: the caller passes 0 otherwise). From completion, every year of the offers (their
     length is the economic life) the station earns the better of its own margin and the margin
     enrolled at the best cap level (``offers.rates_by_year[k, t]``: the subsidy per kg at level k
-    times the years' shares inside validity, 0 outside), plus the uncapped rates, at constant
-    volume, less fixed opex.
+    times the years' shares inside validity, 0 outside; enrolled, its price is
+    :func:`enrolled_price_cny_per_kg` of that rate), plus the uncapped rates, at constant
+    volume, less fixed opex. Since an enrolled station passes its subsidy to its price, a capped
+    subsidy never raises this margin at constant volume: it brings stations through the demand
+    its lower prices win, not through the investor's margin.
     """
     discount_by_year = np.empty(offers.uncapped_by_year.shape[0])
     for t in range(discount_by_year.shape[0]):
@@ -483,18 +522,18 @@ def _discounted_npv_cny(
     npv = -capex_cny + grant_cny / grant_discount
     caps = offers.caps_cny_per_kg
     n_opt = caps.shape[0]
-    p_in = np.empty(n_opt)
-    for k in range(n_opt):
-        p_in[k] = own_price_cny_per_kg
-        if not price_within_cap(p_in[k], caps[k]):
-            p_in[k] = caps[k]
     for t in range(offers.uncapped_by_year.shape[0]):
         u = offers.uncapped_by_year[t]
         margin = own_price_cny_per_kg + u - marginal_cny_per_kg
         for k in range(n_opt):
             rate = offers.rates_by_year[k, t]
-            if rate > 0.0 and p_in[k] + rate + u - marginal_cny_per_kg > margin:
-                margin = p_in[k] + rate + u - marginal_cny_per_kg
+            if rate <= 0.0:
+                continue
+            # Enrolled, it passes the subsidy to its price (at most the cap): at constant volume
+            # that never beats its own margin, but it is weighed all the same.
+            p_in = enrolled_price_cny_per_kg(own_price_cny_per_kg, rate, caps[k])
+            if p_in + rate + u - marginal_cny_per_kg > margin:
+                margin = p_in + rate + u - marginal_cny_per_kg
         cash = margin * expected_kg_per_year - fixed_opex_cny_per_year
         npv += cash / discount_by_year[t]
     return npv
@@ -777,6 +816,67 @@ class StationLife(NamedTuple):
     mothball_years: np.ndarray
 
 
+class ExitRepricing(NamedTuple):
+    """How each station's expected margin moves when a rival of its district leaves.
+
+    The margin of :class:`ExitProspects` is worked out at this year's rivals; when a station of
+    the district mothballs, those left price against one rival fewer
+    (:func:`retail_price_cny_per_kg`) and their margin moves by the change of
+    :func:`exit_margin_cny_per_kg`.
+
+    Attributes
+    ----------
+    marginal_cny_per_kg, fixed_cny_per_kg : ndarray
+        Marginal cost and fixed cost per kg each station's own price was formed on this year.
+    rivals : ndarray
+        Other stations selling in its district this year.
+    cap_cny_per_kg : ndarray
+        Cap of the level it is enrolled at (``inf`` when not enrolled).
+    passed_cny_per_kg : ndarray
+        Subsidy per kg it passes on to its price while enrolled (:func:`enrolled_price_cny_per_kg`).
+    subsidy_next_cny_per_kg : ndarray
+        Subsidy per kg its level still pays next year (0 when none).
+    markup_share, fixed_cost_recovery_share, competition_intensity : float
+        The pricing rule's parameters (:class:`PricingRule`).
+    """
+
+    marginal_cny_per_kg: np.ndarray
+    fixed_cny_per_kg: np.ndarray
+    rivals: np.ndarray
+    cap_cny_per_kg: np.ndarray
+    passed_cny_per_kg: np.ndarray
+    subsidy_next_cny_per_kg: np.ndarray
+    markup_share: float
+    fixed_cost_recovery_share: float
+    competition_intensity: float
+
+
+def fixed_margins(n: int) -> ExitRepricing:
+    """An :class:`ExitRepricing` under which no exit moves another station's margin (no competition)."""
+    zeros = np.zeros(n)
+    return ExitRepricing(zeros, zeros, zeros, np.full(n, np.inf), zeros, zeros, 0.0, 0.0, 0.0)
+
+
+@njit(cache=True)
+def exit_margin_cny_per_kg(repricing: ExitRepricing, i: int, rivals: float) -> float:
+    """Margin station `i` expects on a kg next year against `rivals` rivals, CNY/kg.
+
+    The better of its own price (:func:`retail_price_cny_per_kg`) and, while its level's subsidy
+    still pays next year, its enrolled price (:func:`enrolled_price_cny_per_kg`) plus that
+    subsidy, less its marginal cost.
+    """
+    mc = repricing.marginal_cny_per_kg[i]
+    own = retail_price_cny_per_kg(mc, repricing.fixed_cny_per_kg[i], repricing.markup_share,
+                                  repricing.fixed_cost_recovery_share, repricing.competition_intensity, rivals)
+    margin = own - mc
+    s = repricing.subsidy_next_cny_per_kg[i]
+    if s > 0.0:
+        enrolled = enrolled_price_cny_per_kg(own, repricing.passed_cny_per_kg[i], repricing.cap_cny_per_kg[i])
+        if enrolled - mc + s > margin:
+            margin = enrolled - mc + s
+    return margin
+
+
 class ExitProspects(NamedTuple):
     """What each station expects of next year, and where its buyers go if it leaves.
 
@@ -806,6 +906,7 @@ def review_stations(
     finance: StationFinance,
     year: int,
     rules: ExitRules,
+    repricing: ExitRepricing,
 ) -> None:
     """The yearly exit review of every station, in place.
 
@@ -824,7 +925,10 @@ def review_stations(
     capacity and never above it (its fleets refuel at the nearest station left), and the next
     one decides on its volume with those buyers. So a district whose stations all lose money
     sheds the weakest until the others cover their costs, instead of all of them leaving
-    together on this year's shared volume.
+    together on this year's shared volume. The stations left also price against one rival fewer:
+    each exit moves their expected margin by the change of :func:`exit_margin_cny_per_kg` from
+    this year's rivals to those left (``repricing``; :func:`fixed_margins` for none), so a station
+    that would cover its costs once a rival has gone is not sent away with it.
     """
     status, loss_years, mothball_years = life.status, life.loss_years, life.mothball_years
     n = status.shape[0]
@@ -846,11 +950,13 @@ def review_stations(
             mothball_years[i] += 1
             if mothball_years[i] >= rules.close_after_mothball_years:
                 status[i] = CLOSED
+    margin = prospects.margin_cny_per_kg.copy()
+    gone = np.zeros(n_districts_of(prospects.district), dtype=np.int64)
     while True:
         worst, worst_gap = -1, 0.0
         for i in range(n):
             if candidate[i]:
-                cash = prospects.margin_cny_per_kg[i] * kg[i] - finance.fixed_opex_cny_per_year[i]
+                cash = margin[i] * kg[i] - finance.fixed_opex_cny_per_year[i]
                 gap = cash - threshold[i]
                 if gap < worst_gap:
                     worst, worst_gap = i, gap
@@ -862,6 +968,23 @@ def review_stations(
         d = prospects.district[worst]
         _water_fill_by_capacity(kg[worst], d, status, prospects, kg)
         kg[worst] = 0.0
+        # Those left price against one rival fewer.
+        gone[d] += 1
+        for i in range(n):
+            if status[i] == OPERATING and prospects.district[i] == d:
+                r0 = repricing.rivals[i]
+                margin[i] = prospects.margin_cny_per_kg[i] + (exit_margin_cny_per_kg(repricing, i, r0 - gone[d])
+                                                               - exit_margin_cny_per_kg(repricing, i, r0))
+
+
+@njit(cache=True)
+def n_districts_of(station_district: np.ndarray) -> int:
+    """Number of districts the stations' district indices span (at least 1)."""
+    top = 0
+    for i in range(station_district.shape[0]):
+        if station_district[i] > top:
+            top = station_district[i]
+    return top + 1
 
 
 @njit(cache=True)
@@ -1001,7 +1124,7 @@ def station_costs_and_prices(
     pricing: PricingRule,
     station_district: np.ndarray,
     n_districts: int,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each station's marginal cost and own price for the year.
 
     The price is :func:`retail_price_cny_per_kg` at the levelised cost of the volume expected
@@ -1027,7 +1150,9 @@ def station_costs_and_prices(
 
     Returns
     -------
-    marginal_cny_per_kg, own_price_cny_per_kg : ndarray
+    marginal_cny_per_kg, own_price_cny_per_kg, fixed_cny_per_kg : ndarray
+        The marginal cost, the own price and the fixed cost per kg the price was formed on
+        (``inf`` for a station not operating).
     """
     n = purchase_cny_per_kg.shape[0]
     sellers = np.zeros(n_districts, dtype=np.int64)
@@ -1038,6 +1163,7 @@ def station_costs_and_prices(
     vopex = pricing.variable_opex_cny_per_kg
     mc = np.empty(n)
     own = np.empty(n)
+    fixed = np.empty(n)
     for i in range(n):
         mc[i] = vopex + purchase[i]
         share = operating_share[i]
@@ -1047,9 +1173,10 @@ def station_costs_and_prices(
                                        floor_kg if floor_kg > annual_kg else annual_kg, finance.discount_rate,
                                        finance.life_years)
         rivals = sellers[station_district[i]] - 1.0
-        own[i] = retail_price_cny_per_kg(mc[i], lc - mc[i], pricing.markup_share, pricing.fixed_cost_recovery_share,
+        fixed[i] = lc - mc[i]
+        own[i] = retail_price_cny_per_kg(mc[i], fixed[i], pricing.markup_share, pricing.fixed_cost_recovery_share,
                                          pricing.competition_intensity, rivals)
-    return mc, own
+    return mc, own, fixed
 
 
 @njit(cache=True)

@@ -32,6 +32,7 @@ from sim.populations.hydrogen.station_kernels import (
     blend_enrolled_prices,
     choose_new_stations,
     delivered_cost_cny_per_kg,
+    fixed_margins,
     levelised_cost_cny_per_kg,
     levelised_costs_cny_per_kg,
     operating_shares,
@@ -109,7 +110,7 @@ def test_station_costs_and_prices_equal_the_station_by_station_reference(seed):
     expected = rng.uniform(0.0, 1.0, N) * full_year_kg * op_share
     purchase = np.asarray(delivered_cost_cny_per_kg(24.0, 3.0, 0.05, distance))
     args = (purchase, 6.0, full_year_kg, op_share, expected, 0.3, c["capex"], c["fixed"], 0.08, LIFE, 0.12, 0.7, 0.4)
-    mc, own = station_costs_and_prices(purchase, full_year_kg, op_share, expected,
+    mc, own, _ = station_costs_and_prices(purchase, full_year_kg, op_share, expected,
                                        StationFinance(c["capex"], c["fixed"], 0.08, LIFE),
                                        PricingRule(6.0, 0.3, 0.12, 0.7, 0.4), c["district"], N_DISTRICTS)
     r_mc, r_own, above_floor = reference_costs_and_prices(*args, c["district"])
@@ -247,7 +248,7 @@ def test_review_of_every_station_equals_each_agents_review_over_several_years(se
         # Each station alone in its district, selling cash + fixed opex at a margin of 1 CNY/kg:
         # its expected cash is `cash`, and no exit passes buyers to another.
         alone = ExitProspects(np.arange(N), cash + fixed, np.full(N, 1e12), np.ones(N))
-        review_stations(life, alone, StationFinance(capex, fixed, 0.0, LIFE), y, rules)
+        review_stations(life, alone, StationFinance(capex, fixed, 0.0, LIFE), y, rules, fixed_margins(N))
         for k in ("status", "loss_years", "mothball_years"):
             assert np.array_equal(getattr(kernel, k), getattr(agents_arrays, k)), (y, k)
         reached |= {(int(b), int(a)) for b, a in zip(before, kernel.status, strict=True) if b != a}

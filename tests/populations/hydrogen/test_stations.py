@@ -20,6 +20,7 @@ from sim.populations.hydrogen.station_kernels import (
     capital_recovery_factor,
     choose_enrolment,
     choose_reopenings,
+    fixed_margins,
     levelised_cost_cny_per_kg,
     retail_price_cny_per_kg,
     review_stations,
@@ -70,10 +71,30 @@ def _enrol(own, mc, caps, subsidy, *, contracted=0.0, spot=1000.0, market=40.0, 
     return float(price[0]), int(enrolled[0])
 
 
-def test_enrolment_keeps_30_00_and_lowers_30_01_to_the_cap():
-    # 10 x 1000 + (30 - 20) x 1000 - (30.01 - 20) x 1000 = 9,990 > 0.
-    assert _enrol(30.00, 20.0, [30.0], [10.0]) == (30.00, 1)
-    assert _enrol(30.01, 20.0, [30.0], [10.0]) == (30.0, 1)
+def test_enrolment_passes_the_subsidy_to_the_price_down_to_the_cap():
+    # Own 39.99, 40.00 and 40.01, subsidy 10, cap 30: own less the subsidy is 29.99, 30.00 (the
+    # cap, to the fen) and 30.01, cut to the cap. Margin 29.99 + 10 - 20 = 19.99, the station's own:
+    # no loss at constant volume, it enrols (gain 0 >= 0).
+    assert _enrol(39.99, 20.0, [30.0], [10.0]) == (pytest.approx(29.99), 1)
+    assert _enrol(40.00, 20.0, [30.0], [10.0]) == (30.00, 1)
+    # At the cap: 10 x 1000 + (30 - 20) x 1000 - (40.01 - 20) x 1000 = -10 < 0 with no spot
+    # response: it stays out; with its spot buyers answering (elasticity 1 at a market price of
+    # 40.01, all 1,000 kg spot): 1,000 x 40.01 / 30 = 1,333.7 kg at 20 = 26,673 > 20,010: enrols.
+    assert _enrol(40.01, 20.0, [30.0], [10.0]) == (40.01, 0)
+    assert _enrol(40.01, 20.0, [30.0], [10.0], market=40.01, elasticity=1.0) == (30.0, 1)
+
+
+def test_an_unbinding_cap_passes_the_subsidy_one_for_one_and_wins_only_volume():
+    # Cap 60 and 10 CNY/kg, own price 44, mc 38: enrolled at 34 it keeps its margin of 6 a kg.
+    # 600 kg contracted + 400 spot at a market price of 44, elasticity 1: 600 + 400 x 44/34 =
+    # 1,117.6 kg against 1,000 at its own price: it enrols, and its buyers pay 10 less.
+    assert _enrol(44.0, 38.0, [60.0], [10.0], contracted=600.0, spot=400.0, market=44.0,
+                  elasticity=1.0) == (34.0, 1)
+    # At 20 CNY/kg it passes 20: 24 a kg (1,333.3 kg). A higher rate never raises its price.
+    assert _enrol(44.0, 38.0, [60.0], [20.0], contracted=600.0, spot=400.0, market=44.0,
+                  elasticity=1.0) == (24.0, 1)
+    # A subsidy above its own price gives hydrogen away at 1 fen, never at 0 or below.
+    assert _enrol(44.0, 38.0, [60.0], [50.0], contracted=600.0, spot=0.0) == (0.01, 1)
 
 
 def test_station_stays_out_when_own_price_pays_better():
@@ -117,9 +138,10 @@ def test_two_capped_schemes_stations_enrol_at_the_level_that_pays_best():
     # Own price 50, mc 30, same volume. Caps 30 (10 + 8 = 18 there) and 40 (8): at 30: 30 + 18 - 30 = 18;
     # at 40: 40 + 8 - 30 = 18; staying out: 20. Stays out.
     assert _enrol(50.0, 30.0, [30.0, 40.0], [[18.0], [8.0]], spot=1.0) == (50.0, 0)
-    # With the 40 scheme at 12 and an uncapped 3 on top: at 30: 30 + 22 + 3 = 55 - 30 = 25; at 40: 40 + 12 + 3
-    # - 30 = 25; out: 23. The first best level (30) wins the tie.
-    assert _enrol(50.0, 30.0, [30.0, 40.0], [[22.0], [12.0]], spot=1.0, uncapped=[3.0]) == (30.0, 1)
+    # With the 40 scheme at 12 and an uncapped 3 on top: at 30 the 22 pass to the price, 50 - 22 = 28
+    # (under the cap): 28 + 22 + 3 - 30 = 23; at 40: 50 - 12 = 38, 38 + 12 + 3 - 30 = 23; out: 23.
+    # Every gain is 0: the first level (30) takes the tie, at 28.
+    assert _enrol(50.0, 30.0, [30.0, 40.0], [[22.0], [12.0]], spot=1.0, uncapped=[3.0]) == (28.0, 1)
 
 
 def test_station_volume_holds_contracted_kg_and_moves_spot_kg_with_price():
@@ -138,7 +160,8 @@ def _review(status, cash, *, loss_years=1, profit=-1.0, opened=2020, reopened=-1
     life = StationLife(a["status"], a["opened"], a["reopened"], a["profit"], a["loss"], a["idle"])
     # Alone in its district, selling cash + fixed opex at 1 CNY/kg: it expects `cash` next year.
     alone = ExitProspects(np.array([0]), np.array([cash + 1e6]), np.array([1e12]), np.array([1.0]))
-    review_stations(life, alone, StationFinance(np.array([10e6]), np.array([1e6]), 0.0, 15), year, RULES)
+    review_stations(life, alone, StationFinance(np.array([10e6]), np.array([1e6]), 0.0, 15), year, RULES,
+                    fixed_margins(1))
     return int(a["status"][0]), int(a["loss"][0]), int(a["idle"][0])
 
 
@@ -167,7 +190,8 @@ def test_losing_stations_of_a_district_leave_one_at_a_time_and_pass_their_buyers
     life = StationLife(status, np.full(n, 2020), np.full(n, -1), np.full(n, -1.0), loss, np.zeros(n, dtype=np.int64))
     prospects = ExitProspects(np.array([0, 0, 0, 1]), np.array([200_000.0, 200_000.0, 200_000.0, 100_000.0]),
                               np.full(n, 400_000.0), np.array([2.0, 5.0, 5.0, 2.0]))
-    review_stations(life, prospects, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES)
+    review_stations(life, prospects, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES,
+                    fixed_margins(n))
     assert status.tolist() == [MOTHBALLED, OPERATING, OPERATING, MOTHBALLED]
     # Three equal stations of district 0 selling 150,000 kg at 3 CNY/kg: each expects -0.75 M (gap
     # -0.29 M); judged together on this year's volume, all three would leave. One at a time (ties
@@ -178,7 +202,8 @@ def test_losing_stations_of_a_district_leave_one_at_a_time_and_pass_their_buyers
     loss[:] = 1
     worse = ExitProspects(prospects.district, np.array([150_000.0, 150_000.0, 150_000.0, 100_000.0]),
                           np.full(n, 400_000.0), np.array([3.0, 3.0, 3.0, 2.0]))
-    review_stations(life, worse, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES)
+    review_stations(life, worse, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES,
+                    fixed_margins(n))
     assert status.tolist() == [MOTHBALLED, MOTHBALLED, OPERATING, MOTHBALLED]
 
 
@@ -259,12 +284,16 @@ def test_npv_by_hand():
     caps, none = np.array([30.0]), np.zeros(2)
     assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, np.zeros((1, 2)), none), 1, 0.0) == \
         pytest.approx(24.0)
-    # With a subsidy of 25/kg in the first year, enrolling at 30 pays 30 + 25 - 30 = 25 > 20.
+    # With a subsidy of 25/kg in the first year, enrolled it prices 50 - 25 = 25 (under the cap 30):
+    # 25 + 25 - 30 = 20, its own margin: the capped subsidy passes to its buyers, the NPV is unchanged.
     rates = np.array([[25.0, 0.0]])
-    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, rates, none), 1, 0.0) == pytest.approx(29.0)
-    # An uncapped 2/kg in both years adds 2 a year to the better margin: 29 + 4.
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, rates, none), 1, 0.0) == pytest.approx(24.0)
+    # At 15/kg the cap binds (50 - 15 = 35 > 30): 30 + 15 - 30 = 15 < 20, it keeps its own price.
+    assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, np.array([[15.0, 0.0]]), none), 1,
+                           0.0) == pytest.approx(24.0)
+    # An uncapped 2/kg in both years adds 2 a year to the better margin: 24 + 4.
     assert station_npv_cny(10.0, 4.0, 5.0, 30.0, 50.0, 1.0, OfferPath(caps, rates, np.full(2, 2.0)), 1, 0.0) == \
-        pytest.approx(33.0)
+        pytest.approx(28.0)
 
 
 # ------------------------------------------------------------------ the CSV of real stations

@@ -285,11 +285,12 @@ def choose_enrolment(
     spot buyers alone. For each level the station sums over the years the district's schemes
     still run, discounted and grown at the expected volume growth::
 
-        gain = sum_t  f_t [ S_t q_k + w_t ((p_k - mc) q_k - (p_own - mc) q_own) + U_t w_t (q_k - q_own) ]
+        gain = sum_t  f_t [ S_t q_kt + w_t ((p_kt - mc) q_kt - (p_own - mc) q_own) + U_t w_t (q_kt - q_own) ]
 
     with ``f_t = ((1 + g) / (1 + r)) ** t``, ``S_t`` the level's subsidy per kg of year t (its
     rates times their shares of the year), ``w_t`` the share of the year in force, ``U_t`` the
-    uncapped rates, ``q_k`` and ``q_own`` the volumes at the capped and own prices. It enrols at
+    uncapped rates, ``p_kt`` its enrolled price of year t (its own price less ``S_t / w_t``, at
+    most the cap), ``q_kt`` and ``q_own`` the volumes at the enrolled and own prices. It enrols at
     the level of the largest gain when that is >= 0 and the level pays this year. A station
     already committed (enrolled last year) stays enrolled, at its best level, as long as a level
     pays this year.
@@ -325,19 +326,19 @@ def choose_enrolment(
         for k in range(n_levels):
             if window.subsidy_cny_per_kg[d, k, 0] <= 0.0:
                 continue
-            # This year's rate of the level while in force (its rates times their shares, over the share).
-            share_now = window.in_force_share[d, 0]
-            rate_now = window.subsidy_cny_per_kg[d, k, 0] / share_now if share_now > 0.0 else 0.0
-            p_in = enrolled_price_cny_per_kg(p_own, rate_now, window.caps_cny_per_kg[k])
-            q_in = station_volume_kg(qc, qs, cap, p_in, volumes.market_price_cny_per_kg, volumes.elasticity)
+            # Each year the station prices at its own price less that year's rate of the level
+            # while in force (its rates times their shares, over the share), at most the cap.
+            p_in = enrolled_price_cny_per_kg(p_own, _rate_in_force(window, d, k, 0), window.caps_cny_per_kg[k])
             gain, factor, scale = 0.0, 1.0, 0.0
             for t in range(n_years):
                 s = window.subsidy_cny_per_kg[d, k, t]
                 if s > 0.0:
                     w = window.in_force_share[d, t]
-                    gain += factor * (s * q_in + w * ((p_in - mc) * q_in - (p_own - mc) * q_own)
-                                      + window.uncapped_cny_per_kg[d, t] * w * (q_in - q_own))
-                    scale += factor * (s * q_in + w * abs(p_own - mc) * q_own)
+                    p_t = enrolled_price_cny_per_kg(p_own, _rate_in_force(window, d, k, t), window.caps_cny_per_kg[k])
+                    q_t = station_volume_kg(qc, qs, cap, p_t, volumes.market_price_cny_per_kg, volumes.elasticity)
+                    gain += factor * (s * q_t + w * ((p_t - mc) * q_t - (p_own - mc) * q_own)
+                                      + window.uncapped_cny_per_kg[d, t] * w * (q_t - q_own))
+                    scale += factor * (s * q_t + w * abs(p_own - mc) * q_own)
                 factor *= ratio
             # A subsidy passed on in full leaves the margin as it was: a gain of 0 in exact
             # arithmetic is not lost to rounding.
@@ -348,6 +349,13 @@ def choose_enrolment(
         if best_pays and (best >= 0.0 or committed[i] == 1):
             price_out[i] = best_price
             enrolled_out[i] = 1
+
+
+@njit(cache=True)
+def _rate_in_force(window: SubsidyWindow, d: int, k: int, t: int) -> float:
+    """Subsidy per kg level `k` of district `d` pays while in force in year `t` (0 when none is)."""
+    share = window.in_force_share[d, t]
+    return window.subsidy_cny_per_kg[d, k, t] / share if share > 0.0 else 0.0
 
 
 @njit(cache=True)

@@ -70,8 +70,10 @@ def test_hand_checked_case(write_scenario):
     assert ds0.station_kg_sold.sel(year=2024).values == pytest.approx([366_000.0, 366_000.0])
     assert float(ds0.unmet_demand_kg.sel(year=2024)) == pytest.approx(800_000 - 732_000)
     assert ds0.station_kg_sold.sel(year=2025).values == pytest.approx([365_000.0, 365_000.0])
-    # Price: 10 M / 15 y / 366,000 kg + 5 + 20 = 26.82 < 30: enrolled at its own price.
-    price_2024 = 10e6 / 15 / 366_000 + 25.0
+    # Own price: 10 M / 15 y / 366,000 kg + 5 + 20 = 26.82; enrolled, it passes the 10 CNY/kg on:
+    # 16.82 < 30, its own margin of 1.82 kept (both sell their capacity either way: gain 0, enrols).
+    own_2024 = 10e6 / 15 / 366_000 + 25.0
+    price_2024 = own_2024 - 10.0
     assert ds0.station_price.sel(year=2024).values == pytest.approx([price_2024] * 2)
     assert ds0.station_enrolled.sel(year=2024).values.tolist() == [1, 1]
     assert float(ds0.h2_price_mean.sel(year=2024)) == pytest.approx(price_2024)
@@ -79,9 +81,10 @@ def test_hand_checked_case(write_scenario):
     op = ds0.committed.sel(program="hydrogen.13.operating_subsidy")
     assert float(op.sel(year=2024)) == pytest.approx(10.0 * 732_000)
     assert float(op.sel(year=2025)) == pytest.approx(10.0 * 730_000 * 222 / 365)
-    # Profit: (price - 25) * kg + subsidy, no fixed opex.
+    # Profit: (price - 25) * kg + subsidy, no fixed opex: its own margin, (26.82 - 25) * kg.
     assert ds0.station_profit_cny.sel(year=2024).values == pytest.approx(
         [(price_2024 - 25.0) * 366_000 + 3_660_000] * 2)
+    assert ds0.station_profit_cny.sel(year=2024).values == pytest.approx([(own_2024 - 25.0) * 366_000] * 2)
     assert ds0.station_opened_year.values.tolist() == [2023, 2023]
     assert ds0.station_capacity_kg.values.tolist() == [500.0, 500.0]
 
@@ -113,10 +116,16 @@ def test_no_subsidy_programme_means_no_enrolment_and_own_pricing(write_scenario)
 
 
 def test_a_cap_below_the_own_price_makes_stations_choose(write_scenario):
-    # Cap 26: own price 26.82 is above it. Enrolled margin 26 + 10 - 25 = 11 > 1.82: enrols at 26.
+    # Cap 26: own price 26.82 is above it, but 26.82 - 10 = 16.82 is not: enrolled at 16.82.
     ds = _run(write_scenario, extra='[instruments."hydrogen.13.operating_subsidy"]\nprice_cap_cny_per_kg = 26.0')
-    assert ds.station_price.isel(draw=0).sel(year=2024).values == pytest.approx([26.0, 26.0])
+    own = 10e6 / 15 / 366_000 + 25.0
+    assert ds.station_price.isel(draw=0).sel(year=2024).values == pytest.approx([own - 10.0] * 2)
     assert ds.station_enrolled.isel(draw=0).sel(year=2024).values.tolist() == [1, 1]
+    # Cap 15: enrolled margin 15 + 10 - 25 = 0 < 1.82 on the same (full) volume: they stay out.
+    ds = _run(write_scenario, "c15.toml",
+              extra='[instruments."hydrogen.13.operating_subsidy"]\nprice_cap_cny_per_kg = 15.0')
+    assert ds.station_price.isel(draw=0).sel(year=2024).values == pytest.approx([own] * 2)
+    assert ds.station_enrolled.isel(draw=0).sel(year=2024).values.tolist() == [0, 0]
 
 
 def test_planned_stations_after_the_window_get_no_grant_but_do_when_extended(write_scenario):

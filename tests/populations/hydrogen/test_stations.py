@@ -10,6 +10,7 @@ from sim.errors import InputDataError
 from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
 from sim.populations.hydrogen.station_kernels import (
     ExitProspects,
+    ExitRepricing,
     ExitRules,
     OfferPath,
     StationFinance,
@@ -20,6 +21,7 @@ from sim.populations.hydrogen.station_kernels import (
     capital_recovery_factor,
     choose_enrolment,
     choose_reopenings,
+    exit_margin_cny_per_kg,
     fixed_margins,
     levelised_cost_cny_per_kg,
     retail_price_cny_per_kg,
@@ -113,15 +115,18 @@ def test_only_spot_volume_answers_the_capped_price():
 
 
 def test_enrolment_weighs_the_years_the_subsidy_still_runs():
-    # Contracted 1,000 kg, own 45, mc 25, cap 30: a year gains (S - 15) x 1,000. Year 0 pays 10 (-5,000),
-    # year 1 pays 25 with a district top-up (+10,000): over both, +5,000: enrols.
-    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0) == (30.0, 1)
+    # All 1,000 kg spot at a market price of 45, elasticity 1; own 45, mc 25: 20 x 1,000 = 20,000 a
+    # year out. Cap 30, where 1,500 kg sell. Year 0 pays 5 (45 - 5 > 30: at the cap), (30 + 5 - 25) x
+    # 1,500 = 15,000 (-5,000); year 1 pays 15 with a district top-up (45 - 15 = 30: the cap),
+    # (30 + 15 - 25) x 1,500 = 30,000 (+10,000): over both, +5,000: enrols.
+    kw = dict(spot=1000.0, market=45.0, elasticity=1.0)
+    assert _enrol(45.0, 25.0, [30.0], [[5.0, 15.0]], **kw) == (30.0, 1)
     # Year 1 weighs (1 + g) / (1 + r) = 1.02 / 1.275 = 0.8 on 10,000... still enrols (+3,000);
     # discounted to 0.4 (r = 1.55, g = 0.02), -5,000 + 4,000 < 0: stays out.
-    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0, growth=0.02,
-                  discount=0.275) == (30.0, 1)
-    assert _enrol(45.0, 25.0, [30.0], [[10.0, 25.0]], contracted=1000.0, spot=0.0, growth=0.02,
-                  discount=1.55) == (45.0, 0)
+    assert _enrol(45.0, 25.0, [30.0], [[5.0, 15.0]], growth=0.02, discount=0.275, **kw) == (30.0, 1)
+    assert _enrol(45.0, 25.0, [30.0], [[5.0, 15.0]], growth=0.02, discount=1.55, **kw) == (45.0, 0)
+    # With no spot buyers a year at the cap never pays: 30 + S - 25 < 20 whenever 45 - S > 30.
+    assert _enrol(45.0, 25.0, [30.0], [[5.0, 15.0]], contracted=1000.0, spot=0.0) == (45.0, 0)
     # A scheme in force a quarter of the year pays a quarter of its rate and the concession a quarter
     # of the year: the same sign as a whole year (10 x 0.25 x 1,000 - 0.25 x 10 x 1,000 = 0: enrols, ties in).
     assert _enrol(40.0, 25.0, [30.0], [2.5], contracted=1000.0, spot=0.0, in_force=[0.25]) == (30.0, 1)
@@ -205,6 +210,61 @@ def test_losing_stations_of_a_district_leave_one_at_a_time_and_pass_their_buyers
     review_stations(life, worse, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES,
                     fixed_margins(n))
     assert status.tolist() == [MOTHBALLED, MOTHBALLED, OPERATING, MOTHBALLED]
+
+
+def _repricing(n, *, cap=np.inf, passed=0.0, subsidy_next=0.0):
+    # Marginal cost 30, no fixed cost on the price, markup 0.2, each rival divides it by 1 + 1 x rivals:
+    # own price 30 x (1 + 0.2 / (1 + r)): 33 against one rival, 36 alone.
+    return ExitRepricing(np.full(n, 30.0), np.zeros(n), np.full(n, 1.0), np.full(n, cap), np.full(n, passed),
+                         np.full(n, subsidy_next), 0.2, 0.0, 1.0)
+
+
+def test_exit_margin_by_hand():
+    r = _repricing(1)
+    assert exit_margin_cny_per_kg(r, 0, 1.0) == pytest.approx(3.0)
+    assert exit_margin_cny_per_kg(r, 0, 0.0) == pytest.approx(6.0)
+    # Enrolled at the cap 32, passing 2 a kg, 2 a kg still paid next year: against one rival
+    # min(32, 33 - 2) + 2 - 30 = 3 (its own margin); alone min(32, 36 - 2) + 2 - 30 = 4 < 6: its own.
+    enrolled = _repricing(1, cap=32.0, passed=2.0, subsidy_next=2.0)
+    assert exit_margin_cny_per_kg(enrolled, 0, 1.0) == pytest.approx(3.0)
+    assert exit_margin_cny_per_kg(enrolled, 0, 0.0) == pytest.approx(6.0)
+    # With 6 a kg still paid next year: alone min(32, 34) + 6 - 30 = 8 > 6.
+    assert exit_margin_cny_per_kg(_repricing(1, cap=32.0, passed=2.0, subsidy_next=6.0), 0, 0.0) == pytest.approx(8.0)
+
+
+def test_the_station_left_by_an_exit_prices_against_one_rival_fewer():
+    # Two stations of district 0 sell 200,000 kg each at a margin of 3 CNY/kg (own price 33 against
+    # one rival), fixed opex 1.2 M: each expects 0.6 M - 1.2 M = -0.6 M, below the threshold -0.46 M
+    # (RULES, capex 10 M). Station 0 leaves first (tie by slot); station 1 takes its buyers up to its
+    # 220,000 kg. At the old margin: 3 x 220,000 - 1.2 M = -0.54 M: it would leave too. Alone it
+    # prices at 36, a margin of 6: 1.32 M - 1.2 M = +0.12 M, and it stays.
+    n = 2
+
+    def review(repricing):
+        status = np.full(n, OPERATING, dtype=np.int8)
+        life = StationLife(status, np.full(n, 2020), np.full(n, -1), np.full(n, -1.0), np.full(n, 1),
+                           np.zeros(n, dtype=np.int64))
+        prospects = ExitProspects(np.zeros(n, dtype=np.int64), np.full(n, 200_000.0), np.full(n, 220_000.0),
+                                  np.full(n, 3.0))
+        review_stations(life, prospects, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024,
+                        RULES, repricing)
+        return status.tolist()
+
+    assert review(_repricing(n)) == [MOTHBALLED, OPERATING]
+    assert review(fixed_margins(n)) == [MOTHBALLED, MOTHBALLED]
+
+
+def test_a_station_enrolled_under_both_caps_sells_more_at_the_lower_one():
+    # The intensive margin of a lower cap (issue 20): 600 kg contracted + 400 kg spot at a market
+    # price of 40, elasticity 1; own price 45, mc 10 (own margin 35 x 1,000 = 35,000), subsidy 14
+    # (45 - 14 = 31: both caps bind). At cap 30 it sells 600 + 400 x 40/30 = 1,133.3 kg and gains
+    # (30 + 14 - 10) x 1,133.3 = 38,533; at cap 25, 600 + 400 x 40/25 = 1,240 kg and (25 + 14 - 10)
+    # x 1,240 = 35,960. Both beat 35,000: it enrols under both, and sells more kg at the lower cap.
+    kw = dict(contracted=600.0, spot=400.0, market=40.0, elasticity=1.0)
+    assert _enrol(45.0, 10.0, [30.0], [14.0], **kw) == (30.0, 1)
+    assert _enrol(45.0, 10.0, [25.0], [14.0], **kw) == (25.0, 1)
+    assert station_volume_kg(600.0, 400.0, 1e9, 30.0, 40.0, 1.0) == pytest.approx(1133.333333)
+    assert station_volume_kg(600.0, 400.0, 1e9, 25.0, 40.0, 1.0) == pytest.approx(1240.0)
 
 
 def test_a_mothballed_station_closes_after_its_idle_years():

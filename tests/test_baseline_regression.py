@@ -34,7 +34,10 @@ about 40% a year in 2021-24; the fleet adopts a little differently, so the hydro
 Then with issue 20's per-draw levers: a station's spot volume answers its own price against the
 fleets' fixed reference (no business stealing between rivals), and a district's losing stations
 mothball one at a time, passing their buyers to those left (not refitted): hydrogen outlay 3.79
-to 3.87 bn over 4 draws, one more station in 2025 in two draws.
+to 3.87 bn over 4 draws, one more station in 2025 in two draws. Then an enrolled station passes
+its per-kg subsidy to its price one for one (at most the cap) and keeps its own margin, and the
+stations left by an exit price against one rival fewer (not refitted): lower enrolled prices win
+more vehicles, hydrogen outlay 3.872 to 3.889 bn over 4 draws; stations in 2025 unchanged.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
 OUTLAY_BY_DOCUMENT = {
     "centers": 1810656662.342649,
     "software": 6496090250.765762,
-    "hydrogen": 3872127512.52805,
+    "hydrogen": 3888592536.3684354,
     "scaleup": 2016200000.0,
 }
 STATIONS_2025 = [27, 55, 34, 44]

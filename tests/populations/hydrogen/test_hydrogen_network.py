@@ -80,12 +80,12 @@ def test_operating_subsidy_committed_is_rate_times_enrolled_kg_in_every_draw_yea
                                            ("baseline", "subsidy_15"), ("subsidy_15", "subsidy_20")])
 def test_a_higher_operating_subsidy_never_gives_fewer_stations_or_vehicles(runs, lower, higher):
     # On average over the draws in every year. Within a draw a few draw-years still have fewer
-    # (measured over 60 draws after issue 20's per-draw work, 540 draw-years a step: stations
-    # 2, 13, 14 and 26, vehicles 1, 5, 0, 5 for 0 -> 5 -> 10 -> 15 -> 20). The cause traced in
-    # each: the subsidy keeps a losing station alive a year or two longer (its profit resets its
-    # loss count); a rival that opened meanwhile prices lower against one more competitor
-    # (competition intensity), and both leave together at the end of the subsidy, where without
-    # it only the rival stays. Over 16 draws the mean dips by 0.19 station in one year.
+    # (measured over 60 draws, 540 draw-years a step, 0 -> 5 -> 10 -> 15 -> 20: stations 2, 0, 1,
+    # 17 and vehicles 0, 5, 0, 5; before the one-for-one pass-through of an enrolled station's
+    # subsidy and the exit review's re-pricing against one rival fewer: 2, 13, 14, 26 and 1, 5, 0,
+    # 5). What is left traced in draw 36: a higher subsidy wins more vehicles, whose demand keeps
+    # dear stations (54-61 CNY/kg) selling a year or two longer; they raise the market's mean price
+    # that adoption reads (45.45 -> 45.94), so the fleet two years on is smaller.
     low, high = runs[lower][1], runs[higher][1]
     for name in ("stations_operating", "fcv_fleet"):
         gap = high[name] - low[name]
@@ -97,8 +97,9 @@ def test_a_higher_operating_subsidy_never_gives_fewer_stations_or_vehicles(runs,
 def test_a_lower_cap_never_gives_more_enrolled_stations_or_kg(runs, lower, higher):
     # Stations enrolled: in every draw and year. Kg sold by them: on average in every year. A
     # station enrolled under both caps sells a little more at the lower one (its spot buyers drive
-    # more at a lower price: 9 of 540 draw-years over 60 draws for 30 against 35, at most 9.6%
-    # more), so within a draw the kg can be higher where no station dropped out.
+    # more at a lower price: test_a_station_enrolled_under_both_caps_sells_more_at_the_lower_one),
+    # so within a draw the kg can be higher where no station dropped out (60 draws, 540
+    # draw-years: 0 for 25 against 30 and 2 for 30 against 35 at 10 CNY/kg; at 30 CNY/kg, 14 and 26).
     low, high = runs[lower][1], runs[higher][1]
     assert bool((low.stations_enrolled <= high.stations_enrolled).all())
     assert bool((low.h2_enrolled_kg.mean("draw") <= high.h2_enrolled_kg.mean("draw") + 1e-6).all())

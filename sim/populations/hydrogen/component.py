@@ -95,7 +95,7 @@ _DAYS_PER_MONTH = 365.25 / 12.0
 _EPOCH_UNITS = "days since 1970-01-01"
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
-_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER = 1, 2, 3
+_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER, _DRAW_CAPTIVE = 1, 2, 3, 4
 _SUB_START, _SUB_LEAD = 0, 1
 #: The statuses reported by ``stations_by_status``, and their labels (a planned slot is "listed").
 _REPORTED_STATUSES = (PLANNED, UNDER_CONSTRUCTION, OPERATING, MOTHBALLED, CLOSED)
@@ -250,6 +250,8 @@ class HydrogenStations(Component):
         nan = float("nan")
         return [
             VariableSpec("stations_operating", y, "stations", "stations operating in the year"),
+            VariableSpec("stations_open_to_public", y, "stations",
+                         "stations operating in the year that are open to the public (not captive)"),
             VariableSpec("stations_opened", y, "stations", "stations completed (started operating) in the year"),
             VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
             VariableSpec("stations_reopened", y, "stations", "mothballed stations that sold again in the year"),
@@ -324,6 +326,7 @@ class HydrogenStations(Component):
         self.hurdle_share = model.param("hydrogen.investment.hurdle_share_of_capex", inv.hurdle_share_of_capex)
         self.lead_months = model.param("hydrogen.investment.lead_time_months", inv.lead_time_months)
         self.plan_share = model.param("hydrogen.plan.realisation_share", h.plan.realisation_share)
+        self.captive_share = model.param("hydrogen.stations.captive_share", h.stations.captive_share)
 
         # Programmes by kind and recipient; none in force = no such money.
         policy = model.policy
@@ -388,6 +391,7 @@ class HydrogenStations(Component):
             u = self._u(slot, _DRAW_TRAILER, "station")
             trailer_km = float(self.supply.haul_km(a.route[at], np.array([u]))[0])
         a.trailer_distance_km[slot] = 0.0 if self.supply.on_site[a.route[slot]] else trailer_km
+        a.captive[slot] = origin != ORIGIN_INVESTOR and self._u(slot, _DRAW_CAPTIVE, "station") < self.captive_share
         agent = Station(self.model, a, slot)
         self.agents[slot] = agent
         return agent
@@ -408,6 +412,9 @@ class HydrogenStations(Component):
                                         for slot in slots.tolist()]
         u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STATION)
         a.trailer_distance_km[slots] = self.supply.haul_km(a.route[slots], u_trailer)
+        # Investors build for unserved market demand: their stations are public.
+        u_captive = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPTIVE, STATION)
+        a.captive[slots] = (u_captive < self.captive_share) if origin != ORIGIN_INVESTOR else False
         a.status[slots] = status
         for slot in slots.tolist():
             self.agents[slot] = Station(m, a, slot)
@@ -522,7 +529,7 @@ class HydrogenStations(Component):
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
         # the spot volume answers each station's own price against the fleets' reference. The
         # power stays NumPy's: a kernel's own power function need not round the same way.
-        factor = np.where(selling, (price / self.reference_price) ** (-self.elasticity), 0.0)
+        factor = np.where(selling & ~a.captive, (price / self.reference_price) ** (-self.elasticity), 0.0)
         sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, factor,
                                                  cross)
 
@@ -544,6 +551,7 @@ class HydrogenStations(Component):
         sold = float(sales.sum())
         revenue = float((price[selling] * sales[selling]).sum())
         rec["stations_operating"][yi] = int(selling.sum())
+        rec["stations_open_to_public"][yi] = int((selling & ~a.captive).sum())
         rec["stations_opened"][yi] = opened.size
         rec["stations_reopened"][yi] = reopened.size
         rec["stations_enrolled"][yi] = int(enrolled.sum())

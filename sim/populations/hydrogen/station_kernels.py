@@ -1297,7 +1297,8 @@ def sell_contracted_then_spot(
 
     The contracted demand stays with the district's selling stations in proportion to capacity
     (:func:`allocate_demand` with weight 1). The spot demand is shared the same way over the room
-    left; each station then sells its share times its own `spot_factor` (its price against the
+    left of the stations that serve spot buyers (`spot_factor` > 0: a captive station, selling
+    only to its operator's fleets, has 0); each then sells its share times its `spot_factor` (its price against the
     fleets' reference price, to the power -elasticity: spot buyers refuel, and drive their
     fuel-cell vehicles, more where hydrogen is cheaper), never above its room. The unmet demand is
     what the fleets need that no station had room for (the price response is not counted in it).
@@ -1316,8 +1317,12 @@ def sell_contracted_then_spot(
     contracted_sales, contracted_unmet = allocate_demand(demand_kg_by_district * contracted_share, station_district,
                                                          capacity_kg, contracted_weight, cross_district_share)
     room = capacity_kg - contracted_sales
+    spot_weight = np.zeros(selling.shape[0])
+    for i in range(selling.shape[0]):
+        if selling[i] and spot_factor[i] > 0.0:
+            spot_weight[i] = 1.0
     spot_share, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
-                                             room, contracted_weight, cross_district_share)
+                                             room, spot_weight, cross_district_share)
     sales = contracted_sales.copy()
     for i in range(selling.shape[0]):
         if selling[i]:

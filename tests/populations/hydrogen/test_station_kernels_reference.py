@@ -175,15 +175,16 @@ def test_contracted_then_spot_sales_equal_two_allocations(seed):
     selling = rng.random(N) < 0.8
     capacity[~selling] = 0.0
     price = rng.uniform(25.0, 60.0, N)
-    factor = np.where(selling, (price / 40.0) ** -1.5, 0.0)
+    captive = rng.random(N) < 0.2  # sell contracted volume only: no spot share
+    factor = np.where(selling & ~captive, (price / 40.0) ** -1.5, 0.0)
     # Demand from short of capacity to well beyond it, so that stations fill and demand travels.
     demand = rng.uniform(0.0, 2.0, N_DISTRICTS) * np.bincount(district, weights=capacity, minlength=N_DISTRICTS)
     some_unmet = some_full = False
     for contracted, cross in [(0.6, 0.3), (0.0, 0.0), (1.0, 1.0)]:
         c_sales, c_unmet = allocate_demand(demand * contracted, district, capacity, np.where(selling, 1.0, 0.0), cross)
         room = capacity - c_sales
-        s_share, s_unmet = allocate_demand(demand * (1.0 - contracted), district, room, np.where(selling, 1.0, 0.0),
-                                           cross)
+        s_share, s_unmet = allocate_demand(demand * (1.0 - contracted), district, room,
+                                           np.where(selling & (factor > 0), 1.0, 0.0), cross)
         s_sales = np.where(selling, np.minimum(s_share * factor, room), 0.0)
         sales, unmet = sell_contracted_then_spot(demand, contracted, district, capacity, selling, factor, cross)
         assert np.array_equal(sales, c_sales + s_sales) and np.array_equal(unmet, c_unmet + s_unmet)
@@ -191,6 +192,7 @@ def test_contracted_then_spot_sales_equal_two_allocations(seed):
         some_unmet |= bool((unmet > 0).any())
         some_full |= bool((selling & (sales >= capacity * (1 - 1e-12))).any())
     assert some_unmet and some_full
+    assert (selling & captive).any()
 
 
 def test_station_descriptions_equal_the_numpy_masks():

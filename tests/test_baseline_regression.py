@@ -27,7 +27,10 @@ realisation shares or the recovery share (their spread is the prior's), so stati
 hydrogen outlay rise, and the 专精特新 and little-giant hazards fitted to 2022-23 move the
 scale-up rewards. Then the innovation centres' city funding is drawn from 20-150 M CNY instead of
 50-150 M: the one per-centre amount found in a Beijing measure (a 50 M ceiling for another
-programme, 2024) lies at the old lower bound, which a prior may not exclude.
+programme, 2024) lies at the old lower bound, which a prior may not exclude. Then the light
+fuel-cell trucks' purchase premium is drawn from 150-550 k CNY (was 150-300 k) and its fall from
+5-30% a year (was 5-15%): a 2022 study prices the premium near 500 k, and the FC system's cost fell
+about 40% a year in 2021-24; the fleet adopts a little differently, so the hydrogen outlay moves.
 Then with issue 21 step 3 (on purpose): 专精特新 certification and little giants in the batches of
 sim/populations/firms/srdi_batches.toml (hazards per batch: 3 municipal lists in 2024, 4 a year
 after), a yearly aggregate growth shock per sector (sd 0.045 manufacturing, 0.03 software), an

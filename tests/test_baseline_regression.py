@@ -31,12 +31,19 @@ programme, 2024) lies at the old lower bound, which a prior may not exclude. The
 fuel-cell trucks' purchase premium is drawn from 150-550 k CNY (was 150-300 k) and its fall from
 5-30% a year (was 5-15%): a 2022 study prices the premium near 500 k, and the FC system's cost fell
 about 40% a year in 2021-24; the fleet adopts a little differently, so the hydrogen outlay moves.
+Then with issue 20's per-draw levers: a station's spot volume answers its own price against the
+fleets' fixed reference (no business stealing between rivals), and a district's losing stations
+mothball one at a time, passing their buyers to those left (not refitted): hydrogen outlay 3.79
+to 3.87 bn over 4 draws, one more station in 2025 in two draws. Then captive stations: an existing
+or planned station is, with a drawn probability of 0-0.5, built for its operator's fleet and sells
+only contracted kg (spot buyers go to public stations), so that the Sep 2024 count of stations open
+to the public can be compared like with like: hydrogen 3.87 to 3.82 bn, stations in 2025 [26, 53, 34, 44].
 Then with issue 21 step 3 (on purpose): 专精特新 certification and little giants in the batches of
 sim/populations/firms/srdi_batches.toml (hazards per batch: 3 municipal lists in 2024, 4 a year
 after), a yearly aggregate growth shock per sector (sd 0.045 manufacturing, 0.03 software), an
 added exit for manufacturing from the fourth year of life (relocation of general manufacturing)
-with entry halved and 3,050 firms above size in 2021, so the above-size count falls as in 2017-2022; the posterior refitted to
-them. The scale-up rewards and software subsidies move with the firms. The stations and the
+with entry halved and 3,050 firms above size in 2021, so the above-size count falls as in
+2017-2022; the posterior refitted to them (and to main's captive stations). The scale-up rewards and software subsidies move with the firms. The stations and the
 hydrogen outlay move too, though no hydrogen mechanism changed: the refit draws a new joint
 posterior sample, whose hydrogen rows differ (the data do not move the hydrogen parameters, so
 their rows are a fresh sample of nearly the prior: recovery share 0.54 -> 0.61, plan share 0.39 ->

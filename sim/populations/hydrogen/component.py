@@ -42,6 +42,7 @@ from sim.policy.policyset import validity_share
 from sim.populations.hydrogen.fleet import Fleet, coverage_by_district
 from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
+    ExitProspects,
     ExitRules,
     InvestorMarket,
     LifetimeOffers,
@@ -93,7 +94,7 @@ _DAYS_PER_MONTH = 365.25 / 12.0
 _EPOCH_UNITS = "days since 1970-01-01"
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
-_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER = 1, 2, 3
+_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER, _DRAW_CAPTIVE = 1, 2, 3, 4
 _SUB_START, _SUB_LEAD = 0, 1
 #: The statuses reported by ``stations_by_status``, and their labels (a planned slot is "listed").
 _REPORTED_STATUSES = (PLANNED, UNDER_CONSTRUCTION, OPERATING, MOTHBALLED, CLOSED)
@@ -248,6 +249,8 @@ class HydrogenStations(Component):
         nan = float("nan")
         return [
             VariableSpec("stations_operating", y, "stations", "stations operating in the year"),
+            VariableSpec("stations_open_to_public", y, "stations",
+                         "stations operating in the year that are open to the public (not captive)"),
             VariableSpec("stations_opened", y, "stations", "stations completed (started operating) in the year"),
             VariableSpec("stations_mothballed", y, "stations", "stations mothballed or closed at year end"),
             VariableSpec("stations_reopened", y, "stations", "mothballed stations that sold again in the year"),
@@ -322,6 +325,7 @@ class HydrogenStations(Component):
         self.hurdle_share = model.param("hydrogen.investment.hurdle_share_of_capex", inv.hurdle_share_of_capex)
         self.lead_months = model.param("hydrogen.investment.lead_time_months", inv.lead_time_months)
         self.plan_share = model.param("hydrogen.plan.realisation_share", h.plan.realisation_share)
+        self.captive_share = model.param("hydrogen.stations.captive_share", h.stations.captive_share)
 
         # Programmes by kind and recipient; none in force = no such money.
         policy = model.policy
@@ -355,6 +359,10 @@ class HydrogenStations(Component):
             model.claims.name_recipients("station", [str(x) for x in rows["station_id"]])
         self.fleet = Fleet(model, h.fleet, self.district_weight, reward_cny)
         self.price_expectation = model.param("hydrogen.fleet.initial_price_cny_per_kg", h.fleet.initial_price_cny_per_kg)
+        # The price spot buyers planned their fuel-cell kilometres at: their volume at a station
+        # is its share of their demand times (price / reference) ** -elasticity. Fixed over the
+        # draw, so one station's price never moves another's sales (no business stealing).
+        self.reference_price = self.price_expectation
         self.unmet_by_district = np.zeros(len(self.names))
         self.ones = np.ones(self.arrays.n_slots)
         self.vehicles_last_year = self.fleet.vehicles
@@ -382,6 +390,7 @@ class HydrogenStations(Component):
             u = self._u(slot, _DRAW_TRAILER, "station")
             trailer_km = float(self.supply.haul_km(a.route[at], np.array([u]))[0])
         a.trailer_distance_km[slot] = 0.0 if self.supply.on_site[a.route[slot]] else trailer_km
+        a.captive[slot] = origin != ORIGIN_INVESTOR and self._u(slot, _DRAW_CAPTIVE, "station") < self.captive_share
         agent = Station(self.model, a, slot)
         self.agents[slot] = agent
         return agent
@@ -402,6 +411,9 @@ class HydrogenStations(Component):
                                         for slot in slots.tolist()]
         u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STATION)
         a.trailer_distance_km[slots] = self.supply.haul_km(a.route[slots], u_trailer)
+        # Investors build for unserved market demand: their stations are public.
+        u_captive = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPTIVE, STATION)
+        a.captive[slots] = (u_captive < self.captive_share) if origin != ORIGIN_INVESTOR else False
         a.status[slots] = status
         for slot in slots.tolist():
             self.agents[slot] = Station(m, a, slot)
@@ -508,16 +520,16 @@ class HydrogenStations(Component):
         # A station weighs enrolment over the years its district's schemes still run: the
         # concession on its contracted kg against the subsidy and the spot kg the capped price wins.
         volumes = StationVolumes(expected * self.contracted_share, expected * (1.0 - self.contracted_share),
-                                 capacity_kg, self.price_expectation, self.elasticity, self.demand_growth,
+                                 capacity_kg, self.reference_price, self.elasticity, self.demand_growth,
                                  self.discount_rate)
         choose_enrolment(own, mc, committed, a.district, volumes, window, price_enrolled, enrolled)
         enrolled[~selling] = 0
         price = blend_enrolled_prices(enrolled, window.in_force_share[a.district, 0], price_enrolled, own)
         # Contracted demand stays with the district's stations by capacity, whatever their prices;
-        # only the rest goes to the cheaper station (a fleet refuels where its depot is). The
+        # the spot volume answers each station's own price against the fleets' reference. The
         # power stays NumPy's: a kernel's own power function need not round the same way.
-        weight = np.where(selling, (price / self.price_expectation) ** (-self.elasticity), 0.0)
-        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, weight,
+        factor = np.where(selling & ~a.captive, (price / self.reference_price) ** (-self.elasticity), 0.0)
+        sales, unmet = sell_contracted_then_spot(demand, self.contracted_share, a.district, capacity_kg, selling, factor,
                                                  cross)
 
         subsidy_paid = np.zeros(a.n_slots)
@@ -538,6 +550,7 @@ class HydrogenStations(Component):
         sold = float(sales.sum())
         revenue = float((price[selling] * sales[selling]).sum())
         rec["stations_operating"][yi] = int(selling.sum())
+        rec["stations_open_to_public"][yi] = int((selling & ~a.captive).sum())
         rec["stations_opened"][yi] = opened.size
         rec["stations_reopened"][yi] = reopened.size
         rec["stations_enrolled"][yi] = int(enrolled.sum())
@@ -599,8 +612,8 @@ class HydrogenStations(Component):
             subsidy_next = np.where(enrolled == 1, following.subsidy_cny_per_kg[a.district, level, 0], 0.0)
         margin_next = np.maximum(own - mc, np.where(subsidy_next > 0, price_enrolled - mc + subsidy_next, -np.inf))
         annual_kg = np.where(op_share > 0, sales / np.maximum(op_share, 1e-12), 0.0)
-        expected_cash = margin_next * annual_kg - a.fixed_opex_cny_per_year
-        review_stations(self.life, expected_cash, self.finance, year, self.exit_rules)
+        review_stations(self.life, ExitProspects(a.district, annual_kg, full_year_kg, margin_next), self.finance, year,
+                        self.exit_rules)
         # A mothballed station expects to charge what it would price at its pricing floor against
         # the stations selling in its district (its own rule, as it will price once back), never
         # more than the market's price, less its own marginal cost of next year.

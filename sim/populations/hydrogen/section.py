@@ -89,12 +89,17 @@ class StationsConfig(StrictModel):
         Compressor 12-hour ratings of the synthetic stations and their relative frequencies.
     stations_csv : str, optional
         CSV of real stations (columns: see :data:`sim.populations.hydrogen.stations.STATION_COLUMNS`).
+    captive_share : Param
+        Probability that an existing or planned station is captive: built for a fleet operator's
+        own vehicles, it sells only the contracted volume of its district and is not open to the
+        public (investors' stations, built for unserved market demand, are public).
     """
 
     existing: Count
     existing_capacity_kg_per_12h: list[NonNegative] = Field(min_length=1)
     existing_capacity_weights: list[NonNegative] = Field(min_length=1)
     stations_csv: str | None = None
+    captive_share: ShareParam = 0.0
 
     @model_validator(mode="after")
     def _aligned(self):

@@ -34,6 +34,7 @@ __all__ = [
     "SubsidyWindow",
     "StationVolumes",
     "ExitRules",
+    "ExitProspects",
     "OfferPath",
     "StationFinance",
     "PricingRule",
@@ -776,10 +777,32 @@ class StationLife(NamedTuple):
     mothball_years: np.ndarray
 
 
+class ExitProspects(NamedTuple):
+    """What each station expects of next year, and where its buyers go if it leaves.
+
+    Attributes
+    ----------
+    district : ndarray of int
+        District of each station.
+    annual_kg : ndarray
+        Volume it expects to sell over a full year (this year's sales over its operating share).
+    full_year_kg : ndarray
+        What it could dispense in a full year.
+    margin_cny_per_kg : ndarray
+        Margin it expects on a kg next year (its own price or the capped price plus the subsidy
+        still in force, less its marginal cost).
+    """
+
+    district: np.ndarray
+    annual_kg: np.ndarray
+    full_year_kg: np.ndarray
+    margin_cny_per_kg: np.ndarray
+
+
 @njit(cache=True)
 def review_stations(
     life: StationLife,
-    expected_cash_next_cny: np.ndarray,
+    prospects: ExitProspects,
     finance: StationFinance,
     year: int,
     rules: ExitRules,
@@ -789,14 +812,26 @@ def review_stations(
     An operating station counts a year of loss when it lost money in a full year (not the year it
     opened or reopened) and resets the count when it did not. After
     ``rules.mothball_after_loss_years`` such years it looks at its own next year: it mothballs
-    when the cash it expects from operating (``expected_cash_next_cny``: margin on its expected
-    volume, the subsidy still in force, less fixed opex) is worse than standing idle (paying the
-    mothballed share of its fixed opex) by more than the one-off cost of mothballing. A
-    mothballed station not scheduled to reopen closes after ``rules.close_after_mothball_years``
-    idle (reopenings: :func:`choose_reopenings`). Other statuses are left alone.
+    when the cash it expects from operating (margin on its expected volume, the subsidy still in
+    force, less fixed opex) is worse than standing idle (paying the mothballed share of its fixed
+    opex) by more than the one-off cost of mothballing. A mothballed station not scheduled to
+    reopen closes after ``rules.close_after_mothball_years`` idle (reopenings:
+    :func:`choose_reopenings`). Other statuses are left alone.
+
+    The stations of a district that may leave decide one at a time, the worst prospect first
+    (the largest shortfall below that threshold; ties by slot): the volume of a station that
+    mothballs goes to the stations of its district still operating, in proportion to their
+    capacity and never above it (its fleets refuel at the nearest station left), and the next
+    one decides on its volume with those buyers. So a district whose stations all lose money
+    sheds the weakest until the others cover their costs, instead of all of them leaving
+    together on this year's shared volume.
     """
     status, loss_years, mothball_years = life.status, life.loss_years, life.mothball_years
-    for i in range(status.shape[0]):
+    n = status.shape[0]
+    kg = prospects.annual_kg.copy()
+    candidate = np.zeros(n, dtype=np.bool_)
+    threshold = np.zeros(n)
+    for i in range(n):
         if status[i] == OPERATING:
             # The year of opening or reopening is a partial ramp-up year: it does not count towards exit.
             if life.opened_year[i] < year and life.reopened_year[i] < year and life.profit_cny[i] < 0.0:
@@ -804,14 +839,38 @@ def review_stations(
             elif life.profit_cny[i] >= 0.0:
                 loss_years[i] = 0
             if loss_years[i] >= rules.mothball_after_loss_years:
+                candidate[i] = True
                 idle = -rules.mothballed_fixed_opex_share * finance.fixed_opex_cny_per_year[i]
-                if expected_cash_next_cny[i] < idle - rules.mothball_cost_share_of_capex * finance.capex_cny[i]:
-                    status[i] = MOTHBALLED
-                    mothball_years[i] = 0
+                threshold[i] = idle - rules.mothball_cost_share_of_capex * finance.capex_cny[i]
         elif status[i] == MOTHBALLED:
             mothball_years[i] += 1
             if mothball_years[i] >= rules.close_after_mothball_years:
                 status[i] = CLOSED
+    while True:
+        worst, worst_gap = -1, 0.0
+        for i in range(n):
+            if candidate[i]:
+                cash = prospects.margin_cny_per_kg[i] * kg[i] - finance.fixed_opex_cny_per_year[i]
+                gap = cash - threshold[i]
+                if gap < worst_gap:
+                    worst, worst_gap = i, gap
+        if worst < 0:
+            break
+        status[worst] = MOTHBALLED
+        mothball_years[worst] = 0
+        candidate[worst] = False
+        d = prospects.district[worst]
+        _water_fill_by_capacity(kg[worst], d, status, prospects, kg)
+        kg[worst] = 0.0
+
+
+@njit(cache=True)
+def _water_fill_by_capacity(amount: float, district: int, status: np.ndarray, prospects: ExitProspects,
+                            kg: np.ndarray) -> None:
+    """Pass `amount` kg to the operating stations of `district` by capacity, within their room (in place)."""
+    members = np.flatnonzero((prospects.district == district) & (status == OPERATING))
+    room = np.maximum(prospects.full_year_kg - kg, 0.0)
+    _water_fill(amount, members, room, prospects.full_year_kg.copy(), kg)
 
 
 @njit(cache=True)
@@ -1096,14 +1155,20 @@ def sell_contracted_then_spot(
     station_district: np.ndarray,
     capacity_kg: np.ndarray,
     selling: np.ndarray,
-    spot_weight: np.ndarray,
+    spot_factor: np.ndarray,
     cross_district_share: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sales of the year: the contracted share of demand by capacity, then the rest by capacity and price.
+    """Sales of the year: the contracted share of demand by capacity, then spot kg that answer each station's price.
 
     The contracted demand stays with the district's selling stations in proportion to capacity
-    (:func:`allocate_demand` with weight 1); the spot demand goes to the room left, weighted by
-    `spot_weight` (price attraction, 0 for a station not selling).
+    (:func:`allocate_demand` with weight 1). The spot demand is shared the same way over the room
+    left of the stations that serve spot buyers (`spot_factor` > 0: a captive station, selling
+    only to its operator's fleets, has 0); each then sells its share times its `spot_factor` (its price against the
+    fleets' reference price, to the power -elasticity: spot buyers refuel, and drive their
+    fuel-cell vehicles, more where hydrogen is cheaper), never above its room. The unmet demand is
+    what the fleets need that no station had room for (the price response is not counted in it).
+    No station's price moves another's sales: the spot volume a lower price buys is demand that
+    price creates, not a rival's buyers.
 
     Returns
     -------
@@ -1116,9 +1181,19 @@ def sell_contracted_then_spot(
             contracted_weight[i] = 1.0
     contracted_sales, contracted_unmet = allocate_demand(demand_kg_by_district * contracted_share, station_district,
                                                          capacity_kg, contracted_weight, cross_district_share)
-    spot_sales, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
-                                             capacity_kg - contracted_sales, spot_weight, cross_district_share)
-    return contracted_sales + spot_sales, contracted_unmet + spot_unmet
+    room = capacity_kg - contracted_sales
+    spot_weight = np.zeros(selling.shape[0])
+    for i in range(selling.shape[0]):
+        if selling[i] and spot_factor[i] > 0.0:
+            spot_weight[i] = 1.0
+    spot_share, spot_unmet = allocate_demand(demand_kg_by_district * (1.0 - contracted_share), station_district,
+                                             room, spot_weight, cross_district_share)
+    sales = contracted_sales.copy()
+    for i in range(selling.shape[0]):
+        if selling[i]:
+            wanted = spot_share[i] * spot_factor[i]
+            sales[i] += wanted if wanted < room[i] else room[i]
+    return sales, contracted_unmet + spot_unmet
 
 
 @njit(cache=True)

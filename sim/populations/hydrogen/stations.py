@@ -89,6 +89,8 @@ class StationArrays:
         Construction grants approved for the station, CNY.
     price_cny_per_kg, kg_sold, enrolled, profit_cny : ndarray
         This year's price, sales, enrolment (0/1) and operating profit incl. subsidy.
+    captive : ndarray of bool
+        The station sells only contracted volume and is not open to the public.
     """
 
     status: np.ndarray
@@ -114,6 +116,7 @@ class StationArrays:
     enrolled: np.ndarray
     profit_cny: np.ndarray
     grant_cny: np.ndarray
+    captive: np.ndarray
 
     @classmethod
     def empty(cls, n_slots: int) -> StationArrays:
@@ -144,6 +147,7 @@ class StationArrays:
             enrolled=np.zeros(n_slots, dtype=np.int64),
             profit_cny=f(),
             grant_cny=f(),
+            captive=np.zeros(n_slots, dtype=np.bool_),
         )
 
     @property

@@ -89,12 +89,12 @@ def test_hand_checked_case(write_scenario):
 def test_five_real_stations_in_one_district_all_run_on_the_station_dimension(write_scenario):
     # Five 500 kg/12h stations in A from a CSV; ids "A" (a district name) and "M1" (a firm id of
     # the firms CSV) are station ids like any other. 5 x 366,000 kg of room in 2024 against
-    # demand 800,000: equal prices and capacities, so 160,000 kg each, nothing unmet.
+    # demand 800,000: equal prices and capacities, so 160,000 kg each, nothing unmet (all public).
     write_scenario("stations.csv", "station_id,district,capacity_kg_per_12h,status\n"
                    + "".join(f"{sid},A,500,operating\n" for sid in ("A", "M1", "S3", "S4", "S5")))
     write_scenario("firms.csv", "firm_id,sector,revenue_cny,age_years\nM1,hydrogen,5000000,3\nA,hydrogen,5000000,3\n")
     ds = _run(write_scenario, extra='[firms]\nsource = "csv"\ncsv = "firms.csv"',
-              **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "stations.csv"'})
+              **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "stations.csv"\ncaptive_share = 0.0'})
     ds0 = ds.isel(draw=0)
     assert ds.sizes["station"] == 5
     assert ds0.station_district.values.tolist() == [0] * 5
@@ -186,32 +186,52 @@ def test_stations_are_mesa_agents_viewing_the_arrays(minimal):
     assert comp.arrays.status[st.index] == 4
 
 
-def _two_stations_one_cheaper(write_scenario, contracted: float, name: str):
+def _two_stations_one_cheaper(write_scenario, contracted: float, name: str, captive_share: float = 0.0):
     # Two 500 kg/12h stations in A; station "far" hauls 300 km at 0.1 CNY/kg-km (30 CNY/kg more).
     # Demand 400,000 kg against 2 x 366,000 of room; no operating subsidy; very price-sensitive
     # spot buyers (elasticity 8).
     write_scenario("two.csv", "station_id,district,capacity_kg_per_12h,status,trailer_distance_km\n"
                    "near,A,500,operating,0\nfar,A,500,operating,300\n")
     return _run(write_scenario, name=name, extra='[instruments."hydrogen.13.operating_subsidy"]\nenabled = false',
-                **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "two.csv"',
+                **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "two.csv"'
+                                                        f"\ncaptive_share = {captive_share}",
                    "trailer_cny_per_kg_km = 0.0": "trailer_cny_per_kg_km = 0.1",
                    "price_elasticity = 0.0": "price_elasticity = 8.0",
                    "A = 800_000": "A = 400_000",
                    "cross_district_supply_share = 0.0": f"cross_district_supply_share = 0.0\ncontracted_share = {contracted}"})
 
 
-def test_contracted_demand_stays_with_the_dearer_station(write_scenario):
+def test_spot_volume_answers_each_stations_own_price_and_takes_no_rivals_buyers(write_scenario):
+    # 2024 (366 days): each station's room is 366,000 kg. Prices at cost (floor 1.0): near
+    # 10 M / 15 / 366,000 + 25 = 26.82, far 30 more = 56.82; the fleets' reference price is 40.
+    price_near = 10e6 / 15 / 366_000 + 25.0
+    factor_near, factor_far = (price_near / 40.0) ** -8.0, ((price_near + 30.0) / 40.0) ** -8.0
     ds = _two_stations_one_cheaper(write_scenario, 0.6, "c60.toml").isel(draw=0).sel(year=2024)
     near, far = ds.station_kg_sold.values
-    assert near + far == pytest.approx(400_000.0)
     # The contracted 240,000 kg are shared by capacity (120,000 each), whatever the prices; the
-    # dearer station keeps at least that, and the cheaper one takes most of the spot 160,000.
-    assert far >= 120_000.0 - 1e-6
-    assert near > far
+    # spot 160,000 too (80,000 each), and each sells its share times its own price factor: near
+    # would sell 80,000 x 24.5 and is held to its room (366,000 - 120,000); far sells 80,000 x 0.06.
+    assert near == pytest.approx(366_000.0)
+    assert far == pytest.approx(120_000.0 + 80_000.0 * factor_far)
+    assert factor_near * 80_000.0 > 246_000.0
+    # The fleets' need was served (400,000 against 732,000 of room): nothing unmet.
+    assert float(ds.unmet_demand_kg) == pytest.approx(0.0, abs=1e-6)
     spot = _two_stations_one_cheaper(write_scenario, 0.0, "c0.toml").isel(draw=0).sel(year=2024)
-    # Without contracts, price alone allocates: the cheaper station fills its 366,000 kg and the
-    # dearer one gets only the 34,000 left.
-    assert spot.station_kg_sold.values == pytest.approx([366_000.0, 34_000.0], rel=1e-6)
+    # Without contracts, 200,000 each by capacity: the dearer station's buyers are not taken by
+    # the cheaper one, they buy less at its price.
+    assert spot.station_kg_sold.values == pytest.approx([366_000.0, 200_000.0 * factor_far], rel=1e-9)
+
+
+def test_captive_stations_sell_only_contracted_kg_and_are_not_open_to_the_public(write_scenario):
+    # Both stations captive (share 1): the contracted 240,000 kg are shared by capacity (120,000
+    # each); the spot 160,000 kg find no public station in A (nothing travels: cross share 0) and
+    # stay unmet. Both operate; none is open to the public.
+    ds = _two_stations_one_cheaper(write_scenario, 0.6, "captive.toml", captive_share=1.0).isel(draw=0).sel(year=2024)
+    assert ds.station_kg_sold.values == pytest.approx([120_000.0, 120_000.0])
+    assert float(ds.unmet_demand_kg) == pytest.approx(160_000.0)
+    assert int(ds.stations_operating) == 2 and int(ds.stations_open_to_public) == 0
+    public = _two_stations_one_cheaper(write_scenario, 0.6, "public.toml").isel(draw=0).sel(year=2024)
+    assert int(public.stations_operating) == 2 and int(public.stations_open_to_public) == 2
 
 
 def test_stations_by_status_counts_every_used_slot(write_scenario):

@@ -79,25 +79,26 @@ def test_operating_subsidy_committed_is_rate_times_enrolled_kg_in_every_draw_yea
 @pytest.mark.parametrize("lower, higher", [("subsidy_0", "subsidy_5"), ("subsidy_5", "baseline"),
                                            ("baseline", "subsidy_15"), ("subsidy_15", "subsidy_20")])
 def test_a_higher_operating_subsidy_never_gives_fewer_stations_or_vehicles(runs, lower, higher):
-    # On average over the draws in every year. Within a draw a cheaper enrolled station can take
-    # spot buyers from a rival that then leaves a year or two earlier (business stealing), and the
-    # fleet follows the stations' coverage, so a few draw-years have fewer: under a tenth of them
-    # (measured over 200 draws: at most 71 of 1,800 draw-years for stations, 12 for vehicles).
-    # With the posterior of issue 21 the plan's share built is as wide as its prior, so larger
-    # networks compete more: the mean over 16 draws may dip by a station in one or two draws of a
-    # late year (-0.125 measured), never by a whole station.
+    # On average over the draws in every year. Within a draw a few draw-years still have fewer
+    # (measured over 60 draws after issue 20's per-draw work, 540 draw-years a step: stations
+    # 2, 13, 14 and 26, vehicles 1, 5, 0, 5 for 0 -> 5 -> 10 -> 15 -> 20). The cause traced in
+    # each: the subsidy keeps a losing station alive a year or two longer (its profit resets its
+    # loss count); a rival that opened meanwhile prices lower against one more competitor
+    # (competition intensity), and both leave together at the end of the subsidy, where without
+    # it only the rival stays. Over 16 draws the mean dips by 0.19 station in one year.
     low, high = runs[lower][1], runs[higher][1]
     for name in ("stations_operating", "fcv_fleet"):
         gap = high[name] - low[name]
         assert bool((gap.mean("draw") >= -0.2).all()), (name, gap.mean("draw").values)
-        assert float((gap < -1e-9).mean()) < 0.1, (name, gap.min("year").values)
+        assert float((gap < -1e-9).mean()) < 0.05, (name, gap.min("year").values)
 
 
 @pytest.mark.parametrize("lower, higher", [("cap_25", "baseline"), ("baseline", "cap_35")])
 def test_a_lower_cap_never_gives_more_enrolled_stations_or_kg(runs, lower, higher):
     # Stations enrolled: in every draw and year. Kg sold by them: on average in every year. A
-    # station enrolled under both caps sells a little more at the lower one (its spot buyers answer
-    # the price), so within a draw the kg can be higher where no station dropped out.
+    # station enrolled under both caps sells a little more at the lower one (its spot buyers drive
+    # more at a lower price: 9 of 540 draw-years over 60 draws for 30 against 35, at most 9.6%
+    # more), so within a draw the kg can be higher where no station dropped out.
     low, high = runs[lower][1], runs[higher][1]
     assert bool((low.stations_enrolled <= high.stations_enrolled).all())
     assert bool((low.h2_enrolled_kg.mean("draw") <= high.h2_enrolled_kg.mean("draw") + 1e-6).all())

@@ -19,6 +19,7 @@ import pytest
 
 from sim.populations.hydrogen.station_kernels import (
     BuildOptions,
+    ExitProspects,
     ExitRules,
     InvestorMarket,
     LifetimeOffers,
@@ -173,19 +174,24 @@ def test_contracted_then_spot_sales_equal_two_allocations(seed):
     selling = rng.random(N) < 0.8
     capacity[~selling] = 0.0
     price = rng.uniform(25.0, 60.0, N)
-    weight = np.where(selling, (price / 40.0) ** -1.5, 0.0)
+    captive = rng.random(N) < 0.2  # sell contracted volume only: no spot share
+    factor = np.where(selling & ~captive, (price / 40.0) ** -1.5, 0.0)
     # Demand from short of capacity to well beyond it, so that stations fill and demand travels.
     demand = rng.uniform(0.0, 2.0, N_DISTRICTS) * np.bincount(district, weights=capacity, minlength=N_DISTRICTS)
     some_unmet = some_full = False
     for contracted, cross in [(0.6, 0.3), (0.0, 0.0), (1.0, 1.0)]:
         c_sales, c_unmet = allocate_demand(demand * contracted, district, capacity, np.where(selling, 1.0, 0.0), cross)
-        s_sales, s_unmet = allocate_demand(demand * (1.0 - contracted), district, capacity - c_sales, weight, cross)
-        sales, unmet = sell_contracted_then_spot(demand, contracted, district, capacity, selling, weight, cross)
+        room = capacity - c_sales
+        s_share, s_unmet = allocate_demand(demand * (1.0 - contracted), district, room,
+                                           np.where(selling & (factor > 0), 1.0, 0.0), cross)
+        s_sales = np.where(selling, np.minimum(s_share * factor, room), 0.0)
+        sales, unmet = sell_contracted_then_spot(demand, contracted, district, capacity, selling, factor, cross)
         assert np.array_equal(sales, c_sales + s_sales) and np.array_equal(unmet, c_unmet + s_unmet)
         assert np.all(sales <= capacity * (1 + 1e-12))
         some_unmet |= bool((unmet > 0).any())
         some_full |= bool((selling & (sales >= capacity * (1 - 1e-12))).any())
     assert some_unmet and some_full
+    assert (selling & captive).any()
 
 
 def test_station_descriptions_equal_the_numpy_masks():
@@ -240,7 +246,10 @@ def test_review_of_every_station_equals_each_agents_review_over_several_years(se
             st.review(y, rules, float(cash[st.index]), float(fixed[st.index]), float(capex[st.index]))
         life = StationLife(kernel.status, kernel.opened_year, kernel.reopened_year, kernel.profit_cny,
                            kernel.loss_years, kernel.mothball_years)
-        review_stations(life, cash, StationFinance(capex, fixed, 0.0, LIFE), y, rules)
+        # Each station alone in its district, selling cash + fixed opex at a margin of 1 CNY/kg:
+        # its expected cash is `cash`, and no exit passes buyers to another.
+        alone = ExitProspects(np.arange(N), cash + fixed, np.full(N, 1e12), np.ones(N))
+        review_stations(life, alone, StationFinance(capex, fixed, 0.0, LIFE), y, rules)
         for k in ("status", "loss_years", "mothball_years"):
             assert np.array_equal(getattr(kernel, k), getattr(agents_arrays, k)), (y, k)
         reached |= {(int(b), int(a)) for b, a in zip(before, kernel.status, strict=True) if b != a}

@@ -9,6 +9,7 @@ import pytest
 from sim.errors import InputDataError
 from sim.policy.kinds import tiered_grant, unit_subsidy_under_price_cap
 from sim.populations.hydrogen.station_kernels import (
+    ExitProspects,
     ExitRules,
     OfferPath,
     StationFinance,
@@ -135,7 +136,9 @@ def _review(status, cash, *, loss_years=1, profit=-1.0, opened=2020, reopened=-1
     a = dict(status=np.array([status], dtype=np.int8), opened=np.array([opened]), reopened=np.array([reopened]),
              profit=np.array([profit]), loss=np.array([loss_years]), idle=np.array([mothball_years]))
     life = StationLife(a["status"], a["opened"], a["reopened"], a["profit"], a["loss"], a["idle"])
-    review_stations(life, np.array([cash]), StationFinance(np.array([10e6]), np.array([1e6]), 0.0, 15), year, RULES)
+    # Alone in its district, selling cash + fixed opex at 1 CNY/kg: it expects `cash` next year.
+    alone = ExitProspects(np.array([0]), np.array([cash + 1e6]), np.array([1e12]), np.array([1.0]))
+    review_stations(life, alone, StationFinance(np.array([10e6]), np.array([1e6]), 0.0, 15), year, RULES)
     return int(a["status"][0]), int(a["loss"][0]), int(a["idle"][0])
 
 
@@ -149,6 +152,34 @@ def test_a_station_mothballs_on_its_own_poor_prospects_after_sustained_losses():
     # The year it opened or reopened does not count.
     assert _review(OPERATING, -5e6, opened=2024) == (OPERATING, 1, 0)
     assert _review(OPERATING, -5e6, reopened=2024) == (OPERATING, 1, 0)
+
+
+def test_losing_stations_of_a_district_leave_one_at_a_time_and_pass_their_buyers_on():
+    # District 0: three stations of 400,000 kg a year selling 200,000 kg each at a margin of
+    # 5 CNY/kg, fixed opex 1.2 M: each expects 1.0 M - 1.2 M = -0.2 M. Threshold (RULES): idle
+    # -0.3 x 1.2 M = -0.36 M, less 1% of capex 10 M = -0.46 M; the first is worse off at a
+    # margin of 2: 0.4 M - 1.2 M = -0.8 M (gap -0.34 M), so it alone leaves. Its 200,000 kg go
+    # to the other two by capacity (100,000 each): they expect 1.5 M - 1.2 M = +0.3 M and stay.
+    # Station 3, alone in district 1, expects 2 x 100,000 - 1.2 M = -1.0 M and leaves too.
+    n = 4
+    status = np.full(n, OPERATING, dtype=np.int8)
+    loss = np.full(n, 1)
+    life = StationLife(status, np.full(n, 2020), np.full(n, -1), np.full(n, -1.0), loss, np.zeros(n, dtype=np.int64))
+    prospects = ExitProspects(np.array([0, 0, 0, 1]), np.array([200_000.0, 200_000.0, 200_000.0, 100_000.0]),
+                              np.full(n, 400_000.0), np.array([2.0, 5.0, 5.0, 2.0]))
+    review_stations(life, prospects, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES)
+    assert status.tolist() == [MOTHBALLED, OPERATING, OPERATING, MOTHBALLED]
+    # Three equal stations of district 0 selling 150,000 kg at 3 CNY/kg: each expects -0.75 M (gap
+    # -0.29 M); judged together on this year's volume, all three would leave. One at a time (ties
+    # by slot): station 0 leaves, 75,000 kg each lift the others to 225,000 kg, -0.525 M (gap
+    # -0.065 M): station 1 leaves, and station 2 takes 175,000 of its kg to fill its 400,000 kg:
+    # 1.2 M - 1.2 M = 0, and stays. Station 3 (-1.0 M) leaves as before.
+    status[:] = OPERATING
+    loss[:] = 1
+    worse = ExitProspects(prospects.district, np.array([150_000.0, 150_000.0, 150_000.0, 100_000.0]),
+                          np.full(n, 400_000.0), np.array([3.0, 3.0, 3.0, 2.0]))
+    review_stations(life, worse, StationFinance(np.full(n, 10e6), np.full(n, 1.2e6), 0.0, 15), 2024, RULES)
+    assert status.tolist() == [MOTHBALLED, MOTHBALLED, OPERATING, MOTHBALLED]
 
 
 def test_a_mothballed_station_closes_after_its_idle_years():

@@ -43,6 +43,7 @@ def step_firms_libm(seed, draw, year, n, state, rules, exit_hazard_by_age=None, 
         rules.incubation_years, rules.incubation_exit_mult, rules.incubation_growth_boost, rules.inclusion_probability,
         exit_hazard_by_age, revenue_cap_by_sector, rules.young_premium, rules.young_halflife_years,
         rules.srdi_min_revenue_cny, rules.srdi_min_age, rules.little_giant_hazard, exit_tally,
+        rules.exit_added_by_sector, rules.exit_added_min_age,
     )
 
 
@@ -57,6 +58,7 @@ def step_firms_flat(
     incubation_years=0, incubation_exit_mult=1.0, incubation_growth_boost=0.0, inclusion_probability=1.0,
     exit_hazard_by_age=None, revenue_cap_by_sector=None, young_premium=0.0, young_halflife_years=1.0,
     srdi_min_revenue_cny=-1.0, srdi_min_age=0, little_giant_hazard=0.0, exit_tally=None,
+    exit_added_by_sector=None, exit_added_min_age=0,
 ):
     """Advance firms ``0..n-1`` one year, in place (the rules of :func:`sim.populations.firms.kernels.step_firms`).
 
@@ -116,12 +118,15 @@ def step_firms_flat(
         # rather than branch on the switch: the draws are keyed by stream, so an unused number
         # shifts nothing, and the loop without those branches runs about 15% faster.
         if exit_hazard_by_age is None:
-            h = exit_base * math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
+            h = exit_base
             if exit_peak_min <= a <= exit_peak_max:
                 h *= exit_peak_mult
         else:
-            h = exit_hazard_by_age[min(a, exit_hazard_by_age.shape[0] - 1)] * math.exp(
-                -exit_size_exp * (log_r0 - log_exit_ref))
+            h = exit_hazard_by_age[min(a, exit_hazard_by_age.shape[0] - 1)]
+        # A sector's added exit, from its minimum age, joins the age hazard under the size law.
+        if exit_added_by_sector is not None and a >= exit_added_min_age:
+            h += exit_added_by_sector[sector[i]]
+        h *= math.exp(-exit_size_exp * (log_r0 - log_exit_ref))
         if incubating:
             h *= incubation_exit_mult
         dies = uniform(stream_key(firm_key, _S_EXIT)) < h

@@ -32,12 +32,13 @@ import numpy as np
 
 from sim.core.component import Component
 from sim.core.outputs import VariableSpec
-from sim.core.rng import keyed_generator, uniform_at, uniforms_at
+from sim.core.rng import keyed_generator, normal_at, uniform_at, uniforms_at
 from sim.core.threads import threads_for_kernels
 from sim.errors import InputDataError
 from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 from sim.populations.firms import kernels as fk
 from sim.populations.firms import streams
+from sim.populations.firms.batches import load_batch_calendar
 from sim.populations.firms.population import (
     GrowthLaw,
     PopulationTargets,
@@ -152,6 +153,11 @@ class Firms(Component):
                     f"{source}: firms.population.{key}.above_size_revenue_cny: values in [{low:,.0f}, {high:,.0f}]; "
                     f"allowed: above {pop.above_size_count:,} firms x the {t:,.0f} threshold and below "
                     f"{pop.above_size_count:,} x largest_firm_revenue_cny")
+        if section.srdi.batches == "calendar":
+            first = load_batch_calendar().first_year
+            if scenario.horizon.first_year < first:
+                problems.append(f"{source}: firms.srdi.batches: 'calendar' lists batches from {first}, the horizon starts "
+                                f"in {scenario.horizon.first_year}; allowed: 'yearly', or a horizon from {first}")
         if section.source == "csv" and section.csv:
             try:
                 read_firms_csv(section.csv, keys, _thresholds(section, table), table.stay_up_threshold_cny,
@@ -270,6 +276,14 @@ class Firms(Component):
             incubation_growth_boost=0.0,
             inclusion_probability=p("firms.rewards.inclusion_probability", cfg.rewards.inclusion_probability),
         )
+        # The sectors' yearly aggregate growth shocks and the exits outside the age and size law.
+        self.yearly_shock_sd = np.array([b.yearly_shock_sd if b else 0.0 for b in beh.values()])
+        self.exit_added_by_sector = np.zeros(256)  # indexed by the uint8 sector code
+        self.exit_added_by_sector[:n_sec] = [
+            p(f"firms.behaviour.{k}.added_exit_hazard", b.added_exit_hazard) if b and ex.enabled else 0.0
+            for k, b in beh.items()]
+        # With a batch calendar the two hazards are probabilities per batch (see step()).
+        self.batch_calendar = load_batch_calendar() if sr.batches == "calendar" else None
         self.exit_hazard_by_age = (np.asarray(ex.hazard_by_year_of_life, dtype=np.float64)
                                    if ex.enabled and ex.hazard_by_year_of_life else None)
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
@@ -414,7 +428,9 @@ class Firms(Component):
         self._exit_tally[:] = 0
         # The largest firm grows at most at its sector's mean drift (when positive) from its start.
         revenue_cap_by_sector = self.largest_cny * np.exp(np.maximum(self.drift, 0.0) * (yi + 1))
-        rules = fk.StepRules(self.drift + self.drift_change[year], self.threshold, self.stay_up, **self.growth)
+        rules = fk.StepRules(self.drift + self.drift_change[year] + self.sector_shocks(year), self.threshold,
+                             self.stay_up, **self.srdi_rounds(year), exit_added_by_sector=self.exit_added_by_sector,
+                             exit_added_min_age=self.cfg.exit.added_min_age_years)
         _on_threads(st.n, fk.step_firms, fk.step_firms_threaded, model.seed, model.draw, year, st.n,
                     st.kernel_state(), rules, self.exit_hazard_by_age, revenue_cap_by_sector, self._exit_tally)
         entries = self._enter(year, rules)
@@ -442,6 +458,33 @@ class Firms(Component):
             rec["firms_above_1bn_digital_human"][yi] = counts[5, self.dh]
             rec["firms_above_5bn_digital_human"][yi] = counts[6, self.dh]
         self._alive_by_sector = counts[0]
+
+    def sector_shocks(self, year: int) -> np.ndarray:
+        """The sectors' aggregate log-growth shocks of `year`: ``yearly_shock_sd`` times a standard
+        normal keyed by (draw, sector code, year) on the stream ``firm_sector_shock``, common to every
+        firm of the sector and independent between years (0 where the sd is 0).
+        """
+        model = self.model
+        return np.array([sd * normal_at(model.seed, model.draw, s, year, streams.FIRM_SECTOR_SHOCK) if sd > 0.0 else 0.0
+                         for s, sd in enumerate(self.yearly_shock_sd)])
+
+    def srdi_rounds(self, year: int) -> dict:
+        """The step's laws for `year` with its 专精特新 and little-giant probabilities.
+
+        Without a batch calendar, one round of each a year. With one, the probabilities are per
+        batch: ``1 - (1 - p)^k`` for the k batches publicised in the year (0 in a year without a
+        batch), and a firm is a little giant at certification only in a year with a national batch.
+        """
+        growth = dict(self.growth)
+        calendar = self.batch_calendar
+        if calendar is None:
+            return growth
+        municipal, national = calendar.municipal(year), calendar.national(year)
+        growth["srdi_hazard"] = 1.0 - (1.0 - growth["srdi_hazard"]) ** municipal
+        growth["little_giant_hazard"] = 1.0 - (1.0 - growth["little_giant_hazard"]) ** national
+        if national == 0:
+            growth["little_giant_share"] = 0.0
+        return growth
 
     def _record_structure(self, yi: int, n_tail: np.ndarray, above_size_revenue: np.ndarray,
                           tail_log_sum: np.ndarray, little_giants: int) -> None:

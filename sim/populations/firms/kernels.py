@@ -99,6 +99,11 @@ class FirmState(NamedTuple):
     support_cny: np.ndarray
 
 
+#: No added exit for any sector code (a uint8 holds 256): the default of StepRules, read-only.
+_NO_ADDED_EXIT = np.zeros(256)
+_NO_ADDED_EXIT.flags.writeable = False
+
+
 class StepRules(NamedTuple):
     """The laws of a year's firm step (:func:`step_firms`); scalars unless named by sector.
 
@@ -119,6 +124,10 @@ class StepRules(NamedTuple):
     incubation_years, incubation_exit_mult, incubation_growth_boost, inclusion_probability
     young_premium, young_halflife_years, srdi_min_revenue_cny, srdi_min_age, little_giant_hazard
         Optional mechanisms, off at their defaults (see :func:`step_firms`).
+    exit_added_by_sector : float64 array
+        Yearly exit probability at the reference revenue added by sector code to the hazard of
+        age from `exit_added_min_age` on (scaled by the size law as the rest; default: 0 for
+        every sector code a uint8 can hold).
 
     The scenario's names and units of each are those of
     :class:`sim.populations.firms.section.FirmsSection`.
@@ -151,6 +160,8 @@ class StepRules(NamedTuple):
     srdi_min_revenue_cny: float = -1.0
     srdi_min_age: int = 0
     little_giant_hazard: float = 0.0
+    exit_added_by_sector: np.ndarray = _NO_ADDED_EXIT
+    exit_added_min_age: int = 0
 
 
 class Entrants(NamedTuple):
@@ -265,6 +276,10 @@ def step_firms(seed, draw, year, n, state, rules, exit_hazard_by_age=None, reven
     * `srdi_min_revenue_cny`, `srdi_min_age`: 专精特新 certification open to firms at or above that
       revenue and age (a negative revenue: the above-size threshold), and `little_giant_hazard`:
       a certified firm becomes a national little giant with that yearly probability;
+    * `exit_added_by_sector`: a yearly exit probability at the reference revenue added to the
+      hazard of a sector's firms from age `exit_added_min_age`, then scaled by the size law (exits for a cause
+      outside the age law that hits small firms more, such as the relocation of general
+      manufacturing out of Beijing);
     * `exit_tally` (int64, shape (2, n_ages)): adds the firms at risk (row 0) and the exits (row 1)
       by age index.
 
@@ -374,6 +389,7 @@ def _step_range(lo, hi, prefix, year, state, rules, hazard_by_age, revenue_cap_b
     incubation_growth_boost, inclusion_probability = rules.incubation_growth_boost, rules.inclusion_probability
     srdi_min_revenue_cny, srdi_min_age = rules.srdi_min_revenue_cny, rules.srdi_min_age
     little_giant_hazard = rules.little_giant_hazard
+    exit_added_by_sector, exit_added_min_age = rules.exit_added_by_sector, rules.exit_added_min_age
     log_exit_ref = el.log(exit_ref_revenue_cny)
     log_sigma_ref = el.log(sigma_ref_revenue_cny)
     last_age = hazard_by_age.shape[0] - 1
@@ -410,7 +426,7 @@ def _step_range(lo, hi, prefix, year, state, rules, hazard_by_age, revenue_cap_b
             revenue[c] = max(float(revenue_cny[i]), 1.0)
             incubating[c] = ((flags[i] & INCUBATED) != 0) & (a <= incubation_years)
             support[c] = support_cny[i]
-            hazard[c] = hazard_by_age[min(a, last_age)]
+            hazard[c] = hazard_by_age[min(a, last_age)] + exit_added_by_sector[sector[i]] * (a >= exit_added_min_age)
             growth[c] = drift_by_sector[sector[i]]
             young[c] = young_premium_by_age[min(a, last_young)]
             c += np.int64(flags[i] & ALIVE)

@@ -131,6 +131,16 @@ class SectorBehaviour(StrictModel):
     drift_change_by_year : dict
         Added to the drift in the years given (an observed shock of one year, e.g. 2022, when
         Beijing's above-size industrial revenue fell 4.9%), e.g. ``{ "2022" = -0.10 }``.
+    yearly_shock_sd : float
+        Standard deviation of the sector's aggregate growth shock: each year a normal shock of
+        this sd, drawn once for the sector (stream ``firm_sector_shock``), is added to the log
+        growth of every firm of the sector, so the sector's years differ as observed years do
+        without a drift drawn once compounding over the horizon. 0 (default): none.
+    added_exit_hazard : Param
+        Yearly exit probability at the exit law's reference revenue added to the hazard of every
+        age for the sector's firms, and scaled by the same size law (``[firms.exit]``), for a cause
+        outside the age law that hits small firms more (e.g. the relocation of general
+        manufacturing out of Beijing). 0 (default): none.
     """
 
     drift: LogGrowthParam = 0.0
@@ -139,6 +149,8 @@ class SectorBehaviour(StrictModel):
     entrant_revenue_sigma: LogSigma = 1.0
     drift_change_by_year: YearTable[Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]] = \
         Field(default_factory=dict)
+    yearly_shock_sd: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    added_exit_hazard: ShareParam = 0.0
 
 
 class GrowthConfig(StrictModel):
@@ -203,6 +215,9 @@ class ExitConfig(StrictModel):
         the exponent 0.2 is an assumption.
     reference_revenue_cny : float
         Revenue where the size factor is 1 (assumption: 20,000,000).
+    added_min_age_years : int
+        Youngest age (after the year's birthday) at which a sector's ``added_exit_hazard`` applies
+        (default 0: every age).
     hazard_by_year_of_life : list of float, optional
         Yearly exit probability at the reference revenue in the 1st (founding), 2nd, ... year of a
         firm's life; the last value holds for every later year. SAIC (2013, report on the survival
@@ -218,6 +233,7 @@ class ExitConfig(StrictModel):
     size_exponent: SizeExponentParam = 0.2
     reference_revenue_cny: PositiveFloat = 20_000_000.0
     hazard_by_year_of_life: list[Share] | None = Field(default=None, min_length=1, max_length=100)
+    added_min_age_years: Annotated[int, Field(ge=0, le=200)] = 0
 
 
 class SrdiConfig(StrictModel):
@@ -246,6 +262,14 @@ class SrdiConfig(StrictModel):
         Yearly probability that a certified firm is designated a national little giant with
         central funds. Derived: 795 - 588 = 207 more little giants in 2023 over about 5,400
         certified firms (EITB) is 0.038. 0 (default): only at certification.
+    batches : {"yearly", "calendar"}
+        "yearly" (default): one certification round and one little-giant round a year, with the
+        probabilities above. "calendar": the rounds are the batches of
+        ``sim/populations/firms/srdi_batches.toml`` (Beijing's municipal 专精特新 lists, MIIT's
+        national little-giant batches) in the year they were publicised; `certification_hazard`
+        and `little_giant_hazard` are then probabilities *per batch* (an eligible firm has
+        ``1 - (1 - p)^k`` in a year of k batches, none in a year without one), and a firm is a
+        little giant at certification (`little_giant_share`) only in a year with a national batch.
     """
 
     certification_hazard: ShareParam = 0.025
@@ -254,6 +278,7 @@ class SrdiConfig(StrictModel):
     min_revenue_cny: NonNegative | None = None
     min_age_years: Annotated[int, Field(ge=0, le=100)] = 0
     little_giant_hazard: ShareParam = 0.0
+    batches: Literal["yearly", "calendar"] = "yearly"
 
 
 class RewardsConfig(StrictModel):

@@ -13,6 +13,8 @@ FIRM_LOAN_SIZE = 8
 FIRM_INCLUSION = 9
 FIRM_REWARD_DATE = 10
 FIRM_LITTLE_GIANT = 11
+#: The yearly aggregate growth shock of a sector (keyed by the sector code and the year).
+FIRM_SECTOR_SHOCK = 12
 
 #: By name, as :class:`~sim.populations.Population` declares them.
 STREAMS = {
@@ -27,4 +29,5 @@ STREAMS = {
     "firm_inclusion": FIRM_INCLUSION,
     "firm_reward_date": FIRM_REWARD_DATE,
     "firm_little_giant": FIRM_LITTLE_GIANT,
+    "firm_sector_shock": FIRM_SECTOR_SHOCK,
 }

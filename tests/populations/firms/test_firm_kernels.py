@@ -208,7 +208,8 @@ def test_step_rules_keep_the_optional_mechanisms_off_by_default():
                          exit_peak_mult=1.5, exit_size_exp=0.2, exit_ref_revenue_cny=2e7, srdi_hazard=0.05,
                          little_giant_share=0.1, this_year_max_age=0, inclusion_probability=0.5)
     assert rules[3:6] == (1, 0.3, 2e7) and rules.inclusion_probability == 0.5
-    assert rules[-9:] == (0, 1.0, 0.0, 0.5, 0.0, 1.0, -1.0, 0, 0.0)
+    assert rules[-11:-2] == (0, 1.0, 0.0, 0.5, 0.0, 1.0, -1.0, 0, 0.0)
+    assert not rules.exit_added_by_sector.any() and rules.exit_added_min_age == 0
     with pytest.raises(TypeError, match="sigma"):
         fk.StepRules(np.zeros(5), np.full(5, 2e7), 1e8, sigma=0.3)
 

@@ -43,7 +43,8 @@ def _rules(shock: int, drift: np.ndarray, threshold: np.ndarray) -> fk.StepRules
                 exit_ref_revenue_cny=5e6, srdi_hazard=0.05, little_giant_share=0.1, this_year_max_age=3,
                 incubation_years=3, incubation_exit_mult=0.5, incubation_growth_boost=0.1, inclusion_probability=0.8,
                 young_premium=0.12, young_halflife_years=2.0, srdi_min_revenue_cny=1e7, srdi_min_age=2,
-                little_giant_hazard=0.05)
+                little_giant_hazard=0.05, exit_added_by_sector=np.array([0.02, 0.0, 0.01, 0.0, 0.0]),
+                exit_added_min_age=3)
 
 
 #: The optional arrays of the step: the exit schedule and the revenue caps by sector.

@@ -10,8 +10,10 @@ import pytest
 import xarray as xr
 
 from sim.analysis.index_checks import DUMMY
+from sim.analysis.problem import parameter_groups, select_parameters, uncertain_parameters
 from sim.cli import main
 from sim.runner.staging import MARKER
+from sim.scenario.loader import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 MINIMAL = str(SCENARIOS / "minimal.toml")
@@ -141,9 +143,12 @@ def test_bad_groups_and_thresholds_are_one_line_and_exit_2_with_nothing_written(
 
 
 def test_a_too_small_sobol_sample_of_the_baseline_prints_and_writes_its_warnings(tmp_path, capsys):
-    # 8 base samples of the 13 sections: the fewest runs a design takes, far too few for usable intervals.
+    # 8 base samples of the baseline's sections: the fewest runs a design takes, far too few for usable intervals.
+    loaded = load_scenario(SCENARIOS / "baseline.toml")
+    groups, _ = parameter_groups(select_parameters(uncertain_parameters(loaded.scenario), None), "section", None)
+    fewest = 8 * (len(set(groups)) + 2)
     out = tmp_path / "small"
-    assert main(["sensitivity", str(SCENARIOS / "baseline.toml"), "--method", "sobol", "--draws", "120",
+    assert main(["sensitivity", str(SCENARIOS / "baseline.toml"), "--method", "sobol", "--draws", str(fewest),
                  "--workers", "2", "--output", "fiscal outlay, all programmes", "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     # The baseline's parameters span sections: Sobol groups them by section by default.

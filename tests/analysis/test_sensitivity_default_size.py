@@ -67,7 +67,7 @@ def test_the_three_largest_drivers_of_total_outlay_have_intervals_narrower_than_
 
 
 def test_the_first_eight_base_samples_of_the_same_runs_are_flagged(design):
-    # The smallest Saltelli design the command accepts (8 x 15 = 120 runs).
+    # The smallest Saltelli design the command accepts (8 x (groups + 2) runs).
     _, params, groups, y = design
     table = _analyse(params, groups, y, 8)
     found = check_indices(table, "sobol")

@@ -19,6 +19,7 @@ their words from ``sim/analysis/labels.toml``; Chinese text is drawn with the sh
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,6 +117,11 @@ def _selection_key(obs: Observation) -> tuple:
         obs.reduce, obs.transform)
 
 
+def _wrapped(title: str, width: int = 60) -> str:
+    """`title` with each of its lines broken at `width` characters, so a long selection fits its panel."""
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
+
+
 def _selection_title(obs: Observation) -> str:
     return ", ".join(f"{'+'.join(map(str, v if isinstance(v, list) else [v]))}" for v in obs.select.values())
 
@@ -211,7 +217,7 @@ def _fan_charts(ds: xr.Dataset, observations: dict[str, Observation], L: Labels,
             draw_observations(ax, marked, scale, L)
             if stem == name:
                 draw_targets(ax, targets, scale, L)
-            ax.set_title(f"{chart_title} — {ds.attrs.get('scenario', '')}", fontsize=10)
+            ax.set_title(_wrapped(f"{chart_title} — {ds.attrs.get('scenario', '')}"), fontsize=10)
             ax.set_xlabel(L.pick(*chart_name("year")))
             ax.set_ylabel(L.pick(*unit_name(unit)))
             _plain_axes(ax, years)

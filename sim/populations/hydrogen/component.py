@@ -83,7 +83,7 @@ from sim.populations.hydrogen.stations import (
     opened_after_start,
     read_stations_csv,
 )
-from sim.populations.hydrogen.streams import STATION, STATION_2, STREAMS
+from sim.populations.hydrogen.streams import STATION, STATION_2, STATION_DRAWS, STREAMS
 from sim.populations.hydrogen.supply import SupplyRoutes
 
 __all__ = ["HydrogenStations", "CAPACITY_MEASURE", "STATUS_LABELS", "n_station_slots"]
@@ -95,7 +95,8 @@ _DAYS_PER_MONTH = 365.25 / 12.0
 _EPOCH_UNITS = "days since 1970-01-01"
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 # Sub-streams of the "station" stream, passed in the year key of time-invariant draws.
-_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER, _DRAW_CAPTIVE = 1, 2, 3, 4
+_DRAW_CAPACITY, _DRAW_DISTRICT, _DRAW_TRAILER, _DRAW_CAPTIVE = (
+    STATION_DRAWS[k] for k in ("capacity", "district", "trailer", "captive"))
 _SUB_START, _SUB_LEAD = 0, 1
 #: The statuses reported by ``stations_by_status``, and their labels (a planned slot is "listed").
 _REPORTED_STATUSES = (PLANNED, UNDER_CONSTRUCTION, OPERATING, MOTHBALLED, CLOSED)

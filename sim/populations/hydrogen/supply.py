@@ -18,13 +18,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.rng import normal_at, uniforms_at
-from sim.populations.hydrogen.streams import STATION
+from sim.populations.hydrogen.streams import STATION, STATION_DRAWS
 
 __all__ = ["SupplyRoutes"]
 
-# Sub-streams of the "station" stream for the supply draws (passed in the year key, as the
-# station's other time-invariant draws are: capacity 1, district 2, haul 3).
-_DRAW_ROUTE, _DRAW_PRICE = 4, 5
+_DRAW_ROUTE, _DRAW_PRICE = STATION_DRAWS["route"], STATION_DRAWS["price"]
 
 
 class SupplyRoutes:

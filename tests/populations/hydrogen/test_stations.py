@@ -392,3 +392,13 @@ def test_a_district_outside_the_scenario_is_refused_with_the_allowed_ones(tmp_pa
     with pytest.raises(InputDataError) as info:
         read_stations_csv(str(path), ["Daxing", "Fangshan"])
     assert str(info.value) == f"{path}: row 3, column 'district': is 'Haidian'; allowed: Daxing, Fangshan"
+
+
+def test_each_time_invariant_station_draw_reads_its_own_number():
+    # The captive flag once shared the route's number (both 4): every captive station then took
+    # the first route. Each draw of a station on the "station" stream has a key of its own, and
+    # none is a year (the yearly draws pass the year in the same place).
+    from sim.populations.hydrogen.streams import STATION_DRAWS
+
+    keys = list(STATION_DRAWS.values())
+    assert len(set(keys)) == len(keys) and max(keys) < 1900

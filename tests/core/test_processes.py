@@ -37,3 +37,18 @@ def test_bad_inputs_raise_with_the_value():
         run_staged_tasks([StagedTask(0, dt.date(2023, 1, 1), (1.0,))] * 2)
     with pytest.raises(ValueError, match=r"servers \(=0\)"):
         run_staged_tasks([], servers=0)
+
+
+def test_the_uncontended_calendar_equals_simpy_s_day_for_day():
+    # Without servers or a cut-off no task waits: the stage ends are sums of durations. They must
+    # equal what simpy's clock gives, to the day (the reference: servers large enough never to bind).
+    import random
+
+    rng = random.Random(7)
+    tasks = [StagedTask(i, dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(366)),
+                        tuple(rng.uniform(0.0, 400.0) for _ in range(rng.randrange(1, 4))))
+             for i in range(300)]
+    fast = run_staged_tasks(tasks)
+    reference = run_staged_tasks(tasks, servers=len(tasks))
+    assert fast == reference
+    assert len({d for ends in fast.values() for d in ends}) > 100

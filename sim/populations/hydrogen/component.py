@@ -443,10 +443,13 @@ class HydrogenStations(Component):
         index = {n: i for i, n in enumerate(self.names)}
         route_index = {n: i for i, n in enumerate(self.supply.names)}
         routes = rows.get("supply_route", [""] * len(rows["station_id"]))
+        access = rows.get("access", [""] * len(rows["station_id"]))
         for slot in range(len(rows["station_id"])):
             st = self._set_station(slot, index[rows["district"][slot]], float(rows["capacity_kg_per_12h"][slot]),
                                    ORIGIN_EXISTING, float(rows["trailer_distance_km"][slot]),
                                    route_index.get(str(routes[slot]), -1))
+            if access[slot]:
+                self.arrays.captive[slot] = access[slot] == "captive"
             status = rows["status"][slot]
             if status == "under_construction":
                 st.status = PLANNED

@@ -308,6 +308,10 @@ STATION_COLUMNS = [
         "supply_route", "text", required=False, default="",
         description="one of the scenario's [hydrogen.supply.routes]; empty draws one by the routes' weights",
     ),
+    CsvColumn(
+        "access", "choice", required=False, default="", choices=("public", "captive"),
+        description="public, or captive (sells only to its operator's fleets); empty draws it by captive_share",
+    ),
 ]
 
 

@@ -243,6 +243,36 @@ def test_captive_stations_sell_only_contracted_kg_and_are_not_open_to_the_public
     assert int(public.stations_operating) == 2 and int(public.stations_open_to_public) == 2
 
 
+def test_the_stations_csv_says_which_station_is_captive(write_scenario):
+    # Whatever the share drawn against, the file's access column decides: "near" captive sells
+    # only its contracted 120,000 kg; "far" public sells its 120,000 plus its spot share; one of
+    # the two is open to the public.
+    write_scenario("access.csv", "station_id,district,capacity_kg_per_12h,status,trailer_distance_km,access\n"
+                   "near,A,500,operating,0,captive\nfar,A,500,operating,300,public\n")
+    ds = _run(write_scenario, name="access.toml", extra='[instruments."hydrogen.13.operating_subsidy"]\nenabled = false',
+              **{"existing_capacity_weights = [1.0]": 'existing_capacity_weights = [1.0]\nstations_csv = "access.csv"'
+                                                      "\ncaptive_share = 1.0",
+                 "trailer_cny_per_kg_km = 0.0": "trailer_cny_per_kg_km = 0.1",
+                 "price_elasticity = 0.0": "price_elasticity = 8.0",
+                 "A = 800_000": "A = 400_000",
+                 "cross_district_supply_share = 0.0": "cross_district_supply_share = 0.0\ncontracted_share = 0.6"})
+    year = ds.isel(draw=0).sel(year=2024)
+    price_far = 10e6 / 15 / 366_000 + 25.0 + 30.0
+    assert year.station_kg_sold.values == pytest.approx([120_000.0, 120_000.0 + 160_000.0 * (price_far / 40.0) ** -8.0])
+    assert int(year.stations_operating) == 2 and int(year.stations_open_to_public) == 1
+
+
+def test_a_stations_csv_with_an_unknown_access_is_refused(write_scenario, capsys):
+    write_scenario("bad_access.csv", "station_id,district,capacity_kg_per_12h,status,access\nS1,A,500,operating,private\n")
+    path = write_scenario("bad_access.toml", HAND.format(extra="", existing=2, plan="false").replace(
+        "existing_capacity_weights = [1.0]", 'existing_capacity_weights = [1.0]\nstations_csv = "bad_access.csv"'))
+    from sim.cli import main
+
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "bad_access.csv" in err and "access" in err and "allowed: public, captive" in err
+
+
 def test_stations_by_status_counts_every_used_slot(write_scenario):
     ds = _run(write_scenario, name="status.toml", plan="true").isel(draw=0)
     assert list(ds.station_status.values) == ["listed", "under_construction", "operating", "mothballed", "closed"]

@@ -634,8 +634,8 @@ class HydrogenStations(Component):
         rivals = np.bincount(a.district[op_share > 0], minlength=len(self.names))[a.district] - 1.0
         repricing = ExitRepricing(mc, fixed_per_kg, rivals, cap, passed, subsidy_next, self.markup,
                                   self.recovery_share, self.competition)
-        review_stations(self.life, ExitProspects(a.district, annual_kg, full_year_kg, margin_next), self.finance, year,
-                        self.exit_rules, repricing)
+        prospects = ExitProspects(a.district, annual_kg, full_year_kg, margin_next)
+        review_stations(self.life, prospects, self.finance, year, self.exit_rules, repricing)
         # A mothballed station expects to charge what it would price at its pricing floor against
         # the stations selling in its district (its own rule, as it will price once back), never
         # more than the market's price, less its own marginal cost of next year.
@@ -650,7 +650,7 @@ class HydrogenStations(Component):
         margin_reopen = np.minimum(own_back, self.price_expectation) - mc_next
         remaining = e.life_years - (year - np.maximum(a.opened_year, self.years[0] - 1)).astype(np.float64)
         back = choose_reopenings(self.life, a.district, unmet, full_year_kg, margin_reopen, self.finance, remaining,
-                                 self.exit_rules)
+                                 self.exit_rules, prospects, repricing)
         if back.size:
             lead_days = self.reopen_lead_months * _DAYS_PER_MONTH
             a.reopen_day[back] = dt.date(year + 1, 1, 1).toordinal() + int(round(lead_days))

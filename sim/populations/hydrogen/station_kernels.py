@@ -928,7 +928,9 @@ def review_stations(
     :func:`choose_reopenings`). Other statuses are left alone.
 
     The stations of a district that may leave decide one at a time, the worst prospect first
-    (the largest shortfall below that threshold; ties by slot): the volume of a station that
+    (the largest shortfall below that threshold per kg of its full-year capacity, so that of a
+    large and a small station losing alike the small one goes and its buyers fill the large one,
+    not the other way round; ties by slot): the volume of a station that
     mothballs goes to the stations of its district still operating, in proportion to their
     capacity and never above it (its fleets refuel at the nearest station left), and the next
     one decides on its volume with those buyers. So a district whose stations all lose money
@@ -965,7 +967,7 @@ def review_stations(
         for i in range(n):
             if candidate[i]:
                 cash = margin[i] * kg[i] - finance.fixed_opex_cny_per_year[i]
-                gap = cash - threshold[i]
+                gap = (cash - threshold[i]) / max(prospects.full_year_kg[i], 1e-9)
                 if gap < worst_gap:
                     worst, worst_gap = i, gap
         if worst < 0:
@@ -1014,16 +1016,23 @@ def choose_reopenings(
     finance: StationFinance,
     remaining_life_years: np.ndarray,
     rules: ExitRules,
+    incumbents: ExitProspects,
+    repricing: ExitRepricing,
 ) -> np.ndarray:
     """Mothballed stations that decide to reopen, greedy by expected cash within each district.
 
     A mothballed station (not yet closed, idle for at least a year) expects to sell the smaller
     of its full-year capacity and what its district left unserved after the stations reopened
     before it; it reopens when the cash that earns over standing idle, over its remaining life,
-    repays the recommissioning cost (``rules.reopen_cost_share_of_capex x capex``). Candidates of
-    a district are taken in order of that cash, best first (ties by slot), so the demand that
-    brings one back is not counted again for the next: stations come back one by one as demand
-    returns, not together.
+    repays the recommissioning cost (``rules.reopen_cost_share_of_capex x capex``), and when the
+    district can carry it: every station operating there, priced against one rival more (the
+    change of :func:`exit_margin_cny_per_kg`) on the volume it sells now (``incumbents``), still
+    expects cash above the level at which it would mothball (:func:`review_stations`). A return
+    that would only push a rival out replaces one station by another at two one-off costs, so
+    it is not made (the count of firms a market can hold, Bresnahan and Reiss 1991). Candidates
+    of a district are taken in order of that cash, best first (ties by slot), so the demand
+    that brings one back is not counted again for the next: stations come back one by one as
+    demand returns, not together.
 
     Returns
     -------
@@ -1038,6 +1047,7 @@ def choose_reopenings(
     taken = np.zeros(n, dtype=np.bool_)
     count = 0
     for d in range(left.shape[0]):
+        back_in_d = 0
         while left[d] > 0.0:
             best, best_gain, best_q = -1, 0.0, 0.0
             for i in range(n):
@@ -1053,11 +1063,40 @@ def choose_reopenings(
             worth = best_gain / capital_recovery_factor(finance.discount_rate, max(remaining_life_years[best], 1.0))
             if worth < rules.reopen_cost_share_of_capex * capex[best]:
                 break
+            if not _district_carries_one_more(d, back_in_d, status, incumbents, finance, rules, repricing):
+                break
             taken[best] = True
             out[count] = best
             count += 1
+            back_in_d += 1
             left[d] -= best_q
     return out[:count]
+
+
+@njit(cache=True)
+def _district_carries_one_more(d: int, back: int, status: np.ndarray, incumbents: ExitProspects,
+                               finance: StationFinance, rules: ExitRules, repricing: ExitRepricing) -> bool:
+    """Whether every station operating in district `d` stays above its mothballing level with one rival more.
+
+    `back` stations of the district have already been chosen to reopen this year.
+    """
+    operating = 0
+    for j in range(status.shape[0]):
+        if status[j] == OPERATING and incumbents.district[j] == d:
+            operating += 1
+    for j in range(status.shape[0]):
+        if status[j] != OPERATING or incumbents.district[j] != d:
+            continue
+        rivals_now = repricing.rivals[j]
+        rivals_then = float(operating - 1 + back + 1)
+        margin = incumbents.margin_cny_per_kg[j] + (exit_margin_cny_per_kg(repricing, j, rivals_then)
+                                                    - exit_margin_cny_per_kg(repricing, j, rivals_now))
+        cash = margin * incumbents.annual_kg[j] - finance.fixed_opex_cny_per_year[j]
+        floor = (-rules.mothballed_fixed_opex_share * finance.fixed_opex_cny_per_year[j]
+                 - rules.mothball_cost_share_of_capex * finance.capex_cny[j])
+        if cash < floor:
+            return False
+    return True
 
 
 @njit(cache=True)

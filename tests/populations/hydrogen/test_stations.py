@@ -279,11 +279,15 @@ def test_mothballed_stations_reopen_one_by_one_as_unserved_demand_repays_recommi
     district = np.array([0, 0, 1, 0])
     finance = StationFinance(np.full(4, 100_000.0), np.full(4, 1000.0), 0.0, 15)
 
+    # Station 3 operates in district 0 well above its mothballing level (no rival moves its margin).
+    incumbents = ExitProspects(district, np.full(4, 250.0), np.full(4, 250.0), np.full(4, 50.0))
+
     def reopen(unserved, idle_years=(1, 1, 1, 0), rules=RULES):
         none = np.full(4, -1)
         life = StationLife(status, none, none, np.zeros(4), np.zeros(4, dtype=np.int64), np.array(idle_years))
         return choose_reopenings(life, district, np.array(unserved), np.full(4, 250.0),
-                                 np.array([10.0, 12.0, 50.0, 50.0]), finance, np.full(4, 10.0), rules).tolist()
+                                 np.array([10.0, 12.0, 50.0, 50.0]), finance, np.full(4, 10.0), rules, incumbents,
+                                 fixed_margins(4)).tolist()
 
     # Station 1 first (12 x 250 - 1,000 + 300 = 2,300 a year, 23,000 >= 5,000); 50 kg left for station 0:
     # 10 x 50 - 700 < 0. District 1 left nothing: its station stays.
@@ -402,3 +406,54 @@ def test_each_time_invariant_station_draw_reads_its_own_number():
 
     keys = list(STATION_DRAWS.values())
     assert len(set(keys)) == len(keys) and max(keys) < 1900
+
+
+def test_a_station_does_not_reopen_where_its_return_would_push_the_station_operating_there_out():
+    # District 0: station 0 mothballed (idle a year), station 1 operating alone, 200,000 kg left
+    # unserved. Both: capex 10 M, fixed opex 1.2 M; mothballing level -0.3 x 1.2 M - 0.01 x 10 M =
+    # -0.46 M. Pricing: mc 30, markup 0.2 divided by 1 + rivals: 36 alone, 33 against one rival.
+    # Station 0 back on its own prospects (margin 6 on the 200,000 kg): 1.2 M - 1.2 M + 0.36 M =
+    # 0.36 M a year over idle, x 15 years at r = 0 = 5.4 M >= 0.2 M recommissioning (0.02 x 10 M).
+    status = np.array([MOTHBALLED, OPERATING], dtype=np.int8)
+    district = np.zeros(2, dtype=np.int64)
+    finance = StationFinance(np.full(2, 10e6), np.full(2, 1.2e6), 0.0, 15)
+    rules = ExitRules(2, 3, 0.3, 0.01, 0.02)
+    life = StationLife(status, np.full(2, -1), np.full(2, -1), np.zeros(2), np.zeros(2, dtype=np.int64),
+                       np.array([1, 0]))
+    repricing = ExitRepricing(np.full(2, 30.0), np.zeros(2), np.zeros(2), np.full(2, np.inf), np.zeros(2),
+                              np.zeros(2), 0.2, 0.0, 1.0)
+
+    def reopen(incumbent_kg):
+        # Station 1 alone (no rival): margin 6 a kg; against station 0 back, 3 a kg on the same kg.
+        incumbents = ExitProspects(district, np.array([0.0, incumbent_kg]), np.full(2, 300_000.0),
+                                   np.array([6.0, 6.0]))
+        return choose_reopenings(life, district, np.array([200_000.0]), np.full(2, 300_000.0), np.array([6.0, 6.0]),
+                                 finance, np.full(2, 15.0), rules, incumbents, repricing).tolist()
+
+    # Selling 300,000 kg: 3 x 300,000 - 1.2 M = -0.3 M >= -0.46 M: it stays, so station 0 comes back.
+    assert reopen(300_000.0) == [0]
+    # Selling 200,000 kg: 3 x 200,000 - 1.2 M = -0.6 M < -0.46 M: station 1 would leave, station 0
+    # would only take its place: it stays mothballed.
+    assert reopen(200_000.0) == []
+    # The line between: -0.46 M at 246,667 kg.
+    assert reopen(246_667.0) == [0]
+    assert reopen(246_666.0) == []
+
+
+def test_of_losing_stations_the_one_furthest_below_per_kg_of_capacity_leaves_first():
+    # District 0, capex 10 M each, margin 2 a kg. Station 0, 1,000,000 kg a year, sells 300,000, fixed
+    # opex 1.5 M: 0.6 M - 1.5 M = -0.9 M against its level -0.3 x 1.5 M - 0.01 x 10 M = -0.55 M (RULES):
+    # gap -0.35 M, -0.35 a kg of capacity. Station 1, 250,000 kg, sells 200,000, fixed opex 1.0 M:
+    # 0.4 M - 1.0 M = -0.6 M against -0.4 M: gap -0.2 M, -0.8 a kg. Station 1 leaves first; its
+    # 200,000 kg lift station 0 to 500,000: 1.0 M - 1.5 M = -0.5 M >= -0.55 M, and it stays. By the
+    # largest shortfall in CNY station 0 would have left first, and station 1, filled to 250,000 kg
+    # (-0.5 M < -0.4 M), after it: the district would have lost both.
+    n = 2
+    status = np.full(n, OPERATING, dtype=np.int8)
+    life = StationLife(status, np.full(n, 2020), np.full(n, -1), np.full(n, -1.0), np.full(n, 1),
+                       np.zeros(n, dtype=np.int64))
+    prospects = ExitProspects(np.zeros(n, dtype=np.int64), np.array([300_000.0, 200_000.0]),
+                              np.array([1_000_000.0, 250_000.0]), np.array([2.0, 2.0]))
+    review_stations(life, prospects, StationFinance(np.full(n, 10e6), np.array([1.5e6, 1.0e6]), 0.0, 15), 2024,
+                    RULES, fixed_margins(n))
+    assert status.tolist() == [OPERATING, MOTHBALLED]

@@ -464,15 +464,16 @@ class HydrogenStations(Component):
         """Planned stations: the gap between the existing count and each target, times the realisation share."""
         if not h.plan.enabled:
             return
-        first, last = self.years[0], self.years[-1]
+        first = self.years[0]
         slot, placed = self.n_existing, 0
         slots, starts = [], []
         for year_text, target in sorted(h.plan.stations_by_year.items(), key=lambda kv: int(kv[0])):
             target_year = int(year_text)
             want = int(round(self.plan_share * max(0, target - self.n_existing)))
             # A station due by the target year starts a year ahead (a typical lead time), not
-            # before the horizon, and never after its end.
-            start = min(max(first, target_year - 1), last)
+            # before the horizon. One due after the horizon's end stays planned in the run: pulling
+            # it into the last year would make a shorter run (a fit's) differ in its own years.
+            start = max(first, target_year - 1)
             while placed < want and slot < self.n_existing + max(0, h.plan.max_stations - self.n_existing):
                 slots.append(slot)
                 starts.append(start)

@@ -141,6 +141,17 @@ def test_planned_stations_after_the_window_get_no_grant_but_do_when_extended(wri
     assert float(grant.sum()) == pytest.approx(3 * 5_000_000.0)
 
 
+def test_a_shorter_horizon_gives_the_same_years_a_plan_station_due_later_stays_planned(write_scenario):
+    # The plan's 2027 stations start in 2026. A run to 2025 (as a fit runs to its last target) must
+    # not pull them into 2025: its years must equal those of the longer run.
+    short = _run(write_scenario, "short.toml", existing=1, plan="true")
+    long = _run(write_scenario, "long.toml", existing=1, plan="true", **{"last_year = 2025": "last_year = 2028"})
+    assert int(short.stations_opened.sum()) == 0
+    assert int(long.stations_opened.sum()) == 2  # the target's 3 less the existing one
+    for name in ("stations_operating", "h2_sold_kg", "committed"):
+        np.testing.assert_array_equal(short[name].values, long[name].sel(year=[2024, 2025]).values, err_msg=name)
+
+
 def test_operating_subsidy_identity_every_draw_and_year(minimal):
     ds = sim.run(minimal)
     program = minimal.policy.get("hydrogen.13.operating_subsidy")

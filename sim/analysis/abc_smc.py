@@ -98,6 +98,9 @@ class AbcResult:
         The simulated targets' sd between draws at the prior's median (the pilot).
     prior_sample : numpy.ndarray
         Generation 0: the prior's particles (for the identification report).
+    draws : numpy.ndarray
+        (population,) the noise draw each accepted particle was simulated with: rerun at its
+        values with that draw, the model gives its simulated targets again.
     """
 
     names: list[str]
@@ -110,6 +113,7 @@ class AbcResult:
     simulations: int = 0
     sim_sd: np.ndarray = field(default_factory=lambda: np.zeros(0))
     prior_sample: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    draws: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -173,15 +177,15 @@ def abc_smc(
     k = len(priors)
     counter = 0
 
-    def run(values: np.ndarray) -> np.ndarray:
+    def run(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nonlocal counter
         draws = np.arange(counter, counter + len(values), dtype=np.int64)
         counter += len(values)
-        return np.asarray(simulate(values, draws), dtype=np.float64)
+        return np.asarray(simulate(values, draws), dtype=np.float64), draws
 
     # Pilot: the model's noise at the prior's median, common random numbers (the same parameters).
     median = np.array([p.sample(np.array([0.5]))[0] for p in priors])
-    pilot = run(np.tile(median, (pilot_draws, 1)))
+    pilot, _ = run(np.tile(median, (pilot_draws, 1)))
     sim_sd = pilot.std(axis=0, ddof=1) if pilot_draws > 1 else np.zeros(len(observed))
     sigma = np.sqrt(obs_sd ** 2 + sim_sd ** 2)
     v = target_weights / target_weights.sum()
@@ -192,11 +196,11 @@ def abc_smc(
 
     u = (rng.permuted(np.tile(np.arange(population), (k, 1)), axis=1).T + rng.random((population, k))) / population
     theta = np.column_stack([p.sample(u[:, j]) for j, p in enumerate(priors)])  # Latin hypercube on the prior
-    sims = run(theta)
+    sims, noise = run(theta)
     dist = distance(sims)
     weights = np.full(population, 1.0 / population)
     result = AbcResult([p.name for p in priors], theta, weights, dist, sims, [math.inf], [1.0], counter, sim_sd,
-                       theta.copy())
+                       theta.copy(), noise)
     if progress is not None:
         progress(f"generation 0: {population} particles from the prior; median distance {np.median(dist):.3g}")
     for g in range(1, generations + 1):
@@ -210,6 +214,7 @@ def abc_smc(
         accepted_t: list[np.ndarray] = []
         accepted_s: list[np.ndarray] = []
         accepted_d: list[np.ndarray] = []
+        accepted_n: list[np.ndarray] = []
         tried = 0
         rate = result.acceptance[-1] if g > 1 else 0.5
         while int(sum(a.shape[0] for a in accepted_t)) < population:
@@ -223,13 +228,14 @@ def abc_smc(
             moved = moved[inside][:batch]
             if len(moved) == 0:
                 continue
-            s = run(moved)
+            s, noise = run(moved)
             d = distance(s)
             tried += len(moved)
             ok = d <= eps
             accepted_t.append(moved[ok])
             accepted_s.append(s[ok])
             accepted_d.append(d[ok])
+            accepted_n.append(noise[ok])
             rate = max(int(sum(a.shape[0] for a in accepted_t)) / tried, 1e-3)
         n_ok = int(sum(a.shape[0] for a in accepted_t))
         if n_ok < population:
@@ -239,6 +245,7 @@ def abc_smc(
         theta = np.concatenate(accepted_t)[:population]
         sims = np.concatenate(accepted_s)[:population]
         dist = np.concatenate(accepted_d)[:population]
+        noise = np.concatenate(accepted_n)[:population]
         log_prior = np.sum(np.column_stack([p.logpdf(theta[:, j]) for j, p in enumerate(priors)]), axis=1)
         diff = theta[:, None, :] - result.particles[None, :, :]
         kernel = np.exp(-0.5 * np.einsum("abi,ij,abj->ab", diff, inv, diff))
@@ -247,7 +254,7 @@ def abc_smc(
         w = w / w.sum()
         acceptance = population / tried
         result = AbcResult(result.names, theta, w, dist, sims, result.tolerances + [eps],
-                           result.acceptance + [acceptance], counter, sim_sd, result.prior_sample)
+                           result.acceptance + [acceptance], counter, sim_sd, result.prior_sample, noise)
         if progress is not None:
             ess = 1.0 / float(np.sum(w ** 2))
             progress(f"generation {g}: tolerance {eps:.3g}, acceptance {acceptance:.2f}, effective sample {ess:.0f}, "
@@ -256,3 +263,4 @@ def abc_smc(
             break
     result.simulations = counter
     return result
+

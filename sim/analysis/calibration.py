@@ -178,8 +178,11 @@ class CalibrationResult:
     sensitivity: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     posterior_sd: dict[str, float] = field(default_factory=dict)
     not_identified: list[str] = field(default_factory=list)
-    #: ABC-SMC only: the posterior sample, the prior's mean and sd by path, and the fit's history.
+    #: ABC-SMC only: the posterior sample, the prior's mean and sd by path, the fit's history and
+    #: the last year simulated (the draws of the fitted scenario replay their particles' random
+    #: numbers up to it).
     posterior: object | None = None
+    replay_until_year: int | None = None
     prior_mean: dict[str, float] = field(default_factory=dict)
     prior_sd: dict[str, float] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)

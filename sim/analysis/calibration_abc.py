@@ -144,7 +144,9 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     weights = np.array([t.weight for t in config.target])
     fit = abc_smc(priors, AbcTargets(observed, obs_sd, weights), simulate, config.population, config.generations,
                   config.pilot_draws, int(config.seed or 0), config.min_acceptance, config.max_simulations, tell)
-    sample = PosteriorSample(names, fit.particles, fit.weights)
+    noise_seed = int(loaded.scenario.ensemble.seed)
+    sample = PosteriorSample(names, fit.particles, fit.weights,
+                             np.column_stack([np.full(len(fit.draws), noise_seed, dtype=np.int64), fit.draws]))
     mean, sd = sample.mean(), sample.sd()
     prior_mean = {p.name: float(p.sample((np.arange(4001) + 0.5) / 4001).mean()) for p in priors}
     prior_sd = {p.name: p.sd() for p in priors}
@@ -163,6 +165,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
         posterior=sample,
         prior_mean=prior_mean,
         prior_sd=prior_sd,
+        replay_until_year=last,
         history=history + [f"noise sd of the simulated targets (pilot of {config.pilot_draws} draws at the prior "
                            "median): " + ", ".join(f"{t.observed or t.variable} {s:,.4g}"
                                                    for t, s in zip(config.target, fit.sim_sd, strict=True))],
@@ -205,12 +208,13 @@ def posterior_path(out: Path) -> Path:
 def write_abc_fitted(out: Path, scenario_path: Path, name: str, result, config) -> None:
     """Write the posterior sample and the fitted scenario that names it (each atomically)."""
     from sim.runner.staging import write_text_file
+    from sim.scenario.posterior import NOISE_COLUMNS, WEIGHT_COLUMN
 
     sample = result.posterior
     csv_path = posterior_path(out)
-    header = ",".join(list(sample.names) + ["weight"])
-    body = "\n".join(",".join(repr(float(v)) for v in list(row) + [w])
-                     for row, w in zip(sample.values, sample.weights, strict=True))
+    header = ",".join(list(sample.names) + [WEIGHT_COLUMN, *NOISE_COLUMNS])
+    body = "\n".join(",".join([repr(float(v)) for v in list(row) + [w]] + [str(int(k)) for k in key])
+                      for row, w, key in zip(sample.values, sample.weights, sample.noise, strict=True))
     write_text_file(csv_path, header + "\n" + body + "\n")
     rel = os.path.relpath(scenario_path, out.parent.resolve())
     targets = ", ".join(t.observed or f"{t.variable} {t.year}" for t in config.target)
@@ -228,7 +232,10 @@ def write_abc_fitted(out: Path, scenario_path: Path, name: str, result, config) 
         lines.append(f"#   {row['parameter']}: {row['prior_mean']:.4g} ({row['prior_sd']:.3g}) -> "
                      f"{row['posterior_mean']:.4g} ({row['posterior_sd']:.3g}), sd ratio {row['sd_ratio']:.2f}: {flag}")
     lines += [f'extends = "{rel}"', f'name = "{name}"', "", "[calibration]",
-              f'posterior_csv = "{csv_path.name}"']
+              f'posterior_csv = "{csv_path.name}"',
+              "# Each draw replays the random numbers of its row's particle up to this year (the last one",
+              "# the fit simulated), so its forecast starts from a state the fit accepted; fresh after.",
+              f"replay_until_year = {result.replay_until_year}"]
     for p in config.parameter:
         moved = p.path not in result.not_identified
         text = (f"fitted by sim calibrate (abc-smc, {len(sample.weights)} particles) to the observations up to "

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.core.ledger import Ledger
 from sim.core.outputs import DrawRecorder, VariableSpec
+from sim.core.rng import NoiseKey
 
 __all__ = ["Component", "ModelContext", "ClaimFiling"]
 
@@ -56,6 +57,18 @@ class ModelContext(Protocol):
     @property
     def draw(self) -> int:
         """The draw's index."""
+
+    @property
+    def noise(self) -> NoiseKey:
+        """The (seed, draw) keying the draw's numbers that belong to no year (an initial population,
+        a slot's attributes): the draw's own, or the calibration particle's it replays.
+        """
+
+    def noise_in(self, year: int) -> NoiseKey:
+        """The (seed, draw) keying the draw's numbers of `year`: the particle's in the years up to a
+        fit's last target where the draw replays one, else the draw's own.
+        """
+        ...
 
     @property
     def years(self) -> list[int]:

@@ -25,6 +25,7 @@ import math
 import operator
 import zlib
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -48,7 +49,19 @@ __all__ = [
     "generator_for",
     "KeyedSeed",
     "keyed_generator",
+    "NoiseKey",
 ]
+
+class NoiseKey(NamedTuple):
+    """The (seed, draw) pair that keys a draw's random numbers in one year.
+
+    It is the draw's own pair, except in the years a draw replays the random numbers of the
+    calibration particle it took its fitted parameters from (:mod:`sim.scenario.posterior`).
+    """
+
+    seed: int
+    draw: int
+
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -17,7 +17,7 @@ import numpy as np
 from sim.core.component import C, Component
 from sim.core.ledger import Ledger
 from sim.core.outputs import DrawRecorder, VariableSpec
-from sim.core.rng import keyed_generator
+from sim.core.rng import NoiseKey, keyed_generator
 from sim.policy.claims import ClaimDesk
 from sim.policy.policyset import PolicySet
 from sim.populations import active_components
@@ -73,7 +73,23 @@ class PolicyModel(mesa.Model):
         self.policy = policy
         self.draw = int(draw)
         self.seed = int(scenario.ensemble.seed)
-        super().__init__(rng=keyed_generator(self.seed, self.draw))
+        self.years = list(policy.years)
+        self._given = dict(given or {})
+        self._own_noise = NoiseKey(self.seed, self.draw)
+        self._particle_noise, self._replay_until = self._own_noise, self.years[0] - 1
+        if scenario.calibration is not None:
+            from sim.scenario.posterior import posterior_row_index, read_posterior
+
+            # The fitted parameters come jointly from one row of the posterior sample; a design's
+            # values (a sensitivity run) take precedence over the row's.
+            sample = read_posterior(scenario.calibration.posterior_csv)
+            row = posterior_row_index(sample, self.seed, self.draw)
+            self._given = dict(zip(sample.names, map(float, sample.values[row]), strict=True)) | self._given
+            until = scenario.calibration.replay_until_year
+            if until is not None and sample.noise is not None:
+                self._particle_noise = NoiseKey(int(sample.noise[row, 0]), int(sample.noise[row, 1]))
+                self._replay_until = int(until)
+        super().__init__(rng=keyed_generator(*self.noise))
         classes = active_components(scenario)
         if specs is None or sizes is None:
             from sim.runner.assembly import coordinates
@@ -81,16 +97,7 @@ class PolicyModel(mesa.Model):
             coords = coordinates(scenario, policy)
             sizes = {k: len(v) for k, v in coords.items()}
             specs = ledger_variables() + [v for cls in classes for v in cls.variables(scenario, policy)]
-        self.years = list(policy.years)
         self.parameters: dict[str, float] = {}
-        self._given = dict(given or {})
-        if scenario.calibration is not None:
-            from sim.scenario.posterior import posterior_row, read_posterior
-
-            # The fitted parameters come jointly from one row of the posterior sample; a design's
-            # values (a sensitivity run) take precedence over the row's.
-            row = posterior_row(read_posterior(scenario.calibration.posterior_csv), self.seed, self.draw)
-            self._given = row | self._given
         from sim.runner.budget_lines import BudgetLine
 
         self.budget_lines = [BudgetLine(self, spec, i) for i, spec in enumerate(policy.lines)]
@@ -107,7 +114,8 @@ class PolicyModel(mesa.Model):
         """
         if isinstance(value, (int, float)):
             return float(value)
-        v = self._given[path] if path in self._given else draw_value(value, self.seed, self.draw, path)
+        # Parameters are the particle's too: with its random numbers they made the state it replays.
+        v = self._given[path] if path in self._given else draw_value(value, *self.noise, path)
         self.parameters[path] = v
         return v
 
@@ -136,6 +144,20 @@ class PolicyModel(mesa.Model):
             if component.section == section:
                 return component
         raise KeyError(f"no active [{section}] component in this scenario")
+
+    @property
+    def noise(self) -> NoiseKey:
+        """The (seed, draw) keying the draw's numbers that belong to no year (initial populations,
+        parameters, attributes of a slot): the particle's of its posterior row where the draw
+        replays one (``[calibration] replay_until_year``, :mod:`sim.scenario.posterior`), else its own.
+        """
+        return self._particle_noise
+
+    def noise_in(self, year: int) -> NoiseKey:
+        """The (seed, draw) keying the draw's numbers of `year`: the particle's up to
+        ``replay_until_year``, the draw's own after (and without a replay).
+        """
+        return self._particle_noise if year <= self._replay_until else self._own_noise
 
     @property
     def year(self) -> int:

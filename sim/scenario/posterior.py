@@ -8,6 +8,14 @@ proportional to its weight, from the counter-based stream keyed by (seed, draw,
 them from their distributions. The row is picked whatever the other parameters, so adding a
 parameter to a scenario does not change the rows drawn; a sensitivity design that sets a
 parameter overrides the row's value of it.
+
+A sample from ``abc-smc`` also has the columns ``noise_seed`` and ``noise_draw``: the key of the
+random numbers each particle was simulated with. With ``[calibration] replay_until_year`` a draw
+then replays its particle's random numbers in every year up to that one (the fit's last target
+year) and uses its own after: its simulated state up to then is the particle's, which the fit
+accepted against the observations, and its forecast goes on from that state with fresh numbers
+(a particle filter's resampling step). Without it the draw's state starts afresh and only the
+parameters carry what the data allow.
 """
 
 from __future__ import annotations
@@ -25,11 +33,13 @@ from sim.core.rng import keyed_generator
 from sim.errors import InputDataError
 from sim.input_files import MAX_CSV_BYTES, read_input_file
 
-__all__ = ["PosteriorSample", "read_posterior", "posterior_problems", "posterior_row", "WEIGHT_COLUMN",
-           "ROW_STREAM", "value_at"]
+__all__ = ["PosteriorSample", "read_posterior", "posterior_problems", "posterior_row", "posterior_row_index",
+           "WEIGHT_COLUMN", "NOISE_COLUMNS", "ROW_STREAM", "value_at"]
 
 #: The column of the rows' weights (optional: equal weights without it).
 WEIGHT_COLUMN = "weight"
+#: The columns of the key of each particle's random numbers (seed, draw): optional, both or neither.
+NOISE_COLUMNS = ("noise_seed", "noise_draw")
 #: The key of the random stream a draw picks its row from.
 ROW_STREAM = "calibration.posterior_csv"
 
@@ -46,11 +56,14 @@ class PosteriorSample:
         (rows, parameters) values.
     weights : numpy.ndarray
         (rows,) weights summing to 1.
+    noise : numpy.ndarray or None
+        (rows, 2) int64: the (seed, draw) each particle was simulated with, when the sample has them.
     """
 
     names: tuple[str, ...]
     values: np.ndarray
     weights: np.ndarray
+    noise: np.ndarray | None = None
 
     def mean(self) -> np.ndarray:
         """Weighted mean of each parameter."""
@@ -98,9 +111,15 @@ def _parse(path: str, digest: str, raw: bytes) -> PosteriorSample:
         if h in seen:
             raise InputDataError(f"{path}: row 1, column '{h}': repeated")
         seen.add(h)
-    names = tuple(h for h in header if h != WEIGHT_COLUMN)
+    reserved = (WEIGHT_COLUMN, *NOISE_COLUMNS)
+    names = tuple(h for h in header if h not in reserved)
     if not names:
-        raise InputDataError(f"{path}: row 1: no parameter column (only '{WEIGHT_COLUMN}')")
+        raise InputDataError(f"{path}: row 1: no parameter column (only {', '.join(repr(h) for h in header)})")
+    present = [c for c in NOISE_COLUMNS if c in header]
+    if len(present) == 1:
+        missing = next(c for c in NOISE_COLUMNS if c not in header)
+        raise InputDataError(f"{path}: row 1: column '{present[0]}' without '{missing}'; a particle's noise key "
+                             "needs both (or neither)")
     if len(rows) < 2:
         raise InputDataError(f"{path}: no rows after the header; a posterior sample needs at least one")
     table = np.empty((len(rows) - 1, len(header)))
@@ -124,8 +143,19 @@ def _parse(path: str, digest: str, raw: bytes) -> PosteriorSample:
             raise InputDataError(f"{path}: column '{WEIGHT_COLUMN}': the weights sum to 0; allowed: a positive sum")
     else:
         weights = np.ones(len(rows) - 1)
-    keep = [i for i, h in enumerate(header) if h != WEIGHT_COLUMN]
-    return PosteriorSample(names, table[:, keep], weights / weights.sum())
+    noise = None
+    if present:
+        noise = np.empty((len(rows) - 1, 2), dtype=np.int64)
+        for c, column in enumerate(NOISE_COLUMNS):
+            at = header.index(column)
+            for r, row in enumerate(rows[1:], start=2):
+                cell = row[at].strip()
+                if not cell.isdigit() or int(cell) >= 2 ** 63:
+                    raise InputDataError(f"{path}: row {r}, column '{column}': '{cell[:40]}' is not a whole number "
+                                         "from 0 to 2**63 - 1")
+                noise[r - 2, c] = int(cell)
+    keep = [i for i, h in enumerate(header) if h not in reserved]
+    return PosteriorSample(names, table[:, keep], weights / weights.sum(), noise)
 
 
 def value_at(model, path: str):
@@ -159,6 +189,9 @@ def posterior_problems(scenario, source: str) -> list[str]:
     except InputDataError as exc:
         return [f"{source}: calibration.posterior_csv: {exc}"]
     problems = []
+    if getattr(section, "replay_until_year", None) is not None and sample.noise is None:
+        problems.append(f"{source}: calibration.replay_until_year: {path} has no columns "
+                        f"{' and '.join(repr(c) for c in NOISE_COLUMNS)} to replay; refit with sim calibrate or drop the key")
     for j, name in enumerate(sample.names):
         prior = value_at(scenario, name)
         if prior is None or not (isinstance(prior, (int, float)) or hasattr(prior, "bounds")):
@@ -177,9 +210,14 @@ def posterior_problems(scenario, source: str) -> list[str]:
     return problems
 
 
-def posterior_row(sample: PosteriorSample, seed: int, draw: int) -> dict[str, float]:
-    """The parameter values draw `draw` takes: one row, picked by weight from the draw's own stream."""
+def posterior_row_index(sample: PosteriorSample, seed: int, draw: int) -> int:
+    """The row draw `draw` takes: picked by weight from the draw's own stream."""
     u = keyed_generator(seed, draw, ROW_STREAM).random()
     row = int(np.searchsorted(np.cumsum(sample.weights), u * 1.0, side="right"))
-    row = min(row, len(sample.weights) - 1)
+    return min(row, len(sample.weights) - 1)
+
+
+def posterior_row(sample: PosteriorSample, seed: int, draw: int) -> dict[str, float]:
+    """The parameter values draw `draw` takes: one row, picked by weight from the draw's own stream."""
+    row = posterior_row_index(sample, seed, draw)
     return {name: float(v) for name, v in zip(sample.names, sample.values[row], strict=True)}

@@ -51,9 +51,10 @@ __all__ = [
 REGISTRY_FILE = Path(__file__).with_name("parameter_sources.toml")
 
 #: Top-level tables that hold no behavioural parameter (identity, run set-up, policy amounts,
-#: discounting) or the notes themselves.
+#: discounting, where the fitted values come from) or the notes themselves.
 _NOT_BEHAVIOURAL = frozenset(
-    {"name", "description", "horizon", "ensemble", "policy", "instruments", "budget", "parameter_sources"}
+    {"name", "description", "horizon", "ensemble", "policy", "instruments", "budget", "calibration",
+     "parameter_sources"}
 )
 _ALLOWED_NOTE_KEYS = ("source", "assumption", "unit")
 

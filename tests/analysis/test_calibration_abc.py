@@ -39,6 +39,14 @@ def test_the_same_seed_gives_the_same_sample():
     assert np.array_equal(a.particles, b.particles) and np.array_equal(a.weights, b.weights)
 
 
+def test_each_particle_keeps_the_noise_draw_that_rerun_at_its_values_gives_its_simulated_targets_again():
+    fit = _toy(5)
+    noise = np.array([np.random.default_rng(int(d)).standard_normal() for d in fit.draws])
+    np.testing.assert_array_equal(fit.simulated[:, 0], fit.particles[:, 0] + noise)
+    assert len(set(fit.draws.tolist())) == len(fit.draws)  # one simulation each: no two share a draw
+    assert (fit.distances <= fit.tolerances[-1]).all()
+
+
 def test_weighted_quantile():
     assert weighted_quantile(np.array([1.0, 2.0, 3.0]), np.array([0.1, 0.1, 0.8]), 0.5) == 3.0
 

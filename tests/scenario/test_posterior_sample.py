@@ -41,6 +41,12 @@ def test_rows_are_picked_by_weight_from_each_draws_own_stream():
     ("firms.srdi.certification_hazard,weight\n0.2,-1\n", "row 2, column 'weight': negative"),
     ("firms.srdi.certification_hazard,firms.srdi.certification_hazard\n0.2,0.2\n", "repeated"),
     ("firms.srdi.certification_hazard\n0.2,0.3\n", "row 2: 2 cells, the header has 1"),
+    ("firms.srdi.certification_hazard,noise_draw\n0.2,3\n", "column 'noise_draw' without 'noise_seed'"),
+    ("firms.srdi.certification_hazard,noise_seed,noise_draw\n0.2,7,3.5\n",
+     "row 2, column 'noise_draw': '3.5' is not a whole number"),
+    ("firms.srdi.certification_hazard,noise_seed,noise_draw\n0.2,-7,3\n",
+     "row 2, column 'noise_seed': '-7' is not a whole number"),
+    ("noise_seed,noise_draw\n7,3\n", "no parameter column"),
 ])
 def test_a_bad_sample_is_one_line_naming_file_row_and_column(tmp_path, text, message):
     path = tmp_path / "p.csv"
@@ -101,3 +107,22 @@ def test_the_baselines_draws_follow_the_shipped_posterior_means_and_correlations
     # And they are rows of the sample, not independent marginals.
     rows = {tuple(np.round(r, 12)) for r in sample.values}
     assert all(tuple(np.round(r, 12)) in rows for r in got)
+
+
+def test_the_noise_columns_give_each_particle_its_seed_and_draw(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("firms.srdi.certification_hazard,weight,noise_seed,noise_draw\n0.1,1,20221,30\n0.2,3,20221,31\n")
+    sample = read_posterior(str(path))
+    assert sample.names == ("firms.srdi.certification_hazard",)
+    assert sample.noise is not None and sample.noise.tolist() == [[20221, 30], [20221, 31]]
+    assert sample.weights.tolist() == [0.25, 0.75]
+
+
+def test_replaying_without_noise_columns_is_refused_in_one_line(tmp_path):
+    (tmp_path / "post.csv").write_text("firms.srdi.certification_hazard\n0.1\n")
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{PRIOR}"\nname = "s"\n[calibration]\nposterior_csv = "post.csv"\n'
+                    "replay_until_year = 2023\n")
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(path)
+    assert "calibration.replay_until_year" in str(info.value) and "noise_seed" in str(info.value)

@@ -167,7 +167,7 @@ class Centres(Component):
     def evaluate(self, slot: int, milestone: int) -> bool:
         """Draw the result of a milestone evaluation (counter-based, one number per milestone)."""
         p = self.rectify_probability if self.status[slot] == CENTRE_STATUS["paused"] else self.pass_probability
-        return uniform_at(self.model.seed, self.model.draw, slot, milestone, CENTRE) < p
+        return uniform_at(*self.model.noise, slot, milestone, CENTRE) < p
 
     def release(self, slot: int, t_years: float, passed: bool) -> None:
         """Ask for the next stage of a centre's city funding (paid in :meth:`step` if the rules allow)."""

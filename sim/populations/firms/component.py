@@ -318,7 +318,7 @@ class Firms(Component):
             shares = StartingShares(sr.initial_share_above_size, sr.little_giant_share, cfg.share_under_5_years,
                                     self.investment_to_revenue, sr.min_revenue_cny, sr.min_age_years)
             self.state = synthetic_population(
-                keyed_generator(model.seed, model.draw, "firms.population"),
+                keyed_generator(*model.noise, "firms.population"),
                 model.years[0],
                 targets,
                 shares,
@@ -431,7 +431,7 @@ class Firms(Component):
         rules = fk.StepRules(self.drift + self.drift_change[year] + self.sector_shocks(year), self.threshold,
                              self.stay_up, **self.srdi_rounds(year), exit_added_by_sector=self.exit_added_by_sector,
                              exit_added_min_age=self.cfg.exit.added_min_age_years)
-        _on_threads(st.n, fk.step_firms, fk.step_firms_threaded, model.seed, model.draw, year, st.n,
+        _on_threads(st.n, fk.step_firms, fk.step_firms_threaded, *model.noise_in(year), year, st.n,
                     st.kernel_state(), rules, self.exit_hazard_by_age, revenue_cap_by_sector, self._exit_tally)
         entries = self._enter(year, rules)
         self._pay_rewards(year, yi)
@@ -465,7 +465,7 @@ class Firms(Component):
         firm of the sector and independent between years (0 where the sd is 0).
         """
         model = self.model
-        return np.array([sd * normal_at(model.seed, model.draw, s, year, streams.FIRM_SECTOR_SHOCK) if sd > 0.0 else 0.0
+        return np.array([sd * normal_at(*model.noise_in(year), s, year, streams.FIRM_SECTOR_SHOCK) if sd > 0.0 else 0.0
                          for s, sd in enumerate(self.yearly_shock_sd)])
 
     def srdi_rounds(self, year: int) -> dict:
@@ -511,7 +511,7 @@ class Firms(Component):
             t = year - model.years[0]
             births = (np.floor(self.entry_mean * (t + 1)) - np.floor(self.entry_mean * t)).astype(np.int64)
         else:
-            births = fk.entry_counts(model.seed, model.draw, year, self.entry_mean)
+            births = fk.entry_counts(*model.noise_in(year), year, self.entry_mean)
         entries = births.copy()
         self._births = births
         batches: list[tuple[np.ndarray, np.ndarray | None, np.uint8]] = [(np.repeat(np.arange(self.n_sectors, dtype=np.uint8), births), None, np.uint8(0))]
@@ -528,7 +528,7 @@ class Firms(Component):
                 entries += np.bincount(codes, minlength=self.n_sectors)
                 median, sigma = np.ones(self.n_sectors), np.zeros(self.n_sectors)
             entrants = fk.Entrants(codes, median, sigma, extra, self.investment_to_revenue, self._founding_hazard)
-            fk.spawn_entrants(model.seed, model.draw, year, start, entrants, st.kernel_state(), st.loan_program, rules,
+            fk.spawn_entrants(*model.noise_in(year), year, start, entrants, st.kernel_state(), st.loan_program, rules,
                               self._exit_tally)
             if revenue is not None:
                 # Graduates bring their own revenue; re-mark thresholds on it.
@@ -546,7 +546,7 @@ class Firms(Component):
         p_include = self.growth["inclusion_probability"]
         if p_include < 1.0:
             # The same yearly inclusion draw as the kernel's, keyed by the firm's index.
-            drawn = np.array([uniform_at(self.model.seed, self.model.draw, start + k, year, streams.FIRM_INCLUSION)
+            drawn = np.array([uniform_at(*self.model.noise_in(year), start + k, year, streams.FIRM_INCLUSION)
                               for k in range(count)])
             above &= drawn < p_include
         st.first_size_year[sl] = np.where(above, year, fk.NEVER)
@@ -560,7 +560,7 @@ class Firms(Component):
     def _application_days(self, year: int, firms: np.ndarray) -> np.ndarray:
         """Day of the year (0-based) on which each of `firms` applies for this year's rewards."""
         days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-        u = uniforms_at(self.model.seed, self.model.draw, firms.astype(np.int64), year, streams.FIRM_REWARD_DATE)
+        u = uniforms_at(*self.model.noise_in(year), firms.astype(np.int64), year, streams.FIRM_REWARD_DATE)
         return np.minimum((u * days).astype(np.int64), days - 1)
 
     def _pay_rewards(self, year: int, yi: int) -> None:
@@ -599,7 +599,7 @@ class Firms(Component):
         st, model = self.state, self.model
         terms = fk.LoanTerms(self.loan_floors, self.borrow_probability, self.loan_weights, self.loan_to_investment,
                              self.cfg.loans.term_years)
-        balance = _on_threads(st.n, fk.loan_step, fk.loan_step_threaded, model.seed, model.draw, year, st.n,
+        balance = _on_threads(st.n, fk.loan_step, fk.loan_step_threaded, *model.noise_in(year), year, st.n,
                               st.loan_book(), terms)
         prog_of = st.loan_program[: st.n]
         ids = np.flatnonzero(prog_of != fk.NO_LOAN)

@@ -374,7 +374,7 @@ class HydrogenStations(Component):
 
     def _u(self, entity: int, year: int, stream: str) -> float:
         m = self.model
-        return float(uniform_at(m.seed, m.draw, entity, year, STREAMS[stream]))
+        return float(uniform_at(*m.noise_in(year), entity, year, STREAMS[stream]))
 
     def _set_station(self, slot: int, district: int, capacity_kg_per_12h: float, origin: int, trailer_km: float,
                      route: int = -1) -> Station:
@@ -400,7 +400,7 @@ class HydrogenStations(Component):
     def _place_drawn(self, slots: np.ndarray, capacity_kg_per_12h: np.ndarray, origin: int, status: int) -> None:
         """:meth:`_set_station` for many slots at once, each with a drawn district and trailer haul."""
         a, e, m = self.arrays, self.cfg.economics, self.model
-        u_district = uniforms_at(m.seed, m.draw, slots, _DRAW_DISTRICT, STATION)
+        u_district = uniforms_at(*m.noise, slots, _DRAW_DISTRICT, STATION)
         a.district[slots] = np.minimum(np.searchsorted(np.cumsum(self.district_weight), u_district), len(self.names) - 1)
         a.origin[slots] = origin
         a.capacity_kg_per_12h[slots] = capacity_kg_per_12h
@@ -411,10 +411,10 @@ class HydrogenStations(Component):
         a.route[slots] = self.supply.draw_routes(slots)
         a.ex_works_cny_per_kg[slots] = [self.supply.ex_works_cny_per_kg[a.route[slot]] * self.supply.station_price_factor(slot)
                                         for slot in slots.tolist()]
-        u_trailer = uniforms_at(m.seed, m.draw, slots, _DRAW_TRAILER, STATION)
+        u_trailer = uniforms_at(*m.noise, slots, _DRAW_TRAILER, STATION)
         a.trailer_distance_km[slots] = self.supply.haul_km(a.route[slots], u_trailer)
         # Investors build for unserved market demand: their stations are public.
-        u_captive = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPTIVE, STATION)
+        u_captive = uniforms_at(*m.noise, slots, _DRAW_CAPTIVE, STATION)
         a.captive[slots] = (u_captive < self.captive_share) if origin != ORIGIN_INVESTOR else False
         a.status[slots] = status
         for slot in slots.tolist():
@@ -434,7 +434,7 @@ class HydrogenStations(Component):
             cum = np.cumsum(h.stations.existing_capacity_weights) / np.sum(h.stations.existing_capacity_weights)
             slots = np.arange(h.stations.existing, dtype=np.int64)
             m = self.model
-            u = uniforms_at(m.seed, m.draw, slots, _DRAW_CAPACITY, STATION)
+            u = uniforms_at(*m.noise, slots, _DRAW_CAPACITY, STATION)
             self._place_drawn(slots, caps[np.minimum(np.searchsorted(cum, u), len(caps) - 1)], ORIGIN_EXISTING,
                               OPERATING)
             self.arrays.opened_year[slots] = first - 1
@@ -669,7 +669,7 @@ class HydrogenStations(Component):
         tasks = []
         for slot in slots:
             start = dt.date(year, 1, 1) + dt.timedelta(days=int(self._u(slot * 2 + _SUB_START, year, "station_2") * days))
-            z = float(normal_at(self.model.seed, self.model.draw, slot * 2 + _SUB_LEAD, year, STATION_2))
+            z = float(normal_at(*self.model.noise_in(year), slot * 2 + _SUB_LEAD, year, STATION_2))
             lead_days = self.lead_months * _DAYS_PER_MONTH * math.exp(sigma * z)
             self.agents[slot].begin_construction(start)
             tasks.append(StagedTask(slot, start, (lead_days,)))

@@ -69,14 +69,14 @@ class SupplyRoutes:
 
     def draw_routes(self, slots: np.ndarray) -> np.ndarray:
         """Each slot's route, drawn by the routes' shares (a pure function of seed, draw and slot)."""
-        m = self.model
-        u = uniforms_at(m.seed, m.draw, slots, _DRAW_ROUTE, STATION)
+        seed, draw = self.model.noise
+        u = uniforms_at(seed, draw, slots, _DRAW_ROUTE, STATION)
         return np.minimum(np.searchsorted(np.cumsum(self.share), u, side="right"), len(self.names) - 1)
 
     def station_price_factor(self, slot: int) -> float:
         """A slot's contract price relative to its route's: lognormal with mean one."""
-        m = self.model
-        z = float(normal_at(m.seed, m.draw, slot, _DRAW_PRICE, STATION))
+        seed, draw = self.model.noise
+        z = float(normal_at(seed, draw, slot, _DRAW_PRICE, STATION))
         s = self.price_sigma
         return float(np.exp(s * z - 0.5 * s * s))
 

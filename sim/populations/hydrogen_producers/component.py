@@ -80,7 +80,7 @@ class HydrogenProducers(Component):
             # Declared in POPULATION.depends_on; they step before (step_order 20 < 25).
             self.stations = self.peer(HydrogenStations)
         plants = np.arange(len(self.names), dtype=np.int64)
-        u = uniforms_at(model.seed, model.draw, plants, year, PLANT_AVAILABILITY)
+        u = uniforms_at(*model.noise_in(year), plants, year, PLANT_AVAILABILITY)
         availability = self.min_availability + (1.0 - self.min_availability) * u
         available = np.where(year >= self.first_year, self.capacity_kg * availability, 0.0)
         demand = self.share * float(self.stations.arrays.kg_sold.sum())

@@ -128,7 +128,7 @@ class Incubators(Component):
         operating = np.flatnonzero(self.opened_year <= year)
         if self.cfg.random_admissions:
             counts = np.array([
-                poisson_at(model.seed, model.draw, int(i), year, INCUBATOR_ADMISSION, self.admissions_mean)
+                poisson_at(*model.noise_in(year), int(i), year, INCUBATOR_ADMISSION, self.admissions_mean)
                 for i in operating
             ], dtype=np.int64)
         else:
@@ -149,7 +149,7 @@ class Incubators(Component):
             return
         shares = []
         for i in new:
-            u = uniform_at(self.model.seed, self.model.draw, int(i), year, INCUBATOR_GRADUATION)
+            u = uniform_at(*self.model.noise_in(year), int(i), year, INCUBATOR_GRADUATION)
             category = self.categories[int(np.searchsorted(self.category_cdf, u))]
             shares.append(self.cfg.benchmark_category_shares[category])
         self.model.claims.file(IncubatorRecognitions("incubator", new, np.array(shares)), year)

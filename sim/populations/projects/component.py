@@ -147,7 +147,7 @@ class ProjectArrivals(Component):
 
     def _generator(self, s: _Stream, year: int) -> np.random.Generator:
         """The programme-year's generator: ``generator_for(seed, draw, programme id, year)``'s numbers."""
-        return keyed_generator(self.model.seed, self.model.draw, s.program_key, year)
+        return keyed_generator(*self.model.noise_in(year), s.program_key, year)
 
     def _file_loans(self, s: _Stream, year: int) -> None:
         term = s.loan_term_years

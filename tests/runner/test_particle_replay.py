@@ -20,8 +20,9 @@ from sim.scenario.posterior import posterior_row_index, read_posterior
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIOR = ROOT / "scenarios" / "baseline_prior.toml"
-NAMES = ("firms.srdi.certification_hazard", "firms.srdi.little_giant_hazard", "hydrogen.plan.realisation_share")
-VALUES = np.array([[0.10, 0.02, 0.3], [0.20, 0.05, 0.6]])
+NAMES = ("firms.srdi.certification_hazard", "firms.srdi.little_giants_per_national_batch",
+         "hydrogen.plan.realisation_share")
+VALUES = np.array([[0.10, 150.0, 0.3], [0.20, 300.0, 0.6]])
 NOISE_SEED, NOISE_DRAWS = 4242, np.array([5, 9])
 STATE = ("little_giants", "srdi_firms", "stations_operating", "fcv_fleet", "committed")
 

@@ -39,6 +39,7 @@ from sim.policy.facts import ClaimBasis, FirmLoans, FirmYear
 from sim.populations.firms import kernels as fk
 from sim.populations.firms import streams
 from sim.populations.firms.batches import load_batch_calendar
+from sim.populations.firms.little_giants import LittleGiantBatches, promotion_probability, set_starting_little_giants
 from sim.populations.firms.population import (
     GrowthLaw,
     PopulationTargets,
@@ -158,6 +159,13 @@ class Firms(Component):
             if scenario.horizon.first_year < first:
                 problems.append(f"{source}: firms.srdi.batches: 'calendar' lists batches from {first}, the horizon starts "
                                 f"in {scenario.horizon.first_year}; allowed: 'yearly', or a horizon from {first}")
+        start = section.srdi.little_giants_start
+        if start is not None:
+            listed = min(load_batch_calendar().national_by_year)
+            if not listed - 1 <= start.year < scenario.horizon.first_year:
+                problems.append(f"{source}: firms.srdi.little_giants_start.year: {start.year}; allowed: from {listed - 1} "
+                                f"(the national batches are listed from {listed}) to the year before the horizon "
+                                f"({scenario.horizon.first_year - 1})")
         if section.source == "csv" and section.csv:
             try:
                 read_firms_csv(section.csv, keys, _thresholds(section, table), table.stay_up_threshold_cny,
@@ -284,6 +292,13 @@ class Firms(Component):
             for k, b in beh.items()]
         # With a batch calendar the two hazards are probabilities per batch (see step()).
         self.batch_calendar = load_batch_calendar() if sr.batches == "calendar" else None
+        self.little_giant_batches = None
+        if sr.little_giants_per_national_batch is not None and sr.little_giants_start is not None:
+            assert self.batch_calendar is not None  # the section refuses counts without the calendar
+            self.little_giant_batches = LittleGiantBatches(
+                p("firms.srdi.little_giants_per_national_batch", sr.little_giants_per_national_batch),
+                sr.little_giants_batch_sd_log, sr.little_giants_start.year, sr.little_giants_start.count,
+                self.batch_calendar)
         self.exit_hazard_by_age = (np.asarray(ex.hazard_by_year_of_life, dtype=np.float64)
                                    if ex.enabled and ex.hazard_by_year_of_life else None)
         self.investment_to_revenue = p("firms.loans.investment_to_revenue", cfg.loans.investment_to_revenue)
@@ -315,7 +330,8 @@ class Firms(Component):
                           for k, q in zip(keys, pops, strict=True)]),
                 self.largest_cny,
             )
-            shares = StartingShares(sr.initial_share_above_size, sr.little_giant_share, cfg.share_under_5_years,
+            shares = StartingShares(model.param("firms.srdi.initial_share_above_size", sr.initial_share_above_size),
+                                    sr.little_giant_share, cfg.share_under_5_years,
                                     self.investment_to_revenue, sr.min_revenue_cny, sr.min_age_years)
             self.state = synthetic_population(
                 keyed_generator(*model.noise, "firms.population"),
@@ -330,6 +346,11 @@ class Firms(Component):
             self.ids = None
         if self.ids is not None:
             model.claims.name_recipients("firm", [str(x) for x in self.ids])
+        if self.little_giant_batches is not None and cfg.source != "csv":
+            # A firms CSV says which firms are little giants; a synthetic start grows from the count.
+            set_starting_little_giants(self.state.flags[: self.state.n],
+                                       self.little_giant_batches.at_start(model.years[0], model.noise_in),
+                                       keyed_generator(*model.noise, "firms.little_giants_start"))
         self._graduates: list[tuple[np.ndarray, np.ndarray]] = []
         self._founding_hazard = float(ex.hazard_by_year_of_life[0]) if ex.enabled and ex.hazard_by_year_of_life else 0.0
         self._exit_tally = np.zeros((2, EXIT_AGE_CLASSES), dtype=np.int64)
@@ -481,6 +502,11 @@ class Firms(Component):
             return growth
         municipal, national = calendar.municipal(year), calendar.national(year)
         growth["srdi_hazard"] = 1.0 - (1.0 - growth["srdi_hazard"]) ** municipal
+        if self.little_giant_batches is not None:
+            named = self.little_giant_batches.named_in(year, self.model.noise_in)
+            growth["little_giant_hazard"] = promotion_probability(self.state.flags[: self.state.n], named)
+            growth["little_giant_share"] = 0.0
+            return growth
         growth["little_giant_hazard"] = 1.0 - (1.0 - growth["little_giant_hazard"]) ** national
         if national == 0:
             growth["little_giant_share"] = 0.0

@@ -44,6 +44,7 @@ __all__ = [
     "GrowthConfig",
     "ExitConfig",
     "SrdiConfig",
+    "LittleGiantCount",
     "RewardsConfig",
     "LoanProgram",
     "LoansConfig",
@@ -236,6 +237,13 @@ class ExitConfig(StrictModel):
     added_min_age_years: Annotated[int, Field(ge=0, le=200)] = 0
 
 
+class LittleGiantCount(StrictModel):
+    """An observed count of national little giants: ``{ year = 2020, count = 53 }`` (at the year end)."""
+
+    year: Annotated[int, Field(ge=1900, le=2200)]
+    count: Annotated[int, Field(ge=0, le=10_000_000)]
+
+
 class SrdiConfig(StrictModel):
     """专精特新 (SRDI) certification of firms above size, and national "little giants".
 
@@ -248,7 +256,7 @@ class SrdiConfig(StrictModel):
     little_giant_share : float
         Share of certified firms that are national little giants with central funds. Derived as an
         upper bound: 588 / 5,360 = 0.11 (EITB Oct 2022).
-    initial_share_above_size : float
+    initial_share_above_size : Param
         Share of the starting firms open to certification (above size, or at `min_revenue_cny`
         and `min_age_years` when given) already certified. Derived: 5,360 / ~42,000 = 0.13.
     min_revenue_cny : float, optional
@@ -270,15 +278,41 @@ class SrdiConfig(StrictModel):
         and `little_giant_hazard` are then probabilities *per batch* (an eligible firm has
         ``1 - (1 - p)^k`` in a year of k batches, none in a year without one), and a firm is a
         little giant at certification (`little_giant_share`) only in a year with a national batch.
+    little_giants_per_national_batch : Param, optional
+        Beijing's new national little giants in one MIIT batch: the median of the batches (with
+        ``batches = "calendar"`` and `little_giants_start`). When set, each national batch names
+        that many little giants, times ``exp(little_giants_batch_sd_log * z)`` with z the batch's
+        own standard normal, among the certified firms (each with the same probability), in place
+        of `little_giant_hazard` and `little_giant_share`; the count then moves in steps of the
+        batches, not in proportion to the certified stock (see
+        :mod:`sim.populations.firms.little_giants`).
+    little_giants_batch_sd_log : float
+        Spread of the batches around that median, on the log scale.
+    little_giants_start : LittleGiantCount, optional
+        An observed count (``{ year = 2020, count = 53 }``) the starting little giants grow from:
+        the count plus the batches of the years after it and before the horizon, drawn as above.
     """
 
     certification_hazard: ShareParam = 0.025
     little_giant_share: Share = 0.11
-    initial_share_above_size: Share = 0.13
+    initial_share_above_size: ShareParam = 0.13
     min_revenue_cny: NonNegative | None = None
     min_age_years: Annotated[int, Field(ge=0, le=100)] = 0
     little_giant_hazard: ShareParam = 0.0
     batches: Literal["yearly", "calendar"] = "yearly"
+    little_giants_per_national_batch: NonNegativeParam | None = None
+    little_giants_batch_sd_log: LogSigma = 0.0
+    little_giants_start: LittleGiantCount | None = None
+
+    @model_validator(mode="after")
+    def _batches_for_counts(self):
+        if self.little_giants_per_national_batch is not None:
+            if self.batches != "calendar":
+                raise ValueError("little_giants_per_national_batch needs batches = \"calendar\" (the national batches)")
+            if self.little_giants_start is None:
+                raise ValueError("little_giants_per_national_batch needs little_giants_start = { year = ..., count = ... } "
+                                 "(the observed count the starting little giants grow from)")
+        return self
 
 
 class RewardsConfig(StrictModel):

@@ -15,6 +15,8 @@ FIRM_REWARD_DATE = 10
 FIRM_LITTLE_GIANT = 11
 #: The yearly aggregate growth shock of a sector (keyed by the sector code and the year).
 FIRM_SECTOR_SHOCK = 12
+#: The size of a national little-giant batch (keyed by its index in the year and the year).
+FIRM_LITTLE_GIANT_BATCH = 13
 
 #: By name, as :class:`~sim.populations.Population` declares them.
 STREAMS = {
@@ -30,4 +32,5 @@ STREAMS = {
     "firm_reward_date": FIRM_REWARD_DATE,
     "firm_little_giant": FIRM_LITTLE_GIANT,
     "firm_sector_shock": FIRM_SECTOR_SHOCK,
+    "firm_little_giant_batch": FIRM_LITTLE_GIANT_BATCH,
 }

@@ -20,7 +20,9 @@ linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 def _start_two_worker_run(tmp_path, **kwargs):
     scenario = write_slow_scenario(tmp_path / "inputs")
     out = tmp_path / "out"
-    run = start_sim("run", scenario, "--draws", 12, "--workers", 2, "--out", out, "--quiet", **kwargs)
+    # 32 one-draw chunks (about 16 s on two workers): long enough that a busy machine cannot finish
+    # the run between its first saved chunk and the signal, which 12 draws sometimes did.
+    run = start_sim("run", scenario, "--draws", 32, "--workers", 2, "--out", out, "--quiet", **kwargs)
     # Once a chunk is saved the workers are up and drawing.
     wait_for(lambda: chunk_files(out) or run.poll() is not None, "a first finished chunk")
     workers = [pid for pid in children_of(run.pid) if alive(pid)]

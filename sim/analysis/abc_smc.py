@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Prior", "AbcResult", "AbcTargets", "abc_smc", "weighted_quantile"]
+__all__ = ["Prior", "AbcResult", "AbcTargets", "abc_smc", "weighted_quantile", "regression_adjusted"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,67 @@ class AbcTargets(NamedTuple):
     observed: np.ndarray
     sd: np.ndarray
     weights: np.ndarray
+
+
+def _to_unbounded(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """A parameter on a scale without bounds: logit between two finite bounds, log above one, else itself."""
+    if math.isfinite(low) and math.isfinite(high):
+        u = np.clip((x - low) / (high - low), 1e-9, 1.0 - 1e-9)
+        return np.log(u / (1.0 - u))
+    if math.isfinite(low):
+        return np.log(np.maximum(x - low, 1e-300))
+    return np.asarray(x, dtype=np.float64)
+
+
+def _from_unbounded(t: np.ndarray, low: float, high: float) -> np.ndarray:
+    if math.isfinite(low) and math.isfinite(high):
+        return low + (high - low) / (1.0 + np.exp(-t))
+    if math.isfinite(low):
+        return low + np.exp(t)
+    return t
+
+
+def regression_adjusted(priors: list[Prior], particles: np.ndarray, weights: np.ndarray, simulated: np.ndarray,
+                        observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Particles moved by a local-linear regression on their simulated targets (Beaumont et al. 2002).
+
+    Within the tolerance a particle's targets still miss the observations, and its parameters
+    carry the miss: one whose little giants came out low tends to have a low batch size. The
+    weighted least-squares fit ``theta = a + b' z`` over the last population, with ``z = (s - y) /
+    scale`` the standardised misses, estimates that dependence, and ``theta - b' z`` is where
+    each particle would sit had it hit the observations: an approximation of the posterior at
+    zero tolerance, sharper than the population (Beaumont, Zhang and Balding 2002, "Approximate
+    Bayesian computation in population genetics", Genetics 162). Each parameter is regressed on
+    an unbounded scale (logit within its prior's bounds, as the R package ``abc`` does), so the
+    adjusted values stay within them.
+
+    Parameters
+    ----------
+    priors : list of Prior
+        The fitted parameters' priors (for their bounds).
+    particles : numpy.ndarray
+        (population, parameters) the last population.
+    weights : numpy.ndarray
+        (population,) its normalised importance weights.
+    simulated : numpy.ndarray
+        (population, targets) its simulated targets.
+    observed, scale : numpy.ndarray
+        (targets,) the observations and the scale of a miss (the distance's sigma).
+
+    Returns
+    -------
+    numpy.ndarray
+        (population, parameters) the adjusted particles.
+    """
+    z = (np.asarray(simulated, dtype=np.float64) - observed) / scale
+    design = np.column_stack([np.ones(len(weights)), z])
+    root = np.sqrt(np.asarray(weights, dtype=np.float64))[:, None]
+    out = np.empty_like(particles, dtype=np.float64)
+    for j, prior in enumerate(priors):
+        t = _to_unbounded(particles[:, j], prior.low, prior.high)
+        coef = np.linalg.lstsq(design * root, t * root[:, 0], rcond=None)[0]
+        out[:, j] = _from_unbounded(t - z @ coef[1:], prior.low, prior.high)
+    return out
 
 
 def abc_smc(

@@ -129,6 +129,9 @@ class CalibrationConfig(StrictModel):
     pilot_draws: Annotated[int, Field(ge=2, le=10_000)] = 32
     min_acceptance: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.03
     max_simulations: Annotated[int, Field(ge=10, le=10_000_000)] = 40_000
+    #: ABC-SMC only: move the last population by a local-linear regression of its parameters on
+    #: its targets' misses (Beaumont et al. 2002; :func:`sim.analysis.abc_smc.regression_adjusted`).
+    regression_adjustment: bool = False
     max_evaluations: Annotated[int, Field(ge=1, le=100_000)] = 80
     output: str = "fitted.toml"
     observed_file: str = "observed.toml"

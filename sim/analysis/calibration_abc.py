@@ -110,7 +110,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
         A parameter without a prior distribution in the scenario, a target without a year or
         that the results do not model.
     """
-    from sim.analysis.abc_smc import AbcTargets, abc_smc
+    from sim.analysis.abc_smc import AbcTargets, abc_smc, regression_adjusted
     from sim.runner.design import ParameterDesign
     from sim.runner.run import run_scenario
     from sim.scenario.loader import load_scenario
@@ -144,8 +144,14 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     weights = np.array([t.weight for t in config.target])
     fit = abc_smc(priors, AbcTargets(observed, obs_sd, weights), simulate, config.population, config.generations,
                   config.pilot_draws, int(config.seed or 0), config.min_acceptance, config.max_simulations, tell)
+    particles = fit.particles
+    if config.regression_adjustment:
+        scale = np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
+        particles = regression_adjusted(priors, fit.particles, fit.weights, fit.simulated, observed, scale)
+        tell("regression-adjusted (Beaumont et al. 2002): each particle moved by a weighted linear fit of its "
+             "parameters on its targets' misses, in units of the distance's sigma")
     noise_seed = int(loaded.scenario.ensemble.seed)
-    sample = PosteriorSample(names, fit.particles, fit.weights,
+    sample = PosteriorSample(names, particles, fit.weights,
                              np.column_stack([np.full(len(fit.draws), noise_seed, dtype=np.int64), fit.draws]))
     mean, sd = sample.mean(), sample.sd()
     prior_mean = {p.name: float(p.sample((np.arange(4001) + 0.5) / 4001).mean()) for p in priors}

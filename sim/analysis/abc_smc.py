@@ -39,7 +39,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Prior", "AbcResult", "AbcTargets", "abc_smc", "weighted_quantile", "regression_adjusted"]
+__all__ = ["Prior", "AbcResult", "AbcTargets", "abc_smc", "weighted_quantile", "regression_adjusted",
+           "within_tolerance"]
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,21 @@ def regression_adjusted(priors: list[Prior], particles: np.ndarray, weights: np.
     return out
 
 
+def _distance(simulated: np.ndarray, observed: np.ndarray, scale: np.ndarray, target_weights: np.ndarray) -> np.ndarray:
+    v = target_weights / target_weights.sum()
+    z = (np.asarray(simulated, dtype=np.float64) - observed) / scale
+    return np.asarray(np.sqrt(np.sum(v * z ** 2, axis=1)))
+
+
+def within_tolerance(simulated: np.ndarray, targets: AbcTargets, scale: np.ndarray, tolerance: float) -> np.ndarray:
+    """Whether each row of simulated targets lies within `tolerance` of the observations (the fit's distance).
+
+    ``sqrt(sum_i v_i ((s_i - y_i) / scale_i)^2 / sum_i v_i) <= tolerance``, with ``v`` the targets'
+    weights and ``scale`` the distance's sigma.
+    """
+    return _distance(simulated, targets.observed, scale, targets.weights) <= tolerance
+
+
 def abc_smc(
     priors: list[Prior],
     targets: AbcTargets,
@@ -249,11 +265,9 @@ def abc_smc(
     pilot, _ = run(np.tile(median, (pilot_draws, 1)))
     sim_sd = pilot.std(axis=0, ddof=1) if pilot_draws > 1 else np.zeros(len(observed))
     sigma = np.sqrt(obs_sd ** 2 + sim_sd ** 2)
-    v = target_weights / target_weights.sum()
 
     def distance(sims: np.ndarray) -> np.ndarray:
-        z = (sims - observed) / sigma
-        return np.sqrt(np.sum(v * z ** 2, axis=1))
+        return _distance(sims, observed, sigma, target_weights)
 
     u = (rng.permuted(np.tile(np.arange(population), (k, 1)), axis=1).T + rng.random((population, k))) / population
     theta = np.column_stack([p.sample(u[:, j]) for j, p in enumerate(priors)])  # Latin hypercube on the prior

@@ -110,7 +110,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
         A parameter without a prior distribution in the scenario, a target without a year or
         that the results do not model.
     """
-    from sim.analysis.abc_smc import AbcTargets, abc_smc, regression_adjusted
+    from sim.analysis.abc_smc import AbcTargets, abc_smc, regression_adjusted, within_tolerance
     from sim.runner.design import ParameterDesign
     from sim.runner.run import run_scenario
     from sim.scenario.loader import load_scenario
@@ -142,14 +142,23 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     observed = np.array([cast(float, t.value) for t in config.target])
     obs_sd = np.array([target_sd(t) for t in config.target])
     weights = np.array([t.weight for t in config.target])
-    fit = abc_smc(priors, AbcTargets(observed, obs_sd, weights), simulate, config.population, config.generations,
+    targets = AbcTargets(observed, obs_sd, weights)
+    fit = abc_smc(priors, targets, simulate, config.population, config.generations,
                   config.pilot_draws, int(config.seed or 0), config.min_acceptance, config.max_simulations, tell)
-    particles = fit.particles
+    particles, simulated = fit.particles, fit.simulated
     if config.regression_adjustment:
         scale = np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
-        particles = regression_adjusted(priors, fit.particles, fit.weights, fit.simulated, observed, scale)
-        tell("regression-adjusted (Beaumont et al. 2002): each particle moved by a weighted linear fit of its "
-             "parameters on its targets' misses, in units of the distance's sigma")
+        adjusted = regression_adjusted(priors, fit.particles, fit.weights, fit.simulated, observed, scale)
+        # A draw replays its particle's random numbers under the adjusted values: the pair must
+        # still be a state the fit accepts. Rerun each adjusted particle with its own draw and keep
+        # the adjustment only where its targets stay within the last tolerance.
+        rerun = simulate(adjusted, fit.draws)
+        inside = within_tolerance(rerun, targets, scale, fit.tolerances[-1])
+        particles = np.where(inside[:, None], adjusted, fit.particles)
+        simulated = np.where(inside[:, None], rerun, fit.simulated)
+        tell(f"regression-adjusted (Beaumont et al. 2002): {int(inside.sum())} of {len(inside)} particles moved by a "
+             "weighted linear fit of their parameters on their targets' misses; the others, whose random numbers "
+             "under the moved values fall outside the last tolerance, keep their values")
     noise_seed = int(loaded.scenario.ensemble.seed)
     sample = PosteriorSample(names, particles, fit.weights,
                              np.column_stack([np.full(len(fit.draws), noise_seed, dtype=np.int64), fit.draws]))
@@ -158,7 +167,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     prior_sd = {p.name: p.sd() for p in priors}
     not_moved = [n for j, n in enumerate(names)
                  if sd[j] >= NOT_MOVED_SD_RATIO * prior_sd[n] and abs(mean[j] - prior_mean[n]) < NOT_MOVED_SHIFT * prior_sd[n]]
-    predictive = fit.weights @ fit.simulated
+    predictive = fit.weights @ simulated
     z = (predictive - observed) / np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
     result = result_type(
         values={n: float(m) for n, m in zip(names, mean, strict=True)},
@@ -176,7 +185,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
                            "median): " + ", ".join(f"{t.observed or t.variable} {s:,.4g}"
                                                    for t, s in zip(config.target, fit.sim_sd, strict=True))],
     )
-    result_band = [(float(np.percentile(fit.simulated[:, i], 5)), float(np.percentile(fit.simulated[:, i], 95)))
+    result_band = [(float(np.percentile(simulated[:, i], 5)), float(np.percentile(simulated[:, i], 95)))
                    for i in range(len(config.target))]
     object.__setattr__(result, "sensitivity", np.zeros((0, 0)))
     result.history.append("posterior predictive P5-P95 of the targets: " + "; ".join(

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.analysis.abc_smc import AbcTargets, Prior, abc_smc, regression_adjusted, weighted_quantile
+from sim.analysis.abc_smc import AbcTargets, Prior, abc_smc, regression_adjusted, weighted_quantile, within_tolerance
 from sim.analysis.calibration import calibrate, load_calibration
 from sim.errors import SimError
 
@@ -84,6 +84,16 @@ def test_the_adjusted_posterior_of_a_known_model_is_closer_to_the_truth():
     assert raw > 1.3 and fit.tolerances[-1] > 1.0
     assert mean == pytest.approx(2.0, abs=0.2)
     assert sd == pytest.approx(1.0, abs=0.15)
+
+
+def test_within_tolerance_is_the_fits_distance_worked_by_hand():
+    # Two targets, weights 1 and 3, scales 2 and 1: d = sqrt((1 z1^2 + 3 z2^2) / 4).
+    targets = AbcTargets(np.array([10.0, 5.0]), np.array([1.0, 1.0]), np.array([1.0, 3.0]))
+    scale = np.array([2.0, 1.0])
+    # Misses (2, 1) -> z (1, 1): d = 1; misses (4, 0) -> z (2, 0): d = 1; (0, 1.2) -> sqrt(3 x 1.44 / 4) = 1.039.
+    sims = np.array([[12.0, 6.0], [14.0, 5.0], [10.0, 6.2]])
+    assert within_tolerance(sims, targets, scale, 1.0).tolist() == [True, True, False]
+    assert within_tolerance(sims, targets, scale, 1.04).tolist() == [True, True, True]
 
 
 def test_weighted_quantile():

@@ -146,8 +146,8 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     fit = abc_smc(priors, targets, simulate, config.population, config.generations,
                   config.pilot_draws, int(config.seed or 0), config.min_acceptance, config.max_simulations, tell)
     particles, simulated = fit.particles, fit.simulated
+    scale = np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
     if config.regression_adjustment:
-        scale = np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
         adjusted = regression_adjusted(priors, fit.particles, fit.weights, fit.simulated, observed, scale)
         # A draw replays its particle's random numbers under the adjusted values: the pair must
         # still be a state the fit accepts. Rerun each adjusted particle with its own draw and keep
@@ -168,7 +168,7 @@ def calibrate_abc(config, scenario_path: Path, source: str = "<config>", progres
     not_moved = [n for j, n in enumerate(names)
                  if sd[j] >= NOT_MOVED_SD_RATIO * prior_sd[n] and abs(mean[j] - prior_mean[n]) < NOT_MOVED_SHIFT * prior_sd[n]]
     predictive = fit.weights @ simulated
-    z = (predictive - observed) / np.sqrt(obs_sd ** 2 + fit.sim_sd ** 2)
+    z = (predictive - observed) / scale
     result = result_type(
         values={n: float(m) for n, m in zip(names, mean, strict=True)},
         loss=float(np.sum(weights * z ** 2)),
